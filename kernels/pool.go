@@ -1,0 +1,106 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The worker pool: a fixed set of long-lived goroutines that help any caller
+// of Parallel. Work is split into chunks claimed through an atomic counter,
+// so the caller always works too and never waits on a chunk nobody started;
+// nested Parallel calls therefore cannot deadlock.
+
+var (
+	poolMu      sync.Mutex
+	poolThreads atomic.Int32 // threads used by Parallel, caller included
+	poolStarted int          // helper goroutines running
+	poolJobs    = make(chan *job, 64)
+)
+
+type job struct {
+	fn     func(lo, hi int)
+	n      int // total items
+	chunk  int // items per chunk
+	chunks int32
+	next   atomic.Int32
+	wg     sync.WaitGroup
+}
+
+func (j *job) run() {
+	for {
+		i := int(j.next.Add(1) - 1)
+		if i >= int(j.chunks) {
+			return
+		}
+		lo := i * j.chunk
+		hi := min(lo+j.chunk, j.n)
+		j.fn(lo, hi)
+		j.wg.Done()
+	}
+}
+
+func worker() {
+	for j := range poolJobs {
+		j.run()
+	}
+}
+
+// Threads returns the number of threads kernels use (the caller included).
+func Threads() int {
+	t := int(poolThreads.Load())
+	if t == 0 {
+		t = runtime.GOMAXPROCS(0)
+		SetThreads(t)
+	}
+	return t
+}
+
+// SetThreads sets the number of threads kernels use; n < 1 means GOMAXPROCS.
+// Helper goroutines are started once and kept for the life of the process.
+func SetThreads(n int) {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	for poolStarted < n-1 {
+		go worker()
+		poolStarted++
+	}
+	poolThreads.Store(int32(n))
+}
+
+// Parallel calls fn over disjoint ranges [lo, hi) covering [0, n), using up
+// to Threads() threads. grain is the smallest range worth a thread; ranges
+// are at least grain long except the last. fn must be safe to call
+// concurrently on disjoint ranges. Parallel returns when all calls are done.
+func Parallel(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	t := Threads()
+	chunks := min(t, (n+grain-1)/grain)
+	if chunks <= 1 {
+		fn(0, n)
+		return
+	}
+	// A few chunks per thread balances uneven work without much overhead.
+	if n/grain >= 4*t {
+		chunks = 4 * t
+	}
+	j := &job{fn: fn, n: n, chunk: (n + chunks - 1) / chunks}
+	j.chunks = int32((n + j.chunk - 1) / j.chunk)
+	j.wg.Add(int(j.chunks))
+	for i := 0; i < t-1 && i < int(j.chunks)-1; i++ {
+		select {
+		case poolJobs <- j:
+		default: // all helpers busy: the caller does the rest
+		}
+	}
+	j.run()
+	j.wg.Wait()
+}
