@@ -1,0 +1,149 @@
+package nn
+
+import (
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// Value is a node of the define-by-run autograd graph: a tensor, its
+// gradient, the values it was computed from and the function that sends its
+// gradient back to them. 4-D activations are channels-last [N, H, W, C]
+// inside nn (see the package doc); parameters keep PyTorch's layouts.
+type Value struct {
+	Data *tensor.Tensor
+	// Grad has Data's shape. It is nil until a backward pass reaches this
+	// value (or ZeroGrad allocates it) and accumulates across passes.
+	Grad *tensor.Tensor
+	// RequiresGrad marks leaves (parameters) whose gradient is wanted and the
+	// results computed from them.
+	RequiresGrad bool
+
+	parents  []*Value
+	backward func() // reads v.Grad, accumulates into parents' Grad
+}
+
+// Const wraps t as a leaf that needs no gradient (an input or a target).
+func Const(t *tensor.Tensor) *Value { return &Value{Data: t} }
+
+// Param wraps t as a leaf whose gradient is wanted (a parameter).
+func Param(t *tensor.Tensor) *Value { return &Value{Data: t, RequiresGrad: true} }
+
+// Shape returns the shape of v's data.
+func (v *Value) Shape() []int { return v.Data.Shape }
+
+// Item returns the single value of a one-element Value.
+func (v *Value) Item() float32 {
+	if len(v.Data.Data) != 1 {
+		tensor.Panicf("nn", "Item: value has shape %v, want one element", v.Data.Shape)
+	}
+	return v.Data.Data[0]
+}
+
+// GradTensor returns v.Grad, allocating a zero gradient first if needed.
+func (v *Value) GradTensor() *tensor.Tensor {
+	if v.Grad == nil {
+		v.Grad = tensor.New(v.Data.Shape...)
+	}
+	return v.Grad
+}
+
+// ZeroGrad sets v's gradient to zero (keeping its buffer).
+func (v *Value) ZeroGrad() {
+	if v.Grad != nil {
+		v.Grad.Zero()
+	}
+}
+
+// gradEnabled is false inside NoGrad. Like torch.no_grad it is global to the
+// process: do not train and run NoGrad inference concurrently.
+var gradEnabled = true
+
+// NoGrad runs fn with graph recording off: results keep no parents and no
+// backward function, so intermediate activations can be freed as soon as
+// they are consumed.
+func NoGrad(fn func()) {
+	prev := gradEnabled
+	gradEnabled = false
+	defer func() { gradEnabled = prev }()
+	fn()
+}
+
+// GradEnabled reports whether operations currently record the graph.
+func GradEnabled() bool { return gradEnabled }
+
+// NewResult makes the Value of an operation. If recording is on and any
+// parent requires a gradient, the result records its parents and backward
+// (which must accumulate out.Grad into the parents' GradTensor()); otherwise
+// neither is kept. Ops in other packages (losses, models) build on it.
+func NewResult(data *tensor.Tensor, backward func(out *Value), parents ...*Value) *Value {
+	out := &Value{Data: data}
+	if !gradEnabled || backward == nil {
+		return out
+	}
+	for _, p := range parents {
+		if p != nil && p.RequiresGrad {
+			out.RequiresGrad = true
+			break
+		}
+	}
+	if out.RequiresGrad {
+		out.parents = parents
+		out.backward = func() { backward(out) }
+	}
+	return out
+}
+
+// Backward computes the gradient of v (which must hold one element) with
+// respect to every value it depends on that requires a gradient, seeding
+// dv/dv = 1. Gradients accumulate into Grad.
+func (v *Value) Backward() {
+	if len(v.Data.Data) != 1 {
+		tensor.Panicf("nn", "Backward: value has shape %v; use BackwardWith for non-scalars", v.Data.Shape)
+	}
+	v.BackwardWith(tensor.Full(1, v.Data.Shape...))
+}
+
+// BackwardWith runs the backward pass seeded with grad (v's shape).
+func (v *Value) BackwardWith(grad *tensor.Tensor) {
+	tensor.MustSameShape("nn", "BackwardWith", v.Data.Shape, grad.Shape)
+	if !v.RequiresGrad {
+		return
+	}
+	order := topo(v)
+	g := v.GradTensor()
+	for i, x := range grad.Data {
+		g.Data[i] += x
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.backward != nil && n.Grad != nil {
+			n.backward()
+		}
+	}
+}
+
+// topo returns the graph below v in topological order (parents first),
+// iteratively so that deep graphs do not grow the stack.
+func topo(root *Value) []*Value {
+	var order []*Value
+	seen := map[*Value]bool{root: true}
+	type frame struct {
+		v *Value
+		i int
+	}
+	stack := []frame{{root, 0}}
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.i < len(f.v.parents) {
+			p := f.v.parents[f.i]
+			f.i++
+			if p != nil && p.RequiresGrad && !seen[p] {
+				seen[p] = true
+				stack = append(stack, frame{p, 0})
+			}
+			continue
+		}
+		order = append(order, f.v)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}
