@@ -32,3 +32,130 @@ func Conv2DBackwardData(dx, dy, w []float32, p ConvParams) { panic("todo") }
 
 // Conv2DBackwardWeights computes dw [K,C,R,S] and, if db != nil, db [K]; both are overwritten.
 func Conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) { panic("todo") }
+
+// ConvTransposeParams describes a 2-D transposed convolution (PyTorch's
+// ConvTranspose2d, groups = 1). Input x is [N, H, W, C]; weights w are
+// [C, K, R, S] (PyTorch's [in, out, kh, kw]); output y is [N, OutH, OutW, K]
+// with OutH = (H-1)*StrideH - 2*PadH + DilH*(R-1) + OutPadH + 1.
+type ConvTransposeParams struct {
+	N, H, W, C       int
+	K                int
+	R, S             int
+	StrideH, StrideW int
+	PadH, PadW       int
+	DilH, DilW       int
+	OutPadH, OutPadW int
+}
+
+// ConvTranspose2D computes y (overwritten) = conv_transpose(x, w) + bias (bias [K] or nil).
+func ConvTranspose2D(y, x, w, bias []float32, p ConvTransposeParams) { panic("todo") }
+
+// ConvTranspose2DBackwardData computes dx [N,H,W,C] (overwritten) from dy [N,OutH,OutW,K].
+func ConvTranspose2DBackwardData(dx, dy, w []float32, p ConvTransposeParams) { panic("todo") }
+
+// ConvTranspose2DBackwardWeights computes dw [C,K,R,S] and, if non-nil, db [K] (both overwritten).
+func ConvTranspose2DBackwardWeights(dw, db, x, dy []float32, p ConvTransposeParams) { panic("todo") }
+
+// PoolParams describes a 2-D pooling window over x [N, H, W, C] giving
+// y [N, OutH, OutW, C]; OutH = (H + 2*PadH - R)/StrideH + 1 (floor mode, as
+// PyTorch's default ceil_mode=False).
+type PoolParams struct {
+	N, H, W, C       int
+	R, S             int
+	StrideH, StrideW int
+	PadH, PadW       int
+}
+
+// MaxPool2D computes y (overwritten) and, if argmax != nil, the flat index
+// h*W + w within its image plane of each output's maximum (first maximum
+// wins on ties, padding never wins; a NaN input propagates like PyTorch).
+func MaxPool2D(y []float32, argmax []int32, x []float32, p PoolParams) { panic("todo") }
+
+// MaxPool2DBackward computes dx [N,H,W,C] (overwritten) from dy and argmax.
+func MaxPool2DBackward(dx, dy []float32, argmax []int32, p PoolParams) { panic("todo") }
+
+// AvgPool2D computes y (overwritten); padded cells count in the divisor
+// (PyTorch's count_include_pad=True).
+func AvgPool2D(y, x []float32, p PoolParams) { panic("todo") }
+
+// AvgPool2DBackward computes dx (overwritten) from dy.
+func AvgPool2DBackward(dx, dy []float32, p PoolParams) { panic("todo") }
+
+// GlobalAvgPool computes y [N, C] (overwritten) = mean over H*W of x [N, HW, C].
+func GlobalAvgPool(y, x []float32, n, hw, c int) { panic("todo") }
+
+// GlobalAvgPoolBackward computes dx [N, HW, C] (overwritten) from dy [N, C].
+func GlobalAvgPoolBackward(dx, dy []float32, n, hw, c int) { panic("todo") }
+
+// BatchNormStats computes, for x viewed as [M, C] (M = N*H*W, channels
+// last), the per-channel mean [C] and invstd [C] = 1/sqrt(var + eps) with the
+// biased variance; var [C] (biased) is also returned for running statistics.
+// Sums are accumulated in float64.
+func BatchNormStats(mean, variance, invstd, x []float32, m, c int, eps float32) { panic("todo") }
+
+// BatchNormApply computes y = (x - mean)*invstd*gamma + beta per channel on
+// x [M, C]; gamma or beta may be nil (1 and 0). y may alias x.
+func BatchNormApply(y, x, mean, invstd, gamma, beta []float32, m, c int) { panic("todo") }
+
+// BatchNormBackward computes dx [M, C] (overwritten) and, if non-nil,
+// dgamma and dbeta [C] (overwritten). With training it back-propagates through
+// the batch statistics (mean and invstd computed from x); without, mean and
+// invstd are constants (eval mode, running statistics).
+func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, m, c int, training bool) {
+	panic("todo")
+}
+
+// UpsampleNearest2x computes y [N, 2H, 2W, C] (overwritten) from x [N, H, W, C].
+func UpsampleNearest2x(y, x []float32, n, h, w, c int) { panic("todo") }
+
+// UpsampleNearest2xBackward computes dx [N, H, W, C] (overwritten) from dy [N, 2H, 2W, C].
+func UpsampleNearest2xBackward(dx, dy []float32, n, h, w, c int) { panic("todo") }
+
+// UpsampleBilinear2x computes y [N, 2H, 2W, C] (overwritten) with PyTorch's
+// bilinear interpolation, align_corners=False.
+func UpsampleBilinear2x(y, x []float32, n, h, w, c int) { panic("todo") }
+
+// UpsampleBilinear2xBackward computes dx (overwritten) from dy.
+func UpsampleBilinear2xBackward(dx, dy []float32, n, h, w, c int) { panic("todo") }
+
+// ConcatChannels writes y [M, sum(cs)] (overwritten) from xs[i] [M, cs[i]].
+func ConcatChannels(y []float32, xs [][]float32, m int, cs []int) { panic("todo") }
+
+// SplitChannels is ConcatChannels' inverse: dxs[i] [M, cs[i]] (overwritten) from dy [M, sum(cs)].
+func SplitChannels(dxs [][]float32, dy []float32, m int, cs []int) { panic("todo") }
+
+// AddBias computes y[i, j] += b[j] for y [M, C].
+func AddBias(y, b []float32, m, c int) { panic("todo") }
+
+// SumRows computes out[j] (overwritten) = sum over i of x[i, j] for x [M, C], in float64.
+func SumRows(out, x []float32, m, c int) { panic("todo") }
+
+// Relu computes y = max(x, 0); y may alias x. NaN propagates.
+func Relu(y, x []float32) { panic("todo") }
+
+// ReluBackward computes dx = dy where y > 0, else 0 (y is the forward output).
+func ReluBackward(dx, dy, y []float32) { panic("todo") }
+
+// Sigmoid computes y = 1/(1+exp(-x)), stable for large |x|.
+func Sigmoid(y, x []float32) { panic("todo") }
+
+// SigmoidBackward computes dx = dy*y*(1-y) (y is the forward output).
+func SigmoidBackward(dx, dy, y []float32) { panic("todo") }
+
+// Add computes y = a + b (elementwise, equal lengths); y may alias a or b.
+func Add(y, a, b []float32) { panic("todo") }
+
+// Mul computes y = a * b elementwise.
+func Mul(y, a, b []float32) { panic("todo") }
+
+// Scale computes y = alpha * x.
+func Scale(y []float32, alpha float32, x []float32) { panic("todo") }
+
+// Axpy computes y += alpha * x.
+func Axpy(y []float32, alpha float32, x []float32) { panic("todo") }
+
+// Sum returns the sum of x accumulated in float64.
+func Sum(x []float32) float64 { panic("todo") }
+
+// Dot returns the dot product of x and y accumulated in float64.
+func Dot(x, y []float32) float64 { panic("todo") }
