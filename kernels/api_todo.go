@@ -123,39 +123,3 @@ func ConcatChannels(y []float32, xs [][]float32, m int, cs []int) { panic("todo"
 
 // SplitChannels is ConcatChannels' inverse: dxs[i] [M, cs[i]] (overwritten) from dy [M, sum(cs)].
 func SplitChannels(dxs [][]float32, dy []float32, m int, cs []int) { panic("todo") }
-
-// AddBias computes y[i, j] += b[j] for y [M, C].
-func AddBias(y, b []float32, m, c int) { panic("todo") }
-
-// SumRows computes out[j] (overwritten) = sum over i of x[i, j] for x [M, C], in float64.
-func SumRows(out, x []float32, m, c int) { panic("todo") }
-
-// Relu computes y = max(x, 0); y may alias x. NaN propagates.
-func Relu(y, x []float32) { panic("todo") }
-
-// ReluBackward computes dx = dy where y > 0, else 0 (y is the forward output).
-func ReluBackward(dx, dy, y []float32) { panic("todo") }
-
-// Sigmoid computes y = 1/(1+exp(-x)), stable for large |x|.
-func Sigmoid(y, x []float32) { panic("todo") }
-
-// SigmoidBackward computes dx = dy*y*(1-y) (y is the forward output).
-func SigmoidBackward(dx, dy, y []float32) { panic("todo") }
-
-// Add computes y = a + b (elementwise, equal lengths); y may alias a or b.
-func Add(y, a, b []float32) { panic("todo") }
-
-// Mul computes y = a * b elementwise.
-func Mul(y, a, b []float32) { panic("todo") }
-
-// Scale computes y = alpha * x.
-func Scale(y []float32, alpha float32, x []float32) { panic("todo") }
-
-// Axpy computes y += alpha * x.
-func Axpy(y []float32, alpha float32, x []float32) { panic("todo") }
-
-// Sum returns the sum of x accumulated in float64.
-func Sum(x []float32) float64 { panic("todo") }
-
-// Dot returns the dot product of x and y accumulated in float64.
-func Dot(x, y []float32) float64 { panic("todo") }
