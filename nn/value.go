@@ -39,11 +39,29 @@ func (v *Value) Item() float32 {
 }
 
 // GradTensor returns v.Grad, allocating a zero gradient first if needed.
+// Leaves (parameters, inputs) allocate it on the heap, so it outlives
+// Arena.Release; results of operations draw it from the current arena.
 func (v *Value) GradTensor() *tensor.Tensor {
 	if v.Grad == nil {
-		v.Grad = tensor.New(v.Data.Shape...)
+		if v.backward != nil {
+			v.Grad = newTensor(v.Data.Shape...)
+		} else {
+			v.Grad = tensor.New(v.Data.Shape...)
+		}
 	}
 	return v.Grad
+}
+
+// accumGrad adds a gradient contribution to p, which compute writes
+// (overwriting) into the slice it is given. When p has no gradient yet,
+// compute writes straight into a fresh one and no temporary is needed.
+func accumGrad(p *Value, compute func(dst []float32)) {
+	if p == nil || !p.RequiresGrad {
+		return
+	}
+	buf, acc := gradDst(p)
+	compute(buf)
+	gradDone(acc, buf)
 }
 
 // ZeroGrad sets v's gradient to zero (keeping its buffer).

@@ -1,0 +1,196 @@
+package nn
+
+import (
+	"sync"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// Arena recycles the memory of a training step. While an arena is installed
+// with SetArena, every op draws its output, the tensors it saves for
+// backward (masks, argmax indices, batch statistics) and the gradients of
+// intermediate values from the arena instead of the Go heap. Release hands
+// all of them back at once; the next step then reuses the same buffers, so a
+// training loop in steady state allocates no activation memory.
+//
+// Typical use:
+//
+//	arena := nn.NewArena()
+//	prev := nn.SetArena(arena)
+//	defer nn.SetArena(prev)
+//	for step := range steps {
+//		out := model.Forward(nn.Const(x)) // activations from the arena
+//		loss := nn.Mean(out)
+//		loss.Backward()                   // intermediate grads from the arena
+//		l := loss.Item()                  // read what you need first ...
+//		opt.Step(); nn.ZeroGrad(model)
+//		arena.Release()                   // ... then recycle the whole graph
+//	}
+//
+// After Release every tensor and Value produced since the previous Release
+// is invalid: its memory belongs to the next step. Copy out (tensor.Clone)
+// anything that must outlive the step. Parameters, their gradients (leaves
+// allocate on the heap) and batch-norm running statistics are never arena
+// memory. Buffers are pooled by exact element count, which suits training,
+// where every step asks for the same sizes.
+//
+// An Arena is safe for concurrent use, but the arena installed with SetArena
+// is global to the process, like NoGrad.
+type Arena struct {
+	mu      sync.Mutex
+	free    map[int][][]float32
+	freeI   map[int][][]int32
+	used    [][]float32
+	usedI   [][]int32
+	headers []*tensor.Tensor // every header handed out; [:next] are live
+	next    int
+	pooled  int64 // bytes held by the arena (live or free)
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena {
+	return &Arena{free: map[int][][]float32{}, freeI: map[int][][]int32{}}
+}
+
+// current is the arena ops allocate from; nil means the Go heap.
+var current *Arena
+
+// SetArena installs a (nil: allocate from the heap) as the arena ops draw
+// from and returns the previously installed one.
+func SetArena(a *Arena) (prev *Arena) {
+	prev, current = current, a
+	return prev
+}
+
+// CurrentArena returns the installed arena, or nil.
+func CurrentArena() *Arena { return current }
+
+// Floats returns a buffer of n float32s. Its contents are unspecified (they
+// may hold a previous step's values); zero it if needed.
+func (a *Arena) Floats(n int) []float32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b []float32
+	if l := a.free[n]; len(l) > 0 {
+		b = l[len(l)-1]
+		a.free[n] = l[:len(l)-1]
+	} else {
+		b = make([]float32, n)
+		a.pooled += 4 * int64(n)
+	}
+	a.used = append(a.used, b)
+	return b
+}
+
+// Int32s returns a buffer of n int32s with unspecified contents.
+func (a *Arena) Int32s(n int) []int32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b []int32
+	if l := a.freeI[n]; len(l) > 0 {
+		b = l[len(l)-1]
+		a.freeI[n] = l[:len(l)-1]
+	} else {
+		b = make([]int32, n)
+		a.pooled += 4 * int64(n)
+	}
+	a.usedI = append(a.usedI, b)
+	return b
+}
+
+// header returns a tensor header with the given shape and data, reusing the
+// headers of earlier steps.
+func (a *Arena) header(data []float32, shape []int) *tensor.Tensor {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.next == len(a.headers) {
+		a.headers = append(a.headers, &tensor.Tensor{})
+	}
+	t := a.headers[a.next]
+	a.next++
+	t.Shape = append(t.Shape[:0], shape...)
+	t.Data = data
+	return t
+}
+
+// Release returns every buffer handed out since the last Release to the
+// pool. Tensors drawn from the arena must not be used afterwards.
+func (a *Arena) Release() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, b := range a.used {
+		a.free[len(b)] = append(a.free[len(b)], b)
+		a.used[i] = nil
+	}
+	a.used = a.used[:0]
+	for i, b := range a.usedI {
+		a.freeI[len(b)] = append(a.freeI[len(b)], b)
+		a.usedI[i] = nil
+	}
+	a.usedI = a.usedI[:0]
+	for _, t := range a.headers[:a.next] {
+		t.Data = nil
+	}
+	a.next = 0
+}
+
+// Bytes returns the number of bytes of buffer memory the arena holds, in use
+// or free.
+func (a *Arena) Bytes() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pooled
+}
+
+// Reset drops every pooled buffer (for the garbage collector to reclaim),
+// for instance after a change of batch size.
+func (a *Arena) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	clear(a.free)
+	clear(a.freeI)
+	a.used, a.usedI = a.used[:0], a.usedI[:0]
+	a.headers, a.next, a.pooled = nil, 0, 0
+}
+
+// newTensor returns a zeroed tensor from the current arena or the heap.
+func newTensor(shape ...int) *tensor.Tensor {
+	t := emptyTensor(shape...)
+	if current != nil {
+		clear(t.Data)
+	}
+	return t
+}
+
+// emptyTensor returns a tensor whose contents are unspecified (the caller
+// overwrites all of it), from the current arena or the heap.
+func emptyTensor(shape ...int) *tensor.Tensor {
+	if current == nil {
+		return tensor.New(shape...)
+	}
+	return current.header(current.Floats(tensor.Numel(shape)), shape)
+}
+
+// view returns a tensor header over data with a new shape.
+func view(data []float32, shape ...int) *tensor.Tensor {
+	if current == nil {
+		return tensor.FromData(data, shape...)
+	}
+	return current.header(data, shape)
+}
+
+// floats returns a scratch buffer of n float32s with unspecified contents.
+func floats(n int) []float32 {
+	if current == nil {
+		return make([]float32, n)
+	}
+	return current.Floats(n)
+}
+
+// int32s returns a scratch buffer of n int32s with unspecified contents.
+func int32s(n int) []int32 {
+	if current == nil {
+		return make([]int32, n)
+	}
+	return current.Int32s(n)
+}
