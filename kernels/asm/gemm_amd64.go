@@ -1,0 +1,75 @@
+//go:build gc && !purego
+
+package asm
+
+// HasAVX2, HasAVX512 and HasNEON say which kernels this build contains (not
+// whether the CPU can run them).
+const (
+	HasAVX2   = true
+	HasAVX512 = true
+	HasNEON   = false
+)
+
+// Sgemm6x16 is the AVX2+FMA micro-kernel. It computes
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			s := c[i*ldc+j]
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[p*16+j] // fused multiply-add
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// It requires k >= 0, lda >= k, len(a) >= 5*lda+k, len(b) >= 16*k,
+// ldc >= 16, len(c) >= 5*ldc+16, and a CPU with AVX2 and FMA.
+func Sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int) {
+	checkGemm("Sgemm6x16", 6, 16, k, len(a), lda, len(b), len(c), ldc)
+	if k == 0 {
+		return
+	}
+	sgemm6x16(k, a, lda, b, c, ldc)
+}
+
+// Sgemm12x32 is the AVX-512 micro-kernel: Sgemm6x16's loop with 12 rows and
+// 32 columns (b[p*32+j]). It requires k >= 0, lda >= k,
+// len(a) >= 11*lda+k, len(b) >= 32*k, ldc >= 32, len(c) >= 11*ldc+32, and
+// a CPU with AVX-512F.
+func Sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int) {
+	checkGemm("Sgemm12x32", 12, 32, k, len(a), lda, len(b), len(c), ldc)
+	if k == 0 {
+		return
+	}
+	sgemm12x32(k, a, lda, b, c, ldc)
+}
+
+//go:noescape
+func sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int)
+
+//go:noescape
+func sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int)
+
+// FMALoop runs n iterations of 12 independent FMA chains for isa ("avx2":
+// ymm, "avx512": zmm) and returns the float32 flops done, or 0 if this build
+// has no loop for isa. The caller must check the CPU has the isa.
+func FMALoop(isa string, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	switch isa {
+	case "avx2":
+		fmaLoopAVX2(n)
+		return n * 12 * 8 * 2
+	case "avx512":
+		fmaLoopAVX512(n)
+		return n * 12 * 16 * 2
+	}
+	return 0
+}
+
+//go:noescape
+func fmaLoopAVX2(n int)
+
+//go:noescape
+func fmaLoopAVX512(n int)

@@ -1,0 +1,291 @@
+//go:build gc && !purego
+
+#include "textflag.h"
+
+// ---------------------------------------------------------------------------
+// AVX2+FMA 6x16 micro-kernel: C[6x16] += A[6xk] (row stride lda) * B[kx16].
+// Accumulators: Y0..Y11 (row i in Y(2i), Y(2i+1)); B row in Y12, Y13;
+// broadcasts of A alternate between Y14 and Y15.
+// Rows of A: row0 = (ROW0), row1 = (ROW0)(LDA*1), row2 = (ROW0)(LDA*2),
+// row3 = (ROW3), row4 = (ROW3)(LDA*1), row5 = (ROW3)(LDA*2).
+// ---------------------------------------------------------------------------
+
+#define K    CX
+#define ROW0 SI
+#define ROW3 R8
+#define LDA  DX
+#define BPAN   DI
+#define CP   R9
+#define LDC  R10
+
+// One step of k: load a row of B, broadcast one A element per row, 12 FMAs.
+#define STEP6x16 \
+	VMOVUPS      (BPAN), Y12           \ // B[p, 0:8]
+	VMOVUPS      32(BPAN), Y13         \ // B[p, 8:16]
+	VBROADCASTSS (ROW0), Y14         \ // A[0, p]
+	VFMADD231PS  Y12, Y14, Y0        \ // C[0, 0:8]  += A[0,p]*B[p, 0:8]
+	VFMADD231PS  Y13, Y14, Y1        \ // C[0, 8:16] += A[0,p]*B[p, 8:16]
+	VBROADCASTSS (ROW0)(LDA*1), Y15  \ // A[1, p]
+	VFMADD231PS  Y12, Y15, Y2        \
+	VFMADD231PS  Y13, Y15, Y3        \
+	VBROADCASTSS (ROW0)(LDA*2), Y14  \ // A[2, p]
+	VFMADD231PS  Y12, Y14, Y4        \
+	VFMADD231PS  Y13, Y14, Y5        \
+	VBROADCASTSS (ROW3), Y15         \ // A[3, p]
+	VFMADD231PS  Y12, Y15, Y6        \
+	VFMADD231PS  Y13, Y15, Y7        \
+	VBROADCASTSS (ROW3)(LDA*1), Y14  \ // A[4, p]
+	VFMADD231PS  Y12, Y14, Y8        \
+	VFMADD231PS  Y13, Y14, Y9        \
+	VBROADCASTSS (ROW3)(LDA*2), Y15  \ // A[5, p]
+	VFMADD231PS  Y12, Y15, Y10       \
+	VFMADD231PS  Y13, Y15, Y11       \
+	ADDQ         $4, ROW0            \ // next column of A
+	ADDQ         $4, ROW3            \
+	ADDQ         $64, BPAN               // next row of B
+
+// Load (LOADC) or store (STOREC) row r of the C tile at CP.
+#define LOADROW16(lo, hi) \
+	VMOVUPS (CP), lo    \
+	VMOVUPS 32(CP), hi  \
+	ADDQ    LDC, CP
+
+#define STOREROW16(lo, hi) \
+	VMOVUPS lo, (CP)    \
+	VMOVUPS hi, 32(CP)  \
+	ADDQ    LDC, CP
+
+// func sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int)
+TEXT ·sgemm6x16(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), K
+	MOVQ a_base+8(FP), ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (ROW0)(LDA*2), ROW3
+	ADDQ LDA, ROW3                    // ROW3 = row 3 of A
+	MOVQ b_base+40(FP), BPAN
+	MOVQ c_base+64(FP), CP
+	MOVQ ldc+88(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+
+	// Accumulators start from C.
+	LOADROW16(Y0, Y1)
+	LOADROW16(Y2, Y3)
+	LOADROW16(Y4, Y5)
+	LOADROW16(Y6, Y7)
+	LOADROW16(Y8, Y9)
+	LOADROW16(Y10, Y11)
+
+	CMPQ K, $4
+	JLT  tail6x16
+
+loop6x16:                             // four steps of k per iteration
+	STEP6x16
+	STEP6x16
+	STEP6x16
+	STEP6x16
+	SUBQ $4, K
+	CMPQ K, $4
+	JGE  loop6x16
+
+tail6x16:                             // the remaining k%4 steps
+	TESTQ K, K
+	JEQ   store6x16
+	STEP6x16
+	DECQ  K
+	JMP   tail6x16
+
+store6x16:
+	MOVQ c_base+64(FP), CP
+	STOREROW16(Y0, Y1)
+	STOREROW16(Y2, Y3)
+	STOREROW16(Y4, Y5)
+	STOREROW16(Y6, Y7)
+	STOREROW16(Y8, Y9)
+	STOREROW16(Y10, Y11)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// AVX-512 12x32 micro-kernel: C[12x32] += A[12xk] (row stride lda) * B[kx32].
+// Accumulators: Z0..Z23 (row i in Z(2i), Z(2i+1)); B row in Z24, Z25;
+// broadcasts of A rotate through Z26..Z31.
+// Rows of A: four bases R0=ROW0, ROW3, ROW6, ROW9, each with rows
+// (base), (base)(LDA*1), (base)(LDA*2).
+// ---------------------------------------------------------------------------
+
+#define ROW6 R11
+#define ROW9 R12
+
+#define BC2(mem, t, acc0, acc1) \
+	VBROADCASTSS mem, t         \ // A[i, p]
+	VFMADD231PS  Z24, t, acc0   \ // C[i, 0:16]  += A[i,p]*B[p, 0:16]
+	VFMADD231PS  Z25, t, acc1     // C[i, 16:32] += A[i,p]*B[p, 16:32]
+
+#define STEP12x32 \
+	VMOVUPS (BPAN), Z24                      \ // B[p, 0:16]
+	VMOVUPS 64(BPAN), Z25                    \ // B[p, 16:32]
+	BC2((ROW0), Z26, Z0, Z1)               \ // row 0
+	BC2((ROW0)(LDA*1), Z27, Z2, Z3)        \ // row 1
+	BC2((ROW0)(LDA*2), Z28, Z4, Z5)        \ // row 2
+	BC2((ROW3), Z29, Z6, Z7)               \ // row 3
+	BC2((ROW3)(LDA*1), Z30, Z8, Z9)        \ // row 4
+	BC2((ROW3)(LDA*2), Z31, Z10, Z11)      \ // row 5
+	BC2((ROW6), Z26, Z12, Z13)             \ // row 6
+	BC2((ROW6)(LDA*1), Z27, Z14, Z15)      \ // row 7
+	BC2((ROW6)(LDA*2), Z28, Z16, Z17)      \ // row 8
+	BC2((ROW9), Z29, Z18, Z19)             \ // row 9
+	BC2((ROW9)(LDA*1), Z30, Z20, Z21)      \ // row 10
+	BC2((ROW9)(LDA*2), Z31, Z22, Z23)      \ // row 11
+	ADDQ $4, ROW0                          \ // next column of A
+	ADDQ $4, ROW3                          \
+	ADDQ $4, ROW6                          \
+	ADDQ $4, ROW9                          \
+	ADDQ $128, BPAN                            // next row of B
+
+#define LOADROW32(lo, hi) \
+	VMOVUPS (CP), lo    \
+	VMOVUPS 64(CP), hi  \
+	ADDQ    LDC, CP
+
+#define STOREROW32(lo, hi) \
+	VMOVUPS lo, (CP)    \
+	VMOVUPS hi, 64(CP)  \
+	ADDQ    LDC, CP
+
+// func sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int)
+TEXT ·sgemm12x32(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), K
+	MOVQ a_base+8(FP), ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (LDA)(LDA*2), AX             // AX = 3*lda bytes
+	LEAQ (ROW0)(AX*1), ROW3           // row 3
+	LEAQ (ROW3)(AX*1), ROW6           // row 6
+	LEAQ (ROW6)(AX*1), ROW9           // row 9
+	MOVQ b_base+40(FP), BPAN
+	MOVQ c_base+64(FP), CP
+	MOVQ ldc+88(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+
+	// Accumulators start from C.
+	LOADROW32(Z0, Z1)
+	LOADROW32(Z2, Z3)
+	LOADROW32(Z4, Z5)
+	LOADROW32(Z6, Z7)
+	LOADROW32(Z8, Z9)
+	LOADROW32(Z10, Z11)
+	LOADROW32(Z12, Z13)
+	LOADROW32(Z14, Z15)
+	LOADROW32(Z16, Z17)
+	LOADROW32(Z18, Z19)
+	LOADROW32(Z20, Z21)
+	LOADROW32(Z22, Z23)
+
+	CMPQ K, $2
+	JLT  tail12x32
+
+loop12x32:                            // two steps of k per iteration
+	STEP12x32
+	STEP12x32
+	SUBQ $2, K
+	CMPQ K, $2
+	JGE  loop12x32
+
+tail12x32:
+	TESTQ K, K
+	JEQ   store12x32
+	STEP12x32                         // k was odd: one last step
+
+store12x32:
+	MOVQ c_base+64(FP), CP
+	STOREROW32(Z0, Z1)
+	STOREROW32(Z2, Z3)
+	STOREROW32(Z4, Z5)
+	STOREROW32(Z6, Z7)
+	STOREROW32(Z8, Z9)
+	STOREROW32(Z10, Z11)
+	STOREROW32(Z12, Z13)
+	STOREROW32(Z14, Z15)
+	STOREROW32(Z16, Z17)
+	STOREROW32(Z18, Z19)
+	STOREROW32(Z20, Z21)
+	STOREROW32(Z22, Z23)
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// FMA peak probes: 12 independent accumulator chains, nothing else.
+// ---------------------------------------------------------------------------
+
+// func fmaLoopAVX2(n int)
+TEXT ·fmaLoopAVX2(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), CX
+	VXORPS Y0, Y0, Y0                 // zeros: no denormals, no overflow
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+
+peakavx2:
+	VFMADD231PS Y12, Y13, Y0          // 12 independent chains
+	VFMADD231PS Y12, Y13, Y1
+	VFMADD231PS Y12, Y13, Y2
+	VFMADD231PS Y12, Y13, Y3
+	VFMADD231PS Y12, Y13, Y4
+	VFMADD231PS Y12, Y13, Y5
+	VFMADD231PS Y12, Y13, Y6
+	VFMADD231PS Y12, Y13, Y7
+	VFMADD231PS Y12, Y13, Y8
+	VFMADD231PS Y12, Y13, Y9
+	VFMADD231PS Y12, Y13, Y10
+	VFMADD231PS Y12, Y13, Y11
+	DECQ        CX
+	JNE         peakavx2
+	VZEROUPPER
+	RET
+
+// func fmaLoopAVX512(n int)
+TEXT ·fmaLoopAVX512(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), CX
+	VXORPS Y0, Y0, Y0                 // VEX zeroing clears the whole zmm
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+
+peakavx512:
+	VFMADD231PS Z12, Z13, Z0          // 12 independent chains
+	VFMADD231PS Z12, Z13, Z1
+	VFMADD231PS Z12, Z13, Z2
+	VFMADD231PS Z12, Z13, Z3
+	VFMADD231PS Z12, Z13, Z4
+	VFMADD231PS Z12, Z13, Z5
+	VFMADD231PS Z12, Z13, Z6
+	VFMADD231PS Z12, Z13, Z7
+	VFMADD231PS Z12, Z13, Z8
+	VFMADD231PS Z12, Z13, Z9
+	VFMADD231PS Z12, Z13, Z10
+	VFMADD231PS Z12, Z13, Z11
+	DECQ        CX
+	JNE         peakavx512
+	VZEROUPPER
+	RET

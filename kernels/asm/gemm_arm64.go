@@ -1,0 +1,50 @@
+//go:build gc && !purego
+
+package asm
+
+// HasAVX2, HasAVX512 and HasNEON say which kernels this build contains (not
+// whether the CPU can run them).
+const (
+	HasAVX2   = false
+	HasAVX512 = false
+	HasNEON   = true
+)
+
+// Sgemm8x12 is the NEON micro-kernel. It computes
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 12; j++ {
+//			s := c[i*ldc+j]
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[p*12+j] // fused multiply-add
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// It requires k >= 0, lda >= k, len(a) >= 7*lda+k, len(b) >= 12*k,
+// ldc >= 12, len(c) >= 7*ldc+12, and ASIMD (every arm64 CPU has it).
+func Sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int) {
+	checkGemm("Sgemm8x12", 8, 12, k, len(a), lda, len(b), len(c), ldc)
+	if k == 0 {
+		return
+	}
+	sgemm8x12(k, a, lda, b, c, ldc)
+}
+
+//go:noescape
+func sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int)
+
+// FMALoop runs n iterations of 12 independent FMA chains for isa ("neon":
+// 4-lane VFMLA) and returns the float32 flops done, or 0 if this build has
+// no loop for isa.
+func FMALoop(isa string, n int) int {
+	if n <= 0 || isa != "neon" {
+		return 0
+	}
+	fmaLoopNEON(n)
+	return n * 12 * 4 * 2
+}
+
+//go:noescape
+func fmaLoopNEON(n int)

@@ -1,0 +1,7 @@
+//go:build gc && !purego
+
+package asm
+
+func microKernels() []microKernel { return []microKernel{{"neon-8x12", 8, 12, Sgemm8x12}} }
+
+func fmaISAs() []string { return []string{"neon"} }

@@ -1,0 +1,21 @@
+package asm
+
+import "fmt"
+
+// checkGemm panics unless the slices hold an mr x nr micro-kernel call.
+func checkGemm(name string, mr, nr, k, la, lda, lb, lc, ldc int) {
+	switch {
+	case k < 0:
+		panic(fmt.Sprintf("asm: %s: k=%d < 0", name, k))
+	case lda < k:
+		panic(fmt.Sprintf("asm: %s: lda=%d < k=%d", name, lda, k))
+	case ldc < nr:
+		panic(fmt.Sprintf("asm: %s: ldc=%d < %d", name, ldc, nr))
+	case lc < (mr-1)*ldc+nr:
+		panic(fmt.Sprintf("asm: %s: len(c)=%d < %d", name, lc, (mr-1)*ldc+nr))
+	case k > 0 && la < (mr-1)*lda+k:
+		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, la, (mr-1)*lda+k))
+	case lb < nr*k:
+		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, lb, nr*k))
+	}
+}
