@@ -29,37 +29,6 @@ func ConvTranspose2DBackwardData(dx, dy, w []float32, p ConvTransposeParams) { p
 // ConvTranspose2DBackwardWeights computes dw [C,K,R,S] and, if non-nil, db [K] (both overwritten).
 func ConvTranspose2DBackwardWeights(dw, db, x, dy []float32, p ConvTransposeParams) { panic("todo") }
 
-// PoolParams describes a 2-D pooling window over x [N, H, W, C] giving
-// y [N, OutH, OutW, C]; OutH = (H + 2*PadH - R)/StrideH + 1 (floor mode, as
-// PyTorch's default ceil_mode=False).
-type PoolParams struct {
-	N, H, W, C       int
-	R, S             int
-	StrideH, StrideW int
-	PadH, PadW       int
-}
-
-// MaxPool2D computes y (overwritten) and, if argmax != nil, the flat index
-// h*W + w within its image plane of each output's maximum (first maximum
-// wins on ties, padding never wins; a NaN input propagates like PyTorch).
-func MaxPool2D(y []float32, argmax []int32, x []float32, p PoolParams) { panic("todo") }
-
-// MaxPool2DBackward computes dx [N,H,W,C] (overwritten) from dy and argmax.
-func MaxPool2DBackward(dx, dy []float32, argmax []int32, p PoolParams) { panic("todo") }
-
-// AvgPool2D computes y (overwritten); padded cells count in the divisor
-// (PyTorch's count_include_pad=True).
-func AvgPool2D(y, x []float32, p PoolParams) { panic("todo") }
-
-// AvgPool2DBackward computes dx (overwritten) from dy.
-func AvgPool2DBackward(dx, dy []float32, p PoolParams) { panic("todo") }
-
-// GlobalAvgPool computes y [N, C] (overwritten) = mean over H*W of x [N, HW, C].
-func GlobalAvgPool(y, x []float32, n, hw, c int) { panic("todo") }
-
-// GlobalAvgPoolBackward computes dx [N, HW, C] (overwritten) from dy [N, C].
-func GlobalAvgPoolBackward(dx, dy []float32, n, hw, c int) { panic("todo") }
-
 // BatchNormStats computes, for x viewed as [M, C] (M = N*H*W, channels
 // last), the per-channel mean [C] and invstd [C] = 1/sqrt(var + eps) with the
 // biased variance; var [C] (biased) is also returned for running statistics.
