@@ -10,11 +10,38 @@ import (
 // channels-last: convert with ToNCHW first to match PyTorch's view of an
 // NCHW tensor.
 func Reshape(x *Value, shape ...int) *Value {
-	t := x.Data.Reshape(shape...) // validates and infers -1
-	y := view(x.Data.Data, t.Shape...)
+	shape = inferShape(x.Data, shape)
+	y := view(x.Data.Data, shape...)
 	return NewResult(y, func(out *Value) {
 		accumGrad(x, func(dx []float32) { copy(dx, out.Grad.Data) })
 	}, x)
+}
+
+// inferShape resolves one -1 in shape for x's element count and panics
+// unless the counts agree.
+func inferShape(x *tensor.Tensor, shape []int) []int {
+	infer, known := -1, 1
+	for i, d := range shape {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			tensor.Panicf("nn", "Reshape: bad shape %v for %v", shape, x.Shape)
+		default:
+			known *= d
+		}
+	}
+	n := len(x.Data)
+	if infer >= 0 {
+		if known == 0 || n%known != 0 {
+			tensor.Panicf("nn", "Reshape: cannot reshape %v (%d elements) to %v", x.Shape, n, shape)
+		}
+		shape = append([]int(nil), shape...)
+		shape[infer] = n / known
+	} else if known != n {
+		tensor.Panicf("nn", "Reshape: cannot reshape %v (%d elements) to %v", x.Shape, n, shape)
+	}
+	return shape
 }
 
 // Flatten returns x [N, ...] as [N, rest] (torch.flatten(x, 1)), in x's own

@@ -1,0 +1,170 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/lungo-ml/lungo/kernels"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// smallNet is the benchmark network: conv-bn-relu-pool-conv-upsample-conv on
+// channels-last input [N, H, W, 1].
+func smallNet(rng *tensor.RNG) *Sequential {
+	return NewSequential(
+		NewConv2d(rng, 1, 8, 3, 1, 1, true),
+		NewBatchNorm2d(8),
+		NewReLU(),
+		NewMaxPool2d(2, 2, 0),
+		NewConv2d(rng, 8, 16, 3, 1, 1, true),
+		NewUpsample("nearest"),
+		NewConv2d(rng, 16, 1, 3, 1, 1, true),
+	)
+}
+
+// trainStep runs forward, a mean-squared loss, backward and an SGD update,
+// and returns the loss. Gradients are zeroed first.
+func trainStep(net *Sequential, x, target *tensor.Tensor) float32 {
+	ZeroGrad(net)
+	out := net.Forward(Const(x))
+	d := Add(out, Scale(Const(target), -1))
+	loss := Mean(Mul(d, d))
+	loss.Backward()
+	for _, p := range Parameters(net) {
+		kernels.Axpy(p.Data.Data, -0.01, p.Grad.Data)
+	}
+	return loss.Item()
+}
+
+func TestArenaTrainStepMatchesHeap(t *testing.T) {
+	skipUntilKernel(t, "conv")
+	skipUntilKernel(t, "pool")
+	skipUntilKernel(t, "bn")
+	skipUntilKernel(t, "upsample")
+	rng := tensor.NewRNG(11)
+	x, target := rng.Randn(2, 8, 8, 1), rng.Rand(2, 8, 8, 1)
+	heapNet, arenaNet := smallNet(tensor.NewRNG(3)), smallNet(tensor.NewRNG(3))
+
+	arena := NewArena()
+	var sizes []int64
+	for step := 0; step < 4; step++ {
+		want := trainStep(heapNet, x, target)
+		prev := SetArena(arena)
+		got := trainStep(arenaNet, x, target)
+		SetArena(prev)
+		arena.Release()
+		sizes = append(sizes, arena.Bytes())
+		if got != want {
+			t.Errorf("step %d: loss %g with the arena, %g without", step, got, want)
+		}
+	}
+	// Identical numbers means identical parameters after 4 steps, too.
+	hp, ap := heapNet.NamedParameters(""), arenaNet.NamedParameters("")
+	for i := range hp {
+		if _, d, ok := tensor.MaxDiff(ap[i].Value.Data.Data, hp[i].Value.Data.Data, 0, 0); !ok {
+			t.Errorf("%s differs by %g after 4 steps", hp[i].Name, d)
+		}
+	}
+	if sizes[0] == 0 {
+		t.Fatal("the arena handed out no memory")
+	}
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i] != sizes[0] {
+			t.Errorf("arena grew from %d to %d bytes at step %d: buffers are not reused", sizes[0], sizes[i], i)
+		}
+	}
+	// Parameter gradients are heap memory and survive Release.
+	for _, p := range ap {
+		if p.Value.Grad == nil || len(p.Value.Grad.Data) != p.Value.Data.Numel() {
+			t.Errorf("%s: gradient lost after Release", p.Name)
+		}
+	}
+}
+
+func TestArenaReuse(t *testing.T) {
+	a := NewArena()
+	b1 := a.Floats(10)
+	b2 := a.Floats(10)
+	if &b1[0] == &b2[0] {
+		t.Fatal("two live buffers share memory")
+	}
+	i1 := a.Int32s(3)
+	a.Release()
+	c1, c2 := a.Floats(10), a.Floats(10)
+	if !((&c1[0] == &b1[0] && &c2[0] == &b2[0]) || (&c1[0] == &b2[0] && &c2[0] == &b1[0])) {
+		t.Error("Release did not recycle the float buffers")
+	}
+	if j := a.Int32s(3); &j[0] != &i1[0] {
+		t.Error("Release did not recycle the int32 buffer")
+	}
+	if got := a.Bytes(); got != 4*(10+10+3) {
+		t.Errorf("Bytes = %d, want %d", got, 4*23)
+	}
+	if d := a.Floats(11); len(d) != 11 || a.Bytes() != 4*(23+11) {
+		t.Errorf("a new size: len %d, Bytes %d", len(d), a.Bytes())
+	}
+	a.Reset()
+	if a.Bytes() != 0 {
+		t.Errorf("Bytes after Reset = %d", a.Bytes())
+	}
+}
+
+// TestArenaZeroedGrads: gradients drawn from recycled buffers must start at
+// zero even though the buffers held the previous step's values.
+func TestArenaZeroedGrads(t *testing.T) {
+	a := NewArena()
+	prev := SetArena(a)
+	defer SetArena(prev)
+	x := Param(tensor.FromData([]float32{1, -2, 3, 4}, 4))
+	for step := 0; step < 3; step++ {
+		x.ZeroGrad()
+		y := Relu(Scale(x, 2))
+		s := Sum(Add(y, y))
+		s.Backward()
+		want := []float32{4, 0, 4, 4}
+		for i, g := range x.Grad.Data {
+			if g != want[i] {
+				t.Fatalf("step %d: grad %v, want %v", step, x.Grad.Data, want)
+			}
+		}
+		a.Release()
+	}
+}
+
+// BenchmarkTrainStepSmallNet measures one training step (forward, loss,
+// backward, SGD) of conv-bn-relu-pool-conv-upsample-conv on [4, 32, 32, 1]
+// with and without an Arena. With it, B/op should be a small fraction of the
+// step's activation memory, reported as arena-B.
+func BenchmarkTrainStepSmallNet(b *testing.B) {
+	for _, useArena := range []bool{false, true} {
+		name := "arena=off"
+		if useArena {
+			name = "arena=on"
+		}
+		b.Run(name, func(b *testing.B) {
+			rng := tensor.NewRNG(1)
+			net := smallNet(rng)
+			x, target := rng.Randn(4, 32, 32, 1), rng.Rand(4, 32, 32, 1)
+			arena := NewArena()
+			step := func() {
+				var prev *Arena
+				if useArena {
+					prev = SetArena(arena)
+				}
+				trainStep(net, x, target)
+				if useArena {
+					SetArena(prev)
+					arena.Release()
+				}
+			}
+			step() // warm the pool and allocate parameter gradients
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				step()
+			}
+			if useArena {
+				b.ReportMetric(float64(arena.Bytes()), "arena-B")
+			}
+		})
+	}
+}
