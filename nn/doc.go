@@ -1,0 +1,51 @@
+// Package nn is lungo's neural-network layer: a define-by-run autograd
+// engine, differentiable operations, PyTorch-compatible layers, losses and
+// state dicts.
+//
+// # Layout
+//
+// Inside nn, 4-D activations are channels-last [N, H, W, C], the layout the
+// kernels vectorise over; parameters keep PyTorch's layouts (Conv2d weights
+// [Out, In, KH, KW], ConvTranspose2d weights [In, Out, KH, KW], Linear
+// [Out, In]) so that state dicts load unchanged. A model converts its
+// PyTorch-layout input once with ToNHWC and its output once with ToNCHW;
+// both are differentiable. Reshape and Flatten follow the data's own
+// (channels-last) element order.
+//
+// # The graph
+//
+// Every operation returns a *Value holding its result. When graph recording
+// is on (the default) and an input requires a gradient, the result also
+// records its inputs and a backward function. Backward (or BackwardWith for
+// a non-scalar seed) sorts the graph topologically and runs the backward
+// functions in reverse, each accumulating into its inputs' Grad. Leaves made
+// with Param require gradients; Const leaves do not. Gradients accumulate
+// across passes until ZeroGrad. New operations outside nn (losses, custom
+// layers) are written with NewResult.
+//
+// NoGrad(fn) runs fn without recording: results keep no parents or backward
+// closures, so inference holds only live activations. Like torch.no_grad the
+// switch is global to the process.
+//
+// # Layers
+//
+// Layers (Conv2d, ConvTranspose2d, BatchNorm2d, ReLU, MaxPool2d, Upsample,
+// LinearLayer, DropoutLayer, Sequential) implement Layer: Module (named
+// parameters and buffers with PyTorch's state-dict keys, train/eval mode)
+// plus Forward. Constructors take a *tensor.RNG and initialise like PyTorch's
+// defaults (kaiming_uniform with a = sqrt(5), bias uniform in
+// ±1/sqrt(fan_in)), deterministically for a seed. Layers start in training
+// mode, as in PyTorch.
+//
+// # Memory: the Arena
+//
+// A training step creates the same activations, saved tensors and
+// intermediate gradients every time. Install an Arena with SetArena and call
+// its Release after the optimizer step: ops then draw all of that memory
+// from the arena's free lists (keyed by element count) and the next step
+// reuses it, so steady-state steps allocate only small graph bookkeeping
+// (Value structs and closures), not activations. Anything read after
+// Release must be copied out first; parameters and their gradients are
+// always heap memory. See Arena for the loop, and BenchmarkTrainStepSmallNet
+// for the measured effect.
+package nn
