@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"sync/atomic"
+
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -18,7 +20,8 @@ type Value struct {
 	RequiresGrad bool
 
 	parents  []*Value
-	backward func() // reads v.Grad, accumulates into parents' Grad
+	backward func(out *Value) // reads out.Grad, accumulates into parents' Grad
+	mark     uint64           // last topo pass that visited this value
 }
 
 // Const wraps t as a leaf that needs no gradient (an input or a target).
@@ -105,7 +108,7 @@ func NewResult(data *tensor.Tensor, backward func(out *Value), parents ...*Value
 	}
 	if out.RequiresGrad {
 		out.parents = parents
-		out.backward = func() { backward(out) }
+		out.backward = backward
 	}
 	return out
 }
@@ -134,16 +137,22 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward != nil && n.Grad != nil {
-			n.backward()
+			n.backward(n)
 		}
 	}
 }
 
+// topoPass numbers topological sorts so that a value's mark tells whether
+// the current sort has visited it, without a map.
+var topoPass atomic.Uint64
+
 // topo returns the graph below v in topological order (parents first),
-// iteratively so that deep graphs do not grow the stack.
+// iteratively so that deep graphs do not grow the stack. Concurrent passes
+// over graphs that share values are not supported.
 func topo(root *Value) []*Value {
+	pass := topoPass.Add(1)
 	var order []*Value
-	seen := map[*Value]bool{root: true}
+	root.mark = pass
 	type frame struct {
 		v *Value
 		i int
@@ -154,8 +163,8 @@ func topo(root *Value) []*Value {
 		if f.i < len(f.v.parents) {
 			p := f.v.parents[f.i]
 			f.i++
-			if p != nil && p.RequiresGrad && !seen[p] {
-				seen[p] = true
+			if p != nil && p.RequiresGrad && p.mark != pass {
+				p.mark = pass
 				stack = append(stack, frame{p, 0})
 			}
 			continue
