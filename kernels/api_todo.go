@@ -29,24 +29,6 @@ func ConvTranspose2DBackwardData(dx, dy, w []float32, p ConvTransposeParams) { p
 // ConvTranspose2DBackwardWeights computes dw [C,K,R,S] and, if non-nil, db [K] (both overwritten).
 func ConvTranspose2DBackwardWeights(dw, db, x, dy []float32, p ConvTransposeParams) { panic("todo") }
 
-// BatchNormStats computes, for x viewed as [M, C] (M = N*H*W, channels
-// last), the per-channel mean [C] and invstd [C] = 1/sqrt(var + eps) with the
-// biased variance; var [C] (biased) is also returned for running statistics.
-// Sums are accumulated in float64.
-func BatchNormStats(mean, variance, invstd, x []float32, m, c int, eps float32) { panic("todo") }
-
-// BatchNormApply computes y = (x - mean)*invstd*gamma + beta per channel on
-// x [M, C]; gamma or beta may be nil (1 and 0). y may alias x.
-func BatchNormApply(y, x, mean, invstd, gamma, beta []float32, m, c int) { panic("todo") }
-
-// BatchNormBackward computes dx [M, C] (overwritten) and, if non-nil,
-// dgamma and dbeta [C] (overwritten). With training it back-propagates through
-// the batch statistics (mean and invstd computed from x); without, mean and
-// invstd are constants (eval mode, running statistics).
-func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, m, c int, training bool) {
-	panic("todo")
-}
-
 // UpsampleNearest2x computes y [N, 2H, 2W, C] (overwritten) from x [N, H, W, C].
 func UpsampleNearest2x(y, x []float32, n, h, w, c int) { panic("todo") }
 

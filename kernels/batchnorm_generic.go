@@ -1,0 +1,92 @@
+package kernels
+
+import "math"
+
+// Generic batch normalisation: the per-channel sums go through colSums64
+// (float64, row blocks of a fixed size, thread-count independent); the
+// elementwise passes are split over rows.
+
+func batchNormStatsGeneric(mean, variance, invstd, x []float32, m, c int, eps float32) {
+	s := colSums64(m, c, func(acc []float64, i int) {
+		for j, v := range x[i*c : i*c+c] {
+			acc[j] += float64(v)
+		}
+	})
+	mu := make([]float64, c)
+	for j := range mu {
+		mu[j] = s[j] / float64(m)
+	}
+	q := colSums64(m, c, func(acc []float64, i int) {
+		for j, v := range x[i*c : i*c+c] {
+			d := float64(v) - mu[j]
+			acc[j] += d * d
+		}
+	})
+	for j := range mu {
+		v := q[j] / float64(m)
+		mean[j] = float32(mu[j])
+		variance[j] = float32(v)
+		invstd[j] = float32(1 / math.Sqrt(v+float64(eps)))
+	}
+}
+
+func batchNormApplyGeneric(y, x, mean, invstd, gamma, beta []float32, m, c int) {
+	scale := make([]float32, c)
+	shift := make([]float32, c)
+	for j := range scale {
+		scale[j] = invstd[j]
+		if gamma != nil {
+			scale[j] *= gamma[j]
+		}
+		if beta != nil {
+			shift[j] = beta[j]
+		}
+	}
+	Parallel(m, max(1, ewGrain/c), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xs, ys := x[i*c:i*c+c], y[i*c:i*c+c]
+			for j, v := range xs {
+				ys[j] = (v-mean[j])*scale[j] + shift[j]
+			}
+		}
+	})
+}
+
+func batchNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, m, c int, training bool) {
+	// sums[j] = sum dy, sums[c+j] = sum dy*(x-mean).
+	sums := colSums64(m, 2*c, func(acc []float64, i int) {
+		xs, gs := x[i*c:i*c+c], dy[i*c:i*c+c]
+		for j, g := range gs {
+			acc[j] += float64(g)
+			acc[c+j] += float64(g) * (float64(xs[j]) - float64(mean[j]))
+		}
+	})
+	// dx = a*dy + b*(x-mean) + d per channel.
+	a, b, d := make([]float32, c), make([]float32, c), make([]float32, c)
+	for j := 0; j < c; j++ {
+		is := float64(invstd[j])
+		g := 1.0
+		if gamma != nil {
+			g = float64(gamma[j])
+		}
+		if dbeta != nil {
+			dbeta[j] = float32(sums[j])
+		}
+		if dgamma != nil {
+			dgamma[j] = float32(sums[c+j] * is)
+		}
+		a[j] = float32(g * is)
+		if training {
+			b[j] = float32(-g * is * is * is * sums[c+j] / float64(m))
+			d[j] = float32(-g * is * sums[j] / float64(m))
+		}
+	}
+	Parallel(m, max(1, ewGrain/c), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xs, gs, ds := x[i*c:i*c+c], dy[i*c:i*c+c], dx[i*c:i*c+c]
+			for j, g := range gs {
+				ds[j] = a[j]*g + b[j]*(xs[j]-mean[j]) + d[j]
+			}
+		}
+	})
+}
