@@ -1,0 +1,24 @@
+//go:build gc && !purego
+
+package kernels
+
+import (
+	"github.com/klauspost/cpuid/v2"
+	"github.com/lungo-ml/lungo/kernels/asm"
+)
+
+// The amd64 SIMD implementations: "avx2" (AVX2+FMA, 6x16 tiles) and
+// "avx512" (AVX-512F, 12x32 tiles; 6x16 where n is at most 16 columns).
+
+var (
+	mkAVX2   = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: asm.Sgemm6x16}
+	mkAVX512 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: asm.Sgemm12x32}
+)
+
+func init() {
+	hasAVX2 := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	avx2 := &simdImpl{kernels: []*microKernel{mkAVX2}}
+	Register(avx2.impl("avx2", hasAVX2, 20))
+	avx512 := &simdImpl{kernels: []*microKernel{mkAVX512, mkAVX2}}
+	Register(avx512.impl("avx512", hasAVX2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL), 30))
+}

@@ -1,0 +1,17 @@
+//go:build gc && !purego
+
+package kernels
+
+import (
+	"github.com/klauspost/cpuid/v2"
+	"github.com/lungo-ml/lungo/kernels/asm"
+)
+
+// The arm64 SIMD implementation: "neon" (ASIMD, 8x12 tiles).
+
+var mkNEON = &microKernel{name: "neon-8x12", mr: 8, nr: 12, fn: asm.Sgemm8x12}
+
+func init() {
+	neon := &simdImpl{kernels: []*microKernel{mkNEON}}
+	Register(neon.impl("neon", cpuid.CPU.Supports(cpuid.ASIMD), 20))
+}

@@ -1,0 +1,270 @@
+package kernels
+
+import (
+	"sync"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// The SIMD Sgemm driver: BLIS-style blocking around an assembly micro-kernel
+// (package kernels/asm) that computes one mr x nr tile of C.
+//
+//	for jc over n in steps of nc:            B block [kc, nc] shared, in L2
+//	  for pc over k in steps of kc:
+//	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide k-major panels (threads split panels)
+//	    for each (ic block of mc rows, range of panels) task, in parallel:
+//	      pack alpha*A[ic:ic+mc, pc:pc+kc] row-major (row stride ldp)
+//	      for ir over mc in steps of mr:        A micro-panel stays in L1
+//	        for jr over the task's panels:      B micro-panels stream from L2
+//	          micro-kernel: C[ir:ir+mr, jr:jr+nr] += Apanel * Bpanel
+//
+// The micro-kernels accumulate onto C, so beta is applied first, in one
+// pass over C. Tiles that stick out of C (m or n not a multiple of mr, nr)
+// go through a small temporary tile; packing pads A's rows and B's columns
+// with zeros. Transposes are handled by the packing. All scratch comes from
+// sync.Pools, so a steady state allocates only the closures and jobs of
+// Parallel.
+
+// microKernel is one register tile: fn computes, for i < mr and j < nr,
+// c[i*ldc+j] += sum over p < k of a[i*lda+p] * b[p*nr+j].
+type microKernel struct {
+	name   string
+	mr, nr int
+	fn     func(k int, a []float32, lda int, b, c []float32, ldc int)
+}
+
+// gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),
+// kc of the reduction, nc columns of B (a multiple of nr).
+type gemmBlocking struct{ mc, kc, nc int }
+
+// blockingFor derives block sizes from the cache sizes cpuid reports (32 KiB
+// L1d and 512 KiB L2 when it reports none): the packed A block (mc x kc)
+// takes about a quarter of L2 and the packed B block (kc x nc) about half,
+// the A micro-panel (mr x kc) a third of L1d.
+func blockingFor(mk *microKernel) gemmBlocking {
+	l1, l2 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 512 << 10
+	}
+	kc := clampInt(l1/3/(mk.mr*4), 128, 512) &^ 15
+	mc := clampInt(l2/4/(kc*4), mk.mr, 1024) / mk.mr * mk.mr
+	nc := clampInt(l2/2/(kc*4), mk.nr, 8192) / mk.nr * mk.nr
+	return gemmBlocking{mc: mc, kc: kc, nc: nc}
+}
+
+func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+func roundUp(v, m int) int { return (v + m - 1) / m * m }
+
+// gemmSerialFlops is the work below which Sgemm stays on the calling
+// thread: a Parallel round trip costs a few microseconds.
+const gemmSerialFlops = 1 << 20
+
+// packStride returns the row stride of a packed A block for kc columns:
+// a multiple of 16 floats that is not a multiple of 256 (1 KiB), so that the
+// mr rows a micro-kernel reads do not all fall into the same L1 sets.
+func packStride(kc int) int {
+	ld := roundUp(kc, 16)
+	if ld%256 == 0 {
+		ld += 16
+	}
+	return ld
+}
+
+// gemmBufs pools the packed B blocks and per-task A blocks.
+var gemmBufs sync.Pool
+
+func getGemmBuf(n int) *[]float32 {
+	if b, ok := gemmBufs.Get().(*[]float32); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+// sgemmSIMD is Sgemm (same contract, arguments already checked, m, n > 0)
+// on micro-kernel mk.
+func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	threads := Threads()
+	if 2*m*n*k < gemmSerialFlops {
+		threads = 1
+	}
+	scaleC(threads, m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
+	}
+	bs := blockingFor(mk)
+	mr, nr := mk.mr, mk.nr
+	// Enough row blocks for every thread when m allows it.
+	mc := min(bs.mc, roundUp((m+threads-1)/threads, mr))
+	nI := (m + mc - 1) / mc
+	kcMax := min(bs.kc, k)
+	ldp := packStride(kcMax)
+	bbuf := getGemmBuf(kcMax * roundUp(min(bs.nc, n), nr))
+	defer gemmBufs.Put(bbuf)
+	for jc := 0; jc < n; jc += bs.nc {
+		ncb := min(bs.nc, n-jc)
+		panels := (ncb + nr - 1) / nr
+		nJ := 1
+		if nI < threads {
+			nJ = min(panels, (threads+nI-1)/nI)
+		}
+		for pc := 0; pc < k; pc += bs.kc {
+			kcb := min(bs.kc, k-pc)
+			pb := (*bbuf)[:kcb*panels*nr]
+			packB := func(lo, hi int) {
+				for jp := lo; jp < hi; jp++ {
+					packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jc+jp*nr, min(nr, n-jc-jp*nr))
+				}
+			}
+			if threads > 1 {
+				Parallel(panels, max(1, 16384/(kcb*nr)), packB)
+			} else {
+				packB(0, panels)
+			}
+			task := func(lo, hi int) {
+				abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
+				defer gemmBufs.Put(abuf)
+				pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
+				packed := -1
+				for t := lo; t < hi; t++ {
+					ib, jb := t/nJ, t%nJ
+					i0 := ib * mc
+					mcb := min(mc, m-i0)
+					if packed != ib {
+						packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
+						packed = ib
+					}
+					jp0, jp1 := jb*panels/nJ, (jb+1)*panels/nJ
+					for ir := 0; ir < mcb; ir += mr {
+						mv := min(mr, mcb-ir)
+						ap := pa[ir*ldp:]
+						for jp := jp0; jp < jp1; jp++ {
+							j := jc + jp*nr
+							nv := min(nr, n-j)
+							bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
+							ct := c[(i0+ir)*ldc+j:]
+							if mv == mr && nv == nr {
+								mk.fn(kcb, ap, ldp, bp, ct, ldc)
+							} else {
+								edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
+							}
+						}
+					}
+				}
+			}
+			if threads > 1 {
+				Parallel(nI*nJ, 1, task)
+			} else {
+				task(0, nI*nJ)
+			}
+		}
+	}
+}
+
+// edgeTile runs mk on the mv x nv corner of a tile through tmp (mr*nr).
+func edgeTile(mk *microKernel, k int, a []float32, lda int, b, c []float32, ldc, mv, nv int, tmp []float32) {
+	nr := mk.nr
+	clear(tmp[:mk.mr*nr])
+	for i := 0; i < mv; i++ {
+		copy(tmp[i*nr:i*nr+nv], c[i*ldc:i*ldc+nv])
+	}
+	mk.fn(k, a, lda, b, tmp, nr)
+	for i := 0; i < mv; i++ {
+		copy(c[i*ldc:i*ldc+nv], tmp[i*nr:i*nr+nv])
+	}
+}
+
+// scaleC computes C = beta*C over [m, n] (beta == 0 clears, NaNs included).
+func scaleC(threads, m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	rows := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+				continue
+			}
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+	if threads > 1 {
+		Parallel(m, max(1, 32768/n), rows)
+	} else {
+		rows(0, m)
+	}
+}
+
+// packAPanel writes alpha*op(A)[i0:i0+mc, p0:p0+kc] into pa row-major with
+// row stride ldp, and zero rows up to the next multiple of mr.
+func packAPanel(pa []float32, ldp, mr int, transA bool, alpha float32, a []float32, lda, i0, mc, p0, kc int) {
+	if !transA {
+		for i := 0; i < mc; i++ {
+			dst := pa[i*ldp : i*ldp+kc]
+			src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kc]
+			if alpha == 1 {
+				copy(dst, src)
+			} else {
+				for p, v := range src {
+					dst[p] = alpha * v
+				}
+			}
+		}
+	} else {
+		// op(A)[i, p] = a[p*lda + i]: read rows of a, scatter into columns.
+		for i := 0; i < mc; i += 4 {
+			iv := min(4, mc-i)
+			if iv < 4 {
+				for ii := 0; ii < iv; ii++ {
+					dst := pa[(i+ii)*ldp : (i+ii)*ldp+kc]
+					for p := range dst {
+						dst[p] = alpha * a[(p0+p)*lda+i0+i+ii]
+					}
+				}
+				continue
+			}
+			d0 := pa[i*ldp : i*ldp+kc]
+			d1 := pa[(i+1)*ldp : (i+1)*ldp+kc]
+			d2 := pa[(i+2)*ldp : (i+2)*ldp+kc]
+			d3 := pa[(i+3)*ldp : (i+3)*ldp+kc]
+			for p := range d0 {
+				s := a[(p0+p)*lda+i0+i:][:4]
+				d0[p], d1[p], d2[p], d3[p] = alpha*s[0], alpha*s[1], alpha*s[2], alpha*s[3]
+			}
+		}
+	}
+	for i := mc; i < roundUp(mc, mr); i++ {
+		clear(pa[i*ldp : i*ldp+kc])
+	}
+}
+
+// packBPanel writes op(B)[p0:p0+kc, j0:j0+nv] into pb ([kc, nr], k-major),
+// zero-padding columns nv..nr-1.
+func packBPanel(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0, nv int) {
+	if !transB {
+		for p := 0; p < kc; p++ {
+			dst := pb[p*nr : p*nr+nr]
+			copy(dst, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+nv])
+			clear(dst[nv:])
+		}
+		return
+	}
+	// op(B)[p, j] = b[j*ldb + p]: each row of b is one column of the panel.
+	if nv < nr {
+		clear(pb[:kc*nr])
+	}
+	for j := 0; j < nv; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kc]
+		for p, v := range src {
+			pb[p*nr+j] = v
+		}
+	}
+}

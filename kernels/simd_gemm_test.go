@@ -1,0 +1,222 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// gemmCase is one Sgemm call of the conformance suite.
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // lda/ldb beyond the column count
+	padC           int // ldc beyond n
+	off            int // slice offset of a, b and c (0-3)
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d alpha=%v beta=%v pads=%d,%d,%d off=%d",
+		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC, tc.off)
+}
+
+// runGemmCase runs Sgemm on tc with random data and checks it against a
+// float64 reference: C inside the [m, n] window within reductionTol, the
+// gap cells between rows (ldc > n) and the guards untouched (NaN), beta == 0
+// ignoring NaNs in C, and A and B unmodified.
+func runGemmCase(t *testing.T, rng *tensor.RNG, tc gemmCase) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.padA, bc+tc.padB, tc.n+tc.padC
+	mat := func(rows, cols, ld int) *guardedBuf {
+		g := guarded(max(0, (rows-1)*ld+cols), tc.off)
+		s := g.s()
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				s[i*ld+j] = rng.Uniform(-1, 1)
+			}
+		}
+		return g
+	}
+	ga, gb := mat(ar, ac, lda), mat(br, bc, ldb)
+	gc := guarded(max(0, (tc.m-1)*ldc+tc.n), tc.off)
+	c := gc.s()
+	c0 := make([]float32, len(c))
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			if tc.beta != 0 || (i+j)%5 != 0 { // leave some NaNs in C when beta == 0
+				c[i*ldc+j] = rng.Uniform(-1, 1)
+			}
+		}
+	}
+	copy(c0, c)
+	fa, fb := freeze("a", ga.s()), freeze("b", gb.s())
+	a, b := ga.s(), gb.s()
+	want := make([]float64, tc.m*tc.n)
+	abs := make([]float64, tc.m*tc.n)
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var s, sa float64
+			for p := 0; p < tc.k; p++ {
+				var av, bv float32
+				if tc.transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if tc.transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				sa += math.Abs(float64(av) * float64(bv))
+			}
+			w, wa := float64(tc.alpha)*s, math.Abs(float64(tc.alpha))*sa
+			if tc.beta != 0 {
+				w += float64(tc.beta) * float64(c0[i*ldc+j])
+				wa += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
+			}
+			want[i*tc.n+j], abs[i*tc.n+j] = w, wa
+		}
+	}
+	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	got := make([]float32, tc.m*tc.n)
+	for i := 0; i < tc.m; i++ {
+		copy(got[i*tc.n:(i+1)*tc.n], c[i*ldc:i*ldc+tc.n])
+		for j := tc.n; j < ldc && i < tc.m-1; j++ {
+			if !math.IsNaN(float64(c[i*ldc+j])) {
+				t.Fatalf("%v: gap cell c[%d, %d] written", tc, i, j)
+			}
+		}
+	}
+	compareReduction(t, tc.String(), got, want, abs, tc.k+1)
+	gc.check(t, tc.String())
+	fa.check(t)
+	fb.check(t)
+}
+
+var gemmSizes = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65}
+
+func TestSgemmImpls(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := tensor.NewRNG(7)
+		i := 0
+		next := func() int { i++; return i }
+		// Every m x n around the tile sizes, with k cycling through sizes,
+		// transposes, scalars, strides and offsets.
+		scal := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, 0}, {0, 0.5}}
+		for _, m := range gemmSizes {
+			for _, n := range gemmSizes {
+				j := next()
+				tc := gemmCase{
+					transA: j%2 == 1, transB: j/2%2 == 1,
+					m: m, n: n, k: gemmSizes[j%len(gemmSizes)],
+					alpha: scal[j%5][0], beta: scal[j%5][1],
+					padA: j % 3, padB: (j / 3) % 3, padC: j % 4, off: j % 4,
+				}
+				runGemmCase(t, rng, tc)
+			}
+		}
+		// Every k, and blocks larger than mc, kc and nc.
+		for _, k := range append(gemmSizes, 255, 256, 257, 511, 600) {
+			for tr := 0; tr < 4; tr++ {
+				runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 13, n: 35, k: k, alpha: 1, beta: 1, padA: 1, padC: 2, off: k % 4})
+			}
+		}
+		for tr := 0; tr < 4; tr++ {
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 301, n: 333, k: 519, alpha: 0.75, beta: -1, padA: 3, padB: 1, padC: 5, off: tr})
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 1100, n: 40, k: 70, alpha: 1, beta: 0, off: tr})
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 5, n: 1300, k: 40, alpha: 1, beta: 0, padB: 2, off: tr})
+		}
+	})
+}
+
+// TestSgemmThreadsBitwise checks that the thread count does not change a
+// single bit of the result: every element is reduced in the same order.
+func TestSgemmThreadsBitwise(t *testing.T) {
+	rng := tensor.NewRNG(3)
+	const m, n, k = 200, 150, 300
+	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	forEachImpl(t, func(t *testing.T) {
+		var c1, c2 []float32
+		for _, th := range []int{1, 2} {
+			c := make([]float32, m*n)
+			withThreads(th, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) })
+			if th == 1 {
+				c1 = c
+			} else {
+				c2 = c
+			}
+		}
+		compareExact(t, "2 threads vs 1", c2, c1)
+	})
+}
+
+// TestSgemmSIMDMatchesGeneric compares every impl's Sgemm with
+// SgemmGeneric on a product whose rounding differs between them only by
+// the order of additions.
+func TestSgemmSIMDMatchesGeneric(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	const m, n, k = 67, 93, 129
+	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	want := make([]float32, m*n)
+	SgemmGeneric(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	forEachImpl(t, func(t *testing.T) {
+		got := make([]float32, m*n)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+		for i := range got {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4 {
+				t.Fatalf("c[%d] = %v, generic %v", i, got[i], want[i])
+			}
+		}
+	})
+}
+
+func TestSgemmPick(t *testing.T) {
+	wide := &microKernel{name: "wide", mr: 12, nr: 32}
+	narrow := &microKernel{name: "narrow", mr: 6, nr: 16}
+	s := &simdImpl{kernels: []*microKernel{wide, narrow}}
+	for _, tc := range []struct {
+		n    int
+		want *microKernel
+	}{{1, narrow}, {16, narrow}, {17, wide}, {64, wide}, {1000, wide}} {
+		if got := s.pick(tc.n); got != tc.want {
+			t.Errorf("pick(%d) = %s, want %s", tc.n, got.name, tc.want.name)
+		}
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, name := range append(Available()[1:], "generic") {
+		for _, n := range []int{64, 256, 512, 1024} {
+			if name == "generic" && n > 512 && testing.Short() {
+				continue
+			}
+			b.Run(fmt.Sprintf("impl=%s/n=%d", name, n), func(b *testing.B) {
+				rng := tensor.NewRNG(1)
+				x, y := randSlice(rng, n*n), randSlice(rng, n*n)
+				c := make([]float32, n*n)
+				Use(name, func() {
+					Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+					}
+				})
+				b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
