@@ -28,22 +28,3 @@ func ConvTranspose2DBackwardData(dx, dy, w []float32, p ConvTransposeParams) { p
 
 // ConvTranspose2DBackwardWeights computes dw [C,K,R,S] and, if non-nil, db [K] (both overwritten).
 func ConvTranspose2DBackwardWeights(dw, db, x, dy []float32, p ConvTransposeParams) { panic("todo") }
-
-// UpsampleNearest2x computes y [N, 2H, 2W, C] (overwritten) from x [N, H, W, C].
-func UpsampleNearest2x(y, x []float32, n, h, w, c int) { panic("todo") }
-
-// UpsampleNearest2xBackward computes dx [N, H, W, C] (overwritten) from dy [N, 2H, 2W, C].
-func UpsampleNearest2xBackward(dx, dy []float32, n, h, w, c int) { panic("todo") }
-
-// UpsampleBilinear2x computes y [N, 2H, 2W, C] (overwritten) with PyTorch's
-// bilinear interpolation, align_corners=False.
-func UpsampleBilinear2x(y, x []float32, n, h, w, c int) { panic("todo") }
-
-// UpsampleBilinear2xBackward computes dx (overwritten) from dy.
-func UpsampleBilinear2xBackward(dx, dy []float32, n, h, w, c int) { panic("todo") }
-
-// ConcatChannels writes y [M, sum(cs)] (overwritten) from xs[i] [M, cs[i]].
-func ConcatChannels(y []float32, xs [][]float32, m int, cs []int) { panic("todo") }
-
-// SplitChannels is ConcatChannels' inverse: dxs[i] [M, cs[i]] (overwritten) from dy [M, sum(cs)].
-func SplitChannels(dxs [][]float32, dy []float32, m int, cs []int) { panic("todo") }
