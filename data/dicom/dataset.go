@@ -127,7 +127,11 @@ func (e *Element) String() string {
 		f := e.Floats()
 		parts := make([]string, len(f))
 		for i, v := range f {
-			parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			if v == math.Trunc(v) && math.Abs(v) < 1e18 {
+				parts[i] = strconv.FormatFloat(v, 'f', -1, 64)
+			} else {
+				parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			}
 		}
 		return strings.Join(parts, `\`)
 	case "AT":
