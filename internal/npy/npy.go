@@ -329,3 +329,13 @@ func dtype(descr string) (int, binary.ByteOrder, convFunc, error) {
 	}
 	return 0, nil, nil, fmt.Errorf("npy: unsupported dtype %q", descr)
 }
+
+// WriteInt8 writes data, a C-ordered array of the given shape, with dtype |i1.
+func WriteInt8(w io.Writer, shape []int, data []int8) error {
+	checkLen(shape, len(data))
+	buf := make([]byte, len(data))
+	for i, v := range data {
+		buf[i] = byte(v)
+	}
+	return write(w, "|i1", shape, buf)
+}

@@ -165,3 +165,17 @@ func FuzzReadFloat32(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteInt8(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteInt8(&buf, []int{1, 3}, []int8{-128, 0, 127}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "'descr': '|i1'") {
+		t.Fatalf("header %q", buf.String()[:64])
+	}
+	shape, got, err := ReadFloat32(&buf)
+	if err != nil || len(shape) != 2 || got[0] != -128 || got[2] != 127 {
+		t.Fatalf("read back %v %v %v", shape, got, err)
+	}
+}
