@@ -10,11 +10,14 @@ import "sync"
 // contiguous C-long chunks of x, zeros for padding) and multiplied by the
 // weights repacked once per call to [R*S*C, K].
 //
-// Backward-data gathers instead of scattering (no col2im, so no write
-// conflicts between threads): for each input row and kernel tap (r, s), the
-// input columns the tap reaches form an arithmetic progression with step
-// StrideW, which read consecutive dy positions; one Sgemm per (row, tap)
-// adds dy[.., K] x W_rs[K, C] into those dx cells (row stride StrideW*C).
+// Backward-data with stride 1 is itself a convolution: of dy, padded by
+// Dil*(R-1) - Pad, with the weights flipped in space and read as [C, K, R,
+// S], so it runs the forward path (and its fast paths). Otherwise it gathers
+// instead of scattering (no col2im, so no write conflicts between threads):
+// for each input row and kernel tap (r, s), the input columns the tap
+// reaches form an arithmetic progression with step StrideW, which read
+// consecutive dy positions; one Sgemm per (row, tap) adds dy[.., K] x
+// W_rs[K, C] into those dx cells (row stride StrideW*C).
 //
 // Backward-weights: per block of positions, patch^T x dy accumulated in
 // float32 for at most convFlush positions, then added into a float64 partial
@@ -31,14 +34,28 @@ type convGeom struct {
 
 const (
 	convTileFloats = 1 << 17 // target patch tile size: 512 KiB, half of L2
-	convFlush      = 512     // positions accumulated in float32 before a float64 flush
+	convFlush      = 1024    // positions accumulated in float32 before a float64 flush
 )
 
 // convTile returns the number of output positions per im2col tile.
 func convTile(rsc int) int { return min(2048, max(32, convTileFloats/rsc)) }
 
-// scratch is a pool of float32 buffers for patch tiles and packed weights.
-var scratch sync.Pool
+// scratch and scratch64 pool float32 buffers (patch tiles, packed weights)
+// and float64 accumulators.
+var scratch, scratch64 sync.Pool
+
+// getScratch64 returns a zeroed buffer of n float64s.
+func getScratch64(n int) *[]float64 {
+	if b, ok := scratch64.Get().(*[]float64); ok {
+		if cap(*b) >= n {
+			*b = (*b)[:n]
+			clear(*b)
+			return b
+		}
+	}
+	b := make([]float64, n)
+	return &b
+}
 
 // getScratch returns a buffer of n floats (contents undefined).
 func getScratch(n int) *[]float32 {
@@ -158,7 +175,54 @@ func floorDiv(a, b int) int {
 
 func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
 
+// params returns g as ConvParams and whether they describe the same
+// convolution (ConvParams derive the output size; g states it).
+func (g convGeom) params() (ConvParams, bool) {
+	p := ConvParams{N: g.n, H: g.h, W: g.w, C: g.c, K: g.k, R: g.r, S: g.s,
+		StrideH: g.sh, StrideW: g.sw, PadH: g.ph, PadW: g.pw, DilH: g.dh, DilW: g.dw}
+	return p, p.OutH() == g.oh && p.OutW() == g.ow
+}
+
+// convForward runs the active implementation's Conv2D if it accepts g,
+// else the generic one.
+func convForward(y, x, w, bias []float32, g convGeom) {
+	if f := Active().Conv2D; f != nil {
+		if p, ok := g.params(); ok && f(y, x, w, bias, p) {
+			return
+		}
+	}
+	conv2DGeneric(y, x, w, bias, g)
+}
+
+// flipsToConv reports whether backward-data of g is a stride-1 convolution
+// with non-negative padding.
+func (g convGeom) flipsToConv() bool {
+	return g.sh == 1 && g.sw == 1 && g.ph <= g.dh*(g.r-1) && g.pw <= g.dw*(g.s-1)
+}
+
 func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
+	if g.flipsToConv() {
+		// dx[iy, ix, c] = sum dy[iy+ph-r*dh, ix+pw-s*dw, k] w[k, c, r, s]:
+		// with r' = R-1-r a correlation of dy padded by dh*(R-1)-ph.
+		rs := g.r * g.s
+		bp := getScratch(len(w))
+		defer putScratch(bp)
+		wf := *bp // [C, K, R, S], flipped in space
+		Parallel(g.k, max(1, 4096/(rs*g.c)), func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				for c := 0; c < g.c; c++ {
+					src := w[(k*g.c+c)*rs : (k*g.c+c+1)*rs]
+					dst := wf[(c*g.k+k)*rs : (c*g.k+k+1)*rs]
+					for t, v := range src {
+						dst[rs-1-t] = v
+					}
+				}
+			}
+		})
+		convForward(dx, dy, wf, nil, convGeom{n: g.n, h: g.oh, w: g.ow, c: g.k, k: g.c, r: g.r, s: g.s,
+			sh: 1, sw: 1, ph: g.dh*(g.r-1) - g.ph, pw: g.dw*(g.s-1) - g.pw, dh: g.dh, dw: g.dw, oh: g.h, ow: g.w})
+		return
+	}
 	// w2 is w [K, C, R, S] repacked as [R*S][K][C].
 	rs := g.r * g.s
 	bp := getScratch(rs * g.k * g.c)
@@ -205,6 +269,10 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 	})
 }
 
+// convTileBW returns the positions per tile of backward-weights, where
+// they are the Sgemm's reduction depth: longer than the forward tiles.
+func convTileBW(rsc int) int { return min(2048, max(64, 4*convTileFloats/rsc)) }
+
 func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 	rsc := g.r * g.s * g.c
 	m := g.n * g.oh * g.ow
@@ -215,10 +283,15 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 		clear(dw)
 		return
 	}
-	tile := convTile(rsc)
-	nblk := min((m+tile-1)/tile, Threads())
+	tile := convTileBW(rsc)
+	// One block (a float64 partial) per thread, of at least 256 positions
+	// (a block's Sgemm depth); a single block's im2col and Sgemm use all
+	// threads instead.
+	nblk := max(1, min(m/256, Threads()))
 	size := rsc * g.k
-	acc := make([]float64, nblk*size)
+	accp := getScratch64(nblk * size)
+	defer scratch64.Put(accp)
+	acc := *accp
 	Parallel(nblk, 1, func(blo, bhi int) {
 		var patch *[]float32
 		if !g.is1x1() {
@@ -237,7 +310,13 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 				a := x[t0*g.c:]
 				if patch != nil {
 					a = *patch
-					im2col(a, x, g, t0, t1)
+					if nblk == 1 {
+						Parallel(t1-t0, 16, func(lo, hi int) {
+							im2col(a[lo*rsc:hi*rsc], x, g, t0+lo, t0+hi)
+						})
+					} else {
+						im2col(a, x, g, t0, t1)
+					}
 				}
 				beta := float32(1)
 				if since == 0 {

@@ -197,29 +197,34 @@ func TestConv2DBackward(t *testing.T) {
 }
 
 // TestConv2DThreads runs shapes whose work splits into many chunks with 1
-// and 3 threads: the results must match the reference either way.
+// and 3 threads: the results must match the reference either way (one or
+// several float64 partial blocks in backward-weights).
 func TestConv2DThreads(t *testing.T) {
-	p := ConvParams{N: 2, H: 33, W: 31, C: 9, K: 17, R: 3, S: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
-	g := tensor.NewRNG(9)
-	x := randSlice(g, p.N*p.H*p.W*p.C)
-	w := randSlice(g, p.K*p.C*p.R*p.S)
-	dy := randSlice(g, p.N*p.OutH()*p.OutW()*p.K)
-	want, abs := refConv(x, w, nil, p)
-	wdx, adx, wdw, adw, _, _ := refConvBackward(x, w, dy, p)
-	for _, th := range []int{1, 3} {
-		withThreads(th, func() {
-			forEachImpl(t, func(t *testing.T) {
-				y := make([]float32, len(dy))
-				Conv2D(y, x, w, nil, p)
-				compareReduction(t, fmt.Sprintf("threads=%d Conv2D", th), y, want, abs, p.C*9)
-				dx := make([]float32, len(x))
-				Conv2DBackwardData(dx, dy, w, p)
-				compareReduction(t, fmt.Sprintf("threads=%d dx", th), dx, wdx, adx, p.K*9)
-				dw := make([]float32, len(w))
-				Conv2DBackwardWeights(dw, nil, x, dy, p)
-				compareReduction(t, fmt.Sprintf("threads=%d dw", th), dw, wdw, adw, p.N*p.OutH()*p.OutW())
+	for _, p := range []ConvParams{
+		{N: 2, H: 33, W: 31, C: 9, K: 17, R: 3, S: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 2, H: 64, W: 64, C: 64, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+	} {
+		g := tensor.NewRNG(9)
+		x := randSlice(g, p.N*p.H*p.W*p.C)
+		w := randSlice(g, p.K*p.C*p.R*p.S)
+		dy := randSlice(g, p.N*p.OutH()*p.OutW()*p.K)
+		want, abs := refConv(x, w, nil, p)
+		wdx, adx, wdw, adw, _, _ := refConvBackward(x, w, dy, p)
+		for _, th := range []int{1, 3} {
+			withThreads(th, func() {
+				forEachImpl(t, func(t *testing.T) {
+					y := make([]float32, len(dy))
+					Conv2D(y, x, w, nil, p)
+					compareReduction(t, fmt.Sprintf("threads=%d Conv2D %v", th, p), y, want, abs, p.C*9)
+					dx := make([]float32, len(x))
+					Conv2DBackwardData(dx, dy, w, p)
+					compareReduction(t, fmt.Sprintf("threads=%d dx %v", th, p), dx, wdx, adx, p.K*9)
+					dw := make([]float32, len(w))
+					Conv2DBackwardWeights(dw, nil, x, dy, p)
+					compareReduction(t, fmt.Sprintf("threads=%d dw %v", th, p), dw, wdw, adw, p.N*p.OutH()*p.OutW())
+				})
 			})
-		})
+		}
 	}
 }
 
