@@ -1,0 +1,154 @@
+package unet
+
+import (
+	"fmt"
+
+	"github.com/lungo-ml/lungo/nn"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// Model is a U-Net with a ResNet encoder, smp's decoder, a 3x3 segmentation
+// head and an optional classification head. Its state-dict keys are those of
+// /work/shared/ref/unet_ref.py (segmentation_models_pytorch's Unet):
+// "encoder.*", "decoder.blocks.<i>.*", "segmentation_head.0.*",
+// "classification_head.3.*".
+type Model struct {
+	children
+	Config  Config
+	Encoder *Encoder
+	decoder *decoder
+	segHead *nn.Conv2d
+	// ClassDropout and ClassLinear form the classification head (nil
+	// without one): avg-pool of the deepest features, dropout, linear.
+	ClassDropout *nn.DropoutLayer
+	ClassLinear  *nn.LinearLayer
+	training     bool
+}
+
+// New builds a model for cfg, initialised from rng like the reference:
+// torchvision's ResNet initialisation for the encoder (kaiming normal,
+// fan-out), PyTorch's layer defaults elsewhere. The model starts in
+// training mode; dropout draws from a generator seeded from rng.
+func New(cfg Config, rng *tensor.RNG) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Attention == "scse" {
+		for _, c := range cfg.DecoderChannels {
+			if c < 16 {
+				return nil, fmt.Errorf("unet: scse attention needs decoder channels >= 16, got %v", cfg.DecoderChannels)
+			}
+		}
+	}
+	m := &Model{Config: cfg, training: true}
+	m.Encoder = newEncoder(rng, cfg.Encoder, cfg.InChannels)
+	m.decoder = newDecoder(rng, m.Encoder.Channels, cfg.DecoderChannels, cfg.Attention)
+	m.segHead = nn.NewConv2d(rng, cfg.DecoderChannels[4], cfg.Classes, 3, 1, 1, true)
+	m.add("encoder", m.Encoder)
+	m.add("decoder", m.decoder)
+	seg := &children{}
+	seg.add("0", m.segHead)
+	m.add("segmentation_head", seg)
+	if cfg.ClassHead > 0 {
+		m.ClassDropout = nn.NewDropout(cfg.ClassDropout, tensor.NewRNG(rng.Uint64()))
+		m.ClassLinear = nn.NewLinear(rng, m.Encoder.Channels[4], cfg.ClassHead, true)
+		cls := &children{}
+		cls.add("3", m.ClassLinear)
+		m.add("classification_head", cls)
+	}
+	return m, nil
+}
+
+// MustNew is New for configurations known to be valid; it panics otherwise.
+func MustNew(cfg Config, rng *tensor.RNG) *Model {
+	m, err := New(cfg, rng)
+	if err != nil {
+		tensor.Panicf("unet", "%v", err)
+	}
+	return m
+}
+
+// SetTraining switches batch-norm statistics and dropout between training
+// (true) and evaluation.
+func (m *Model) SetTraining(training bool) {
+	m.training = training
+	m.children.SetTraining(training)
+}
+
+// Training reports whether the model is in training mode.
+func (m *Model) Training() bool { return m.training }
+
+// Multiple is the factor input heights and widths are padded to.
+const Multiple = 32
+
+// Forward runs x [N, InChannels, H, W] (NCHW) through the network and
+// returns mask logits [N, Classes, H, W] and, with a classification head,
+// class logits [N, ClassHead] (nil otherwise). H and W that are not
+// multiples of 32 are zero-padded at the bottom and right to the next
+// multiple and the mask is cropped back, so the padding is part of the
+// image the network sees. It panics on a wrong shape (see Predict for a
+// checked entry point).
+func (m *Model) Forward(x *nn.Value) (mask, class *nn.Value) {
+	if err := m.checkInput(x.Data.Shape); err != nil {
+		tensor.Panicf("unet", "Forward: %v", err)
+	}
+	h, w := x.Data.Shape[2], x.Data.Shape[3]
+	ph, pw := roundUp(h), roundUp(w)
+	if ph != h || pw != w {
+		x = padCrop(x, ph, pw)
+	}
+	f := m.Encoder.Forward(nn.ToNHWC(x))
+	y := m.segHead.Forward(m.decoder.Forward(f))
+	mask = nn.ToNCHW(y)
+	if ph != h || pw != w {
+		mask = padCrop(mask, h, w)
+	}
+	if m.ClassLinear != nil {
+		class = m.ClassLinear.Forward(m.ClassDropout.Forward(nn.GlobalAvgPool(f[4])))
+	}
+	return mask, class
+}
+
+func roundUp(v int) int { return (v + Multiple - 1) / Multiple * Multiple }
+
+func (m *Model) checkInput(s []int) error {
+	if len(s) != 4 || s[1] != m.Config.InChannels || s[0] < 1 || s[2] < 1 || s[3] < 1 {
+		return fmt.Errorf("input of shape %v, want [N, %d, H, W] (NCHW)", s, m.Config.InChannels)
+	}
+	return nil
+}
+
+// Predict returns sigmoid probabilities [N, Classes, H, W] for x
+// [N, InChannels, H, W], computed in evaluation mode without recording a
+// graph; the model's mode is restored afterwards. A wrong input shape is an
+// error.
+func (m *Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
+	mask, _, err := m.PredictAll(x)
+	return mask, err
+}
+
+// PredictAll is Predict that also returns the classification head's
+// sigmoid probabilities [N, ClassHead] (nil without a head).
+func (m *Model) PredictAll(x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	if err := m.checkInput(x.Shape); err != nil {
+		return nil, nil, fmt.Errorf("unet: Predict: %w", err)
+	}
+	was := m.training
+	m.SetTraining(false)
+	defer m.SetTraining(was)
+	nn.NoGrad(func() {
+		mv, cv := m.Forward(nn.Const(x))
+		mask = nn.Sigmoid(mv).Data
+		if cv != nil {
+			class = nn.Sigmoid(cv).Data
+		}
+		if nn.CurrentArena() != nil { // results must outlive the caller's arena
+			mask = mask.Clone()
+			if class != nil {
+				class = class.Clone()
+			}
+		}
+	})
+	return mask, class, nil
+}

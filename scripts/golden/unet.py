@@ -1,0 +1,212 @@
+"""Golden values for models/unet, computed with /work/shared/ref/unet_ref.py (the reference).
+
+Run from the repository root:  /usr/bin/python3 scripts/golden/unet.py
+
+Weights are not stored (a ResNet-18 U-Net has 14M parameters): both sides fill every
+state-dict entry from a hash of its key (detweights below; models/unet's test helper
+detWeights is the same function), so only inputs, outputs and gradient digests are stored.
+Computed in float64 (model.double()) so that the reference is exact to float32 rounding.
+
+Per case testdata/unet_<case>.gold holds:
+  input [N, 1, H, W], target [N, 1, H, W] (0/1), cls_target [N, A] (with a class head)
+  eval_mask, eval_cls          forward in eval mode (running statistics)
+  train_mask, train_cls, loss  forward in train mode (batch statistics; dropout p=0)
+  gnorm/<key>, gprobe/<key>, gsample/<key>   per parameter, after loss.backward():
+      ||g||_2, <g, probe(key)>, and g at 16 evenly spaced flat indices (all if fewer)
+  bprobe/<key>                 per BN running_mean/var after the train forward: <b, probe(key)>
+and testdata/unet_<case>.keys lists "key shape" per state-dict entry, in PyTorch's order.
+
+Also writes testdata/unet_r18_views.pth: a state dict of a resnet18 U-Net saved by torch.save
+whose tensors are overlapping strided views of a few small storages (so the file stays ~100 KB),
+with the model's output on a fixed input in testdata/unet_r18_views.gold, and
+testdata/resnet18_tv.pth: a bare torchvision resnet18 (3-channel stem, fc) state dict
+in the same view-based form.
+"""
+import collections
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, "/work/shared/ref")
+import goldfile  # noqa: E402
+from unet_ref import Unet  # noqa: E402
+
+HINT = "regenerate with /usr/bin/python3 scripts/golden/unet.py"
+M64 = (1 << 64) - 1
+
+
+def fnv1a(s):
+    h = 0xCBF29CE484222325
+    for b in s.encode():
+        h ^= b
+        h = (h * 0x100000001B3) & M64
+    return h
+
+
+def hashu(seed, n):
+    """n values in [-1, 1): splitmix64 of seed + (i+1)*golden, top 53 bits."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + (np.arange(n, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return 2 * u - 1
+
+
+def detvalue(key, shape):
+    """The deterministic value of a state-dict entry (float64, then rounded to float32)."""
+    n = int(np.prod(shape)) if len(shape) else 1
+    u = hashu(fnv1a(key), n)
+    leaf = key.rsplit(".", 1)[-1]
+    if leaf == "running_var":
+        v = 1 + 0.5 * u
+    elif leaf == "running_mean":
+        v = 0.1 * u
+    elif leaf == "num_batches_tracked":
+        v = np.zeros(n)
+    elif leaf == "bias":
+        v = 0.1 * u
+    elif len(shape) == 1:  # batch-norm weight
+        v = 1 + 0.2 * u
+    else:  # conv / linear weight: uniform with variance 1/fan_in
+        fan_in = n // shape[0]
+        v = u * np.sqrt(3.0 / fan_in)
+    return v.astype(np.float32).astype(np.float64).reshape(shape)
+
+
+def detweights(model):
+    sd = model.state_dict()
+    new = collections.OrderedDict()
+    for k, t in sd.items():
+        if k.endswith("num_batches_tracked"):
+            new[k] = t
+        else:
+            new[k] = torch.from_numpy(detvalue(k, tuple(t.shape))).to(t.dtype)
+    model.load_state_dict(new)
+
+
+def probe(key, n):
+    return hashu(fnv1a(key) ^ 0x5DEECE66D, n)
+
+
+def sample_idx(n):
+    if n <= 16:
+        return np.arange(n)
+    return (np.arange(16) * (n - 1)) // 15
+
+
+def case(name, encoder, attention, aux, n=2, size=64):
+    torch.manual_seed(0)
+    m = Unet(encoder, in_channels=1, classes=1, attention=attention, aux_classes=aux).double()
+    detweights(m)
+    x = torch.from_numpy(hashu(fnv1a("input"), n * size * size).reshape(n, 1, size, size))
+    tgt = torch.from_numpy((hashu(fnv1a("target"), n * size * size) > 0.3).astype(np.float64).reshape(n, 1, size, size))
+    out = {"input": x, "target": tgt}
+    if aux:
+        ct = torch.from_numpy((hashu(fnv1a("cls_target"), n * aux) > 0).astype(np.float64).reshape(n, aux))
+        out["cls_target"] = ct
+        m.classification_head[2].p = 0.0  # dropout off so that train mode is deterministic
+    m.eval()
+    with torch.no_grad():
+        r = m(x)
+    mask, cls = (r if aux else (r, None))
+    out["eval_mask"] = mask
+    if aux:
+        out["eval_cls"] = cls
+    m.train()
+    r = m(x)
+    mask, cls = (r if aux else (r, None))
+    loss = F.binary_cross_entropy_with_logits(mask, tgt)
+    if aux:
+        loss = loss + F.binary_cross_entropy_with_logits(cls, ct)
+        out["train_cls"] = cls
+    out["train_mask"] = mask
+    out["loss"] = loss.reshape(1)
+    loss.backward()
+    for k, p in m.named_parameters():
+        g = p.grad.detach().numpy().reshape(-1)
+        out["gnorm/" + k] = np.array([np.sqrt((g * g).sum())])
+        out["gprobe/" + k] = np.array([(g * probe(k, g.size)).sum()])
+        out["gsample/" + k] = g[sample_idx(g.size)]
+    for k, b in m.named_buffers():
+        if k.endswith("running_mean") or k.endswith("running_var"):
+            v = b.numpy().reshape(-1)
+            out["bprobe/" + k] = np.array([(v * probe(k, v.size)).sum()])
+    goldfile.write(f"testdata/unet_{name}.gold", out, HINT)
+    with open(f"testdata/unet_{name}.keys", "w") as f:
+        for k, t in m.state_dict().items():
+            f.write(k + " " + "x".join(str(d) for d in t.shape) + "\n")
+    print(name, sum(p.numel() for p in m.parameters()), "params; loss", loss.item(),
+          "eval |mask| max", out["eval_mask"].abs().max().item())
+
+
+BASE = 3072  # elements per storage of the view-based files
+
+
+def views_state_dict(sd):
+    """Replaces each tensor by an overlapping strided view of a small storage per kind, with
+    roughly the scale of detvalue, so that torch.save writes only the small storages."""
+    bases = {}
+
+    def base(kind, scale, offset):
+        if kind not in bases:
+            u = hashu(fnv1a("base/" + kind), BASE)
+            bases[kind] = torch.from_numpy((offset + scale * u).astype(np.float32))
+        return bases[kind]
+
+    primes = [1, 1, 2, 3, 5]
+    out = collections.OrderedDict()
+    for k, t in sd.items():
+        leaf = k.rsplit(".", 1)[-1]
+        if leaf == "num_batches_tracked":
+            out[k] = torch.tensor(7, dtype=torch.int64)
+            continue
+        shape = tuple(t.shape)
+        if leaf == "running_var":
+            b = base("var", 0.5, 1.0)
+        elif leaf == "running_mean" or leaf == "bias":
+            b = base("small", 0.1, 0.0)
+        elif len(shape) == 1:
+            b = base("bnw", 0.2, 1.0)
+        else:
+            fan_in = int(np.prod(shape[1:]))
+            bucket = int(np.log2(fan_in) // 2)  # one storage per factor 4 of fan-in
+            b = base(f"w{bucket}", float(np.sqrt(3.0 / 4 ** (bucket + 0.5))), 0.0)
+        stride = tuple(primes[len(shape) - 1 - i] for i in range(len(shape)))
+        last = sum((d - 1) * s for d, s in zip(shape, stride))
+        off = fnv1a(k) % (BASE - last)
+        out[k] = b.as_strided(shape, stride, off)
+    return out
+
+
+def views_files():
+    torch.manual_seed(0)
+    m = Unet("resnet18", in_channels=1, classes=2)
+    sd = views_state_dict(m.state_dict())
+    sd._metadata = m.state_dict()._metadata
+    torch.save(sd, "testdata/unet_r18_views.pth")
+    m.load_state_dict(sd)
+    m.double().eval()
+    x = torch.from_numpy(hashu(fnv1a("views-input"), 64 * 96).reshape(1, 1, 64, 96))
+    with torch.no_grad():
+        y = m(x)
+    goldfile.write("testdata/unet_r18_views.gold", {"input": x, "probs": torch.sigmoid(y)}, HINT)
+    r = torchvision.models.resnet18(weights=None)
+    tv = views_state_dict(r.state_dict())
+    torch.save(tv, "testdata/resnet18_tv.pth")
+    print("views: logits range", y.min().item(), y.max().item())
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    case("r18", "resnet18", None, None)
+    case("r18_scse_cls", "resnet18", "scse", 1)
+    case("r34", "resnet34", None, None)
+    case("r34_scse_cls", "resnet34", "scse", 3)
+    views_files()
