@@ -223,6 +223,10 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 			sh: 1, sw: 1, ph: g.dh*(g.r-1) - g.ph, pw: g.dw*(g.s-1) - g.pw, dh: g.dh, dw: g.dw, oh: g.h, ow: g.w})
 		return
 	}
+	if g.c < 16 {
+		conv2DBackwardDataRows(dx, dy, w, g)
+		return
+	}
 	// w2 is w [K, C, R, S] repacked as [R*S][K][C].
 	rs := g.r * g.s
 	bp := getScratch(rs * g.k * g.c)
@@ -244,11 +248,10 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 			dxrow := dx[row*rowLen : (row+1)*rowLen]
 			clear(dxrow)
 			for r := 0; r < g.r; r++ {
-				t := iy + g.ph - r*g.dh
-				if t < 0 || t%g.sh != 0 || t/g.sh >= g.oh {
+				oy, ok := g.tapRow(iy, r)
+				if !ok {
 					continue
 				}
-				oy := t / g.sh
 				dyrow := dy[(n*g.oh+oy)*g.ow*g.k : (n*g.oh+oy+1)*g.ow*g.k]
 				for s := 0; s < g.s; s++ {
 					// ix = ox*sw - pw + s*dw must lie in [0, W).
@@ -263,6 +266,67 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 						dyrow[ox0*g.k:], g.k,
 						w2[(r*g.s+s)*g.k*g.c:(r*g.s+s+1)*g.k*g.c], g.c,
 						1, dxrow[ix0*g.c:], g.sw*g.c)
+				}
+			}
+		}
+	})
+}
+
+// tapRow returns the output row that kernel row r of input row iy belongs
+// to, if any.
+func (g convGeom) tapRow(iy, r int) (int, bool) {
+	t := iy + g.ph - r*g.dh
+	if t < 0 || t%g.sh != 0 || t/g.sh >= g.oh {
+		return 0, false
+	}
+	return t / g.sh, true
+}
+
+// conv2DBackwardDataRows is backward-data for few input channels, where
+// one Sgemm per tap would be C columns wide: per input row and kernel row
+// r, one Sgemm computes dy_row [OutW, K] x W_r [K, S*C] into a scratch row
+// (S*C columns), which is then added into the dx row (col2im of one row:
+// the thread owns the row, so no conflicts).
+func conv2DBackwardDataRows(dx, dy, w []float32, g convGeom) {
+	rs, sc := g.r*g.s, g.s*g.c
+	bp := getScratch(g.r * g.k * sc)
+	defer putScratch(bp)
+	w3 := *bp // [R][K][S*C]
+	for k := 0; k < g.k; k++ {
+		for c := 0; c < g.c; c++ {
+			for t, v := range w[(k*g.c+c)*rs : (k*g.c+c+1)*rs] {
+				r, s := t/g.s, t%g.s
+				w3[(r*g.k+k)*sc+s*g.c+c] = v
+			}
+		}
+	}
+	rowLen := g.w * g.c
+	Parallel(g.n*g.h, max(1, 8192/(g.ow*g.r*g.k*sc)), func(lo, hi int) {
+		tp := getScratch(g.ow * sc)
+		defer putScratch(tp)
+		tmp := *tp
+		for row := lo; row < hi; row++ {
+			n, iy := row/g.h, row%g.h
+			dxrow := dx[row*rowLen : (row+1)*rowLen]
+			clear(dxrow)
+			for r := 0; r < g.r; r++ {
+				oy, ok := g.tapRow(iy, r)
+				if !ok {
+					continue
+				}
+				dyrow := dy[(n*g.oh+oy)*g.ow*g.k : (n*g.oh+oy+1)*g.ow*g.k]
+				Sgemm(false, false, g.ow, sc, g.k, 1, dyrow, g.k, w3[r*g.k*sc:(r+1)*g.k*sc], sc, 0, tmp, sc)
+				for ox := 0; ox < g.ow; ox++ {
+					for s := 0; s < g.s; s++ {
+						ix := ox*g.sw - g.pw + s*g.dw
+						if ix < 0 || ix >= g.w {
+							continue
+						}
+						d := dxrow[ix*g.c : (ix+1)*g.c]
+						for c, v := range tmp[ox*sc+s*g.c : ox*sc+(s+1)*g.c] {
+							d[c] += v
+						}
+					}
 				}
 			}
 		}

@@ -285,6 +285,7 @@ var benchConvShapes = []struct {
 }{
 	{"64x128x128_3x3_k64", ConvParams{N: 1, H: 128, W: 128, C: 64, K: 64, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
 	{"256x16x16_3x3_k256", ConvParams{N: 1, H: 16, W: 16, C: 256, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"64x64x64_3x3s2_k128", ConvParams{N: 1, H: 64, W: 64, C: 64, K: 128, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
 	{"3x256x256_7x7s2_k64", ConvParams{N: 1, H: 256, W: 256, C: 3, K: 64, R: 7, S: 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3, DilH: 1, DilW: 1}},
 	{"64x64x64_1x1_k128", ConvParams{N: 1, H: 64, W: 64, C: 64, K: 128, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilH: 1, DilW: 1}},
 }
