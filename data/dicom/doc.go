@@ -11,12 +11,18 @@
 //
 // Pixels: File.Pixels decodes grayscale (SamplesPerPixel 1) pixel data of
 // 8 or 16 bits, signed or unsigned, single- or multi-frame, from native
-// encodings, RLE Lossless (PS3.5 Annex G) and 8-bit JPEG baseline
-// (image/jpeg), into a typed array laid out [frame][row][col]
+// encodings, RLE Lossless (PS3.5 Annex G) and 8-bit JPEG, into a typed
+// array laid out [frame][row][col]
 // (Pixels.U8/I8/U16/I16), and Pixels.Display gives float32 display values
 // (rescale slope/intercept applied, MONOCHROME1 inverted). Other syntaxes
 // (JPEG 2000, JPEG-LS, JPEG lossless, 12-bit JPEG) give an *UnsupportedError
 // naming the transfer syntax UID and name.
+//
+// JPEG: sequential Huffman streams (baseline and 8-bit extended, with or
+// without restart markers) are decoded by a built-in decoder that
+// reproduces libjpeg's default integer IDCT (jidctint.c, JDCT_ISLOW) bit for
+// bit, so pixels equal what pydicom + Pillow (libjpeg-turbo) give; other
+// 8-bit streams (progressive) fall back to image/jpeg (within 1 of libjpeg).
 //
 // Robustness: every length is checked against the bytes left before it is
 // used, so a forged length cannot force an allocation larger than the input

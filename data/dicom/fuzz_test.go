@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -95,6 +96,27 @@ func FuzzParse(f *testing.F) {
 		}
 		if d := p.Display(); len(d) != n {
 			t.Fatalf("display has %d values, want %d", len(d), n)
+		}
+	})
+}
+
+// FuzzDecodeJPEG checks that the JPEG decoders never panic and return
+// exactly rows*cols samples on success.
+func FuzzDecodeJPEG(f *testing.F) {
+	jpgs, _ := filepath.Glob("testdata/jpeg/*.jpg")
+	for _, p := range jpgs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var rows, cols uint16
+		fmt.Sscanf(p[strings.LastIndexByte(p, '_')+1:], "%dx%d.jpg", &rows, &cols)
+		f.Add(b, rows, cols)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, rows, cols uint16) {
+		out, err := decodeJPEG(nil, in, int(rows), int(cols))
+		if err == nil && len(out) != int(rows)*int(cols) {
+			t.Fatalf("%d samples for %dx%d", len(out), rows, cols)
 		}
 	})
 }

@@ -7,13 +7,29 @@ import (
 	"image/jpeg"
 )
 
-// decodeJPEG decodes one 8-bit grayscale JPEG frame of rows x cols with
-// image/jpeg and appends its samples to dst. The frame size is checked
-// against the JPEG header before decoding, and a stream that is too short
-// for the image is refused, so forged headers cannot force large
-// allocations. Go's IDCT rounds differently from libjpeg's ISLOW: about 1-2%
-// of samples may differ by 1.
+// decodeJPEG decodes one 8-bit grayscale JPEG frame of rows x cols and
+// appends its samples to dst. Sequential Huffman streams (baseline and
+// extended 8-bit, the DICOM norm) are decoded by decodeJPEGISLOW, bit-exact
+// with libjpeg's default ISLOW IDCT; others (progressive) by image/jpeg,
+// whose IDCT puts ~1-2% of samples off by 1 from libjpeg. A stream too short
+// for the image is refused before anything is allocated, and the frame size
+// is checked against the JPEG header, so forged headers cannot force large
+// allocations.
 func decodeJPEG(dst, frame []byte, rows, cols int) ([]byte, error) {
+	// A Huffman-coded 8x8 block takes at least 2 bits (DC and EOB codes):
+	// 256 pixels per byte at most.
+	if int64(rows)*int64(cols) > 256*int64(len(frame))+4096 {
+		return dst, fmt.Errorf("a %d-byte JPEG stream cannot hold %dx%d pixels", len(frame), rows, cols)
+	}
+	out, err := decodeJPEGISLOW(dst, frame, rows, cols)
+	if err != errNotSimple {
+		return out, err
+	}
+	return decodeJPEGGo(dst, frame, rows, cols)
+}
+
+// decodeJPEGGo decodes a grayscale JPEG frame with image/jpeg.
+func decodeJPEGGo(dst, frame []byte, rows, cols int) ([]byte, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(frame))
 	if err != nil {
 		if _, ok := err.(jpeg.UnsupportedError); ok {
@@ -23,11 +39,6 @@ func decodeJPEG(dst, frame []byte, rows, cols int) ([]byte, error) {
 	}
 	if cfg.Width != cols || cfg.Height != rows {
 		return dst, fmt.Errorf("JPEG is %dx%d, the data set says %dx%d (rows x cols)", cfg.Height, cfg.Width, rows, cols)
-	}
-	// A baseline Huffman-coded 8x8 block takes at least 2 bits (DC and
-	// EOB codes): 256 pixels per byte at most.
-	if int64(rows)*int64(cols) > 256*int64(len(frame))+4096 {
-		return dst, fmt.Errorf("a %d-byte JPEG stream cannot hold %dx%d pixels", len(frame), rows, cols)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(frame))
 	if err != nil {

@@ -103,7 +103,8 @@ func (p *Pixels) DisplayInto(dst []float32) {
 // Pixels decodes the pixel data of f. It supports SamplesPerPixel 1
 // (MONOCHROME1/2), BitsAllocated 8 or 16, any number of frames, native
 // pixel data in the implicit/explicit little/big endian and deflated
-// syntaxes, RLE Lossless, and 8-bit JPEG baseline/extended (image/jpeg).
+// syntaxes, RLE Lossless, and 8-bit JPEG baseline/extended (libjpeg-exact,
+// see decodeJPEG).
 // Other syntaxes give an *UnsupportedError naming the syntax UID and name;
 // short or corrupt pixel data gives a *ParseError naming the offset.
 func (f *File) Pixels() (*Pixels, error) {
