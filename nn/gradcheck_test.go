@@ -159,11 +159,8 @@ func TestGradShape(t *testing.T) {
 		[]*tensor.Tensor{randT(rng, 2, 3, 5, 7)}, fdDefault)
 	gradCheck(t, "ToNCHW", func(xs []*Value) *Value { return Sigmoid(ToNCHW(xs[0])) },
 		[]*tensor.Tensor{randT(rng, 2, 5, 7, 3)}, fdDefault)
-	t.Run("Concat", func(t *testing.T) {
-		skipUntilKernel(t, "concat")
-		gradCheck(t, "Concat", func(xs []*Value) *Value { return Sigmoid(Concat(xs[0], xs[1], xs[0])) },
-			[]*tensor.Tensor{randT(rng, 2, 3, 5, 3), randT(rng, 2, 3, 5, 1)}, fdDefault)
-	})
+	gradCheck(t, "Concat", func(xs []*Value) *Value { return Sigmoid(Concat(xs[0], xs[1], xs[0])) },
+		[]*tensor.Tensor{randT(rng, 2, 3, 5, 3), randT(rng, 2, 3, 5, 1)}, fdDefault)
 }
 
 func TestGradLinear(t *testing.T) {
@@ -176,7 +173,6 @@ func TestGradLinear(t *testing.T) {
 }
 
 func TestGradConv2D(t *testing.T) {
-	skipUntilKernel(t, "conv")
 	rng := tensor.NewRNG(4)
 	for _, c := range []struct {
 		n, h, w, ci, k, r, s int
@@ -203,7 +199,6 @@ func TestGradConv2D(t *testing.T) {
 }
 
 func TestGradConvTranspose2D(t *testing.T) {
-	skipUntilKernel(t, "convt")
 	rng := tensor.NewRNG(5)
 	for _, c := range []struct {
 		n, h, w, ci, k, r, s     int
@@ -231,7 +226,6 @@ func TestGradConvTranspose2D(t *testing.T) {
 }
 
 func TestGradPool(t *testing.T) {
-	skipUntilKernel(t, "pool")
 	rng := tensor.NewRNG(6)
 	for _, c := range []struct{ n, h, w, ch, k, stride, pad int }{
 		{1, 4, 4, 3, 2, 2, 0},
@@ -251,7 +245,6 @@ func TestGradPool(t *testing.T) {
 }
 
 func TestGradUpsample(t *testing.T) {
-	skipUntilKernel(t, "upsample")
 	rng := tensor.NewRNG(7)
 	for _, s := range [][]int{{1, 1, 1, 2}, {2, 3, 5, 3}, {1, 4, 3, 1}} {
 		gradCheck(t, fmt.Sprintf("UpsampleNearest2x/%v", s), func(xs []*Value) *Value { return UpsampleNearest2x(xs[0]) },
@@ -262,7 +255,6 @@ func TestGradUpsample(t *testing.T) {
 }
 
 func TestGradBatchNorm2D(t *testing.T) {
-	skipUntilKernel(t, "bn")
 	rng := tensor.NewRNG(8)
 	for _, s := range [][]int{{2, 3, 5, 3}, {1, 2, 3, 4}, {7, 3}} {
 		c := s[len(s)-1]
@@ -286,26 +278,29 @@ func TestGradBatchNorm2D(t *testing.T) {
 	}
 }
 
-// TestGradLayers checks parameter gradients through whole layers and a
-// Sequential, perturbing the parameters in place.
+// TestGradLayers checks parameter gradients through every layer with
+// parameters inside a Sequential, perturbing the parameters in place. The
+// network is smooth on purpose: with batch-norm in training mode every
+// first-layer weight moves every activation, so a ReLU or max-pool
+// downstream would put some kink within the step of almost every
+// perturbation (measured: a third of the first conv's weights then disagree
+// for h = 1e-2). ReLU and MaxPool2d are thin wrappers of Relu and MaxPool2D,
+// checked above with kink-free inputs.
 func TestGradLayers(t *testing.T) {
-	skipUntilKernel(t, "conv")
-	skipUntilKernel(t, "convt")
-	skipUntilKernel(t, "pool")
-	skipUntilKernel(t, "bn")
-	skipUntilKernel(t, "upsample")
 	rng := tensor.NewRNG(9)
 	net := NewSequential(
 		NewConv2d(rng, 2, 3, 3, 1, 1, true),
 		NewBatchNorm2d(3),
-		NewReLU(),
-		NewMaxPool2d(2, 0, 0),
-		NewConvTranspose2d(rng, 3, 2, 2, 2, 0, 0, true),
 		NewUpsample("bilinear"),
-		NewConv2d(rng, 2, 1, 1, 1, 0, false),
+		NewConvTranspose2d(rng, 3, 2, 2, 2, 0, 0, true),
+		NewUpsample("nearest"),
+		NewConv2d(rng, 2, 4, 3, 3, 1, false),
+		NewLinear(rng, 4, 2, true),
 	)
-	x := randT(rng, 2, 6, 6, 2)
-	r := randT(rng, 2, 24, 24, 1)
+	// [2,5,4,2] -> conv [2,5,4,3] -> up [2,10,8,3] -> convT [2,20,16,2]
+	// -> up [2,40,32,2] -> conv s3 [2,14,11,4] -> linear [2,14,11,2].
+	x := randT(rng, 2, 5, 4, 2)
+	r := randT(rng, 2, 14, 11, 2)
 	loss := func() float64 {
 		var s float64
 		NoGrad(func() {
@@ -322,24 +317,26 @@ func TestGradLayers(t *testing.T) {
 	}
 	out.BackwardWith(r)
 	params := net.NamedParameters("")
-	if len(params) != 7 {
-		t.Fatalf("%d parameters, want 7", len(params))
+	if len(params) != 9 {
+		t.Fatalf("%d parameters, want 9", len(params))
 	}
+	h := fdDefault.h
 	for _, p := range params {
 		w := p.Value
 		num := make([]float32, len(w.Data.Data))
 		for j := range w.Data.Data {
 			orig := w.Data.Data[j]
-			w.Data.Data[j] = orig + 1e-2
+			plus, minus := orig+float32(h), orig-float32(h)
+			w.Data.Data[j] = plus
 			lp := loss()
-			w.Data.Data[j] = orig - 1e-2
+			w.Data.Data[j] = minus
 			lm := loss()
 			w.Data.Data[j] = orig
-			num[j] = float32((lp - lm) / (float64(orig+1e-2) - float64(orig-1e-2)))
+			num[j] = float32((lp - lm) / (float64(plus) - float64(minus)))
 		}
-		// Relu and max-pool kinks inside the network may sit within h of a
-		// perturbed activation; a 2e-3 absolute slack covers the rare case.
-		if k, d, ok := tensor.MaxDiff(w.Grad.Data, num, 2e-3, 1e-2); !ok {
+		// The loss sums 616 outputs, so its float32 noise is larger than in
+		// the per-op checks: atol 2e-3.
+		if k, d, ok := tensor.MaxDiff(w.Grad.Data, num, 2e-3, fdDefault.rtol); !ok {
 			t.Errorf("%s element %d: backward %g, finite difference %g (|diff| %.3g)", p.Name, k, w.Grad.Data[k], num[k], d)
 		}
 	}

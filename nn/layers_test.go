@@ -45,9 +45,6 @@ func TestLayerNamesAndShapes(t *testing.T) {
 			t.Error("a parameter does not require grad")
 		}
 	}
-	for _, k := range []string{"conv", "bn", "pool", "convt", "upsample"} {
-		skipUntilKernel(t, k)
-	}
 	// Forward through everything: [2, 6, 6, 3] -> conv/bn/relu [2,6,6,8] ->
 	// pool [2,3,3,8] -> convT [2,6,6,4] -> up [2,12,12,4] -> linear [2,12,12,2].
 	y := net.Forward(Const(rng.Randn(2, 6, 6, 3)))

@@ -103,7 +103,6 @@ func goldRun(t *testing.T, g *golden.File, name string, inputs []string, op func
 }
 
 func TestGoldenConv2D(t *testing.T) {
-	skipUntilKernel(t, "conv")
 	g := loadOpsGolden(t)
 	cases := goldCases(g, "conv2d/")
 	if len(cases) < 6 {
@@ -117,7 +116,6 @@ func TestGoldenConv2D(t *testing.T) {
 }
 
 func TestGoldenConvTranspose2D(t *testing.T) {
-	skipUntilKernel(t, "convt")
 	g := loadOpsGolden(t)
 	cases := goldCases(g, "conv_transpose2d/")
 	if len(cases) < 5 {
@@ -131,7 +129,6 @@ func TestGoldenConvTranspose2D(t *testing.T) {
 }
 
 func TestGoldenPool(t *testing.T) {
-	skipUntilKernel(t, "pool")
 	g := loadOpsGolden(t)
 	maxc, avgc := goldCases(g, "max_pool2d/"), goldCases(g, "avg_pool2d/")
 	if len(maxc) < 4 || len(avgc) < 4 {
@@ -146,7 +143,6 @@ func TestGoldenPool(t *testing.T) {
 }
 
 func TestGoldenBatchNorm(t *testing.T) {
-	skipUntilKernel(t, "bn")
 	g := loadOpsGolden(t)
 	cases := goldCases(g, "batch_norm/")
 	if len(cases) < 4 {
@@ -166,7 +162,6 @@ func TestGoldenBatchNorm(t *testing.T) {
 // TestGoldenBatchNormLayer runs the same cases through the BatchNorm2d layer
 // to check its buffers and step count.
 func TestGoldenBatchNormLayer(t *testing.T) {
-	skipUntilKernel(t, "bn")
 	g := loadOpsGolden(t)
 	for _, name := range goldCases(g, "batch_norm/") {
 		x := g.Get(name + ".x")
@@ -192,7 +187,6 @@ func TestGoldenBatchNormLayer(t *testing.T) {
 }
 
 func TestGoldenUpsample(t *testing.T) {
-	skipUntilKernel(t, "upsample")
 	g := loadOpsGolden(t)
 	near, bil := goldCases(g, "upsample_nearest/"), goldCases(g, "upsample_bilinear/")
 	if len(near) < 3 || len(bil) < 3 {
