@@ -13,7 +13,8 @@
 // variable); a nil entry or a declined shape falls back to the reference.
 //
 // Destinations come first and are caller-owned. Unless a doc comment says
-// "accumulates", destinations are overwritten. Slice lengths must match the
+// "accumulates", destinations are overwritten; they must not overlap the
+// sources unless the doc comment says they may alias. Slice lengths must match the
 // shapes exactly; a mismatch is a programmer error and panics with a
 // *tensor.ShapeError whose message starts with "kernels: ".
 //
