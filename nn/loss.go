@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -28,29 +29,31 @@ func BCEWithLogits(logits *Value, target, posWeight *tensor.Tensor) *Value {
 	x, t := logits.Data.Data, target.Data
 	lossCheckTarget("BCEWithLogits", logits, target)
 	pw := lossPosWeight(logits, posWeight)
-	n := len(x)
-	var sum float64
-	for i := range x {
-		xi, ti := float64(x[i]), float64(t[i])
-		w := 1.0
-		if pw != nil {
-			w = 1 + (float64(pw[i%len(pw)])-1)*ti
+	weight := func(i int, ti float64) float64 {
+		if pw == nil {
+			return 1
 		}
-		sum += (1-ti)*xi + w*lossSoftplusNeg(xi)
+		return 1 + (float64(pw[i%len(pw)])-1)*ti
 	}
+	n := len(x)
+	sum := lossReduce(n, func(lo, hi int) (s float64) {
+		for i := lo; i < hi; i++ {
+			xi, ti := float64(x[i]), float64(t[i])
+			s += (1-ti)*xi + weight(i, ti)*lossSoftplusNeg(xi)
+		}
+		return s
+	})
 	out := tensor.Scalar(float32(sum / float64(n)))
 	return NewResult(out, func(o *Value) {
 		g := float64(o.Grad.Data[0]) / float64(n)
 		dx := logits.GradTensor().Data
-		for i := range x {
-			xi, ti := float64(x[i]), float64(t[i])
-			w := 1.0
-			if pw != nil {
-				w = 1 + (float64(pw[i%len(pw)])-1)*ti
+		kernels.Parallel(n, lossBlock, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xi, ti := float64(x[i]), float64(t[i])
+				// d/dx [(1-t)x + w*softplus(-x)] = (1-t) - w*sigmoid(-x)
+				dx[i] += float32(g * ((1 - ti) - weight(i, ti)*lossSigmoid(-xi)))
 			}
-			// d/dx [(1-t)x + w*softplus(-x)] = (1-t) - w*sigmoid(-x)
-			dx[i] += float32(g * ((1 - ti) - w*lossSigmoid(-xi)))
-		}
+		})
 	}, logits)
 }
 
@@ -62,51 +65,56 @@ func BCEWithLogits(logits *Value, target, posWeight *tensor.Tensor) *Value {
 //	loss = mean l
 //
 // torchvision's defaults are alpha = 0.25, gamma = 2; a negative alpha turns
-// the class weighting off. gamma must be >= 0.
+// the class weighting off. gamma must be >= 0. Where 1-p_t is exactly 0 (a
+// saturated logit) and 0 < gamma < 1 the gradient's infinite factor is
+// taken as 0.
 func FocalLoss(logits *Value, target *tensor.Tensor, alpha, gamma float64) *Value {
 	lossCheckTarget("FocalLoss", logits, target)
 	if !(gamma >= 0) {
 		tensor.Panicf("nn", "FocalLoss: gamma %g, want >= 0", gamma)
 	}
 	x, t := logits.Data.Data, target.Data
-	n := len(x)
-	var sum float64
-	for i := range x {
-		xi, ti := float64(x[i]), float64(t[i])
-		p := lossSigmoid(xi)
-		ce := (1-ti)*xi + lossSoftplusNeg(xi)
-		omp := 1 - (p*ti + (1-p)*(1-ti))
-		l := ce * math.Pow(omp, gamma)
-		if alpha >= 0 {
-			l *= alpha*ti + (1-alpha)*(1-ti)
+	weight := func(ti float64) float64 {
+		if alpha < 0 {
+			return 1
 		}
-		sum += l
+		return alpha*ti + (1-alpha)*(1-ti)
 	}
-	out := tensor.Scalar(float32(sum / float64(n)))
-	return NewResult(out, func(o *Value) {
-		g := float64(o.Grad.Data[0]) / float64(n)
-		dx := logits.GradTensor().Data
-		for i := range x {
+	n := len(x)
+	sum := lossReduce(n, func(lo, hi int) (s float64) {
+		for i := lo; i < hi; i++ {
 			xi, ti := float64(x[i]), float64(t[i])
 			p := lossSigmoid(xi)
 			ce := (1-ti)*xi + lossSoftplusNeg(xi)
 			omp := 1 - (p*ti + (1-p)*(1-ti))
-			// d(omp)/dx = -(2t-1) p (1-p); d(omp^gamma) = gamma omp^(gamma-1) d(omp).
-			var powm1 float64
-			switch {
-			case gamma == 0:
-				powm1 = 0 // the modulating factor is the constant 1
-			case omp == 0 && gamma < 1:
-				powm1 = 0 // saturated logit: take the zero one-sided slope
-			default:
-				powm1 = gamma * math.Pow(omp, gamma-1)
-			}
-			d := (p-ti)*math.Pow(omp, gamma) - ce*powm1*(2*ti-1)*p*(1-p)
-			if alpha >= 0 {
-				d *= alpha*ti + (1-alpha)*(1-ti)
-			}
-			dx[i] += float32(g * d)
+			s += weight(ti) * ce * lossPow(omp, gamma)
 		}
+		return s
+	})
+	out := tensor.Scalar(float32(sum / float64(n)))
+	return NewResult(out, func(o *Value) {
+		g := float64(o.Grad.Data[0]) / float64(n)
+		dx := logits.GradTensor().Data
+		kernels.Parallel(n, lossBlock, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xi, ti := float64(x[i]), float64(t[i])
+				p := lossSigmoid(xi)
+				ce := (1-ti)*xi + lossSoftplusNeg(xi)
+				omp := 1 - (p*ti + (1-p)*(1-ti))
+				// d(omp)/dx = -(2t-1) p (1-p); d(omp^gamma) = gamma omp^(gamma-1) d(omp).
+				var powm1 float64
+				switch {
+				case gamma == 0:
+					powm1 = 0 // the modulating factor is the constant 1
+				case omp == 0 && gamma < 1:
+					powm1 = 0 // saturated logit: take the zero one-sided slope
+				default:
+					powm1 = gamma * lossPow(omp, gamma-1)
+				}
+				d := (p-ti)*lossPow(omp, gamma) - ce*powm1*(2*ti-1)*p*(1-p)
+				dx[i] += float32(g * weight(ti) * d)
+			}
+		})
 	}, logits)
 }
 
@@ -163,6 +171,65 @@ func lossPosWeight(logits *Value, posWeight *tensor.Tensor) []float32 {
 	}
 	tensor.Panicf("nn", "BCEWithLogits: posWeight shape %v does not broadcast over the last dimension of %v", posWeight.Shape, shape)
 	return nil
+}
+
+// lossBlock is the fixed block length of loss reductions: partial sums per
+// block are added in block order, so results do not depend on the thread
+// count.
+const lossBlock = 8192
+
+// lossReduce returns the sum over fixed blocks of [0, n) of fn(lo, hi),
+// evaluating blocks in parallel and adding them in order.
+func lossReduce(n int, fn func(lo, hi int) float64) float64 {
+	nb := (n + lossBlock - 1) / lossBlock
+	if nb <= 1 {
+		return fn(0, n)
+	}
+	part := make([]float64, nb)
+	kernels.Parallel(nb, 1, func(blo, bhi int) {
+		for b := blo; b < bhi; b++ {
+			part[b] = fn(b*lossBlock, min(n, (b+1)*lossBlock))
+		}
+	})
+	var s float64
+	for _, v := range part {
+		s += v
+	}
+	return s
+}
+
+// lossReduce3 is lossReduce for three sums at once.
+func lossReduce3(n int, fn func(lo, hi int) [3]float64) [3]float64 {
+	nb := (n + lossBlock - 1) / lossBlock
+	if nb <= 1 {
+		return fn(0, n)
+	}
+	part := make([][3]float64, nb)
+	kernels.Parallel(nb, 1, func(blo, bhi int) {
+		for b := blo; b < bhi; b++ {
+			part[b] = fn(b*lossBlock, min(n, (b+1)*lossBlock))
+		}
+	})
+	var s [3]float64
+	for _, v := range part {
+		s[0] += v[0]
+		s[1] += v[1]
+		s[2] += v[2]
+	}
+	return s
+}
+
+// lossPow is math.Pow with the common exponents 0, 1, 2 done by hand.
+func lossPow(x, y float64) float64 {
+	switch y {
+	case 0:
+		return 1
+	case 1:
+		return x
+	case 2:
+		return x * x
+	}
+	return math.Pow(x, y)
 }
 
 // lossSigmoid is 1/(1+exp(-x)) computed without overflow.

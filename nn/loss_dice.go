@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -44,13 +45,17 @@ func SoftDice(logits *Value, target *tensor.Tensor, smooth float64, perImage boo
 	clamped := make([]bool, groups)
 	var sum float64
 	for g := range groups {
-		var i, p, tt float64
-		for k := g * size; k < (g+1)*size; k++ {
-			pk, tk := lossSigmoid(float64(x[k])), float64(t[k])
-			i += pk * tk
-			p += pk
-			tt += tk
-		}
+		off := g * size
+		sums := lossReduce3(size, func(lo, hi int) (s [3]float64) {
+			for k := off + lo; k < off+hi; k++ {
+				pk, tk := lossSigmoid(float64(x[k])), float64(t[k])
+				s[0] += pk * tk
+				s[1] += pk
+				s[2] += tk
+			}
+			return s
+		})
+		i, p, tt := sums[0], sums[1], sums[2]
 		d := p + tt + smooth
 		if d < DiceEps {
 			d, clamped[g] = DiceEps, true
@@ -64,16 +69,19 @@ func SoftDice(logits *Value, target *tensor.Tensor, smooth float64, perImage boo
 		dx := logits.GradTensor().Data
 		for g := range groups {
 			d, num := denom[g], 2*inter[g]+smooth
-			for k := g * size; k < (g+1)*size; k++ {
-				pk, tk := lossSigmoid(float64(x[k])), float64(t[k])
-				// dL/dp = -2t/D + (2I+s)/D^2 (the second term vanishes
-				// where the clamp holds D constant).
-				dp := -2 * tk / d
-				if !clamped[g] {
-					dp += num / (d * d)
+			off := g * size
+			kernels.Parallel(size, lossBlock, func(lo, hi int) {
+				for k := off + lo; k < off+hi; k++ {
+					pk, tk := lossSigmoid(float64(x[k])), float64(t[k])
+					// dL/dp = -2t/D + (2I+s)/D^2 (the second term vanishes
+					// where the clamp holds D constant).
+					dp := -2 * tk / d
+					if !clamped[g] {
+						dp += num / (d * d)
+					}
+					dx[k] += float32(scale * dp * pk * (1 - pk))
 				}
-				dx[k] += float32(scale * dp * pk * (1 - pk))
-			}
+			})
 		}
 	}, logits)
 }

@@ -1,10 +1,10 @@
 package nn
 
 import (
-	"cmp"
 	"math"
 	"slices"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -36,12 +36,19 @@ func LovaszHinge(logits *Value, target *tensor.Tensor, perImage bool) *Value {
 	size := len(x) / groups
 	// coef[k] is d loss_group / d x_k, kept for the backward pass.
 	coef := make([]float64, len(x))
-	perm := make([]int, size)
-	grad := make([]float64, size)
+	// Images are independent: sort them in parallel, add in order.
+	items := make([]lovaszItem, len(x))
+	grad := make([]float64, len(x))
+	losses := make([]float64, groups)
+	kernels.Parallel(groups, 1, func(lo, hi int) {
+		for g := lo; g < hi; g++ {
+			a, b := g*size, (g+1)*size
+			losses[g] = lovaszFlat(x[a:b], t[a:b], items[a:b], grad[a:b], coef[a:b])
+		}
+	})
 	var sum float64
-	for g := range groups {
-		off := g * size
-		sum += lovaszFlat(x[off:off+size], t[off:off+size], perm, grad, coef[off:off+size])
+	for _, l := range losses {
+		sum += l
 	}
 	if lossIsNaN(x) {
 		sum = math.NaN()
@@ -50,23 +57,38 @@ func LovaszHinge(logits *Value, target *tensor.Tensor, perImage bool) *Value {
 	return NewResult(out, func(o *Value) {
 		scale := float64(o.Grad.Data[0]) / float64(groups)
 		dx := logits.GradTensor().Data
-		for k, c := range coef {
-			dx[k] += float32(scale * c)
-		}
+		kernels.Parallel(len(dx), lossBlock, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				dx[k] += float32(scale * coef[k])
+			}
+		})
 	}, logits)
 }
 
+// lovaszItem is one element's hinge error and index, sorted together so
+// that the sort touches contiguous memory.
+type lovaszItem struct {
+	err float64
+	idx int
+}
+
 // lovaszFlat returns the Lovász hinge of one flat group and writes d loss/d x
-// into coef. perm and grad are scratch of len(x).
-func lovaszFlat(x, t []float32, perm []int, grad, coef []float64) float64 {
-	n := len(x)
-	errs := make([]float64, n)
+// into coef. items and grad are scratch of len(x).
+func lovaszFlat(x, t []float32, items []lovaszItem, grad, coef []float64) float64 {
 	for k := range x {
-		errs[k] = 1 - float64(x[k])*(2*float64(t[k])-1)
-		perm[k] = k
+		items[k] = lovaszItem{1 - float64(x[k])*(2*float64(t[k])-1), k}
 	}
-	// Descending by error; stable so ties keep index order.
-	slices.SortStableFunc(perm, func(a, b int) int { return cmp.Compare(errs[b], errs[a]) })
+	// Descending by error; ties in index order (deterministic). NaN errors
+	// leave the order arbitrary, but then the loss is NaN anyway.
+	slices.SortFunc(items, func(a, b lovaszItem) int {
+		switch {
+		case a.err > b.err:
+			return -1
+		case a.err < b.err:
+			return 1
+		}
+		return a.idx - b.idx
+	})
 	// lovasz_grad: jaccard_i = 1 - (gts - cumsum(gt)_i) / (gts + cumsum(1-gt)_i),
 	// grad = jaccard with grad[1:] = jaccard[1:] - jaccard[:-1].
 	var gts float64
@@ -74,19 +96,20 @@ func lovaszFlat(x, t []float32, perm []int, grad, coef []float64) float64 {
 		gts += float64(v)
 	}
 	var cumGT, cumNeg, prev float64
-	for i, k := range perm {
-		cumGT += float64(t[k])
-		cumNeg += 1 - float64(t[k])
+	for i, it := range items {
+		tk := float64(t[it.idx])
+		cumGT += tk
+		cumNeg += 1 - tk
 		j := 1 - (gts-cumGT)/(gts+cumNeg)
 		grad[i] = j - prev
 		prev = j
 	}
 	var loss float64
-	for i, k := range perm {
-		e := errs[k]
+	for i, it := range items {
+		k := it.idx
 		coef[k] = 0
-		if e > 0 {
-			loss += e * grad[i]
+		if it.err > 0 {
+			loss += it.err * grad[i]
 			coef[k] = -(2*float64(t[k]) - 1) * grad[i]
 		}
 	}

@@ -3,9 +3,11 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/lungo-ml/lungo/internal/golden"
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -218,4 +220,50 @@ func ExampleCombine() {
 	loss.Backward()
 	fmt.Printf("loss %.4f, grad[0] %.4f\n", loss.Item(), logits.Grad.Data[0])
 	// Output: loss 0.2047, grad[0] -0.0276
+}
+
+// TestLossLargeDeterministic checks the blocked parallel reductions on an
+// input of several blocks: the loss and gradient are bit-identical with 1
+// and 3 threads, and BCE equals a plain float64 loop.
+func TestLossLargeDeterministic(t *testing.T) {
+	rng := tensor.NewRNG(3)
+	shape := []int{3, 3*lossBlock/4 + 5, 2, 1}
+	x := rng.Randn(shape...)
+	target := tensor.New(shape...)
+	for i := range target.Data {
+		if rng.Float64() < 0.3 {
+			target.Data[i] = 1
+		}
+	}
+	fns := map[string]lossFn{
+		"bce":          func(x *Value, t *tensor.Tensor) *Value { return BCEWithLogits(x, t, nil) },
+		"dice_batch":   func(x *Value, t *tensor.Tensor) *Value { return SoftDice(x, t, 1, false) },
+		"dice_image":   func(x *Value, t *tensor.Tensor) *Value { return SoftDice(x, t, 0, true) },
+		"focal":        func(x *Value, t *tensor.Tensor) *Value { return FocalLoss(x, t, 0.25, 2) },
+		"lovasz_image": func(x *Value, t *tensor.Tensor) *Value { return LovaszHinge(x, t, true) },
+	}
+	defer kernels.SetThreads(kernels.Threads())
+	for name, fn := range fns {
+		var loss [2]float32
+		var grad [2]*tensor.Tensor
+		for i, threads := range []int{1, 3} {
+			kernels.SetThreads(threads)
+			p := Param(x.Clone())
+			l := fn(p, target)
+			l.Backward()
+			loss[i], grad[i] = l.Item(), p.Grad
+		}
+		if loss[0] != loss[1] || !slices.Equal(grad[0].Data, grad[1].Data) {
+			t.Errorf("%s: 1 thread gives %v, 3 threads %v (or gradients differ)", name, loss[0], loss[1])
+		}
+	}
+	var want float64
+	for i, v := range x.Data {
+		xi, ti := float64(v), float64(target.Data[i])
+		want += math.Max(xi, 0) - xi*ti + math.Log1p(math.Exp(-math.Abs(xi)))
+	}
+	want /= float64(len(x.Data))
+	if got := BCEWithLogits(Const(x), target, nil).Item(); math.Abs(float64(got)-want) > 1e-6*want {
+		t.Errorf("BCE %.8g, plain loop %.8g", got, want)
+	}
 }
