@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"sync"
 
 	"github.com/klauspost/cpuid/v2"
@@ -74,16 +75,25 @@ func packStride(kc int) int {
 	return ld
 }
 
-// gemmBufs pools the packed B blocks and per-task A blocks.
-var gemmBufs sync.Pool
+// gemmBufs pools scratch buffers (packed blocks, tiles) by size class:
+// class c holds buffers of capacity 1<<c, so a Get never meets a buffer too
+// small for it and steady-state calls allocate no scratch.
+var gemmBufs [40]sync.Pool
 
+// getGemmBuf returns a buffer of n floats (contents undefined); give it back
+// with putGemmBuf.
 func getGemmBuf(n int) *[]float32 {
-	if b, ok := gemmBufs.Get().(*[]float32); ok && cap(*b) >= n {
+	c := bits.Len(uint(max(n, 1) - 1))
+	if b, ok := gemmBufs[c].Get().(*[]float32); ok {
 		*b = (*b)[:n]
 		return b
 	}
-	b := make([]float32, n)
+	b := make([]float32, n, 1<<c)
 	return &b
+}
+
+func putGemmBuf(b *[]float32) {
+	gemmBufs[bits.Len(uint(cap(*b)-1))].Put(b)
 }
 
 // sgemmSIMD is Sgemm (same contract, arguments already checked, m, n > 0)
@@ -105,7 +115,7 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	kcMax := min(bs.kc, k)
 	ldp := packStride(kcMax)
 	bbuf := getGemmBuf(kcMax * roundUp(min(bs.nc, n), nr))
-	defer gemmBufs.Put(bbuf)
+	defer putGemmBuf(bbuf)
 	for jc := 0; jc < n; jc += bs.nc {
 		ncb := min(bs.nc, n-jc)
 		panels := (ncb + nr - 1) / nr
@@ -128,7 +138,7 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 			}
 			task := func(lo, hi int) {
 				abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-				defer gemmBufs.Put(abuf)
+				defer putGemmBuf(abuf)
 				pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
 				packed := -1
 				for t := lo; t < hi; t++ {

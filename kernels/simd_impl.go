@@ -14,6 +14,9 @@ func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
 		Available: available,
 		Priority:  priority,
 		Sgemm:     s.sgemm,
+
+		Conv2D:             s.conv2D,
+		Conv2DBackwardData: s.conv2DBackwardData,
 	}
 }
 

@@ -22,7 +22,8 @@ const (
 //		}
 //	}
 //
-// It requires k >= 0, lda >= k, len(a) >= 5*lda+k, len(b) >= 16*k,
+// It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
+// rows of a convolution do), len(a) >= 5*lda+k, len(b) >= 16*k,
 // ldc >= 16, len(c) >= 5*ldc+16, and a CPU with AVX2 and FMA.
 func Sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int) {
 	checkGemm("Sgemm6x16", 6, 16, k, len(a), lda, len(b), len(c), ldc)
@@ -33,7 +34,8 @@ func Sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int) {
 }
 
 // Sgemm12x32 is the AVX-512 micro-kernel: Sgemm6x16's loop with 12 rows and
-// 32 columns (b[p*32+j]). It requires k >= 0, lda >= k,
+// 32 columns (b[p*32+j]). It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
+// rows of a convolution do),
 // len(a) >= 11*lda+k, len(b) >= 32*k, ldc >= 32, len(c) >= 11*ldc+32, and
 // a CPU with AVX-512F.
 func Sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int) {

@@ -22,7 +22,8 @@ const (
 //		}
 //	}
 //
-// It requires k >= 0, lda >= k, len(a) >= 7*lda+k, len(b) >= 12*k,
+// It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
+// rows of a convolution do), len(a) >= 7*lda+k, len(b) >= 12*k,
 // ldc >= 12, len(c) >= 7*ldc+12, and ASIMD (every arm64 CPU has it).
 func Sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int) {
 	checkGemm("Sgemm8x12", 8, 12, k, len(a), lda, len(b), len(c), ldc)

@@ -7,8 +7,8 @@ func checkGemm(name string, mr, nr, k, la, lda, lb, lc, ldc int) {
 	switch {
 	case k < 0:
 		panic(fmt.Sprintf("asm: %s: k=%d < 0", name, k))
-	case lda < k:
-		panic(fmt.Sprintf("asm: %s: lda=%d < k=%d", name, lda, k))
+	case lda < 0:
+		panic(fmt.Sprintf("asm: %s: lda=%d < 0", name, lda))
 	case ldc < nr:
 		panic(fmt.Sprintf("asm: %s: ldc=%d < %d", name, ldc, nr))
 	case lc < (mr-1)*ldc+nr:

@@ -31,10 +31,13 @@ func refMicro(mr, nr, k int, a []float32, lda int, b, c []float32, ldc int) {
 func testMicroKernel(t *testing.T, mk microKernel) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 257} {
-		for _, pad := range []int{0, 3} {
-			lda, ldc := k+pad, mk.nr+pad+1
-			a := make([]float32, (mk.mr-1)*lda+k+pad)
-			b := make([]float32, k*mk.nr+pad)
+		for _, pad := range []int{0, 3, -1} {
+			if k+pad < 0 {
+				continue
+			}
+			lda, ldc := k+pad, mk.nr+pad+2 // pad -1: overlapping rows of A
+			a := make([]float32, (mk.mr-1)*lda+k+max(pad, 0))
+			b := make([]float32, k*mk.nr+max(pad, 0))
 			for i := range a {
 				a[i] = rng.Float32()*2 - 1
 			}
@@ -99,8 +102,11 @@ func TestMicroKernelChecks(t *testing.T) {
 		mustPanic(t, mk.name+" short b", func() {
 			mk.fn(2, make([]float32, 2*mk.mr), 2, make([]float32, mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
 		})
-		mustPanic(t, mk.name+" lda < k", func() {
-			mk.fn(2, make([]float32, 2*mk.mr), 1, make([]float32, 2*mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
+		mustPanic(t, mk.name+" lda < 0", func() {
+			mk.fn(2, make([]float32, 2*mk.mr), -1, make([]float32, 2*mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
+		})
+		mustPanic(t, mk.name+" short a", func() {
+			mk.fn(2, make([]float32, (mk.mr-1)*3+1), 3, make([]float32, 2*mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
 		})
 	}
 }

@@ -1,0 +1,260 @@
+package kernels
+
+// SIMD convolution on NHWC without im2col: an implicit GEMM whose A
+// operand is read straight from the input.
+//
+// The output [N*OutH*OutW, K] is cut into tiles of mr consecutive output
+// positions x nr output channels. For kernel row r, the patch row of output
+// position (n, oy, ox) is x[n, iy, ix0 .. ix0+S-1, 0 .. C-1] with
+// iy = oy*StrideH - PadH + r*DilH and ix0 = ox*StrideW - PadW: with
+// DilW == 1 these S*C floats are contiguous in NHWC, and the patch rows of
+// mr positions along one output row are StrideW*C floats apart. So one
+// micro-kernel call per (tile, r) with k = S*C and lda = StrideW*C reads x in
+// place, against the weights packed once per call as [R][S*C][nr] panels
+// (reduction order r, s, c). Tiles whose patch rows leave the image
+// (padding), that straddle two output rows, or whose S*C is too short for a
+// call to pay (the stem's C = 1) gather their patch rows into a small
+// buffer instead, with zeros for padding.
+//
+// Backward-data with stride 1 is the same convolution over dy with the
+// weights flipped and transposed ([C, K, R-1-r, S-1-s]) and padding
+// DilH*(R-1)-PadH. Other strides, and backward-weights, return false: the
+// generic im2col + Sgemm path (which runs on the SIMD Sgemm) takes them.
+
+// directConv is one convolution for the direct path: x [n, h, w, c] in,
+// y [n, oh, ow, k] out, weights already packed by packConvB.
+type directConv struct {
+	g    convGeom
+	wp   []float32 // [panels][R][S*C][nr]
+	bias []float32 // [k] or nil
+}
+
+// minDirectK is the shortest S*C worth a micro-kernel call per kernel row;
+// shorter rows (C = 1, 7x7) pack whole R*S*C patches per tile instead.
+const minDirectK = 16
+
+// maxTileBlock is the most tiles run() keeps packed at once: for each weight
+// panel it sweeps a block of tiles, so a panel is read from memory once per
+// block (what matters when positions are few and weights many, 512@8).
+const maxTileBlock = 16
+
+// packConvB packs the weights into nr-wide panels in the reduction order
+// (r, s, c): wp[jp][(r*S+s)*C+c][jj] is the weight from input channel c to
+// output channel jp*nr+jj of g (zero beyond g.k). Without flip, w is
+// [g.k, g.c, R, S] (Conv2D). With flip, w is [g.c, g.k, R, S] and the taps
+// are mirrored: the backward-data convolution's weight from c to kk at tap
+// (r, s) is w[c, kk, R-1-r, S-1-s].
+func packConvB(wp []float32, nr int, g convGeom, w []float32, flip bool) {
+	rs := g.r * g.s
+	rsc := rs * g.c
+	panels := (g.k + nr - 1) / nr
+	Parallel(panels, max(1, 8192/(rsc*nr)), func(lo, hi int) {
+		for jp := lo; jp < hi; jp++ {
+			pan := wp[jp*rsc*nr : (jp+1)*rsc*nr]
+			for jj := 0; jj < nr; jj++ {
+				k := jp*nr + jj
+				if k >= g.k {
+					for q := 0; q < rsc; q++ {
+						pan[q*nr+jj] = 0
+					}
+					continue
+				}
+				for c := 0; c < g.c; c++ {
+					if flip {
+						src := w[(c*g.k+k)*rs : (c*g.k+k+1)*rs]
+						for t := 0; t < rs; t++ {
+							pan[(t*g.c+c)*nr+jj] = src[rs-1-t]
+						}
+					} else {
+						src := w[(k*g.c+c)*rs : (k*g.c+c+1)*rs]
+						for t, v := range src {
+							pan[(t*g.c+c)*nr+jj] = v
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// tileBlock returns how many tiles run() packs at once: up to
+// maxTileBlock, within about 512 KiB of packed patches.
+func tileBlock(mr, rsc int) int {
+	return clampInt((128<<10)/(mr*rsc), 1, maxTileBlock)
+}
+
+// run computes y for the tiles [t0, t1) with micro-kernel mk; buf holds at
+// least tileBlock*mr*R*S*C + mr*nr floats.
+func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []float32) {
+	g := &d.g
+	mr, nr := mk.mr, mk.nr
+	sc := g.s * g.c
+	rsc := g.r * sc
+	panels := (g.k + nr - 1) / nr
+	npos := g.n * g.oh * g.ow
+	whole := sc < minDirectK // pack whole patches, one call per tile
+	tb := tileBlock(mr, rsc)
+	tmp := buf[tb*mr*rsc : tb*mr*rsc+mr*nr]
+	var packed [maxTileBlock]uint64 // bit r: kernel row r of the tile is in its buffer
+	for b0 := t0; b0 < t1; b0 += tb {
+		b1 := min(b0+tb, t1)
+		clear(packed[:])
+		for jp := 0; jp < panels; jp++ {
+			j0 := jp * nr
+			nv := min(nr, g.k-j0)
+			bp := d.wp[jp*rsc*nr : (jp+1)*rsc*nr]
+			for t := b0; t < b1; t++ {
+				pa := buf[(t-b0)*mr*rsc : (t-b0+1)*mr*rsc]
+				p0 := t * mr
+				mv := min(mr, npos-p0)
+				ox0 := p0 % g.ow
+				oy := (p0 / g.ow) % g.oh
+				img := p0 / (g.ow * g.oh)
+				oneRow := ox0+mv <= g.ow
+				ix0 := ox0*g.sw - g.pw
+				// Do the tile's columns stay inside the image for every r?
+				colsIn := oneRow && mv == mr && g.dw == 1 && ix0 >= 0 && (ox0+mr-1)*g.sw-g.pw+g.s <= g.w
+				full := mv == mr && nv == nr
+				ct, ldc := y[p0*g.k+j0:], g.k
+				if !full {
+					ct, ldc = tmp, nr
+				}
+				// Start from the bias (or zero).
+				for i := 0; i < mr; i++ {
+					row := ct[i*ldc : i*ldc+nr]
+					if i >= mv {
+						clear(row)
+						continue
+					}
+					if d.bias != nil {
+						copy(row[:nv], d.bias[j0:j0+nv])
+					} else {
+						clear(row[:nv])
+					}
+					clear(row[nv:])
+				}
+				if whole {
+					if packed[t-b0] == 0 {
+						for i := 0; i < mv; i++ {
+							d.packRows(pa[i*rsc:(i+1)*rsc], x, p0+i, 0, g.r)
+						}
+						clear(pa[mv*rsc:])
+						packed[t-b0] = 1
+					}
+					mk.fn(rsc, pa, rsc, bp, ct, ldc)
+				} else {
+					for r := 0; r < g.r; r++ {
+						iy := oy*g.sh - g.ph + r*g.dh
+						brow := bp[r*sc*nr : (r+1)*sc*nr]
+						if colsIn && iy >= 0 && iy < g.h {
+							a := x[((img*g.h+iy)*g.w+ix0)*g.c:]
+							mk.fn(sc, a, g.sw*g.c, brow, ct, ldc)
+							continue
+						}
+						if oneRow && (iy < 0 || iy >= g.h) {
+							continue // the whole tile reads padding in this row
+						}
+						pr := pa[r*mr*sc : (r+1)*mr*sc]
+						if packed[t-b0]&(1<<r) == 0 {
+							for i := 0; i < mv; i++ {
+								d.packRows(pr[i*sc:(i+1)*sc], x, p0+i, r, r+1)
+							}
+							clear(pr[mv*sc:])
+							packed[t-b0] |= 1 << r
+						}
+						mk.fn(sc, pr, sc, brow, ct, ldc)
+					}
+				}
+				if !full {
+					for i := 0; i < mv; i++ {
+						copy(y[(p0+i)*g.k+j0:(p0+i)*g.k+j0+nv], tmp[i*nr:i*nr+nv])
+					}
+				}
+			}
+		}
+	}
+}
+
+// packRows writes the patch of output position p for kernel rows
+// [r0, r1) into dst ((r1-r0)*S*C floats, order r, s, c; zeros for padding).
+func (d *directConv) packRows(dst, x []float32, p, r0, r1 int) {
+	g := &d.g
+	sc := g.s * g.c
+	ox := p % g.ow
+	oy := (p / g.ow) % g.oh
+	img := p / (g.ow * g.oh)
+	ix0 := ox*g.sw - g.pw
+	inside := g.dw == 1 && ix0 >= 0 && ix0+g.s <= g.w
+	for r := r0; r < r1; r++ {
+		seg := dst[(r-r0)*sc : (r-r0+1)*sc]
+		iy := oy*g.sh - g.ph + r*g.dh
+		if iy < 0 || iy >= g.h {
+			clear(seg)
+			continue
+		}
+		xrow := x[(img*g.h+iy)*g.w*g.c : (img*g.h+iy+1)*g.w*g.c]
+		if inside {
+			copy(seg, xrow[ix0*g.c:(ix0+g.s)*g.c])
+			continue
+		}
+		for s := 0; s < g.s; s++ {
+			ix := ix0 + s*g.dw
+			if ix < 0 || ix >= g.w {
+				clear(seg[s*g.c : (s+1)*g.c])
+			} else {
+				copy(seg[s*g.c:(s+1)*g.c], xrow[ix*g.c:(ix+1)*g.c])
+			}
+		}
+	}
+}
+
+// convolve runs d over all tiles with the worker pool.
+func (d *directConv) convolve(mk *microKernel, y, x []float32) {
+	g := &d.g
+	tiles := (g.n*g.oh*g.ow + mk.mr - 1) / mk.mr
+	rsc := g.r * g.s * g.c
+	// A tile costs 2*mr*K*RSC flops; aim for >= ~1 Mflop per chunk.
+	grain := max(1, (1<<20)/(2*mk.mr*g.k*rsc+1))
+	bufLen := tileBlock(mk.mr, rsc)*mk.mr*rsc + mk.mr*mk.nr
+	Parallel(tiles, grain, func(lo, hi int) {
+		bb := getGemmBuf(bufLen)
+		defer putGemmBuf(bb)
+		d.run(mk, y, x, lo, hi, *bb)
+	})
+}
+
+func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
+	if p.R > 64 {
+		return false // run() keeps a 64-bit mask of packed kernel rows
+	}
+	g := p.geom()
+	mk := s.pick(g.k)
+	rsc := g.r * g.s * g.c
+	panels := (g.k + mk.nr - 1) / mk.nr
+	wb := getGemmBuf(panels * rsc * mk.nr)
+	defer putGemmBuf(wb)
+	packConvB(*wb, mk.nr, g, w, false)
+	d := directConv{g: g, wp: *wb, bias: bias}
+	d.convolve(mk, y, x)
+	return true
+}
+
+// conv2DBackwardData handles stride 1: dx = conv(dy, flipped w^T) with
+// padding Dil*(R-1) - Pad on each side.
+func (s *simdImpl) conv2DBackwardData(dx, dy, w []float32, p ConvParams) bool {
+	if p.R > 64 || p.StrideH != 1 || p.StrideW != 1 || p.DilH*(p.R-1) < p.PadH || p.DilW*(p.S-1) < p.PadW {
+		return false
+	}
+	g := convGeom{n: p.N, h: p.OutH(), w: p.OutW(), c: p.K, k: p.C, r: p.R, s: p.S,
+		sh: 1, sw: 1, ph: p.DilH*(p.R-1) - p.PadH, pw: p.DilW*(p.S-1) - p.PadW, dh: p.DilH, dw: p.DilW,
+		oh: p.H, ow: p.W}
+	mk := s.pick(g.k)
+	rsc := g.r * g.s * g.c
+	panels := (g.k + mk.nr - 1) / mk.nr
+	wb := getGemmBuf(panels * rsc * mk.nr)
+	defer putGemmBuf(wb)
+	packConvB(*wb, mk.nr, g, w, true)
+	d := directConv{g: g, wp: *wb}
+	d.convolve(mk, dx, dy)
+	return true
+}

@@ -1,0 +1,121 @@
+package kernels
+
+import (
+	"testing"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// simdConvCases are shapes wide enough for the direct path of simd_conv.go
+// (mr = 6 or 12 positions of one output row reading x in place) as well as
+// its packed paths: padding columns and rows, tiles straddling output rows
+// and images, stride 2, dilation, C*S below minDirectK (whole patches),
+// K above, below and between the 16- and 32-wide tiles.
+func simdConvCases() []ConvParams {
+	std := func(n, h, w, c, k, r, st, pad, dil int) ConvParams {
+		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: r, StrideH: st, StrideW: st,
+			PadH: pad, PadW: pad, DilH: dil, DilW: dil}
+	}
+	return []ConvParams{
+		std(1, 9, 40, 16, 64, 3, 1, 1, 1),
+		std(2, 7, 37, 24, 70, 3, 1, 1, 1),
+		std(1, 6, 29, 8, 33, 3, 1, 0, 1),
+		std(1, 8, 50, 9, 16, 3, 2, 1, 1), // stride 2, K = 16: the narrow tile
+		std(1, 9, 45, 3, 20, 7, 2, 3, 1), // the stem with C = 3: S*C = 21
+		std(1, 9, 30, 1, 8, 7, 2, 3, 1),  // C = 1: whole patches
+		std(2, 5, 33, 20, 40, 1, 1, 0, 1),
+		std(1, 7, 31, 17, 19, 3, 1, 2, 2), // dilation 2
+		std(3, 3, 14, 32, 31, 3, 1, 1, 1), // tiles straddle rows and images
+		{N: 1, H: 6, W: 41, C: 12, K: 24, R: 1, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 2, DilH: 1, DilW: 1},
+	}
+}
+
+func TestSIMDConvForwardAndData(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		g := tensor.NewRNG(21)
+		for i, p := range simdConvCases() {
+			off := offsets[i%len(offsets)]
+			x := guardedFrom(randSlice(g, p.N*p.H*p.W*p.C), off)
+			w := guardedFrom(randSlice(g, p.K*p.C*p.R*p.S), (off+1)%4)
+			var bias []float32
+			if i%2 == 0 {
+				bias = randSlice(g, p.K)
+			}
+			dy := guardedFrom(randSlice(g, p.N*p.OutH()*p.OutW()*p.K), (off+2)%4)
+			fx, fw, fdy := freeze("x", x.s()), freeze("w", w.s()), freeze("dy", dy.s())
+
+			y := guarded(len(dy.s()), 3-off)
+			Conv2D(y.s(), x.s(), w.s(), bias, p)
+			y.check(t, "y "+p.String())
+			want, abs := refConv(x.s(), w.s(), bias, p)
+			compareReduction(t, "Conv2D "+p.String(), y.s(), want, abs, p.C*p.R*p.S)
+
+			dx := guarded(len(x.s()), (off+3)%4)
+			Conv2DBackwardData(dx.s(), dy.s(), w.s(), p)
+			dx.check(t, "dx "+p.String())
+			wdx, adx, _, _, _, _ := refConvBackward(x.s(), w.s(), dy.s(), p)
+			compareReduction(t, "Conv2DBackwardData "+p.String(), dx.s(), wdx, adx, p.K*p.R*p.S)
+			fx.check(t)
+			fw.check(t)
+			fdy.check(t)
+		}
+	})
+}
+
+// TestSIMDConvThreadsBitwise: the direct path reduces every output in the
+// same order whatever the thread count.
+func TestSIMDConvThreadsBitwise(t *testing.T) {
+	p := ConvParams{N: 1, H: 20, W: 52, C: 32, K: 48, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+	g := tensor.NewRNG(5)
+	x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9)
+	forEachImpl(t, func(t *testing.T) {
+		y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+		withThreads(1, func() { Conv2D(y1, x, w, nil, p) })
+		withThreads(2, func() { Conv2D(y2, x, w, nil, p) })
+		compareExact(t, "2 threads vs 1", y2, y1)
+	})
+}
+
+// BenchmarkSIMDConvPaths compares, under each SIMD implementation, the
+// direct convolution with the generic im2col path running on the same
+// implementation's Sgemm.
+func BenchmarkSIMDConvPaths(b *testing.B) {
+	for _, name := range Available() {
+		im := implByName(name)
+		if im.Conv2D == nil {
+			continue
+		}
+		for _, sh := range benchConvShapes {
+			p := sh.p
+			g := tensor.NewRNG(1)
+			x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*p.R*p.S)
+			y := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+			for _, path := range []string{"direct", "im2col"} {
+				b.Run("impl="+name+"/shape="+sh.name+"/path="+path, func(b *testing.B) {
+					Use(name, func() {
+						b.ReportAllocs()
+						for b.Loop() {
+							if path == "direct" {
+								im.Conv2D(y, x, w, nil, p)
+							} else {
+								conv2DGeneric(y, x, w, nil, p.geom())
+							}
+						}
+					})
+					reportGFLOPs(b, p.flops())
+				})
+			}
+		}
+	}
+}
+
+func implByName(name string) *Impl {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, im := range impls {
+		if im.Name == name {
+			return im
+		}
+	}
+	return nil
+}
