@@ -40,6 +40,9 @@ func (h *huffTable) build(counts [16]uint8, vals []uint8) error {
 	code, k := int32(0), int32(0)
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
+		if code+n > 1<<l {
+			return errors.New("bad Huffman table (over-subscribed)")
+		}
 		if n == 0 {
 			h.maxcode[l] = -1
 		} else {
@@ -57,9 +60,6 @@ func (h *huffTable) build(counts [16]uint8, vals []uint8) error {
 				k++
 			}
 			h.maxcode[l] = code - 1
-		}
-		if code > 1<<l {
-			return errors.New("bad Huffman table (over-subscribed)")
 		}
 		code <<= 1
 	}
