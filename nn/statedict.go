@@ -73,6 +73,40 @@ func (sd *StateDict) Clone() *StateDict {
 	return c
 }
 
+// SubDict returns the entries whose keys start with prefix, with prefix
+// removed ("encoder." turns "encoder.conv1.weight" into "conv1.weight"),
+// sharing sd's tensors. It loads a sub-module, or separates an optimizer's
+// state stored beside a model in one file.
+func (sd *StateDict) SubDict(prefix string) *StateDict {
+	out := NewStateDict()
+	for _, k := range sd.Keys {
+		if strings.HasPrefix(k, prefix) {
+			out.Set(k[len(prefix):], sd.Tensors[k], sd.Int64[k])
+		}
+	}
+	return out
+}
+
+// Without returns the entries whose keys start with none of prefixes,
+// sharing sd's tensors (the model part of a checkpoint that also holds
+// "optim." entries, say).
+func (sd *StateDict) Without(prefixes ...string) *StateDict {
+	out := NewStateDict()
+	for _, k := range sd.Keys {
+		keep := true
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out.Set(k, sd.Tensors[k], sd.Int64[k])
+		}
+	}
+	return out
+}
+
 // StateDictOf returns m's parameters then buffers under their PyTorch keys
 // (like module.state_dict()). The tensors are m's own, not copies: saving
 // them is cheap, and Clone takes a snapshot.

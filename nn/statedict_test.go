@@ -2,6 +2,8 @@ package nn
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -169,4 +171,51 @@ func TestLoadStateDictErrors(t *testing.T) {
 	if err := LoadStateDict(m, full, true); err != nil {
 		t.Errorf("[1] into []: %v", err)
 	}
+}
+
+func TestStateDictSubDictWithout(t *testing.T) {
+	sd := NewStateDict()
+	sd.Set("encoder.conv1.weight", tensor.New(1), false)
+	sd.Set("optim.exp_avg.0", tensor.New(2), false)
+	sd.Set("encoder.bn1.num_batches_tracked", tensor.New(), true)
+	sd.Set("head.bias", tensor.New(3), false)
+	sub := sd.SubDict("encoder.")
+	if !slices.Equal(sub.Keys, []string{"conv1.weight", "bn1.num_batches_tracked"}) || !sub.Int64["bn1.num_batches_tracked"] {
+		t.Errorf("SubDict keys %v int64 %v", sub.Keys, sub.Int64)
+	}
+	if sub.Tensors["conv1.weight"] != sd.Tensors["encoder.conv1.weight"] {
+		t.Errorf("SubDict copied a tensor")
+	}
+	rest := sd.Without("optim.", "head.")
+	if !slices.Equal(rest.Keys, []string{"encoder.conv1.weight", "encoder.bn1.num_batches_tracked"}) {
+		t.Errorf("Without keys %v", rest.Keys)
+	}
+}
+
+// Save a model to a safetensors file with metadata and load it back.
+func ExampleLoadStateDict() {
+	dir, _ := os.MkdirTemp("", "lungo-example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "net.safetensors")
+
+	rng := tensor.NewRNG(1)
+	net := NewSequential(NewConv2d(rng, 1, 4, 3, 1, 1, true), NewBatchNorm2d(4))
+	if err := SaveSafetensors(path, StateDictOf(net), map[string]string{"arch": "tiny"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	sd, meta, err := LoadSafetensors(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fresh := NewSequential(NewConv2d(tensor.NewRNG(2), 1, 4, 3, 1, 1, true), NewBatchNorm2d(4))
+	fmt.Println(meta["arch"], sd.Keys)
+	fmt.Println(LoadStateDict(fresh, sd, true))
+	sd.Delete("1.running_var")
+	fmt.Println(LoadStateDict(fresh, sd, true))
+	// Output:
+	// tiny [0.weight 0.bias 1.weight 1.bias 1.running_mean 1.running_var 1.num_batches_tracked]
+	// <nil>
+	// nn: loading state dict: 1 missing key(s): 1.running_var
 }

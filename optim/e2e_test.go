@@ -2,6 +2,8 @@ package optim
 
 import (
 	"math"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/lungo-ml/lungo/internal/golden"
@@ -102,5 +104,94 @@ func TestEndToEndTrainGolden(t *testing.T) {
 				golden.Compare(t, k, final.Tensors[k].Reshape(-1), g.Get("final."+k).Reshape(-1), 1e-4, 1e-3)
 			}
 		})
+	}
+}
+
+// TestEndToEndResume trains the golden net 4 steps with AdamW and a
+// warm-up + cosine schedule, saves model, optimizer and schedule into one
+// safetensors file (model keys as is, "optim." and "sched." prefixes), loads
+// everything into fresh objects and trains 4 more steps: the losses and final
+// weights equal 8 uninterrupted steps bit for bit.
+func TestEndToEndResume(t *testing.T) {
+	g, err := golden.Load("../testdata/e2e_train.gold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	init, _, err := nn.LoadSafetensors("../testdata/e2e_train.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.NCHWToNHWC(g.Get("x")), tensor.NCHWToNHWC(g.Get("y"))
+	type run struct {
+		net   *nn.Sequential
+		opt   *Adam
+		sched *WarmupCosine
+	}
+	fresh := func() run {
+		net := e2eNet()
+		if err := nn.LoadStateDict(net, init, true); err != nil {
+			t.Fatal(err)
+		}
+		opt := NewAdamW(nn.Parameters(net), DefaultAdamW(1e-2))
+		return run{net, opt, NewWarmupCosine(opt, 2, 8, 0.1)}
+	}
+	train := func(r run, n int) []float32 {
+		var losses []float32
+		for range n {
+			r.opt.ZeroGrad()
+			loss := nn.BCEWithLogits(r.net.Forward(nn.Const(x)), y, nil)
+			losses = append(losses, loss.Item())
+			loss.Backward()
+			ClipGradNorm(nn.Parameters(r.net), 0.5)
+			r.opt.Step()
+			r.sched.Step()
+		}
+		return losses
+	}
+	ref := fresh()
+	want := train(ref, 8)
+
+	a := fresh()
+	got := train(a, 4)
+	sd := nn.StateDictOf(a.net).Clone()
+	meta := map[string]string{"arch": "e2e"}
+	a.opt.State().Encode("optim.", sd, meta)
+	a.sched.State().Encode("sched.", sd, meta)
+	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := nn.SaveSafetensors(path, sd, meta); err != nil {
+		t.Fatal(err)
+	}
+
+	sd2, meta2, err := nn.LoadSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := fresh()
+	if err := nn.LoadStateDict(b.net, sd2.Without("optim.", "sched."), true); err != nil {
+		t.Fatal(err)
+	}
+	ost, err := DecodeState("optim.", sd2, meta2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.opt.LoadState(ost); err != nil {
+		t.Fatal(err)
+	}
+	sst, err := DecodeState("sched.", sd2, meta2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.sched.LoadState(sst); err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, train(b, 4)...)
+	if !slices.Equal(got, want) {
+		t.Errorf("resumed losses %v, uninterrupted %v", got, want)
+	}
+	wantSD, gotSD := nn.StateDictOf(ref.net), nn.StateDictOf(b.net)
+	for _, k := range wantSD.Keys {
+		if !slices.Equal(gotSD.Tensors[k].Data, wantSD.Tensors[k].Data) {
+			t.Errorf("%s differs after resuming", k)
+		}
 	}
 }
