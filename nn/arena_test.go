@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/lungo-ml/lungo/kernels"
@@ -165,5 +166,47 @@ func BenchmarkTrainStepSmallNet(b *testing.B) {
 				b.ReportMetric(float64(arena.Bytes()), "arena-B")
 			}
 		})
+	}
+}
+
+// TestArenaSteadyStateAllocations: with an arena, a training step's heap
+// allocations (graph bookkeeping and kernel scratch) must be a small
+// fraction of its activation memory; without one they exceed it.
+func TestArenaSteadyStateAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation measurement")
+	}
+	rng := tensor.NewRNG(1)
+	net := smallNet(rng)
+	x, target := rng.Randn(4, 32, 32, 1), rng.Rand(4, 32, 32, 1)
+	arena := NewArena()
+	perStep := func(useArena bool) float64 {
+		step := func() {
+			if useArena {
+				prev := SetArena(arena)
+				defer func() { SetArena(prev); arena.Release() }()
+			}
+			trainStep(net, x, target)
+		}
+		step()
+		step() // steady state: parameter grads exist, pools are warm
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const steps = 5
+		for i := 0; i < steps; i++ {
+			step()
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / steps
+	}
+	heap := perStep(false)
+	pooled := perStep(true)
+	act := float64(arena.Bytes())
+	t.Logf("bytes per step: %.0f without arena, %.0f with; arena holds %.0f", heap, pooled, act)
+	if heap < act {
+		t.Errorf("without the arena a step allocates %.0f bytes, less than its %.0f bytes of activations: the measurement is broken", heap, act)
+	}
+	if pooled > 0.25*act {
+		t.Errorf("with the arena a step still allocates %.0f bytes, more than a quarter of the %.0f bytes it pools", pooled, act)
 	}
 }
