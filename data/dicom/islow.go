@@ -368,6 +368,7 @@ func (d *islowDecoder) scan(dst []byte, td, ta uint8) ([]byte, error) {
 			}
 			pred += extend(d.getBits(uint(s)), uint(s))
 			coef[0] = int32(int16(pred))
+			acs := 0
 			for k := 1; k < 64; k++ {
 				rs, err := d.decodeHuff(ac)
 				if err != nil {
@@ -386,8 +387,18 @@ func (d *islowDecoder) scan(dst []byte, td, ta uint8) ([]byte, error) {
 					return dst, d.errf("AC coefficient index %d", k)
 				}
 				coef[zigzag[k]] = extend(d.getBits(s), s)
+				acs++
 			}
-			idctISLOW(&blk, &coef, q)
+			if acs == 0 {
+				// DC only: both passes take libjpeg's shortcuts, giving one value.
+				w := int64(int32(int64(coef[0]) * int64(q[0]) << pass1Bits))
+				v := rangeLimit((w + 1<<(pass1Bits+2)) >> (pass1Bits + 3))
+				for i := range blk {
+					blk[i] = v
+				}
+			} else {
+				idctISLOW(&blk, &coef, q)
+			}
 			y0, x0 := by*8, bx*8
 			for y := 0; y < 8 && y0+y < rows; y++ {
 				o := (y0+y)*cols + x0
@@ -493,6 +504,14 @@ func idctISLOW(out *[64]uint8, coef, q *[64]int32) {
 	for r := range 8 {
 		w := ws[r*8 : r*8+8 : r*8+8]
 		o := out[r*8 : r*8+8 : r*8+8]
+		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
+			// libjpeg's zero-row shortcut; equal to the full formula.
+			v := rangeLimit((int64(w[0]) + 1<<(pass1Bits+2)) >> (pass1Bits + 3))
+			for i := range o {
+				o[i] = v
+			}
+			continue
+		}
 		const sh = constBits + pass1Bits + 3
 		z2, z3 := int64(w[2]), int64(w[6])
 		z1 := (z2 + z3) * fix0_541196100

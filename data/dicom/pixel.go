@@ -127,6 +127,7 @@ func (f *File) Pixels() (*Pixels, error) {
 		return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true, Msg: "pixel data is a sequence, not pixel values"}
 	}
 	var raw []byte // little-endian stored values, n*bps bytes
+	owned := true  // raw was allocated here (not aliasing the input)
 	switch {
 	case pe.Value != nil || !f.Syntax.Encapsulated:
 		if pe.Value == nil {
@@ -139,7 +140,7 @@ func (f *File) Pixels() (*Pixels, error) {
 			return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true,
 				Msg: fmt.Sprintf("pixel data is %d bytes, %d expected (%d frames x %d rows x %d cols x %d bytes)", len(pe.Value), n*bps, p.Frames, p.Rows, p.Cols, bps)}
 		}
-		raw = pe.Value[:n*bps]
+		raw, owned = pe.Value[:n*bps], false
 		if bps == 2 && f.Syntax.BigEndian {
 			raw = swap16(raw)
 		}
@@ -176,7 +177,7 @@ func (f *File) Pixels() (*Pixels, error) {
 	default:
 		return nil, &UnsupportedError{Syntax: f.Syntax, Msg: "pixel data in this transfer syntax is not supported (supported: native, RLE Lossless, 8-bit JPEG baseline)"}
 	}
-	p.fill(raw)
+	p.fill(raw, owned)
 	return p, nil
 }
 
@@ -253,10 +254,15 @@ func swap16(b []byte) []byte {
 }
 
 // fill converts raw little-endian stored values into the typed array,
-// masking to BitsStored and sign-extending signed values.
-func (p *Pixels) fill(raw []byte) {
+// masking to BitsStored and sign-extending signed values. Owned raw 8-bit
+// unsigned data is used in place.
+func (p *Pixels) fill(raw []byte, owned bool) {
 	n := p.Len()
 	bs := uint(p.BitsStored)
+	if owned && p.BitsAllocated == 8 && bs == 8 && !p.Signed {
+		p.U8 = raw[:n:n]
+		return
+	}
 	if p.BitsAllocated == 8 {
 		mask := uint8(1<<bs - 1)
 		if p.Signed {
