@@ -12,8 +12,9 @@ import (
 // shape holding 0/1 masks (soft targets in [0, 1] are accepted where PyTorch
 // accepts them), and returns a scalar Value (shape []) whose backward sends
 // the gradient to the logits only: targets are constants. Forward and
-// backward are written by hand on the raw data, with reductions in float64,
-// so a NaN or Inf logit yields a NaN loss that the trainer can detect.
+// backward are written by hand on the raw data, with reductions in float64
+// over fixed blocks (results do not depend on the thread count). A NaN logit
+// yields a NaN loss, which the trainer can detect.
 
 // BCEWithLogits is torch.nn.functional.binary_cross_entropy_with_logits
 // with reduction "mean":

@@ -13,6 +13,25 @@ import (
 // chooses). Their State/LoadState save the position so a run resumes
 // exactly.
 
+// Schedule is a learning-rate schedule advanced once per step or epoch
+// (StepLR, WarmupCosine). ReduceLROnPlateau is not one: its Step takes the
+// epoch's metric.
+type Schedule interface {
+	// Step advances the schedule and sets the optimizer's rate.
+	Step()
+	// State returns the schedule's position for a checkpoint.
+	State() *State
+	// LoadState restores a position from State and sets the rate.
+	LoadState(*State) error
+}
+
+var (
+	_ Schedule  = (*StepLR)(nil)
+	_ Schedule  = (*WarmupCosine)(nil)
+	_ Optimizer = (*SGD)(nil)
+	_ Optimizer = (*Adam)(nil)
+)
+
 // StepLR is torch.optim.lr_scheduler.StepLR: the rate is multiplied by
 // Gamma every StepSize calls of Step, so after e calls it is
 // base * Gamma^floor(e/StepSize) (computed by repeated multiplication, as
