@@ -53,6 +53,9 @@ func TestLossGolden(t *testing.T) {
 			golden.Compare(t, name+" loss", loss.Data.Reshape(1), g.Get(name+".loss").Reshape(1), 1e-6, 1e-5)
 			loss.Backward()
 			golden.Compare(t, name+" grad", x.Grad, g.Get(name+".grad"), 1e-6, 1e-5)
+			if !slices.Equal(x.Data.Data, g.Get(name+".x").Data) {
+				t.Errorf("the loss modified its logits")
+			}
 		})
 	}
 }
