@@ -156,3 +156,41 @@ func BenchmarkIDCT(b *testing.B) {
 		idctISLOW(&out, &coef, &q)
 	}
 }
+
+// TestMultiFrameJPEG puts two cjpeg streams in one encapsulated data set,
+// one fragment per frame, and checks both frames against djpeg.
+func TestMultiFrameJPEG(t *testing.T) {
+	a, err := os.ReadFile("testdata/jpeg/q75_29x37.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/jpeg/q5_base_29x37.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := func(x []byte) []byte {
+		if len(x)%2 == 1 {
+			return append(append([]byte{}, x...), 0)
+		}
+		return x
+	}
+	s := synth{littleEndian, true}
+	es := imageElems(littleEndian, 2, 29, 37, 8, 8, false, "MONOCHROME2")
+	es = append(es, el{tag: PixelData, vr: "OB", undefined: true, frags: [][]byte{nil, pad(a), pad(b)}})
+	f, err := Parse(part10(JPEGBaseline8Bit, s.elems(nil, es)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.Pixels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, wa := readPGM(t, "testdata/jpeg/q75_29x37.pgm")
+	_, _, wb := readPGM(t, "testdata/jpeg/q5_base_29x37.pgm")
+	if p.Frames != 2 || !bytes.Equal(p.U8[:29*37], wa) || !bytes.Equal(p.U8[29*37:], wb) {
+		t.Errorf("frames differ from djpeg (frames=%d)", p.Frames)
+	}
+	if _, err := f.Gray8(); err == nil || !strings.Contains(err.Error(), "single-frame") {
+		t.Errorf("Gray8 of 2 frames: %v", err)
+	}
+}

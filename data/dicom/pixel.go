@@ -117,12 +117,12 @@ func (f *File) Pixels() (*Pixels, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := p.Len()
-	bps := p.BitsAllocated / 8
-	if int64(n)*int64(bps) > maxPixelBytes {
+	if int64(p.Frames)*int64(p.Rows)*int64(p.Cols)*int64(p.BitsAllocated/8) > maxPixelBytes {
 		return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true,
 			Msg: fmt.Sprintf("%d frames of %dx%d at %d bits exceed the %d-byte limit", p.Frames, p.Rows, p.Cols, p.BitsAllocated, maxPixelBytes)}
 	}
+	n := p.Len()
+	bps := p.BitsAllocated / 8
 	if pe.Value == nil && pe.Fragments == nil && pe.OffsetTable == nil {
 		return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true, Msg: "pixel data is a sequence, not pixel values"}
 	}
