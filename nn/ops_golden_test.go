@@ -210,3 +210,18 @@ func TestGoldenLinear(t *testing.T) {
 		goldRun(t, g, name, []string{"x", "w", "b"}, func(xs []*Value, _ []int) *Value { return Linear(xs[0], xs[1], xs[2]) })
 	}
 }
+
+func TestGoldenActivationsAndGlobalPool(t *testing.T) {
+	g := loadOpsGolden(t)
+	for prefix, op := range map[string]func(*Value) *Value{
+		"global_avg_pool/": GlobalAvgPool,
+		"sigmoid/":         Sigmoid,
+		"relu/":            Relu,
+	} {
+		cases := goldCases(g, prefix)
+		if len(cases) != 1 {
+			t.Fatalf("%d %s cases, want 1", len(cases), prefix)
+		}
+		goldRun(t, g, cases[0], []string{"x"}, func(xs []*Value, _ []int) *Value { return op(xs[0]) })
+	}
+}

@@ -113,6 +113,13 @@ for (m, f, o) in [(5, 7, 3), (8, 33, 17)]:
     run("linear/%dx%d_o%d" % (m, f, o), [0], {"x": rnd(m, f), "w": rnd(o, f), "b": rnd(o)},
         lambda x, w, b: F.linear(x, w, b))
 
+# global average pooling to [N, C]; sigmoid and relu (inputs kept away from 0).
+run("global_avg_pool/2x5x3x4", [0], {"x": rnd(2, 5, 3, 4)},
+    lambda x: F.adaptive_avg_pool2d(x, 1).flatten(1))
+run("sigmoid/2x3x4x5", [0], {"x": rnd(2, 3, 4, 5) * 4}, lambda x: torch.sigmoid(x))
+xr = rnd(2, 3, 4, 5)
+run("relu/2x3x4x5", [0], {"x": xr + 0.1 * torch.sign(xr)}, lambda x: F.relu(x))
+
 here = os.path.dirname(os.path.abspath(__file__))
 path = os.path.join(here, "..", "..", "testdata", "nn_ops.gold")
 write(path, out, "regenerate with /usr/bin/python3 scripts/golden/nn_ops.py")
