@@ -141,14 +141,14 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 						clear(pa[mv*rsc:])
 						packed[t-b0] = 1
 					}
-					mk.fn(rsc, pa, rsc, bp, ct, ldc)
+					mk.fn(rsc, pa, rsc, bp, nr, ct, ldc)
 				} else {
 					for r := 0; r < g.r; r++ {
 						iy := oy*g.sh - g.ph + r*g.dh
 						brow := bp[r*sc*nr : (r+1)*sc*nr]
 						if colsIn && iy >= 0 && iy < g.h {
 							a := x[((img*g.h+iy)*g.w+ix0)*g.c:]
-							mk.fn(sc, a, g.sw*g.c, brow, ct, ldc)
+							mk.fn(sc, a, g.sw*g.c, brow, nr, ct, ldc)
 							continue
 						}
 						if oneRow && (iy < 0 || iy >= g.h) {
@@ -162,7 +162,7 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 							clear(pr[mv*sc:])
 							packed[t-b0] |= 1 << r
 						}
-						mk.fn(sc, pr, sc, brow, ct, ldc)
+						mk.fn(sc, pr, sc, brow, nr, ct, ldc)
 					}
 				}
 				if !full {

@@ -27,11 +27,12 @@ import (
 // Parallel.
 
 // microKernel is one register tile: fn computes, for i < mr and j < nr,
-// c[i*ldc+j] += sum over p < k of a[i*lda+p] * b[p*nr+j].
+// c[i*ldc+j] += sum over p < k of a[i*lda+p] * b[p*ldb+j] (ldb = nr for
+// a packed panel).
 type microKernel struct {
 	name   string
 	mr, nr int
-	fn     func(k int, a []float32, lda int, b, c []float32, ldc int)
+	fn     func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),
@@ -159,7 +160,7 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 							bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
 							ct := c[(i0+ir)*ldc+j:]
 							if mv == mr && nv == nr {
-								mk.fn(kcb, ap, ldp, bp, ct, ldc)
+								mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
 							} else {
 								edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
 							}
@@ -183,7 +184,7 @@ func edgeTile(mk *microKernel, k int, a []float32, lda int, b, c []float32, ldc,
 	for i := 0; i < mv; i++ {
 		copy(tmp[i*nr:i*nr+nv], c[i*ldc:i*ldc+nv])
 	}
-	mk.fn(k, a, lda, b, tmp, nr)
+	mk.fn(k, a, lda, b, nr, tmp, nr)
 	for i := 0; i < mv; i++ {
 		copy(c[i*ldc:i*ldc+nv], tmp[i*nr:i*nr+nv])
 	}

@@ -16,41 +16,42 @@ const (
 //		for j := 0; j < 16; j++ {
 //			s := c[i*ldc+j]
 //			for p := 0; p < k; p++ {
-//				s += a[i*lda+p] * b[p*16+j] // fused multiply-add
+//				s += a[i*lda+p] * b[p*ldb+j] // fused multiply-add
 //			}
 //			c[i*ldc+j] = s
 //		}
 //	}
 //
-// It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
-// rows of a convolution do), len(a) >= 5*lda+k, len(b) >= 16*k,
-// ldc >= 16, len(c) >= 5*ldc+16, and a CPU with AVX2 and FMA.
-func Sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int) {
-	checkGemm("Sgemm6x16", 6, 16, k, len(a), lda, len(b), len(c), ldc)
+// A packed B panel has ldb == 16; ldb may also be the row stride of a
+// matrix read in place. It requires k >= 0, lda >= 0 and ldb >= 0 (rows of
+// A may overlap, as the patch rows of a convolution do), len(a) >=
+// 5*lda+k, len(b) >= (k-1)*ldb+16, ldc >= 16, len(c) >= 5*ldc+16, and a
+// CPU with AVX2 and FMA.
+func Sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkGemm("Sgemm6x16", 6, 16, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if k == 0 {
 		return
 	}
-	sgemm6x16(k, a, lda, b, c, ldc)
+	sgemm6x16(k, a, lda, b, ldb, c, ldc)
 }
 
 // Sgemm12x32 is the AVX-512 micro-kernel: Sgemm6x16's loop with 12 rows and
-// 32 columns (b[p*32+j]). It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
-// rows of a convolution do),
-// len(a) >= 11*lda+k, len(b) >= 32*k, ldc >= 32, len(c) >= 11*ldc+32, and
+// 32 columns. It requires k >= 0, lda >= 0, ldb >= 0, len(a) >=
+// 11*lda+k, len(b) >= (k-1)*ldb+32, ldc >= 32, len(c) >= 11*ldc+32, and
 // a CPU with AVX-512F.
-func Sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int) {
-	checkGemm("Sgemm12x32", 12, 32, k, len(a), lda, len(b), len(c), ldc)
+func Sgemm12x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkGemm("Sgemm12x32", 12, 32, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if k == 0 {
 		return
 	}
-	sgemm12x32(k, a, lda, b, c, ldc)
+	sgemm12x32(k, a, lda, b, ldb, c, ldc)
 }
 
 //go:noescape
-func sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int)
+func sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 
 //go:noescape
-func sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int)
+func sgemm12x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 
 // FMALoop runs n iterations of 12 independent FMA chains for isa ("avx2":
 // ymm, "avx512": zmm) and returns the float32 flops done, or 0 if this build

@@ -3,7 +3,8 @@
 #include "textflag.h"
 
 // ---------------------------------------------------------------------------
-// AVX2+FMA 6x16 micro-kernel: C[6x16] += A[6xk] (row stride lda) * B[kx16].
+// AVX2+FMA 6x16 micro-kernel: C[6x16] += A[6xk] (row stride lda) * B[kx16]
+// (row stride ldb).
 // Accumulators: Y0..Y11 (row i in Y(2i), Y(2i+1)); B row in Y12, Y13;
 // broadcasts of A alternate between Y14 and Y15.
 // Rows of A: row0 = (ROW0), row1 = (ROW0)(LDA*1), row2 = (ROW0)(LDA*2),
@@ -14,9 +15,10 @@
 #define ROW0 SI
 #define ROW3 R8
 #define LDA  DX
-#define BPAN   DI
+#define BPAN DI
 #define CP   R9
 #define LDC  R10
+#define LDB  R11
 
 // One step of k: load a row of B, broadcast one A element per row, 12 FMAs.
 #define STEP6x16 \
@@ -42,7 +44,7 @@
 	VFMADD231PS  Y13, Y15, Y11       \
 	ADDQ         $4, ROW0            \ // next column of A
 	ADDQ         $4, ROW3            \
-	ADDQ         $64, BPAN               // next row of B
+	ADDQ         LDB, BPAN               // next row of B
 
 // Load (LOADC) or store (STOREC) row r of the C tile at CP.
 #define LOADROW16(lo, hi) \
@@ -55,8 +57,8 @@
 	VMOVUPS hi, 32(CP)  \
 	ADDQ    LDC, CP
 
-// func sgemm6x16(k int, a []float32, lda int, b, c []float32, ldc int)
-TEXT ·sgemm6x16(SB), NOSPLIT, $0-96
+// func sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+TEXT ·sgemm6x16(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), K
 	MOVQ a_base+8(FP), ROW0
 	MOVQ lda+32(FP), LDA
@@ -64,8 +66,10 @@ TEXT ·sgemm6x16(SB), NOSPLIT, $0-96
 	LEAQ (ROW0)(LDA*2), ROW3
 	ADDQ LDA, ROW3                    // ROW3 = row 3 of A
 	MOVQ b_base+40(FP), BPAN
-	MOVQ c_base+64(FP), CP
-	MOVQ ldc+88(FP), LDC
+	MOVQ ldb+64(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+	MOVQ c_base+72(FP), CP
+	MOVQ ldc+96(FP), LDC
 	SHLQ $2, LDC                      // ldc in bytes
 
 	// Accumulators start from C.
@@ -96,7 +100,7 @@ tail6x16:                             // the remaining k%4 steps
 	JMP   tail6x16
 
 store6x16:
-	MOVQ c_base+64(FP), CP
+	MOVQ c_base+72(FP), CP
 	STOREROW16(Y0, Y1)
 	STOREROW16(Y2, Y3)
 	STOREROW16(Y4, Y5)
@@ -107,15 +111,16 @@ store6x16:
 	RET
 
 // ---------------------------------------------------------------------------
-// AVX-512 12x32 micro-kernel: C[12x32] += A[12xk] (row stride lda) * B[kx32].
+// AVX-512 12x32 micro-kernel: C[12x32] += A[12xk] (row stride lda) * B[kx32]
+// (row stride ldb).
 // Accumulators: Z0..Z23 (row i in Z(2i), Z(2i+1)); B row in Z24, Z25;
 // broadcasts of A rotate through Z26..Z31.
 // Rows of A: four bases R0=ROW0, ROW3, ROW6, ROW9, each with rows
 // (base), (base)(LDA*1), (base)(LDA*2).
 // ---------------------------------------------------------------------------
 
-#define ROW6 R11
-#define ROW9 R12
+#define ROW6 R12
+#define ROW9 R13
 
 #define BC2(mem, t, acc0, acc1) \
 	VBROADCASTSS mem, t         \ // A[i, p]
@@ -141,7 +146,7 @@ store6x16:
 	ADDQ $4, ROW3                          \
 	ADDQ $4, ROW6                          \
 	ADDQ $4, ROW9                          \
-	ADDQ $128, BPAN                            // next row of B
+	ADDQ LDB, BPAN                             // next row of B
 
 #define LOADROW32(lo, hi) \
 	VMOVUPS (CP), lo    \
@@ -153,8 +158,8 @@ store6x16:
 	VMOVUPS hi, 64(CP)  \
 	ADDQ    LDC, CP
 
-// func sgemm12x32(k int, a []float32, lda int, b, c []float32, ldc int)
-TEXT ·sgemm12x32(SB), NOSPLIT, $0-96
+// func sgemm12x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+TEXT ·sgemm12x32(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), K
 	MOVQ a_base+8(FP), ROW0
 	MOVQ lda+32(FP), LDA
@@ -164,8 +169,10 @@ TEXT ·sgemm12x32(SB), NOSPLIT, $0-96
 	LEAQ (ROW3)(AX*1), ROW6           // row 6
 	LEAQ (ROW6)(AX*1), ROW9           // row 9
 	MOVQ b_base+40(FP), BPAN
-	MOVQ c_base+64(FP), CP
-	MOVQ ldc+88(FP), LDC
+	MOVQ ldb+64(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+	MOVQ c_base+72(FP), CP
+	MOVQ ldc+96(FP), LDC
 	SHLQ $2, LDC                      // ldc in bytes
 
 	// Accumulators start from C.
@@ -198,7 +205,7 @@ tail12x32:
 	STEP12x32                         // k was odd: one last step
 
 store12x32:
-	MOVQ c_base+64(FP), CP
+	MOVQ c_base+72(FP), CP
 	STOREROW32(Z0, Z1)
 	STOREROW32(Z2, Z3)
 	STOREROW32(Z4, Z5)

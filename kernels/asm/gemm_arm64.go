@@ -16,25 +16,27 @@ const (
 //		for j := 0; j < 12; j++ {
 //			s := c[i*ldc+j]
 //			for p := 0; p < k; p++ {
-//				s += a[i*lda+p] * b[p*12+j] // fused multiply-add
+//				s += a[i*lda+p] * b[p*ldb+j] // fused multiply-add
 //			}
 //			c[i*ldc+j] = s
 //		}
 //	}
 //
-// It requires k >= 0, lda >= 0 (rows of A may overlap, as the patch
-// rows of a convolution do), len(a) >= 7*lda+k, len(b) >= 12*k,
-// ldc >= 12, len(c) >= 7*ldc+12, and ASIMD (every arm64 CPU has it).
-func Sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int) {
-	checkGemm("Sgemm8x12", 8, 12, k, len(a), lda, len(b), len(c), ldc)
+// A packed B panel has ldb == 12; ldb may also be the row stride of a
+// matrix read in place. It requires k >= 0, lda >= 0 and ldb >= 0 (rows of
+// A may overlap, as the patch rows of a convolution do), len(a) >=
+// 7*lda+k, len(b) >= (k-1)*ldb+12, ldc >= 12, len(c) >= 7*ldc+12, and
+// ASIMD (every arm64 CPU has it).
+func Sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkGemm("Sgemm8x12", 8, 12, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if k == 0 {
 		return
 	}
-	sgemm8x12(k, a, lda, b, c, ldc)
+	sgemm8x12(k, a, lda, b, ldb, c, ldc)
 }
 
 //go:noescape
-func sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int)
+func sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 
 // FMALoop runs n iterations of 12 independent FMA chains for isa ("neon":
 // 4-lane VFMLA) and returns the float32 flops done, or 0 if this build has

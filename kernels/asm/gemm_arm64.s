@@ -2,15 +2,16 @@
 
 #include "textflag.h"
 
-// NEON 8x12 micro-kernel: C[8x12] += A[8xk] (row stride lda) * B[kx12].
+// NEON 8x12 micro-kernel: C[8x12] += A[8xk] (row stride lda) * B[kx12]
+// (row stride ldb).
 // Accumulators: V0..V23 (row i in V(3i), V(3i+1), V(3i+2)); B row in
 // V24..V26; broadcasts of A (VLD1R) rotate through V27..V31.
 // Rows of A: R6..R13 (one pointer per row, post-incremented by 4 bytes).
 // Go's assembler has VFMLA (Vd += Vn*Vm) but no vector FADD, so the
 // accumulators are loaded from C and stored back: no add at the end.
 
-// func sgemm8x12(k int, a []float32, lda int, b, c []float32, ldc int)
-TEXT ·sgemm8x12(SB), NOSPLIT, $0-96
+// func sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+TEXT ·sgemm8x12(SB), NOSPLIT, $0-104
 	MOVD k+0(FP), R0                  // k
 	MOVD a_base+8(FP), R6             // row 0 of A
 	MOVD lda+32(FP), R2
@@ -22,9 +23,11 @@ TEXT ·sgemm8x12(SB), NOSPLIT, $0-96
 	ADD  R2, R10, R11                 // row 5 of A
 	ADD  R2, R11, R12                 // row 6 of A
 	ADD  R2, R12, R13                 // row 7 of A
-	MOVD b_base+40(FP), R3            // packed B
-	MOVD c_base+64(FP), R4            // C tile
-	MOVD ldc+88(FP), R5
+	MOVD b_base+40(FP), R3            // B
+	MOVD ldb+64(FP), R15
+	LSL  $2, R15                      // ldb in bytes
+	MOVD c_base+72(FP), R4            // C tile
+	MOVD ldc+96(FP), R5
 	LSL  $2, R5                       // ldc in bytes
 	MOVD R4, R14
 	VLD1 (R14), [V0.S4, V1.S4, V2.S4] // accumulators of row 0 start from C
@@ -46,7 +49,8 @@ TEXT ·sgemm8x12(SB), NOSPLIT, $0-96
 	CBZ  R0, store8x12
 
 loop8x12:
-	VLD1.P 48(R3), [V24.S4, V25.S4, V26.S4] // B[p, 0:12]
+	VLD1 (R3), [V24.S4, V25.S4, V26.S4] // B[p, 0:12]
+	ADD  R15, R3, R3                  // next row of B
 	VLD1R.P 4(R6), [V27.S4]         // broadcast A[0, p]
 	VFMLA V24.S4, V27.S4, V0.S4 // C[0, 0:4] += A[0,p]*B[p, 0:4]
 	VFMLA V25.S4, V27.S4, V1.S4 // C[0, 4:8] += A[0,p]*B[p, 4:8]

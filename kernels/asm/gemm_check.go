@@ -3,7 +3,7 @@ package asm
 import "fmt"
 
 // checkGemm panics unless the slices hold an mr x nr micro-kernel call.
-func checkGemm(name string, mr, nr, k, la, lda, lb, lc, ldc int) {
+func checkGemm(name string, mr, nr, k, la, lda, lb, ldb, lc, ldc int) {
 	switch {
 	case k < 0:
 		panic(fmt.Sprintf("asm: %s: k=%d < 0", name, k))
@@ -15,7 +15,9 @@ func checkGemm(name string, mr, nr, k, la, lda, lb, lc, ldc int) {
 		panic(fmt.Sprintf("asm: %s: len(c)=%d < %d", name, lc, (mr-1)*ldc+nr))
 	case k > 0 && la < (mr-1)*lda+k:
 		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, la, (mr-1)*lda+k))
-	case lb < nr*k:
-		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, lb, nr*k))
+	case ldb < 0:
+		panic(fmt.Sprintf("asm: %s: ldb=%d < 0", name, ldb))
+	case k > 0 && lb < (k-1)*ldb+nr:
+		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, lb, (k-1)*ldb+nr))
 	}
 }

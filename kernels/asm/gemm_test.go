@@ -9,16 +9,16 @@ import (
 type microKernel struct {
 	name   string
 	mr, nr int
-	fn     func(k int, a []float32, lda int, b, c []float32, ldc int)
+	fn     func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 }
 
 // refMicro is the documented Go loop of every micro-kernel.
-func refMicro(mr, nr, k int, a []float32, lda int, b, c []float32, ldc int) {
+func refMicro(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nr; j++ {
 			s := c[i*ldc+j]
 			for p := 0; p < k; p++ {
-				s = float32(math.FMA(float64(a[i*lda+p]), float64(b[p*nr+j]), float64(s)))
+				s = float32(math.FMA(float64(a[i*lda+p]), float64(b[p*ldb+j]), float64(s)))
 			}
 			c[i*ldc+j] = s
 		}
@@ -36,8 +36,9 @@ func testMicroKernel(t *testing.T, mk microKernel) {
 				continue
 			}
 			lda, ldc := k+pad, mk.nr+pad+2 // pad -1: overlapping rows of A
+			ldb := mk.nr + 2*pad           // pad -1: overlapping rows of B
 			a := make([]float32, (mk.mr-1)*lda+k+max(pad, 0))
-			b := make([]float32, k*mk.nr+max(pad, 0))
+			b := make([]float32, max(0, (k-1)*ldb+mk.nr)+max(pad, 0))
 			for i := range a {
 				a[i] = rng.Float32()*2 - 1
 			}
@@ -55,8 +56,8 @@ func testMicroKernel(t *testing.T, mk microKernel) {
 			}
 			want := append([]float32(nil), c...)
 			a0, b0 := append([]float32(nil), a...), append([]float32(nil), b...)
-			refMicro(mk.mr, mk.nr, k, a, lda, b, want, ldc)
-			mk.fn(k, a, lda, b, c, ldc)
+			refMicro(mk.mr, mk.nr, k, a, lda, b, ldb, want, ldc)
+			mk.fn(k, a, lda, b, ldb, c, ldc)
 			for i := range c {
 				inTile := i%ldc < mk.nr && i/ldc < mk.mr
 				if !inTile {
@@ -97,16 +98,19 @@ func TestMicroKernels(t *testing.T) {
 func TestMicroKernelChecks(t *testing.T) {
 	for _, mk := range microKernels() {
 		mustPanic(t, mk.name+" short c", func() {
-			mk.fn(1, make([]float32, mk.mr), 1, make([]float32, mk.nr), make([]float32, mk.mr*mk.nr-1), mk.nr)
+			mk.fn(1, make([]float32, mk.mr), 1, make([]float32, mk.nr), mk.nr, make([]float32, mk.mr*mk.nr-1), mk.nr)
 		})
 		mustPanic(t, mk.name+" short b", func() {
-			mk.fn(2, make([]float32, 2*mk.mr), 2, make([]float32, mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
+			mk.fn(2, make([]float32, 2*mk.mr), 2, make([]float32, mk.nr), mk.nr, make([]float32, mk.mr*mk.nr), mk.nr)
 		})
 		mustPanic(t, mk.name+" lda < 0", func() {
-			mk.fn(2, make([]float32, 2*mk.mr), -1, make([]float32, 2*mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
+			mk.fn(2, make([]float32, 2*mk.mr), -1, make([]float32, 2*mk.nr), mk.nr, make([]float32, mk.mr*mk.nr), mk.nr)
 		})
 		mustPanic(t, mk.name+" short a", func() {
-			mk.fn(2, make([]float32, (mk.mr-1)*3+1), 3, make([]float32, 2*mk.nr), make([]float32, mk.mr*mk.nr), mk.nr)
+			mk.fn(2, make([]float32, (mk.mr-1)*3+1), 3, make([]float32, 2*mk.nr), mk.nr, make([]float32, mk.mr*mk.nr), mk.nr)
+		})
+		mustPanic(t, mk.name+" ldb < 0", func() {
+			mk.fn(2, make([]float32, 2*mk.mr), 2, make([]float32, 2*mk.nr), -1, make([]float32, mk.mr*mk.nr), mk.nr)
 		})
 	}
 }
@@ -144,7 +148,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 			c := make([]float32, mk.mr*mk.nr)
 			b.ReportAllocs()
 			for b.Loop() {
-				mk.fn(k, a, k, bp, c, mk.nr)
+				mk.fn(k, a, k, bp, mk.nr, c, mk.nr)
 			}
 			b.ReportMetric(float64(2*mk.mr*mk.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
