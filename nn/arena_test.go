@@ -165,6 +165,12 @@ func BenchmarkTrainStepSmallNet(b *testing.B) {
 			if useArena {
 				b.ReportMetric(float64(arena.Bytes()), "arena-B")
 			}
+			// Convolution FLOPs, 2*N*OutH*OutW*K*C*R*S per layer, times 3
+			// for forward, backward-data and backward-weights (the first
+			// layer's backward-data is skipped: its input needs no gradient).
+			conv := func(oh, ow, k, c int) float64 { return 2 * 4 * float64(oh*ow*k*c*9) }
+			flops := 2*conv(32, 32, 8, 1) + 3*conv(16, 16, 16, 8) + 3*conv(32, 32, 1, 16)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }
