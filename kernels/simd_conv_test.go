@@ -26,11 +26,13 @@ func simdConvCases() []ConvParams {
 		std(2, 5, 33, 20, 40, 1, 1, 0, 1),
 		std(1, 7, 31, 17, 19, 3, 1, 2, 2), // dilation 2
 		std(3, 3, 14, 32, 31, 3, 1, 1, 1), // tiles straddle rows and images
+		std(2, 4, 26, 5, 13, 3, 1, 1, 1),  // K = 13: 6-row tiles in backward-weights
+		std(1, 5, 60, 40, 64, 3, 2, 1, 1), // stride 2, 30 outputs per row
 		{N: 1, H: 6, W: 41, C: 12, K: 24, R: 1, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 2, DilH: 1, DilW: 1},
 	}
 }
 
-func TestSIMDConvForwardAndData(t *testing.T) {
+func TestSIMDConvForwardAndBackward(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		g := tensor.NewRNG(21)
 		for i, p := range simdConvCases() {
@@ -53,8 +55,16 @@ func TestSIMDConvForwardAndData(t *testing.T) {
 			dx := guarded(len(x.s()), (off+3)%4)
 			Conv2DBackwardData(dx.s(), dy.s(), w.s(), p)
 			dx.check(t, "dx "+p.String())
-			wdx, adx, _, _, _, _ := refConvBackward(x.s(), w.s(), dy.s(), p)
+			wdx, adx, wdw, adw, wdb, adb := refConvBackward(x.s(), w.s(), dy.s(), p)
 			compareReduction(t, "Conv2DBackwardData "+p.String(), dx.s(), wdx, adx, p.K*p.R*p.S)
+
+			dw, db := guarded(len(w.s()), off), guarded(p.K, (off+1)%4)
+			Conv2DBackwardWeights(dw.s(), db.s(), x.s(), dy.s(), p)
+			dw.check(t, "dw "+p.String())
+			db.check(t, "db "+p.String())
+			l := p.N * p.OutH() * p.OutW()
+			compareReduction(t, "Conv2DBackwardWeights dw "+p.String(), dw.s(), wdw, adw, l)
+			compareReduction(t, "Conv2DBackwardWeights db "+p.String(), db.s(), wdb, adb, l)
 			fx.check(t)
 			fw.check(t)
 			fdy.check(t)

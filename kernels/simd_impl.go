@@ -15,8 +15,9 @@ func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
 		Priority:  priority,
 		Sgemm:     s.sgemm,
 
-		Conv2D:             s.conv2D,
-		Conv2DBackwardData: s.conv2DBackwardData,
+		Conv2D:                s.conv2D,
+		Conv2DBackwardData:    s.conv2DBackwardData,
+		Conv2DBackwardWeights: s.conv2DBackwardWeights,
 	}
 }
 
