@@ -71,11 +71,16 @@ func (sd *StateDict) IsInt(key string) bool { return sd.DTypes[key].IsInt() }
 // order.
 var nestedKeys = []string{"state_dict", "model", "model_state_dict", "net", "module", "weights"}
 
-// ExtraElements bounds how far the elements of all tensors together may
-// exceed the file's size in bytes. Views share storages, so a small hostile
-// file could otherwise ask for unbounded memory (many stride-0 views); real
-// state dicts hold at most one element per 2 bytes of file.
-const ExtraElements = 1 << 22
+// The elements of all tensors together may number at most
+// ElementsPerByte times the file's size in bytes plus ExtraElements. Views
+// share storages, so without a bound a small hostile file could ask for
+// unbounded memory (many stride-0 views); a plain state dict holds one
+// element per 2-8 bytes of file, and files of overlapping views (as the
+// tests use) stay far below the bound.
+const (
+	ElementsPerByte = 256
+	ExtraElements   = 1 << 22
+)
 
 // Load reads a state dict written by torch.save (PyTorch >= 1.6 zip format)
 // from the file at path.
@@ -152,7 +157,7 @@ func Read(r io.ReaderAt, size int64) (*StateDict, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{files: files, top: top, storages: map[string]*storage{}, budget: size + ExtraElements}
+	l := &loader{files: files, top: top, storages: map[string]*storage{}, budget: ElementsPerByte*size + ExtraElements}
 	u := &unpickler{data: pkl, persistentLoad: l.persistentLoad, rebuild: l.rebuild}
 	obj, err := u.load()
 	if err != nil {

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/lungo-ml/lungo/nn"
+)
+
+// lungo convert turns a .pth or safetensors U-Net state dict into a lungo
+// checkpoint (safetensors whose metadata holds the configuration), which
+// predict and train then open without architecture flags.
+func init() {
+	register("convert", "convert .pth / safetensors U-Net weights into a lungo checkpoint", runConvert)
+}
+
+func runConvert(args []string) error {
+	fs := newFlags("convert", "-in x.pth -out y.lungo -arch unet-resnet34 -in-channels 1")
+	mf := addModelFlags(fs)
+	in := fs.String("in", "", "input weights (.pth, safetensors or lungo checkpoint); same as -weights")
+	out := fs.String("out", "", "output lungo checkpoint")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *in != "" {
+		if *mf.weights != "" && *mf.weights != *in {
+			return errors.New("give -in or -weights, not both")
+		}
+		*mf.weights = *in
+	}
+	if *mf.weights == "" || *out == "" {
+		return errors.New("-in and -out are required")
+	}
+	m, err := mf.open()
+	if err != nil {
+		return err
+	}
+	if err := m.SaveCheckpoint(*out, map[string]string{"lungo.source": *mf.weights}); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s: %s, %d input channel(s), %d parameters\n", *out, m.Config.Arch(), m.Config.InChannels, nn.CountParameters(m))
+	return nil
+}

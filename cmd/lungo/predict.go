@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/lungo-ml/lungo/internal/npy"
+	"github.com/lungo-ml/lungo/models/unet"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// lungo predict runs a U-Net on images. Modes (exactly one):
+//
+//	-input X.npy   raw mode: float32 [N, C, H, W] (or [H, W]) in, sigmoid
+//	               probabilities [N, classes, H, W] out (-out P.npy)
+//	-data DIR      reserved for DICOM folders (a later task): add a case to
+//	               runPredict next to the raw one; model loading is shared.
+func init() {
+	register("predict", "run a U-Net on images and write sigmoid probabilities", runPredict)
+}
+
+// modelFlags are the flags that describe and load a model, shared by
+// predict and convert.
+type modelFlags struct {
+	weights    *string
+	arch       *string
+	inChannels *int
+	classes    *int
+	attention  *string
+	classHead  *int
+}
+
+func addModelFlags(fs *flag.FlagSet) *modelFlags {
+	return &modelFlags{
+		weights:    fs.String("weights", "", "weights: a .pth (torch.save state dict), safetensors or lungo checkpoint"),
+		arch:       fs.String("arch", "unet-resnet34", "architecture: unet-resnet18, unet-resnet34 or unet-resnet50 (read from a lungo checkpoint)"),
+		inChannels: fs.Int("in-channels", 1, "input channels, 1 or 3 (read from a lungo checkpoint)"),
+		classes:    fs.Int("classes", 1, "mask channels (read from a lungo checkpoint)"),
+		attention:  fs.String("attention", "", `decoder attention: "" or "scse" (read from a lungo checkpoint)`),
+		classHead:  fs.Int("class-head", 0, "outputs of the classification head, 0 for none (read from a lungo checkpoint)"),
+	}
+}
+
+// config returns the model configuration the flags describe.
+func (f *modelFlags) config() (unet.Config, error) {
+	c, err := unet.ParseArch(*f.arch, *f.inChannels)
+	if err != nil {
+		return c, err
+	}
+	c.Classes, c.Attention, c.ClassHead = *f.classes, *f.attention, *f.classHead
+	return c, c.Validate()
+}
+
+// open loads the model: a lungo checkpoint carries its configuration, other
+// files use the flags'.
+func (f *modelFlags) open() (*unet.Model, error) {
+	if *f.weights == "" {
+		return nil, errors.New("-weights is required")
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return nil, err
+	}
+	return unet.Open(*f.weights, &cfg)
+}
+
+func runPredict(args []string) error {
+	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 -in-channels 1] -input X.npy -out P.npy")
+	mf := addModelFlags(fs)
+	input := fs.String("input", "", "raw mode: float32 .npy [N, C, H, W] (or [H, W]), NCHW")
+	out := fs.String("out", "", "raw mode: output .npy of probabilities [N, classes, H, W]")
+	data := fs.String("data", "", "DICOM folder mode (not implemented yet)")
+	batch := fs.Int("batch", 1, "images per forward pass")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if *batch < 1 {
+		return fmt.Errorf("-batch %d, want >= 1", *batch)
+	}
+	switch {
+	case *input != "" && *data != "":
+		return errors.New("give -input or -data, not both")
+	case *data != "":
+		return errors.New("-data (DICOM folders) is not implemented yet; convert images to .npy and use -input")
+	case *input == "":
+		return errors.New("-input is required (raw mode)")
+	case *out == "":
+		return errors.New("-out is required")
+	}
+	m, err := mf.open()
+	if err != nil {
+		return err
+	}
+	x, err := readNPY(*input)
+	if err != nil {
+		return err
+	}
+	probs, err := predictBatches(m, x, *batch)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *input, err)
+	}
+	return writeNPY(*out, probs)
+}
+
+// predictBatches runs x [N, C, H, W] through m in chunks of batch images.
+func predictBatches(m *unet.Model, x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
+	n, plane := x.Shape[0], tensor.Numel(x.Shape[1:])
+	var out *tensor.Tensor
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		chunk := tensor.FromData(x.Data[lo*plane:hi*plane], append([]int{hi - lo}, x.Shape[1:]...)...)
+		p, err := m.Predict(chunk)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = tensor.New(append([]int{n}, p.Shape[1:]...)...)
+		}
+		op := tensor.Numel(p.Shape[1:])
+		copy(out.Data[lo*op:hi*op], p.Data)
+	}
+	return out, nil
+}
+
+// readNPY reads a float32-convertible .npy as [N, C, H, W]; a 2-D [H, W]
+// image becomes [1, 1, H, W].
+func readNPY(path string) (*tensor.Tensor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	shape, data, err := npy.ReadFloat32(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch len(shape) {
+	case 2:
+		shape = []int{1, 1, shape[0], shape[1]}
+	case 4:
+	default:
+		return nil, fmt.Errorf("%s: array of shape %v, want [N, C, H, W] or [H, W]", path, shape)
+	}
+	if tensor.Numel(shape) == 0 {
+		return nil, fmt.Errorf("%s: empty array of shape %v", path, shape)
+	}
+	return tensor.FromData(data, shape...), nil
+}
+
+func writeNPY(path string, t *tensor.Tensor) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := npy.WriteFloat32(w, t.Shape, t.Data); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
