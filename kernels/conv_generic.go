@@ -19,7 +19,7 @@ import "sync"
 // consecutive dy positions; one Sgemm per (row, tap) adds dy[.., K] x
 // W_rs[K, C] into those dx cells (row stride StrideW*C).
 //
-// Backward-weights: per block of positions, patch^T x dy accumulated in
+// Backward-weights: per block of positions, dy^T x patch accumulated in
 // float32 for at most convFlush positions, then added into a float64 partial
 // per block; the blocks' partials are summed in order at the end.
 
@@ -386,7 +386,9 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 				if since == 0 {
 					beta = 0
 				}
-				Sgemm(true, false, rsc, g.k, t1-t0, 1, a, rsc, dy[t0*g.k:], g.k, beta, part, g.k)
+				// part [K, R*S*C] += dy_tile^T x patch: the transposed operand is
+				// the narrow dy tile, the patch is read in its natural layout.
+				Sgemm(true, false, g.k, rsc, t1-t0, 1, dy[t0*g.k:], g.k, a, rsc, beta, part, rsc)
 				since += t1 - t0
 				if since >= convFlush || t1 == p1 {
 					for i, v := range part {
@@ -397,13 +399,13 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 			}
 		}
 	})
-	// Sum the blocks and transpose [R*S*C, K] to [K, C, R, S].
+	// Sum the blocks and transpose [K, R*S, C] to [K, C, R, S].
 	rs := g.r * g.s
 	Parallel(g.k, max(1, 4096/(rsc*nblk)), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			for c := 0; c < g.c; c++ {
 				for t := 0; t < rs; t++ {
-					i := (t*g.c+c)*g.k + k
+					i := (k*rs+t)*g.c + c
 					var s float64
 					for b := 0; b < nblk; b++ {
 						s += acc[b*size+i]
