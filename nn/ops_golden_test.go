@@ -225,3 +225,29 @@ func TestGoldenActivationsAndGlobalPool(t *testing.T) {
 		goldRun(t, g, cases[0], []string{"x"}, func(xs []*Value, _ []int) *Value { return op(xs[0]) })
 	}
 }
+
+// TestGoldenStem chains conv, batch norm, relu and max-pool as a ResNet stem
+// does, on a larger image, so that errors which only compound (or ties in
+// max-pool windows after the relu) show up.
+func TestGoldenStem(t *testing.T) {
+	g := loadOpsGolden(t)
+	name := "stem/2x3x24x24"
+	goldRun(t, g, name, []string{"x", "w", "weight", "bias"}, func(xs []*Value, _ []int) *Value {
+		c := Conv2D(xs[0], xs[1], nil, 2, 3, 1)
+		return MaxPool2D(Relu(BatchNorm2D(c, xs[2], xs[3], nil, nil, true, 0.1, 1e-5)), 3, 2, 1)
+	})
+}
+
+// TestGoldenDecoder chains upsampling, concatenation with a skip connection,
+// convolution, batch norm, relu and a residual add, as a U-Net decoder block.
+func TestGoldenDecoder(t *testing.T) {
+	g := loadOpsGolden(t)
+	name := "decoder/2x4x6x6_skip3"
+	skip := Param(tensor.NCHWToNHWC(g.Get(name + ".skip")))
+	goldRun(t, g, name, []string{"x", "w", "weight", "bias", "wp"}, func(xs []*Value, _ []int) *Value {
+		cat := Concat(UpsampleNearest2x(xs[0]), skip)
+		main := Relu(BatchNorm2D(Conv2D(cat, xs[1], nil, 1, 1, 1), xs[2], xs[3], nil, nil, true, 0.1, 1e-5))
+		return Add(main, Conv2D(cat, xs[4], nil, 1, 0, 1))
+	})
+	golden.Compare(t, name+".gskip", tensor.NHWCToNCHW(skip.Grad), g.Get(name+".gskip"), goldGAtol, goldGRtol)
+}

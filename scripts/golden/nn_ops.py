@@ -120,6 +120,23 @@ run("sigmoid/2x3x4x5", [0], {"x": rnd(2, 3, 4, 5) * 4}, lambda x: torch.sigmoid(
 xr = rnd(2, 3, 4, 5)
 run("relu/2x3x4x5", [0], {"x": xr + 0.1 * torch.sign(xr)}, lambda x: F.relu(x))
 
+# A ResNet stem, end to end: conv 7x7/2 pad 3 (no bias), batch norm
+# (training), relu, max-pool 3/2 pad 1. The relu leaves many zeros that tie
+# in the max-pool windows (the first maximum wins, in both).
+run("stem/2x3x24x24", [0], {"x": rnd(2, 3, 24, 24), "w": rnd(8, 3, 7, 7) * 0.1, "weight": rnd(8), "bias": rnd(8)},
+    lambda x, w, weight, bias: F.max_pool2d(F.relu(F.batch_norm(
+        F.conv2d(x, w, None, stride=2, padding=3), None, None, weight, bias, training=True, eps=1e-5)), 3, 2, 1))
+
+# A U-Net decoder block: nearest upsampling, concatenation with a skip
+# connection, conv 3x3 (no bias), batch norm (training), relu, plus a
+# residual-style add of a 1x1 projection.
+run("decoder/2x4x6x6_skip3", [0],
+    {"x": rnd(2, 4, 6, 6), "skip": rnd(2, 3, 12, 12), "w": rnd(5, 7, 3, 3) * 0.2, "weight": rnd(5), "bias": rnd(5),
+     "wp": rnd(5, 7, 1, 1) * 0.3},
+    lambda x, skip, w, weight, bias, wp: (lambda cat: F.relu(F.batch_norm(
+        F.conv2d(cat, w, None, padding=1), None, None, weight, bias, training=True, eps=1e-5)) + F.conv2d(cat, wp))(
+        torch.cat([F.interpolate(x, scale_factor=2, mode="nearest"), skip], 1)))
+
 here = os.path.dirname(os.path.abspath(__file__))
 path = os.path.join(here, "..", "..", "testdata", "nn_ops.gold")
 write(path, out, "regenerate with /usr/bin/python3 scripts/golden/nn_ops.py")
