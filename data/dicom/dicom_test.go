@@ -194,7 +194,7 @@ func TestClearErrors(t *testing.T) {
 		want  []string
 	}{
 		{"MR_truncated.dcm", true, []string{"offset 1488", "(7FE0,0010) PixelData", "value length 8192 exceeds the 8130 bytes left"}},
-		{"no_meta.dcm", true, []string{"offset 128", `no "DICM" prefix`}},
+		{"no_meta.dcm", true, []string{"offset 128", `no "DICM" prefix`, "ParseDataSet"}},
 		{"JPGExtended.dcm", false, []string{"1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", "BitsAllocated 16, BitsStored 12"}},
 	}
 	for _, c := range cases {
@@ -333,5 +333,31 @@ func TestWriteErrors(t *testing.T) {
 	bad.Quality = 101
 	if err := WriteJPEGSecondaryCapture(&bytes.Buffer{}, img, bad); err == nil {
 		t.Error("quality 101 accepted")
+	}
+}
+
+// TestParseDataSetNoMeta reads no_meta.dcm (CT_small's data set after one
+// stray byte, without preamble or meta group) with ParseDataSet.
+func TestParseDataSetNoMeta(t *testing.T) {
+	b, err := os.ReadFile(sharedFile(t, "no_meta.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseDataSet(b, ExplicitVRLittleEndian); err == nil {
+		t.Error("parsing from the stray byte succeeded")
+	}
+	f, err := ParseDataSet(b[1:], ExplicitVRLittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.Pixels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storedSHA(p); got != "7a481f6ffff833aef4d8bd54819bd8f472aaa7232090208e056c90eacf079926" {
+		t.Errorf("stored sha256 %s, want CT_small's", got)
+	}
+	if len(f.Meta.Elements) != 0 || f.Syntax.UID != ExplicitVRLittleEndian {
+		t.Errorf("meta %d elements, syntax %v", len(f.Meta.Elements), f.Syntax)
 	}
 }

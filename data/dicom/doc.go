@@ -6,8 +6,9 @@
 // Floats), and the transfer syntax. Supported encodings are implicit VR
 // little endian, explicit VR little and big endian, and deflated explicit VR
 // little endian; sequences of defined and undefined length, nested items and
-// delimiters are parsed (nesting is capped at 32). Files without the
-// 128-byte preamble and "DICM" are rejected with an error.
+// delimiters are parsed (nesting is capped at 32). Parse rejects files
+// without the 128-byte preamble and "DICM" with an error; ParseDataSet reads
+// a bare data set whose transfer syntax the caller knows.
 //
 // Pixels: File.Pixels decodes grayscale (SamplesPerPixel 1) pixel data of
 // 8 or 16 bits, signed or unsigned, single- or multi-frame, from native

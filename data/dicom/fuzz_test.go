@@ -77,6 +77,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
+		// Bare data sets in each base encoding must not panic either.
+		for _, ts := range []string{ImplicitVRLittleEndian, ExplicitVRBigEndian} {
+			if len(in) > 132 {
+				_, _ = ParseDataSet(in[132:], ts)
+			}
+		}
 		file, err := Parse(in)
 		if err != nil {
 			return

@@ -74,9 +74,10 @@ func Read(r io.Reader) (*File, error) {
 // Element values alias b. Input without the "DICM" prefix is rejected.
 func Parse(b []byte) (*File, error) {
 	if len(b) < 132 || string(b[128:132]) != "DICM" {
-		return nil, &ParseError{Offset: 128, Msg: `no "DICM" prefix after a 128-byte preamble: not a DICOM Part-10 file (data sets without file meta information are not supported)`}
+		return nil, &ParseError{Offset: 128, Msg: `no "DICM" prefix after a 128-byte preamble: not a DICOM Part-10 file (for a bare data set of known encoding use ParseDataSet)`}
 	}
 	meta := &reader{buf: b, off: 132, order: binary.LittleEndian, explicit: true}
+	// The meta group is explicit VR little endian whatever the syntax.
 	f := &File{Meta: &DataSet{}}
 	for meta.off+4 <= len(b) && binary.LittleEndian.Uint16(b[meta.off:]) == 0x0002 {
 		e, err := meta.element(0)
@@ -89,16 +90,34 @@ func Parse(b []byte) (*File, error) {
 	if uid == "" {
 		return nil, &ParseError{Offset: int64(meta.off), Tag: TransferSyntaxUID, HasTag: true, Msg: "file meta group has no transfer syntax UID"}
 	}
-	f.Syntax, f.Known = LookupTransferSyntax(uid)
+	rest, err := parseBody(b, meta.off, uid)
+	if err != nil {
+		return nil, err
+	}
+	rest.Meta = f.Meta
+	return rest, nil
+}
 
-	body := &reader{buf: b, off: meta.off, explicit: f.Syntax.ExplicitVR, order: binary.LittleEndian}
+// ParseDataSet parses b as a bare data set (no preamble, no file meta
+// group) encoded in the transfer syntax with the given UID, for files that
+// lack file meta information when the caller knows their encoding. The
+// returned File has an empty Meta. Offsets in errors count from b[0].
+func ParseDataSet(b []byte, syntaxUID string) (*File, error) {
+	return parseBody(b, 0, syntaxUID)
+}
+
+// parseBody parses the data set in b[off:] in the given transfer syntax.
+func parseBody(b []byte, off int, syntaxUID string) (*File, error) {
+	f := &File{Meta: &DataSet{}}
+	f.Syntax, f.Known = LookupTransferSyntax(syntaxUID)
+	body := &reader{buf: b, off: off, explicit: f.Syntax.ExplicitVR, order: binary.LittleEndian}
 	if f.Syntax.BigEndian {
 		body.order = binary.BigEndian
 	}
 	if f.Syntax.Deflated {
-		inflated, err := inflate(b[meta.off:])
+		inflated, err := inflate(b[off:])
 		if err != nil {
-			return nil, &ParseError{Offset: int64(meta.off), Msg: fmt.Sprintf("deflated data set: %v", err)}
+			return nil, &ParseError{Offset: int64(off), Msg: fmt.Sprintf("deflated data set: %v", err)}
 		}
 		body.buf, body.off, body.inflated = inflated, 0, true
 	}
