@@ -44,6 +44,9 @@ type gemmBlocking struct{ mc, kc, nc int }
 // takes about a quarter of L2 and the packed B block (kc x nc) about half,
 // the A micro-panel (mr x kc) a third of L1d.
 func blockingFor(mk *microKernel) gemmBlocking {
+	if o := blockingOverride; o.kc > 0 {
+		return gemmBlocking{mc: max(mk.mr, o.mc/mk.mr*mk.mr), kc: o.kc, nc: max(mk.nr, o.nc/mk.nr*mk.nr)}
+	}
 	l1, l2 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2
 	if l1 <= 0 {
 		l1 = 32 << 10
@@ -56,6 +59,10 @@ func blockingFor(mk *microKernel) gemmBlocking {
 	nc := clampInt(l2/2/(kc*4), mk.nr, 8192) / mk.nr * mk.nr
 	return gemmBlocking{mc: mc, kc: kc, nc: nc}
 }
+
+// blockingOverride replaces blockingFor's choice when kc > 0 (tuning
+// benchmarks only).
+var blockingOverride gemmBlocking
 
 func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
 

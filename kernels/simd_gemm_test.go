@@ -220,3 +220,31 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmBlocking compares cache blockings (mc/kc/nc) for the
+// preferred SIMD kernel on 1024^3; "auto" is blockingFor's choice.
+func BenchmarkSgemmBlocking(b *testing.B) {
+	name := Active().Name
+	if name == "generic" {
+		b.Skip("no SIMD implementation")
+	}
+	const n = 1024
+	rng := tensor.NewRNG(1)
+	x, y := randSlice(rng, n*n), randSlice(rng, n*n)
+	c := make([]float32, n*n)
+	for _, bl := range []gemmBlocking{{}, {144, 256, 1024}, {96, 384, 512}, {240, 192, 2048}, {480, 384, 4096}} {
+		label := "auto"
+		if bl.kc > 0 {
+			label = fmt.Sprintf("mc=%d/kc=%d/nc=%d", bl.mc, bl.kc, bl.nc)
+		}
+		b.Run(label, func(b *testing.B) {
+			blockingOverride = bl
+			defer func() { blockingOverride = gemmBlocking{} }()
+			b.ReportAllocs()
+			for b.Loop() {
+				Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+			}
+			b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
