@@ -153,6 +153,15 @@ func (a *Arena) Reset() {
 	a.headers, a.next, a.pooled = nil, 0, 0
 }
 
+// Alloc returns a tensor of the given shape with unspecified contents, from
+// the installed arena if there is one, else from the heap (then zeroed).
+// Operations written outside nn with NewResult use it for outputs and saved
+// tensors they overwrite entirely, so that an arena recycles them too.
+func Alloc(shape ...int) *tensor.Tensor { return emptyTensor(shape...) }
+
+// AllocZero is Alloc with the contents set to zero.
+func AllocZero(shape ...int) *tensor.Tensor { return newTensor(shape...) }
+
 // newTensor returns a zeroed tensor from the current arena or the heap.
 func newTensor(shape ...int) *tensor.Tensor {
 	t := emptyTensor(shape...)

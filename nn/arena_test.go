@@ -216,3 +216,27 @@ func TestArenaSteadyStateAllocations(t *testing.T) {
 		t.Errorf("with the arena a step still allocates %.0f bytes, more than a quarter of the %.0f bytes it pools", pooled, act)
 	}
 }
+
+func TestAlloc(t *testing.T) {
+	if got := AllocZero(2, 3); !tensor.SameShape(got.Shape, []int{2, 3}) || len(got.Data) != 6 {
+		t.Fatalf("heap AllocZero: %v", got)
+	}
+	a := NewArena()
+	prev := SetArena(a)
+	defer SetArena(prev)
+	x := Alloc(4, 5)
+	x.Fill(7)
+	if a.Bytes() != 4*20 || !tensor.SameShape(x.Shape, []int{4, 5}) {
+		t.Fatalf("arena Alloc: shape %v, arena bytes %d", x.Shape, a.Bytes())
+	}
+	a.Release()
+	z := AllocZero(4, 5) // the recycled buffer, which held 7s
+	if a.Bytes() != 4*20 {
+		t.Errorf("AllocZero after Release grew the arena to %d bytes", a.Bytes())
+	}
+	for _, v := range z.Data {
+		if v != 0 {
+			t.Fatal("AllocZero returned a non-zero recycled buffer")
+		}
+	}
+}
