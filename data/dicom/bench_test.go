@@ -76,3 +76,34 @@ func BenchmarkWriteJPEG(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/encode")
 }
+
+// BenchmarkJPEGDecoders compares the libjpeg-exact decoder with image/jpeg
+// on the same 1024x1024 stream (the written one: q95 of the SIIM image).
+func BenchmarkJPEGDecoders(b *testing.B) {
+	var buf bytes.Buffer
+	if err := WriteJPEGSecondaryCapture(&buf, benchImage(b), testMeta); err != nil {
+		b.Fatal(err)
+	}
+	f, err := Parse(buf.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pe, _ := f.Get(PixelData)
+	frag := pe.Fragments[0]
+	for _, c := range []struct {
+		name string
+		dec  func(dst, frame []byte, rows, cols int) ([]byte, error)
+	}{{"islow", decodeJPEGISLOW}, {"imagejpeg", decodeJPEGGo}} {
+		b.Run("decoder="+c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(frag)))
+			b.ReportAllocs()
+			dst := make([]byte, 0, 1024*1024)
+			for b.Loop() {
+				if _, err := c.dec(dst[:0], frag, 1024, 1024); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/decode")
+		})
+	}
+}
