@@ -248,3 +248,30 @@ func TestBatchNormPanics(t *testing.T) {
 	mustPanic(t, "gamma", func() { BatchNormApply(x, x, s, s, x, nil, 4, 3) })
 	mustPanic(t, "dgamma", func() { BatchNormBackward(x, x, nil, x, x, s, s, nil, 4, 3, true) })
 }
+
+func BenchmarkBatchNorm(b *testing.B) {
+	const m, c = 128 * 128, 64 // one 64-channel 128x128 image
+	g := tensor.NewRNG(1)
+	x, dy := randSlice(g, m*c), randSlice(g, m*c)
+	y, dx := make([]float32, m*c), make([]float32, m*c)
+	mean, vr, is, gamma, beta := make([]float32, c), make([]float32, c), make([]float32, c), randSlice(g, c), randSlice(g, c)
+	dg, db := make([]float32, c), make([]float32, c)
+	BatchNormStats(mean, vr, is, x, m, c, 1e-5)
+	for _, bc := range []struct {
+		name  string
+		bytes int
+		fn    func()
+	}{
+		{"Stats", 8 * m * c, func() { BatchNormStats(mean, vr, is, x, m, c, 1e-5) }},
+		{"Apply", 8 * m * c, func() { BatchNormApply(y, x, mean, is, gamma, beta, m, c) }},
+		{"Backward", 16 * m * c, func() { BatchNormBackward(dx, dg, db, dy, x, mean, is, gamma, m, c, true) }},
+	} {
+		b.Run(bc.name+"/shape=64x128x128", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(bc.bytes))
+			for b.Loop() {
+				bc.fn()
+			}
+		})
+	}
+}

@@ -12,46 +12,50 @@ func poolGrain(rowWork int) int { return max(1, 16384/max(1, rowWork)) }
 
 func maxPool2DGeneric(y []float32, argmax []int32, x []float32, p PoolParams) {
 	oh, ow, c := p.OutH(), p.OutW(), p.C
-	negInf := float32(math.Inf(-1))
 	Parallel(p.N*oh, poolGrain(ow*c*p.R*p.S), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			n, oy := row/oh, row%oh
-			y0, y1 := oy*p.StrideH-p.PadH, oy*p.StrideH-p.PadH+p.R
-			y0, y1 = max(y0, 0), min(y1, p.H)
+			y0, y1 := max(oy*p.StrideH-p.PadH, 0), min(oy*p.StrideH-p.PadH+p.R, p.H)
 			for ox := 0; ox < ow; ox++ {
 				o := (row*ow + ox) * c
 				yv := y[o : o+c]
-				for j := range yv {
-					yv[j] = negInf
-				}
 				var am []int32
 				if argmax != nil {
 					am = argmax[o : o+c]
-					for j := range am {
-						am[j] = -1
-					}
 				}
-				x0, x1 := ox*p.StrideW-p.PadW, ox*p.StrideW-p.PadW+p.S
-				x0, x1 = max(x0, 0), min(x1, p.W)
+				x0, x1 := max(ox*p.StrideW-p.PadW, 0), min(ox*p.StrideW-p.PadW+p.S, p.W)
+				// The window's first cell initialises the output (as PyTorch's
+				// -Inf start with that cell's index would end up doing); then
+				// a cell wins if greater or NaN (PyTorch's rule).
+				copy(yv, x[((n*p.H+y0)*p.W+x0)*c:][:c])
+				for j := range am {
+					am[j] = int32(y0*p.W + x0)
+				}
 				for iy := y0; iy < y1; iy++ {
 					for ix := x0; ix < x1; ix++ {
+						if iy == y0 && ix == x0 {
+							continue
+						}
 						xv := x[((n*p.H+iy)*p.W+ix)*c:][:c]
+						yv := yv[:len(xv)]
+						if am == nil {
+							for j, v := range xv {
+								yv[j] = max(yv[j], v) // NaN propagates
+							}
+							continue
+						}
+						am := am[:len(xv)]
 						idx := int32(iy*p.W + ix)
 						for j, v := range xv {
-							if v > yv[j] || v != v { // PyTorch's rule: NaN always wins
-								yv[j] = v
-								if am != nil {
-									am[j] = idx
-								}
+							// v > y or v is NaN (exclusive: a NaN compares false),
+							// written as a select without branches, which random
+							// data would mispredict.
+							var m uint32
+							if (v > yv[j]) != (v != v) {
+								m = ^uint32(0)
 							}
-						}
-					}
-				}
-				// A window of -Inf values only: PyTorch reports its first cell.
-				if am != nil {
-					for j := range am {
-						if am[j] < 0 {
-							am[j] = int32(y0*p.W + x0)
+							yv[j] = math.Float32frombits(math.Float32bits(yv[j])&^m | math.Float32bits(v)&m)
+							am[j] = int32(uint32(am[j])&^m | uint32(idx)&m)
 						}
 					}
 				}
@@ -80,10 +84,13 @@ func maxPool2DBackwardGeneric(dx, dy []float32, argmax []int32, p PoolParams) {
 			img := dx[n*p.H*rowLen : (n+1)*p.H*rowLen]
 			for oy := o0; oy < o1; oy++ {
 				base := (n*oh + oy) * ow * c
-				am, g := argmax[base:base+ow*c], dy[base:base+ow*c]
-				for i, a := range am {
-					if a >= lo && a < hi {
-						img[int(a)*c+i%c] += g[i]
+				for ox := 0; ox < ow; ox++ {
+					am, g := argmax[base+ox*c:base+(ox+1)*c], dy[base+ox*c:base+(ox+1)*c]
+					g = g[:len(am)]
+					for j, a := range am {
+						if a >= lo && a < hi {
+							img[int(a)*c+j] += g[j]
+						}
 					}
 				}
 			}

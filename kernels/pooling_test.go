@@ -294,6 +294,7 @@ func BenchmarkMaxPool2D(b *testing.B) {
 	x := randSlice(g, p.inLen())
 	y, am := make([]float32, p.outLen()), make([]int32, p.outLen())
 	dx := make([]float32, p.inLen())
+	MaxPool2D(y, am, x, p) // backward's argmax, also when run alone
 	b.Run("forward/shape=64x256x256_3x3s2", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(4 * (p.inLen() + 2*p.outLen())))

@@ -184,3 +184,27 @@ func TestUpsampleConcatPanics(t *testing.T) {
 	mustPanic(t, "concat nil", func() { ConcatChannels(a, [][]float32{a[:8], nil}, 4, []int{2, 2}) })
 	mustPanic(t, "split y", func() { SplitChannels([][]float32{nil, a[:8]}, a[:15], 4, []int{2, 2}) })
 }
+
+func BenchmarkUpsample(b *testing.B) {
+	const n, h, w, c = 1, 64, 64, 128
+	g := tensor.NewRNG(1)
+	x, big := randSlice(g, n*h*w*c), make([]float32, 4*n*h*w*c)
+	dx := make([]float32, n*h*w*c)
+	for _, bc := range []struct {
+		name string
+		fn   func()
+	}{
+		{"Nearest", func() { UpsampleNearest2x(big, x, n, h, w, c) }},
+		{"NearestBackward", func() { UpsampleNearest2xBackward(dx, big, n, h, w, c) }},
+		{"Bilinear", func() { UpsampleBilinear2x(big, x, n, h, w, c) }},
+		{"BilinearBackward", func() { UpsampleBilinear2xBackward(dx, big, n, h, w, c) }},
+	} {
+		b.Run(bc.name+"/shape=128x64x64", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(4 * 5 * n * h * w * c))
+			for b.Loop() {
+				bc.fn()
+			}
+		})
+	}
+}
