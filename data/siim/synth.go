@@ -173,7 +173,7 @@ func SynthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask) {
 type ellipse struct {
 	cx, cy, rx, ry float64
 	taper          float64 // rx grows by this fraction from centre to base
-	wobble         *noise // nil: none
+	wobble         *noise  // nil: none
 	wobbleAmp      float64
 }
 
@@ -241,7 +241,7 @@ func synthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask, *Mask
 	}
 	rng := tensor.NewRNG(seed)
 	j := func(a float64) float64 { return a * (2*rng.Float64() - 1) } // jitter in ±a
-	px := 1 / float64(size)                                            // one pixel in unit coordinates
+	px := 1 / float64(size)                                           // one pixel in unit coordinates
 
 	body := ellipse{cx: 0.5 + j(0.01), cy: 0.6, rx: 0.47 + j(0.03), ry: 0.62}
 	var lungs [2]ellipse
@@ -256,15 +256,16 @@ func synthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask, *Mask
 	lungBaseN := newNoise(rng, 5)
 	mottleN := newNoise(rng, 18)
 	mottleN2 := newNoise(rng, 36)
-	vesselN := newNoise(rng, 11)
-	vesselN2 := newNoise(rng, 23)
+	vesselN := newNoise(rng, 9)
+	vesselN2 := newNoise(rng, 17)
+	vesselN3 := newNoise(rng, 29)
 	tissue := 108 + j(8)
 	lungBase := 56 + j(6)
-	mottleAmp := 7 + j(1.5)
+	mottleAmp := 9 + j(1.5)
 	vesselAmp := 46 + j(8)
 	ribAmp := 20 + j(5)
 	ribY0 := 0.12 + j(0.015)
-	ribGap := 0.066 + j(0.005)
+	ribGap := 0.07 + j(0.005)
 
 	// Pneumothorax: a crescent between a lung and its collapsed copy.
 	ptxSide := -1
@@ -306,12 +307,12 @@ func synthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask, *Mask
 		fx, fy = l.cx+out*(0.05+0.05*rng.Float64())-out*fr, l.cy+j(0.1)
 	}
 
-	gx, gy := j(14), j(14)                                       // shading gradient
-	contrast, bright := 1+j(0.28), j(32)                         // per-image display
-	gamma := math.Exp(j(0.25))                                   // per-image gamma
-	noiseSD := 3 + 2*rng.Float64()                               // pixel noise
-	clavY := 0.15 + j(0.02)                                      // clavicle height
-	var clav [2][4]float64                                       // segments
+	gx, gy := j(14), j(14)               // shading gradient
+	contrast, bright := 1+j(0.28), j(32) // per-image display
+	gamma := math.Exp(j(0.25))           // per-image gamma
+	noiseSD := 3 + 2*rng.Float64()       // pixel noise
+	clavY := 0.15 + j(0.02)              // clavicle height
+	var clav [2][4]float64               // segments
 	for s, sign := range [2]float64{-1, 1} {
 		clav[s] = [4]float64{0.5 + sign*0.05, clavY + 0.05, 0.5 + sign*0.33, clavY - 0.03 + j(0.01)}
 	}
@@ -367,12 +368,13 @@ func synthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask, *Mask
 				r := math.Hypot((u-l.cx)/l.rx, (v-l.cy)/l.ry) // 0 centre, 1 edge
 				fade := 1 - 0.45*math.Min(r, 1)
 				mottle := mottleAmp * (0.65*mottleN.at(u, v) + 0.35*mottleN2.at(u, v))
-				r1 := 1 - math.Abs(vesselN.at(u, v))
-				r2 := 1 - math.Abs(vesselN2.at(u, v))
-				r1p2, r2p2 := r1*r1, r2*r2
-				r1p4, r2p8 := r1p2*r1p2, r2p2*r2p2*r2p2*r2p2
-				vessel := vesselAmp * fade * (r1p4*r1p2*r1 + 0.6*r2p8*r2) // r1^7, r2^9
-				lungVal := base + markings*(mottle+vessel) - ptx*5
+				// Vessels: thin bright lines along the zero sets of two
+				// noise fields.
+				r1 := math.Max(0, 1-math.Abs(vesselN.at(u, v))/0.09)
+				r2 := math.Max(0, 1-math.Abs(vesselN2.at(u, v))/0.07)
+				r3 := math.Max(0, 1-math.Abs(vesselN3.at(u, v))/0.06)
+				vessel := vesselAmp * fade * math.Max(r1*r1, math.Max(0.75*r2*r2, 0.5*r3*r3))
+				lungVal := base + markings*(mottle+vessel) - ptx*2
 				val = val*(1-lung) + lungVal*lung
 			}
 			// Ribs: bright bands, fainter over soft tissue, none in the
@@ -384,7 +386,7 @@ func synthImage(seed uint64, size int, positive bool) (*image.Gray, *Mask, *Mask
 				near := int(math.Floor((v - ribY0 - curve) / ribGap))
 				for i := max(near-1, 0); i <= min(near+2, 9); i++ {
 					yc := ribY0 + ribGap*float64(i) + curve
-					h := 0.011 + 0.0012*float64(i)
+					h := 0.009 + 0.0006*float64(i)
 					t := (v - yc) / h
 					if t2 := t * t; t2 < 9 {
 						rib = math.Max(rib, math.Exp(-t2*t2))
