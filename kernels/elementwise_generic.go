@@ -14,12 +14,9 @@ const reduceBlock = 1 << 14
 func reluGeneric(y, x []float32) {
 	Parallel(len(x), ewGrain, func(lo, hi int) {
 		xs, ys := x[lo:hi], y[lo:hi]
+		ys = ys[:len(xs)]
 		for i, v := range xs {
-			if !(v <= 0) { // keeps NaN and positive values
-				ys[i] = v
-			} else {
-				ys[i] = 0
-			}
+			ys[i] = max(v, 0) // NaN propagates; no branch to mispredict
 		}
 	})
 }
@@ -27,12 +24,14 @@ func reluGeneric(y, x []float32) {
 func reluBackwardGeneric(dx, dy, y []float32) {
 	Parallel(len(dy), ewGrain, func(lo, hi int) {
 		dys, ys, dxs := dy[lo:hi], y[lo:hi], dx[lo:hi]
+		ys, dxs = ys[:len(dys)], dxs[:len(dys)]
 		for i, g := range dys {
+			// dx = y > 0 ? dy : 0 as a mask, without a branch.
+			var m uint32
 			if ys[i] > 0 {
-				dxs[i] = g
-			} else {
-				dxs[i] = 0
+				m = ^uint32(0)
 			}
+			dxs[i] = math.Float32frombits(math.Float32bits(g) & m)
 		}
 	})
 }
