@@ -65,11 +65,20 @@ func DefaultTripletGrid(size int) TripletGrid {
 	}
 }
 
+// Quantize stores probabilities p in [0, 1] as q = round(255 p), the form
+// validation keeps in memory (a quarter of float32's size).
+func Quantize(q []uint8, p []float32) {
+	for i, v := range p {
+		q[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
+	}
+}
+
 // SearchTriplet returns the triplet of grid (with Bottom <= Top) that
-// maximises the mean competition Dice of probs (one probability map per image)
-// against truths (binary masks of the same sizes), and that score. Each
-// image's Dice is 1 when prediction and truth are both empty.
-func SearchTriplet(probs [][]float32, truths [][]uint8, grid TripletGrid) (Triplet, float64) {
+// maximises the mean competition Dice of probs (one quantised probability
+// map per image, see Quantize; a pixel is above t when q > 255 t) against
+// truths (binary masks of the same sizes), and that score. Each image's Dice
+// is 1 when prediction and truth are both empty.
+func SearchTriplet(probs [][]uint8, truths [][]uint8, grid TripletGrid) (Triplet, float64) {
 	if len(probs) != len(truths) {
 		panic(fmt.Sprintf("train: SearchTriplet: %d probability maps, %d masks", len(probs), len(truths)))
 	}
@@ -91,8 +100,9 @@ func SearchTriplet(probs [][]float32, truths [][]uint8, grid TripletGrid) (Tripl
 	for i, p := range probs {
 		above[i] = make([]int, len(grid.Tops))
 		for k, top := range grid.Tops {
+			t := 255 * top
 			for _, v := range p {
-				if v > top {
+				if float32(v) > t {
 					above[i][k]++
 				}
 			}
@@ -105,8 +115,9 @@ func SearchTriplet(probs [][]float32, truths [][]uint8, grid TripletGrid) (Tripl
 				panic(fmt.Sprintf("train: SearchTriplet: image %d has %d probabilities, %d mask pixels", i, len(p), len(tr)))
 			}
 			inter, np, nt := 0, 0, 0
+			t := 255 * bottom
 			for j, v := range p {
-				pred := v > bottom
+				pred := float32(v) > t
 				if pred {
 					np++
 				}

@@ -29,10 +29,9 @@ func TestTripletApply(t *testing.T) {
 func TestSearchTripletFindsGate(t *testing.T) {
 	// Image 0: a true lesion with strong probabilities. Image 1: empty truth
 	// with a weak false-positive blob that only a min-area gate removes.
-	probs := [][]float32{
-		{0.95, 0.9, 0.9, 0.45, 0.1, 0.1},
-		{0.85, 0.1, 0.1, 0.1, 0.1, 0.1},
-	}
+	probs := [][]uint8{make([]uint8, 6), make([]uint8, 6)}
+	Quantize(probs[0], []float32{0.95, 0.9, 0.9, 0.45, 0.1, 0.1})
+	Quantize(probs[1], []float32{0.85, 0.1, 0.1, 0.1, 0.1, 0.1})
 	truths := [][]uint8{
 		{1, 1, 1, 0, 0, 0},
 		{0, 0, 0, 0, 0, 0},

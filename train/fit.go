@@ -1,0 +1,728 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/models/unet"
+	"github.com/lungo-ml/lungo/nn"
+	"github.com/lungo-ml/lungo/optim"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+var (
+	colorLoss = color.RGBA{200, 50, 40, 255}
+	colorDice = color.RGBA{30, 80, 200, 255}
+)
+
+// Schedule is a learning-rate schedule Fit steps and checkpoints
+// (optim.StepLR, optim.WarmupCosine).
+type Schedule interface {
+	Step()
+	State() *optim.State
+	LoadState(*optim.State) error
+}
+
+// LossFunc maps the model's outputs (mask logits [N, Classes, H, W], class
+// logits [N, K] or nil) and the batch to a scalar loss.
+type LossFunc func(mask, class *nn.Value, b *siim.Batch) *nn.Value
+
+// Job is what Fit trains: a model, its loss and optimizer, optional
+// schedules, and the loaders with the items of each split.
+type Job struct {
+	Model *unet.Model
+	Loss  LossFunc // nil: DefaultLoss
+	Opt   optim.Optimizer
+
+	StepSchedule  Schedule                 // stepped after every optimizer step; may be nil
+	EpochSchedule Schedule                 // stepped after every epoch; may be nil
+	Plateau       *optim.ReduceLROnPlateau // stepped with the validation Dice (mode max); may be nil
+
+	Train    *siim.Loader // with augmentation
+	TrainIdx []int        // source items to train on
+	TrainPos []bool       // whether each TrainIdx item is positive (for PositiveFraction)
+	Val      *siim.Loader // without augmentation; may be nil (no validation)
+	ValIdx   []int
+}
+
+// Config sets how Fit trains. Zero values take the defaults noted.
+type Config struct {
+	Dir        string  // run folder for checkpoints, metrics.jsonl and curves.png (required)
+	Epochs     int     // default 1
+	AccumSteps int     // batches per optimizer step (gradient accumulation); default 1
+	ClipNorm   float64 // clip the gradients' global norm to this; 0: off
+	EMADecay   float64 // keep an exponential moving average of the weights and validate it; 0: off
+	TopK       int     // average the weights of the best TopK epochs at the end; <= 1: off
+	Patience   int     // stop after this many epochs without a better validation Dice; 0: off
+	Seed       uint64  // sampler and dropout seed
+	Resume     bool    // continue from Dir/last.state if it exists
+
+	// PositiveFraction, if set, resamples each epoch to this fraction of
+	// positive images (SamplesPerEpoch images; default len(TrainIdx)).
+	// Without it each epoch is a permutation of TrainIdx.
+	PositiveFraction func(epoch int) float64
+	SamplesPerEpoch  int
+
+	Log      io.Writer // one line per epoch; nil: no log
+	Progress bool      // redraw a progress bar on Log during each epoch
+
+	AfterStep  func(StepInfo) error  // called after every optimizer step; an error stops Fit
+	AfterEpoch func(EpochInfo) error // called after every epoch's validation; an error stops Fit
+}
+
+// StepInfo describes one optimizer step.
+type StepInfo struct {
+	Epoch, Step, Steps int // Step counts optimizer steps within the epoch, from 1
+	Loss               float64
+	LR                 float64
+}
+
+// EpochInfo is one epoch's record, also written to metrics.jsonl.
+type EpochInfo struct {
+	Epoch        int     `json:"epoch"`
+	TrainLoss    float64 `json:"train_loss"`
+	ValDice      float64 `json:"val_dice"` // competition mean Dice at threshold 0.5; NaN without validation
+	LR           float64 `json:"lr"`
+	Seconds      float64 `json:"seconds"`
+	ImagesPerSec float64 `json:"images_per_sec"`
+	Best         bool    `json:"best"`
+}
+
+// MarshalJSON writes NaN as null, which JSON cannot hold otherwise.
+func (e EpochInfo) MarshalJSON() ([]byte, error) {
+	type plain EpochInfo
+	p := plain(e)
+	var val any = p.ValDice
+	if math.IsNaN(p.ValDice) {
+		val = nil
+	}
+	return json.Marshal(struct {
+		plain
+		ValDice any `json:"val_dice"`
+	}{p, val})
+}
+
+// Result summarises a run.
+type Result struct {
+	History   []EpochInfo
+	BestEpoch int
+	BestDice  float64
+	// Model is the checkpoint to predict with: the TopK average when TopK
+	// > 1, else the best epoch (the last one without validation).
+	Model string
+	// Stopped says why training ended: "completed", "early stop".
+	Stopped string
+}
+
+// Files in the run folder.
+const (
+	StateFile   = "last.state"    // everything needed to resume
+	BestFile    = "best.lungo"    // weights of the best validation epoch
+	FinalFile   = "final.lungo"   // the model Result.Model names
+	MetricsFile = "metrics.jsonl" // one EpochInfo per line
+	CurvesFile  = "curves.png"    // training loss and validation Dice
+)
+
+// DefaultLoss is BCE-with-logits plus soft Dice on the mask, plus BCE on the
+// classification head's logits against the image labels when there is one.
+func DefaultLoss(mask, class *nn.Value, b *siim.Batch) *nn.Value {
+	terms := []nn.WeightedLoss{
+		{Weight: 1, Loss: nn.BCEWithLogits(mask, b.Masks, nil)},
+		{Weight: 1, Loss: nn.SoftDice(mask, b.Masks, 1, false)},
+	}
+	if class != nil {
+		labels := b.Labels.Reshape(class.Data.Shape...)
+		terms = append(terms, nn.WeightedLoss{Weight: 0.5, Loss: nn.BCEWithLogits(class, labels, nil)})
+	}
+	return nn.Combine(terms...)
+}
+
+// NonFiniteLossError reports a NaN or infinite loss. Training stops without
+// writing anything, so the run folder keeps the last good checkpoint.
+type NonFiniteLossError struct {
+	Epoch, Batch int
+	Loss         float64
+	IDs          []string
+}
+
+func (e *NonFiniteLossError) Error() string {
+	return fmt.Sprintf("train: loss is %v at epoch %d, batch %d (images %v); the last good checkpoint is kept", e.Loss, e.Epoch, e.Batch, e.IDs)
+}
+
+// runState is what last.state holds besides tensors.
+type runState struct {
+	Epoch     int         `json:"epoch"`      // epoch in progress (1-based)
+	Batch     int         `json:"batch"`      // batches of Epoch already done
+	Steps     int         `json:"steps"`      // optimizer steps so far (all epochs)
+	LossSum   float64     `json:"loss_sum"`   // Epoch's running loss sum ...
+	LossN     int         `json:"loss_n"`     // ... over this many batches
+	History   []EpochInfo `json:"history"`    // finished epochs
+	BestEpoch int         `json:"best_epoch"` // 0: none yet
+	BestDice  float64     `json:"best_dice"`
+	TopK      []topEntry  `json:"top_k"` // best epochs, best first
+	Since     int         `json:"since"` // epochs since the best (early stopping)
+}
+
+type topEntry struct {
+	Epoch int     `json:"epoch"`
+	Dice  float64 `json:"dice"`
+}
+
+// Fit trains job.Model as cfg says. Every epoch ends with validation (when
+// job.Val is set), a line in metrics.jsonl, the curves, the epoch's
+// checkpoint files and Dir/last.state, all written atomically. When ctx is
+// cancelled Fit saves the state after the last whole optimizer step and
+// returns an error wrapping ctx.Err(); Fit with Resume then continues exactly
+// where it stopped: same batches, same optimizer and schedule state, same
+// weights as an uninterrupted run.
+func Fit(ctx context.Context, job *Job, cfg Config) (*Result, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("train: Config.Dir is empty: say where the run folder goes")
+	}
+	if job.Model == nil || job.Opt == nil || job.Train == nil {
+		return nil, errors.New("train: Job needs a Model, an Opt and a Train loader")
+	}
+	if len(job.TrainIdx) == 0 {
+		return nil, errors.New("train: no training images")
+	}
+	if cfg.PositiveFraction != nil && len(job.TrainPos) != len(job.TrainIdx) {
+		return nil, fmt.Errorf("train: TrainPos has %d entries for %d training items", len(job.TrainPos), len(job.TrainIdx))
+	}
+	if cfg.Epochs <= 0 {
+		cfg.Epochs = 1
+	}
+	if cfg.AccumSteps <= 0 {
+		cfg.AccumSteps = 1
+	}
+	if job.Loss == nil {
+		job.Loss = DefaultLoss
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	f := &fitter{job: job, cfg: cfg, params: nn.Parameters(job.Model)}
+	if cfg.EMADecay > 0 {
+		f.ema = NewEMA(job.Model, cfg.EMADecay)
+	}
+	f.st.BestDice = math.Inf(-1)
+	f.st.Epoch = 1
+	if cfg.Resume {
+		if err := f.load(); err != nil {
+			return nil, err
+		}
+	}
+	return f.run(ctx)
+}
+
+type fitter struct {
+	job    *Job
+	cfg    Config
+	params []*nn.Value
+	ema    *EMA
+	st     runState
+}
+
+func (f *fitter) logf(format string, args ...any) {
+	if f.cfg.Log != nil {
+		fmt.Fprintf(f.cfg.Log, format, args...)
+	}
+}
+
+// order returns the item indices of an epoch.
+func (f *fitter) order(epoch int) []int {
+	job := f.job
+	var sel []int
+	if f.cfg.PositiveFraction != nil {
+		s := siim.Sampler{Positive: job.TrainPos, Seed: f.cfg.Seed}
+		sel = s.Epoch(epoch, f.cfg.PositiveFraction(epoch), f.cfg.SamplesPerEpoch)
+	} else {
+		s := siim.Sampler{Positive: make([]bool, len(job.TrainIdx)), Seed: f.cfg.Seed}
+		sel = s.Epoch(epoch, -1, 0)
+	}
+	out := make([]int, len(sel))
+	for i, k := range sel {
+		out[i] = job.TrainIdx[k]
+	}
+	return out
+}
+
+func (f *fitter) run(ctx context.Context) (*Result, error) {
+	res := &Result{Stopped: "completed"}
+	for f.st.Epoch <= f.cfg.Epochs {
+		info, err := f.epoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if f.cfg.AfterEpoch != nil {
+			if err := f.cfg.AfterEpoch(info); err != nil {
+				return nil, fmt.Errorf("train: AfterEpoch at epoch %d: %w", info.Epoch, err)
+			}
+		}
+		if f.cfg.Patience > 0 && f.st.Since >= f.cfg.Patience {
+			res.Stopped = "early stop"
+			f.logf("early stop: no better validation Dice for %d epochs\n", f.st.Since)
+			break
+		}
+	}
+	final, err := f.finish()
+	if err != nil {
+		return nil, err
+	}
+	res.History = f.st.History
+	res.BestEpoch, res.BestDice = f.st.BestEpoch, f.st.BestDice
+	res.Model = final
+	return res, nil
+}
+
+// epoch trains and validates f.st.Epoch, from batch f.st.Batch on.
+func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
+	job, cfg, st := f.job, f.cfg, &f.st
+	epoch := st.Epoch
+	order := f.order(epoch)
+	bs := 0
+	nBatches := 0
+	start := time.Now()
+	images := 0
+	job.Model.SetTraining(true)
+
+	arena := nn.NewArena()
+	prevArena := nn.SetArena(arena)
+	defer nn.SetArena(prevArena)
+
+	done := st.Batch // batches already done (resume)
+	pending := 0     // batches accumulated since the last optimizer step
+	var pendingLoss float64
+	job.Opt.ZeroGrad()
+	bi := -1
+	for b, err := range job.Train.Batches(ctx, epoch, order) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return EpochInfo{}, f.interrupted(ctx)
+			}
+			return EpochInfo{}, fmt.Errorf("train: epoch %d: %w", epoch, err)
+		}
+		bi++
+		if bs == 0 {
+			bs = b.Images.Shape[0]
+			nBatches = (len(order) + bs - 1) / bs
+		}
+		if bi < done {
+			continue // resumed mid-epoch: these batches were trained before
+		}
+		if job.Model.ClassDropout != nil {
+			job.Model.ClassDropout.RNG = tensor.NewRNG(mix(cfg.Seed, uint64(epoch), uint64(bi)))
+		}
+		mask, class := job.Model.Forward(nn.Const(b.Images))
+		loss := job.Loss(mask, class, b)
+		lv := float64(loss.Item())
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			arena.Release()
+			return EpochInfo{}, &NonFiniteLossError{Epoch: epoch, Batch: bi, Loss: lv, IDs: b.IDs}
+		}
+		if cfg.AccumSteps > 1 {
+			loss = nn.Scale(loss, 1/float32(cfg.AccumSteps))
+		}
+		loss.Backward()
+		arena.Release()
+		pending++
+		pendingLoss += lv
+		images += b.Images.Shape[0]
+		last := bi == nBatches-1
+		if pending < cfg.AccumSteps && !last {
+			continue
+		}
+		if cfg.ClipNorm > 0 {
+			optim.ClipGradNorm(f.params, cfg.ClipNorm)
+		}
+		job.Opt.Step()
+		job.Opt.ZeroGrad()
+		if f.ema != nil {
+			f.ema.Update()
+		}
+		if job.StepSchedule != nil {
+			job.StepSchedule.Step()
+		}
+		st.Steps++
+		st.Batch = bi + 1
+		st.LossSum += pendingLoss
+		st.LossN += pending
+		if cfg.AfterStep != nil {
+			err := cfg.AfterStep(StepInfo{Epoch: epoch, Step: (bi + cfg.AccumSteps) / cfg.AccumSteps,
+				Steps: (nBatches + cfg.AccumSteps - 1) / cfg.AccumSteps, Loss: pendingLoss / float64(pending), LR: job.Opt.LR()})
+			if err != nil {
+				return EpochInfo{}, fmt.Errorf("train: AfterStep at epoch %d: %w", epoch, err)
+			}
+		}
+		pending, pendingLoss = 0, 0
+		if cfg.Progress {
+			f.progress(epoch, bi+1, nBatches, st.LossSum/float64(st.LossN), images, time.Since(start))
+		}
+		if ctx.Err() != nil {
+			return EpochInfo{}, f.interrupted(ctx)
+		}
+	}
+	if ctx.Err() != nil {
+		return EpochInfo{}, f.interrupted(ctx)
+	}
+	if cfg.Progress {
+		f.logf("\n")
+	}
+	nn.SetArena(prevArena)
+	secs := time.Since(start).Seconds()
+	info := EpochInfo{Epoch: epoch, TrainLoss: st.LossSum / math.Max(1, float64(st.LossN)), LR: job.Opt.LR(),
+		Seconds: secs, ImagesPerSec: float64(images) / secs, ValDice: math.NaN()}
+
+	if err := f.validate(ctx, &info); err != nil {
+		return EpochInfo{}, err
+	}
+	st.History = append(st.History, info)
+	f.logf("epoch %d/%d  loss %.4f  val dice %.4f  lr %.3g  %.1f img/s  %.0fs%s\n", epoch, cfg.Epochs, info.TrainLoss,
+		info.ValDice, info.LR, info.ImagesPerSec, secs, map[bool]string{true: "  (best)"}[info.Best])
+	st.Epoch++
+	st.Batch, st.LossSum, st.LossN = 0, 0, 0
+	if err := f.save(); err != nil {
+		return EpochInfo{}, err
+	}
+	if err := f.writeMetrics(); err != nil {
+		return EpochInfo{}, err
+	}
+	return info, nil
+}
+
+// validate scores the epoch (with the EMA weights when on), steps the
+// epoch-level schedules and saves the best and top-k checkpoints.
+func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
+	job, st := f.job, &f.st
+	if f.ema != nil {
+		f.ema.Swap()
+		defer f.ema.Swap()
+	}
+	if job.Val != nil && len(job.ValIdx) > 0 {
+		ev, err := Evaluate(ctx, Predictor{Model: job.Model}, job.Val, info.Epoch, job.ValIdx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return f.interrupted(ctx)
+			}
+			return fmt.Errorf("train: validation after epoch %d: %w", info.Epoch, err)
+		}
+		info.ValDice = ev.Dice(0.5)
+	}
+	if job.Plateau != nil && !math.IsNaN(info.ValDice) {
+		job.Plateau.Step(info.ValDice)
+	}
+	if job.EpochSchedule != nil {
+		job.EpochSchedule.Step()
+	}
+	score := info.ValDice
+	if math.IsNaN(score) {
+		score = -info.TrainLoss // without validation, rank epochs by training loss
+	}
+	if st.BestEpoch == 0 || score > st.BestDice {
+		st.BestDice, st.BestEpoch, st.Since = score, info.Epoch, 0
+		info.Best = true
+		err := job.Model.SaveCheckpoint(filepath.Join(f.cfg.Dir, BestFile), map[string]string{"epoch": strconv.Itoa(info.Epoch)})
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	} else {
+		st.Since++
+	}
+	return f.keepTopK(info.Epoch, score)
+}
+
+// keepTopK saves the epoch's weights if they rank among the best TopK and
+// removes the file of an epoch that falls out.
+func (f *fitter) keepTopK(epoch int, score float64) error {
+	if f.cfg.TopK <= 1 {
+		return nil
+	}
+	st := &f.st
+	st.TopK = append(st.TopK, topEntry{Epoch: epoch, Dice: score})
+	sort.SliceStable(st.TopK, func(i, j int) bool { return st.TopK[i].Dice > st.TopK[j].Dice })
+	keep := true
+	if len(st.TopK) > f.cfg.TopK {
+		out := st.TopK[f.cfg.TopK]
+		st.TopK = st.TopK[:f.cfg.TopK]
+		if out.Epoch == epoch {
+			keep = false
+		} else {
+			os.Remove(filepath.Join(f.cfg.Dir, epochFile(out.Epoch)))
+		}
+	}
+	if !keep {
+		return nil
+	}
+	return f.job.Model.SaveCheckpoint(filepath.Join(f.cfg.Dir, epochFile(epoch)), map[string]string{"epoch": strconv.Itoa(epoch)})
+}
+
+func epochFile(epoch int) string { return fmt.Sprintf("epoch-%03d.lungo", epoch) }
+
+// finish writes FinalFile: the average of the top-k epochs, or the best.
+func (f *fitter) finish() (string, error) {
+	dir := f.cfg.Dir
+	final := filepath.Join(dir, FinalFile)
+	if f.cfg.TopK > 1 && len(f.st.TopK) > 1 {
+		var paths []string
+		for _, e := range f.st.TopK {
+			paths = append(paths, filepath.Join(dir, epochFile(e.Epoch)))
+		}
+		avg, err := AverageCheckpoints(paths)
+		if err != nil {
+			return "", err
+		}
+		// Load into a twin of the model so the caller's weights stay the
+		// last epoch's, then save with the model's config.
+		twin, err := unet.New(f.job.Model.Config, tensor.NewRNG(0))
+		if err != nil {
+			return "", err
+		}
+		if err := twin.LoadStateDict(avg); err != nil {
+			return "", fmt.Errorf("train: averaged checkpoint: %w", err)
+		}
+		return final, twin.SaveCheckpoint(final, map[string]string{"averaged_epochs": fmt.Sprint(f.topEpochs())})
+	}
+	best := filepath.Join(dir, BestFile)
+	sd, meta, err := nn.LoadSafetensors(best)
+	if err != nil {
+		return "", fmt.Errorf("train: reading %s: %w", best, err)
+	}
+	return final, nn.SaveSafetensors(final, sd, meta)
+}
+
+func (f *fitter) topEpochs() []int {
+	var e []int
+	for _, t := range f.st.TopK {
+		e = append(e, t.Epoch)
+	}
+	return e
+}
+
+// AverageCheckpoints returns the element-wise mean of the state dicts in the
+// given lungo checkpoints (parameters and batch-norm statistics; integer
+// counters take the maximum). All must hold the same keys and shapes.
+func AverageCheckpoints(paths []string) (*nn.StateDict, error) {
+	var sum *nn.StateDict
+	for i, p := range paths {
+		sd, _, err := nn.LoadSafetensors(p)
+		if err != nil {
+			return nil, fmt.Errorf("train: averaging: %w", err)
+		}
+		if i == 0 {
+			sum = sd
+			continue
+		}
+		if sd.Len() != sum.Len() {
+			return nil, fmt.Errorf("train: averaging: %s has %d tensors, %s has %d", p, sd.Len(), paths[0], sum.Len())
+		}
+		for _, k := range sum.Keys {
+			t, ok := sd.Get(k)
+			acc := sum.Tensors[k]
+			if !ok || !tensor.SameShape(t.Shape, acc.Shape) {
+				return nil, fmt.Errorf("train: averaging: %s lacks %q or has another shape", p, k)
+			}
+			for j, v := range t.Data {
+				if sum.Int64[k] {
+					acc.Data[j] = max(acc.Data[j], v)
+				} else {
+					acc.Data[j] += v
+				}
+			}
+		}
+	}
+	if sum == nil {
+		return nil, errors.New("train: averaging: no checkpoints")
+	}
+	n := float32(len(paths))
+	for _, k := range sum.Keys {
+		if !sum.Int64[k] {
+			for j := range sum.Tensors[k].Data {
+				sum.Tensors[k].Data[j] /= n
+			}
+		}
+	}
+	return sum, nil
+}
+
+func (f *fitter) interrupted(ctx context.Context) error {
+	if f.cfg.Progress {
+		f.logf("\n")
+	}
+	if err := f.save(); err != nil {
+		return fmt.Errorf("train: cancelled, and saving the state failed: %w", err)
+	}
+	return fmt.Errorf("train: stopped in epoch %d after %d batches; state saved to %s, continue with Resume: %w",
+		f.st.Epoch, f.st.Batch, filepath.Join(f.cfg.Dir, StateFile), context.Cause(ctx))
+}
+
+// save writes last.state atomically: the model's state dict under "model.",
+// the optimizer and schedules under their prefixes, the EMA under "ema.",
+// and runState as JSON metadata.
+func (f *fitter) save() error {
+	job := f.job
+	sd := nn.NewStateDict()
+	msd := nn.StateDictOf(job.Model)
+	for _, k := range msd.Keys {
+		sd.Set("model."+k, msd.Tensors[k], msd.Int64[k])
+	}
+	meta := map[string]string{}
+	job.Opt.State().Encode("opt.", sd, meta)
+	if job.StepSchedule != nil {
+		job.StepSchedule.State().Encode("sched_step.", sd, meta)
+	}
+	if job.EpochSchedule != nil {
+		job.EpochSchedule.State().Encode("sched_epoch.", sd, meta)
+	}
+	if job.Plateau != nil {
+		job.Plateau.State().Encode("plateau.", sd, meta)
+	}
+	if f.ema != nil {
+		for i, t := range f.ema.Shadow() {
+			sd.Set("ema."+strconv.Itoa(i), t, false)
+		}
+	}
+	js, err := json.Marshal(f.st)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	meta["lungo.train_state"] = string(js)
+	meta["lungo.config"] = job.Model.Config.MarshalConfig()
+	if err := nn.SaveSafetensors(filepath.Join(f.cfg.Dir, StateFile), sd, meta); err != nil {
+		return fmt.Errorf("train: saving state: %w", err)
+	}
+	return nil
+}
+
+// load restores last.state if present.
+func (f *fitter) load() error {
+	job := f.job
+	path := filepath.Join(f.cfg.Dir, StateFile)
+	sd, meta, err := nn.LoadSafetensors(path)
+	if errors.Is(err, os.ErrNotExist) {
+		f.logf("no %s to resume from: starting afresh\n", path)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if c := meta["lungo.config"]; c != job.Model.Config.MarshalConfig() {
+		return fmt.Errorf("train: resume: %s was written for model %s, this run builds %s", path, c, job.Model.Config.MarshalConfig())
+	}
+	msd := nn.NewStateDict()
+	for _, k := range sd.Keys {
+		if len(k) > 6 && k[:6] == "model." {
+			msd.Set(k[6:], sd.Tensors[k], sd.Int64[k])
+		}
+	}
+	if err := nn.LoadStateDict(job.Model, msd, true); err != nil {
+		return fmt.Errorf("train: resume from %s: %w", path, err)
+	}
+	type stateful interface{ LoadState(*optim.State) error }
+	for _, s := range []struct {
+		prefix string
+		dst    stateful
+	}{{"opt.", job.Opt}, {"sched_step.", job.StepSchedule}, {"sched_epoch.", job.EpochSchedule}, {"plateau.", job.Plateau}} {
+		if s.dst == nil || isNilPointer(s.dst) {
+			continue
+		}
+		os, err := optim.DecodeState(s.prefix, sd, meta)
+		if err != nil {
+			return fmt.Errorf("train: resume from %s: %w", path, err)
+		}
+		if err := s.dst.LoadState(os); err != nil {
+			return fmt.Errorf("train: resume from %s (%s): %w", path, s.prefix, err)
+		}
+	}
+	if f.ema != nil {
+		for i, t := range f.ema.Shadow() {
+			src, ok := sd.Get("ema." + strconv.Itoa(i))
+			if !ok || !tensor.SameShape(src.Shape, t.Shape) {
+				return fmt.Errorf("train: resume from %s: EMA tensor %d missing or mis-shaped (was EMA on?)", path, i)
+			}
+			copy(t.Data, src.Data)
+		}
+	}
+	if err := json.Unmarshal([]byte(meta["lungo.train_state"]), &f.st); err != nil {
+		return fmt.Errorf("train: resume from %s: bad train state: %w", path, err)
+	}
+	f.logf("resuming from %s at epoch %d, batch %d\n", path, f.st.Epoch, f.st.Batch)
+	return nil
+}
+
+func isNilPointer(v any) bool {
+	switch p := v.(type) {
+	case *optim.ReduceLROnPlateau:
+		return p == nil
+	}
+	return false
+}
+
+// writeMetrics rewrites metrics.jsonl and curves.png from the history.
+func (f *fitter) writeMetrics() error {
+	dir := f.cfg.Dir
+	err := writeAtomic(filepath.Join(dir, MetricsFile), func(w *os.File) error {
+		enc := json.NewEncoder(w)
+		for _, e := range f.st.History {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var ep, loss, dice []float64
+	for _, e := range f.st.History {
+		ep = append(ep, float64(e.Epoch))
+		loss = append(loss, e.TrainLoss)
+		dice = append(dice, e.ValDice)
+	}
+	return WriteChartsPNG(filepath.Join(dir, CurvesFile), []Chart{
+		{Title: "train loss", Series: []Series{{Name: "loss", Color: colorLoss, X: ep, Y: loss}}},
+		{Title: "val dice", Series: []Series{{Name: "dice", Color: colorDice, X: ep, Y: dice}}},
+	}, 480, 320)
+}
+
+func (f *fitter) progress(epoch, done, total int, loss float64, images int, el time.Duration) {
+	const width = 30
+	fill := width * done / max(total, 1)
+	bar := make([]byte, width)
+	for i := range bar {
+		switch {
+		case i < fill:
+			bar[i] = '='
+		case i == fill:
+			bar[i] = '>'
+		default:
+			bar[i] = ' '
+		}
+	}
+	rate := float64(images) / el.Seconds()
+	eta := time.Duration(float64(el) / float64(done) * float64(total-done)).Round(time.Second)
+	f.logf("\repoch %d [%s] %d/%d  loss %.4f  %.1f img/s  ETA %v   ", epoch, bar, done, total, loss, rate, eta)
+}
+
+// mix hashes seeds into one (splitmix64 steps).
+func mix(vals ...uint64) uint64 {
+	h := uint64(0x243f6a8885a308d3)
+	for _, v := range vals {
+		h ^= v + 0x9e3779b97f4a7c15 + h<<6 + h>>2
+		h ^= h >> 30
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 27
+		h *= 0x94d049bb133111eb
+		h ^= h >> 31
+	}
+	return h
+}
