@@ -149,6 +149,9 @@ func (f *File) Pixels() (*Pixels, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkRatio(pe, frames, n*bps, 64); err != nil {
+			return nil, err
+		}
 		raw = make([]byte, 0, n*bps)
 		for i, fr := range frames {
 			if raw, err = decodeRLE(raw, fr, p.Rows*p.Cols, bps); err != nil {
@@ -161,6 +164,9 @@ func (f *File) Pixels() (*Pixels, error) {
 		}
 		frames, err := f.frameData(pe, p.Frames)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkRatio(pe, frames, n, 256); err != nil {
 			return nil, err
 		}
 		raw = make([]byte, 0, n)
@@ -242,6 +248,21 @@ func (f *File) imageInfo() (*Pixels, error) {
 		return nil, fmt.Errorf("dicom: NumberOfFrames %d is outside 1..%d", p.Frames, 1<<24)
 	}
 	return p, nil
+}
+
+// checkRatio refuses compressed frames too small to decode to want bytes at
+// the codec's largest expansion ratio (PackBits 64, Huffman-coded JPEG 256
+// samples per byte), so forged sizes fail before the output is allocated.
+func checkRatio(pe *Element, frames [][]byte, want, ratio int) error {
+	total := int64(0)
+	for _, f := range frames {
+		total += int64(len(f))
+	}
+	if int64(want) > int64(ratio)*total+4096*int64(len(frames)) {
+		return &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true,
+			Msg: fmt.Sprintf("%d bytes of compressed data cannot decode to %d bytes of pixels", total, want)}
+	}
+	return nil
 }
 
 // swap16 returns a copy of b with the bytes of each 16-bit word swapped.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -528,3 +529,39 @@ func TestElementHelpers(t *testing.T) {
 }
 
 var littleEndian = binary.LittleEndian
+
+// TestForgedSizesAllocateLittle checks that forged lengths and image sizes
+// are refused before anything of their size is allocated.
+func TestForgedSizesAllocateLittle(t *testing.T) {
+	s := synth{littleEndian, true}
+	// 16384^2 8-bit (256 MiB) is under the global 1 GiB cap, so each codec's
+	// own bound must refuse it.
+	big := func(ts string, pixel el) []byte {
+		es := imageElems(littleEndian, 1, 16384, 16384, 8, 8, false, "MONOCHROME2")
+		return part10(ts, s.elems(nil, append(es, pixel)))
+	}
+	forgedLen := part10(ExplicitVRLittleEndian, append(s.tag(nil, PixelData), 'O', 'W', 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 1, 2))
+	cases := map[string][]byte{
+		"forged length": forgedLen,
+		"native 16K^2":  big(ExplicitVRLittleEndian, el{tag: PixelData, vr: "OB", val: make([]byte, 64)}),
+		"RLE 16K^2":     big(RLELossless, el{tag: PixelData, vr: "OB", undefined: true, frags: [][]byte{nil, rleFrame(make([]byte, 64), 1)}}),
+		"JPEG 16K^2":    big(JPEGBaseline8Bit, el{tag: PixelData, vr: "OB", undefined: true, frags: [][]byte{nil, {0xFF, 0xD8, 0xFF, 0xD9}}}),
+	}
+	for name, b := range cases {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f, err := Parse(b)
+		if err == nil {
+			_, err = f.Pixels()
+		}
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		t.Logf("%s: %v", name, err)
+		if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+			t.Errorf("%s: allocated %d bytes before failing (%v)", name, got, err)
+		}
+	}
+}
