@@ -268,6 +268,19 @@ func TestConv2DPanics(t *testing.T) {
 	mustPanic(t, "bias", func() { Conv2D(y, x, w, make([]float32, 2), p) })
 	mustPanic(t, "dx", func() { Conv2DBackwardData(x[:31], y, w, p) })
 	mustPanic(t, "dw", func() { Conv2DBackwardWeights(w[:50], nil, x, y, p) })
+	// An empty batch: nothing to compute, zero weight gradients.
+	e := p
+	e.N = 0
+	dw, db := []float32{1, 2, 3}, []float32{4, 5, 6}
+	dw = append(dw, make([]float32, 51)...)
+	Conv2D(nil, nil, w, nil, e)
+	Conv2DBackwardData(nil, nil, w, e)
+	Conv2DBackwardWeights(dw, db, nil, nil, e)
+	for _, v := range append(dw, db...) {
+		if v != 0 {
+			t.Fatalf("N=0: dw/db not zeroed: %v %v", dw, db)
+		}
+	}
 	q := p
 	q.StrideH = 0
 	mustPanic(t, "stride", func() { Conv2D(y, x, w, nil, q) })
