@@ -41,19 +41,20 @@ func areaWeights(dn, sn int) []areaTap {
 	return taps
 }
 
-// areaResize resamples a float plane of sh x sw (row-major) to dh x dw
-// by area averaging (each output pixel is the mean of the input area it
-// covers, with fractional coverage at the edges). tmp may be nil.
-func areaResize(dst []float32, dh, dw int, src []float32, sh, sw int) {
+// areaResize resamples an 8-bit plane of sh x sw (row-major, the given
+// stride) to dh x dw floats by area averaging (each output pixel is the
+// mean of the input area it covers, with fractional coverage at the
+// edges).
+func areaResize(dst []float32, dh, dw int, src []uint8, stride, sh, sw int) {
 	xt, yt := areaWeights(dw, sw), areaWeights(dh, sh)
 	tmp := make([]float32, sh*dw) // horizontal pass: sh x dw
 	for y := range sh {
-		row := src[y*sw : (y+1)*sw]
+		row := src[y*stride : y*stride+sw]
 		out := tmp[y*dw : (y+1)*dw]
 		for x, t := range xt {
 			var s float32
 			for j, w := range t.weights {
-				s += w * row[t.first+j]
+				s += w * float32(row[t.first+j])
 			}
 			out[x] = s
 		}
@@ -70,33 +71,20 @@ func areaResize(dst []float32, dh, dw int, src []float32, sh, sw int) {
 	}
 }
 
-// grayPlane returns the pixels of img as a dense float plane (h x w).
-func grayPlane(img *image.Gray) ([]float32, int, int) {
-	b := img.Bounds()
-	h, w := b.Dy(), b.Dx()
-	p := make([]float32, h*w)
-	for y := range h {
-		row := img.Pix[y*img.Stride : y*img.Stride+w]
-		for x, v := range row {
-			p[y*w+x] = float32(v)
-		}
-	}
-	return p, h, w
-}
-
 // ResizeGray resamples src into dst (whose bounds give the output size)
 // by area averaging, the right filter for shrinking a 1024 x 1024
 // radiograph: every input pixel contributes in proportion to the area it
 // shares with an output pixel. Values round to nearest.
 func ResizeGray(dst, src *image.Gray) {
-	p, sh, sw := grayPlane(src)
+	sb := src.Bounds()
+	sh, sw := sb.Dy(), sb.Dx()
 	db := dst.Bounds()
 	dh, dw := db.Dy(), db.Dx()
 	if dh <= 0 || dw <= 0 || sh <= 0 || sw <= 0 {
 		panicf("ResizeGray: empty image (%dx%d -> %dx%d)", sh, sw, dh, dw)
 	}
 	out := make([]float32, dh*dw)
-	areaResize(out, dh, dw, p, sh, sw)
+	areaResize(out, dh, dw, src.Pix, src.Stride, sh, sw)
 	for y := range dh {
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
 		for x := range row {
@@ -141,14 +129,8 @@ func ResizeMaskNearest(dst, src *Mask) {
 // pixels whose covered fraction is at least threshold (0.5 keeps areas
 // nearly unchanged; a small threshold keeps thin structures).
 func ResizeMaskArea(dst, src *Mask, threshold float32) {
-	p := make([]float32, len(src.Pix))
-	for i, v := range src.Pix {
-		if v != 0 {
-			p[i] = 1
-		}
-	}
 	out := make([]float32, dst.H*dst.W)
-	areaResize(out, dst.H, dst.W, p, src.H, src.W)
+	areaResize(out, dst.H, dst.W, src.Pix, src.W, src.H, src.W) // pixels are 0 or 1
 	for i, v := range out {
 		dst.Pix[i] = 0
 		if v >= threshold-1e-6 {

@@ -188,7 +188,7 @@ func (e *ellipse) dist(u, v float64) float64 {
 		f += e.wobbleAmp * e.wobble.at(u, v)
 	}
 	gx, gy := 2*dx/rx, 2*dy/e.ry
-	g := math.Hypot(gx, gy)
+	g := math.Sqrt(gx*gx + gy*gy)
 	if g < 1e-9 {
 		return -math.Min(e.rx, e.ry)
 	}
