@@ -49,6 +49,15 @@ func runDicom(args []string) error {
 	if *display && *npyOut == "" {
 		return errors.New("-display needs -npy")
 	}
+	// Several inputs with one base name would overwrite each other's output.
+	seen := map[string]string{}
+	for _, path := range files {
+		base := filepath.Base(path)
+		if prev, dup := seen[base]; dup && len(files) > 1 && (*npyOut != "" || *pngOut != "") {
+			return fmt.Errorf("%s and %s would write the same output file; run them separately", prev, path)
+		}
+		seen[base] = path
+	}
 	failed := 0
 	for _, path := range files {
 		if err := dicomOne(os.Stdout, path, len(files), *npyOut, *display, *pngOut); err != nil {

@@ -93,6 +93,14 @@ func TestDicomCommand(t *testing.T) {
 		t.Error("8-bit PNG differs from the decoded pixels")
 	}
 
+	// Two inputs with the same base name are refused before writing.
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	a2, _ := writeTestSC(t, sub, "a.dcm")
+	if err := runDicom([]string{"-npy", outDir, a, a2}); err == nil || !strings.Contains(err.Error(), "same output file") {
+		t.Errorf("duplicate base names: %v", err)
+	}
+
 	// A bad file fails with its name, the others still run.
 	bad := filepath.Join(dir, "bad.dcm")
 	os.WriteFile(bad, []byte("not dicom"), 0o644)
