@@ -15,9 +15,17 @@ package kernels
 // flushed into float64 every convFlush positions, per thread; the threads'
 // float64 blocks are summed in order at the end, as in the generic kernel.
 //
-// Dilation along W and outputs narrower than minWeightsOutW positions (too
-// short a reduction per call) are declined: the generic im2col + Sgemm
-// path takes them.
+// With stride 1 the reduction of a call spans several output rows: the whole
+// input is copied once, zero-padded, to [N, H+2*PadH, W+2*PadW, C], and
+// position q = oy*Wp + ox (Wp = W+2*PadW, ox running over the padded width)
+// reads its window at q*C: one stride for all rows of a block. The
+// positions ox >= OutW are junk: their column of dy^T is zero. (So an
+// infinite input value next to such a window turns into NaN in dW, where
+// the reference would give an infinity.)
+//
+// Dilation along W, and strides above 1 with outputs narrower than
+// minWeightsOutW positions (too short a reduction per call), are declined:
+// the generic im2col + Sgemm path takes them.
 
 // minWeightsOutW is the narrowest output row the direct backward-weights
 // handles; per call the reduction is one output row long.
@@ -36,42 +44,178 @@ func (s *simdImpl) pickRows(m, n int) *microKernel {
 	return best
 }
 
+// weightsJob is the state shared by the two backward-weights schemes.
+type weightsJob struct {
+	g                       convGeom
+	mk                      *microKernel
+	sc, scp, rsc, kpad, ldp int
+	nblk                    int
+	acc                     []float64 // nblk blocks of [K][R*S*C]
+}
+
+func newWeightsJob(s *simdImpl, g convGeom, nblk int) *weightsJob {
+	j := &weightsJob{g: g, sc: g.s * g.c, nblk: nblk}
+	j.mk = s.pickRows(g.k, j.sc)
+	j.kpad = roundUp(g.k, j.mk.mr)
+	j.scp = roundUp(j.sc, j.mk.nr)
+	j.ldp = g.r * j.scp // row stride of a float32 partial [kpad, R*scp]
+	j.rsc = g.r * j.sc
+	j.acc = make([]float64, nblk*g.k*j.rsc)
+	return j
+}
+
+// ldA returns a row stride for n floats that keeps the mr rows of A out of
+// the same L1 sets.
+func ldA(n int) int {
+	ld := roundUp(n, 16)
+	if ld%256 == 0 {
+		ld += 16
+	}
+	return ld
+}
+
+// flush adds the valid region of the partial into block a64 and clears it.
+func (j *weightsJob) flush(part []float32, a64 []float64) {
+	g := &j.g
+	for k := 0; k < g.k; k++ {
+		for r := 0; r < g.r; r++ {
+			pr := part[k*j.ldp+r*j.scp : k*j.ldp+r*j.scp+j.sc]
+			ar := a64[k*j.rsc+r*j.sc : k*j.rsc+(r+1)*j.sc]
+			for i, v := range pr {
+				ar[i] += float64(v)
+			}
+		}
+	}
+	clear(part)
+}
+
+// calls runs the micro-kernel over every tile of the partial for kernel
+// row r: k positions, A = dyT (row stride lda), B = windows at b (row
+// stride ldb).
+func (j *weightsJob) calls(r, k int, dyT []float32, lda int, b []float32, ldb int, part []float32) {
+	mk := j.mk
+	for j0 := 0; j0 < j.scp; j0 += mk.nr {
+		for k0 := 0; k0 < j.kpad; k0 += mk.mr {
+			mk.fn(k, dyT[k0*lda:], lda, b[j0:], ldb, part[k0*j.ldp+r*j.scp+j0:], j.ldp)
+		}
+	}
+}
+
+// reduce sums the blocks into dw [K, C, R, S] from [K][r][s][c].
+func (j *weightsJob) reduce(dw []float32) {
+	g := &j.g
+	rs := g.r * g.s
+	Parallel(g.k, max(1, 4096/(j.rsc*j.nblk)), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			for t := 0; t < rs; t++ {
+				for c := 0; c < g.c; c++ {
+					var v float64
+					for b := 0; b < j.nblk; b++ {
+						v += j.acc[(b*g.k+k)*j.rsc+t*g.c+c]
+					}
+					dw[(k*g.c+c)*rs+t] = float32(v)
+				}
+			}
+		}
+	})
+}
+
 func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) bool {
 	g := p.geom()
-	if g.dw != 1 || g.ow < minWeightsOutW {
+	stride1 := g.sh == 1 && g.sw == 1
+	if g.dw != 1 || (!stride1 && g.ow < minWeightsOutW) {
 		return false
 	}
 	if db != nil {
 		sumRowsGeneric(db, dy, g.n*g.oh*g.ow, g.k)
 	}
-	sc := g.s * g.c
-	mk := s.pickRows(g.k, sc)
-	mr, nr := mk.mr, mk.nr
-	kpad := roundUp(g.k, mr)
-	scp := roundUp(sc, nr)
-	ldp := g.r * scp // row stride of the float32 partial [kpad, R*scp]
-	rsc := g.r * sc
-	rows := g.n * g.oh
-	nblk := min(Threads(), rows)
-	acc := make([]float64, nblk*g.k*rsc)
-	xpLen := (g.w+2*g.pw)*g.c + scp // padded input row + slack for the last window's tile
-	lda := g.ow
-	if lda%256 == 0 { // keep the mr rows of A out of the same L1 sets
-		lda += 16
+	if stride1 {
+		s.weightsStride1(dw, x, dy, g)
+	} else {
+		s.weightsByRow(dw, x, dy, g)
 	}
+	return true
+}
+
+// weightsStride1 is backward-weights for stride 1 over the padded input.
+func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
+	wp, hp := g.w+2*g.pw, g.h+2*g.ph
+	rb := max(1, convFlush/wp) // output rows per block of positions
+	perImg := (g.oh + rb - 1) / rb
+	units := g.n * perImg
+	j := newWeightsJob(s, g, min(Threads(), units))
+	xb := getGemmBuf(g.n*hp*wp*g.c + j.scp)
+	defer putGemmBuf(xb)
+	xpad := *xb
+	rowLen := wp * g.c
+	Parallel(g.n*hp, max(1, 16384/rowLen), func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			dst := xpad[row*rowLen : (row+1)*rowLen]
+			img, yp := row/hp, row%hp
+			if yp < g.ph || yp >= g.ph+g.h {
+				clear(dst)
+				continue
+			}
+			clear(dst[:g.pw*g.c])
+			copy(dst[g.pw*g.c:], x[(img*g.h+yp-g.ph)*g.w*g.c:(img*g.h+yp-g.ph+1)*g.w*g.c])
+			clear(dst[(g.pw+g.w)*g.c:])
+		}
+	})
+	clear(xpad[g.n*hp*rowLen:])
+	lda := ldA(rb * wp)
+	Parallel(j.nblk, 1, func(blo, bhi int) {
+		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda)
+		defer putGemmBuf(bb)
+		part := (*bb)[:j.kpad*j.ldp]
+		dyT := (*bb)[j.kpad*j.ldp:]
+		clear(part)
+		clear(dyT) // junk columns and rows beyond K stay zero
+		for b := blo; b < bhi; b++ {
+			a64 := j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			for u := b * units / j.nblk; u < (b+1)*units/j.nblk; u++ {
+				img, oy0 := u/perImg, u%perImg*rb
+				oy1 := min(oy0+rb, g.oh)
+				// dyT[k, (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
+				for oy := oy0; oy < oy1; oy++ {
+					src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
+					q0 := (oy - oy0) * wp
+					for ox := 0; ox < g.ow; ox++ {
+						for k, v := range src[ox*g.k : (ox+1)*g.k] {
+							dyT[k*lda+q0+ox] = v
+						}
+					}
+				}
+				kq := (oy1 - oy0) * wp
+				for r := 0; r < g.r; r++ {
+					base := ((img*hp + oy0 + r*g.dh) * wp) * g.c
+					j.calls(r, kq, dyT, lda, xpad[base:], g.c, part)
+				}
+				j.flush(part, a64)
+			}
+		}
+	})
+	j.reduce(dw)
+}
+
+// weightsByRow is backward-weights for any stride, one output row per call.
+func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
+	rows := g.n * g.oh
+	j := newWeightsJob(s, g, min(Threads(), rows))
+	xpLen := (g.w+2*g.pw)*g.c + j.scp // padded input row + slack for the last window's tile
+	lda := ldA(g.ow)
 	flushRows := max(1, convFlush/g.ow)
-	Parallel(nblk, 1, func(blo, bhi int) {
-		bb := getGemmBuf(kpad*ldp + kpad*lda + xpLen)
+	Parallel(j.nblk, 1, func(blo, bhi int) {
+		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda + xpLen)
 		defer putGemmBuf(bb)
 		buf := *bb
-		part := buf[:kpad*ldp]
-		dyT := buf[kpad*ldp : kpad*ldp+kpad*lda]
-		xp := buf[kpad*ldp+kpad*lda:]
+		part := buf[:j.kpad*j.ldp]
+		dyT := buf[j.kpad*j.ldp : j.kpad*j.ldp+j.kpad*lda]
+		xp := buf[j.kpad*j.ldp+j.kpad*lda:]
+		clear(part)
+		clear(dyT[g.k*lda:]) // rows of A beyond K stay zero
 		for b := blo; b < bhi; b++ {
-			a64 := acc[b*g.k*rsc : (b+1)*g.k*rsc]
-			r0, r1 := b*rows/nblk, (b+1)*rows/nblk
-			clear(part)
-			clear(dyT[g.k*lda:]) // rows of A beyond K stay zero
+			a64 := j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			r0, r1 := b*rows/j.nblk, (b+1)*rows/j.nblk
 			since := 0
 			for row := r0; row < r1; row++ {
 				img, oy := row/g.oh, row%g.oh
@@ -90,43 +234,15 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 					clear(xp[:g.pw*g.c])
 					copy(xp[g.pw*g.c:], x[(img*g.h+iy)*g.w*g.c:(img*g.h+iy+1)*g.w*g.c])
 					clear(xp[(g.pw+g.w)*g.c:])
-					for k0 := 0; k0 < kpad; k0 += mr {
-						for j0 := 0; j0 < scp; j0 += nr {
-							mk.fn(g.ow, dyT[k0*lda:], lda, xp[j0:], g.sw*g.c, part[k0*ldp+r*scp+j0:], ldp)
-						}
-					}
+					j.calls(r, g.ow, dyT, lda, xp, g.sw*g.c, part)
 				}
 				since++
 				if since >= flushRows || row == r1-1 {
-					for k := 0; k < g.k; k++ {
-						for r := 0; r < g.r; r++ {
-							pr := part[k*ldp+r*scp : k*ldp+r*scp+sc]
-							ar := a64[k*rsc+r*sc : k*rsc+(r+1)*sc]
-							for j, v := range pr {
-								ar[j] += float64(v)
-							}
-						}
-					}
-					clear(part)
+					j.flush(part, a64)
 					since = 0
 				}
 			}
 		}
 	})
-	// Sum the blocks into dw [K, C, R, S] from [K][r][s][c].
-	rs := g.r * g.s
-	Parallel(g.k, max(1, 4096/(rsc*nblk)), func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			for t := 0; t < rs; t++ {
-				for c := 0; c < g.c; c++ {
-					var v float64
-					for b := 0; b < nblk; b++ {
-						v += acc[(b*g.k+k)*rsc+t*g.c+c]
-					}
-					dw[(k*g.c+c)*rs+t] = float32(v)
-				}
-			}
-		}
-	})
-	return true
+	j.reduce(dw)
 }
