@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/kernels"
+	"github.com/lungo-ml/lungo/train"
+)
+
+func init() {
+	register("demo", "generate synthetic SIIM data, train a small U-Net, and score it on held-out images", runDemo)
+}
+
+func runDemo(args []string) error {
+	o := &runOptions{arch: "unet-resnet18", decoder: "64,48,32,24,16", size: 128, batch: 8, epochs: 10, workers: 2,
+		lr: 2e-3, accum: 1, topK: 3, seed: 1, posFrac: "0.7:0.35", folds: 5, valFold: 1, testFold: 0, log: os.Stdout}
+	fs := newFlags("demo", "[-n 400] [-synth-size 256] [-out lungo-demo] [training flags]")
+	n := fs.Int("n", 400, "synthetic images to generate (a fifth is held out, a fifth validates)")
+	synthSize := fs.Int("synth-size", 256, "side of the synthetic radiographs")
+	fs.StringVar(&o.out, "out", "lungo-demo", "output folder: submission, masks, overlays, curves, checkpoints")
+	keep := fs.Bool("keep-data", false, "keep the synthetic dataset in -out/data instead of a temporary folder")
+	o.addFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("demo takes no positional arguments")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	fmt.Println("lungo demo: the data below are SYNTHETIC chest-radiograph-like images, not patients.")
+	fmt.Println("On the real SIIM-ACR files run: lungo train -data DIR -labels train-rle.csv")
+	fmt.Printf("kernels: %s, %d threads\n", kernels.Active().Name, kernels.Threads())
+
+	dataDir := filepath.Join(o.out, "data")
+	if !*keep {
+		tmp, err := os.MkdirTemp("", "lungo-demo-data-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dataDir = tmp
+	}
+	sum, err := siim.WriteSynth(dataDir, siim.SynthConfig{N: *n, Size: *synthSize, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("synthetic set: %d images of %dx%d, %d with pneumothorax, in %s (%.1fs)\n", *n, *synthSize, *synthSize,
+		sum.Positives, dataDir, time.Since(start).Seconds())
+	o.data, o.labels = filepath.Join(dataDir, "dicom-images-train"), sum.Labels
+
+	out, err := runTraining(ctx, o)
+	if err != nil {
+		return err
+	}
+
+	// Predict the held-out fold from its DICOM files, as on new data.
+	var ids []string
+	var imgs []*image.Gray
+	var truths []*siim.Mask
+	for _, i := range out.testIdx {
+		img, m, err := out.ds.Load(i)
+		if err != nil {
+			return err
+		}
+		ids, imgs, truths = append(ids, out.ds.ID(i)), append(imgs, img), append(truths, m)
+	}
+	res, err := train.PredictImages(ctx, train.Predictor{Model: out.model, TTA: true}, ids, imgs,
+		train.InferConfig{Size: o.size, Batch: o.batch, Triplet: out.triplet})
+	if err != nil {
+		return err
+	}
+	var sum1, sumPos float64
+	nPos := 0
+	preds := make([]*siim.Mask, len(res))
+	for i, r := range res {
+		preds[i] = r.Mask
+		d := siim.Dice(r.Mask, truths[i])
+		sum1 += d
+		if !truths[i].Empty() {
+			sumPos += d
+			nPos++
+		}
+	}
+	heldOut := sum1 / float64(len(res))
+	posOnly := sumPos / float64(max(nPos, 1))
+	base := siim.ThresholdBaseline(imgs, truths)
+
+	// Outputs: submission, masks, overlays (curves and checkpoints are
+	// already in the run folder).
+	subPath := filepath.Join(o.out, "submission.csv")
+	if err := train.WriteSubmissionFile(subPath, res); err != nil {
+		return err
+	}
+	for _, dir := range []string{"masks", "overlays"} {
+		if err := os.MkdirAll(filepath.Join(o.out, dir), 0o755); err != nil {
+			return err
+		}
+	}
+	for i, r := range res {
+		if err := train.WriteMaskPNG(filepath.Join(o.out, "masks", r.ID+".png"), r.Mask); err != nil {
+			return err
+		}
+		if err := train.WriteOverlayPNG(filepath.Join(o.out, "overlays", r.ID+".png"), imgs[i], r.Mask, truths[i]); err != nil {
+			return err
+		}
+	}
+	// Score the written submission file as `lungo eval` would, against the
+	// held-out rows of the label file: it must agree with the masks above.
+	check, err := scoreSubmission(sum.Labels, subPath, ids, *synthSize)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("\nheld-out images: %d (%d with pneumothorax); triplet from validation: %v\n", len(res), nPos, out.triplet)
+	fmt.Printf("held-out dice: %.4f\n", heldOut)
+	fmt.Printf("positive-only dice: %.4f\n", posOnly)
+	fmt.Printf("baseline all-empty: %.4f\n", base.EmptyScore)
+	fmt.Printf("baseline threshold: %.4f (best single intensity threshold, chosen on these images; positive-only %.4f)\n", base.Score, base.PositiveDice)
+	fmt.Printf("submission %s scores %.4f with the competition metric\n", subPath, check)
+	fmt.Printf("outputs in %s/: submission.csv, masks/, overlays/ (red: predicted, green: true), %s, %s, %s\n",
+		o.out, train.CurvesFile, train.MetricsFile, train.FinalFile)
+	fmt.Printf("total time %v\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// scoreSubmission scores the submission at subPath against the rows of the
+// label file for the given image ids.
+func scoreSubmission(labelsPath, subPath string, ids []string, size int) (float64, error) {
+	all, err := siim.ReadLabelsFile(labelsPath, size, size)
+	if err != nil {
+		return 0, err
+	}
+	truth := siim.NewLabels()
+	for _, id := range ids {
+		l := all.Get(id)
+		if l == nil {
+			return 0, fmt.Errorf("%s has no row for %s", labelsPath, id)
+		}
+		truth.Add(id, "-1") // registers the image, empty until a row adds pixels
+		for _, r := range l.RLEs {
+			truth.Add(id, r)
+		}
+	}
+	pred, err := siim.ReadLabelsFile(subPath, size, size)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := siim.Evaluate(truth, pred, size, size)
+	if err != nil {
+		return 0, err
+	}
+	return ev.Score, nil
+}
