@@ -73,16 +73,19 @@ func (a *Augment) Apply(rng *tensor.RNG, img []float32, mask []uint8, s int) {
 	if flip {
 		FlipH(img, mask, s)
 	}
+	// Shift-scale-rotate and grid distortion compose into one coordinate
+	// map, so pixels are interpolated once: out(p) = src(ssr(grid(p))).
+	var ssrMap, gridMap func(x, y float64) (float64, float64)
 	if ssr {
 		c := float64(s) / 2
 		th := float64(angle) * math.Pi / 180
 		cos, sin := math.Cos(th)/float64(scale), math.Sin(th)/float64(scale)
 		tx, ty := float64(dx)*float64(s), float64(dy)*float64(s)
 		// Output p maps to source C + R(-θ)/scale (p - C - t).
-		remap(img, mask, s, func(x, y float64) (float64, float64) {
+		ssrMap = func(x, y float64) (float64, float64) {
 			u, v := x-c-tx, y-c-ty
 			return c + cos*u + sin*v, c - sin*u + cos*v
-		})
+		}
 	}
 	if grid {
 		n := a.GridSteps
@@ -94,17 +97,23 @@ func (a *Augment) Apply(rng *tensor.RNG, img []float32, mask []uint8, s int) {
 			ddx[i] = float64(rng.Uniform(-lim, lim))
 			ddy[i] = float64(rng.Uniform(-lim, lim))
 		}
-		remap(img, mask, s, func(x, y float64) (float64, float64) {
+		gridMap = func(x, y float64) (float64, float64) {
 			gx, gy := x/cell, y/cell
 			ix, iy := min(int(gx), n-1), min(int(gy), n-1)
 			fx, fy := gx-float64(ix), gy-float64(iy)
-			at := func(d []float64) float64 {
-				r0 := d[iy*(n+1)+ix]*(1-fx) + d[iy*(n+1)+ix+1]*fx
-				r1 := d[(iy+1)*(n+1)+ix]*(1-fx) + d[(iy+1)*(n+1)+ix+1]*fx
-				return r0*(1-fy) + r1*fy
-			}
-			return x + at(ddx), y + at(ddy)
-		})
+			i00, i10 := iy*(n+1)+ix, (iy+1)*(n+1)+ix
+			w00, w01, w10, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+			return x + w00*ddx[i00] + w01*ddx[i00+1] + w10*ddx[i10] + w11*ddx[i10+1],
+				y + w00*ddy[i00] + w01*ddy[i00+1] + w10*ddy[i10] + w11*ddy[i10+1]
+		}
+	}
+	switch {
+	case ssr && grid:
+		remap(img, mask, s, func(x, y float64) (float64, float64) { return ssrMap(gridMap(x, y)) })
+	case ssr:
+		remap(img, mask, s, ssrMap)
+	case grid:
+		remap(img, mask, s, gridMap)
 	}
 	if bc {
 		k, b := 1+contrast, bright
@@ -180,8 +189,11 @@ func remap(img []float32, mask []uint8, s int, f func(x, y float64) (float64, fl
 			u, v = u-0.5, v-0.5 // to pixel-index coordinates
 			x0, y0 := int(math.Floor(u)), int(math.Floor(v))
 			fx, fy := float32(u-float64(x0)), float32(v-float64(y0))
-			xa, xb := reflect101(x0, s), reflect101(x0+1, s)
-			ya, yb := reflect101(y0, s), reflect101(y0+1, s)
+			xa, xb, ya, yb := x0, x0+1, y0, y0+1
+			if x0 < 0 || y0 < 0 || x0 >= s-1 || y0 >= s-1 {
+				xa, xb = reflect101(x0, s), reflect101(x0+1, s)
+				ya, yb = reflect101(y0, s), reflect101(y0+1, s)
+			}
 			top := srcImg[ya*s+xa]*(1-fx) + srcImg[ya*s+xb]*fx
 			bot := srcImg[yb*s+xa]*(1-fx) + srcImg[yb*s+xb]*fx
 			img[y*s+x] = top*(1-fy) + bot*fy
