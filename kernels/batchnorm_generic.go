@@ -8,7 +8,9 @@ import "math"
 
 func batchNormStatsGeneric(mean, variance, invstd, x []float32, m, c int, eps float32) {
 	s := colSums64(m, c, func(acc []float64, i int) {
-		for j, v := range x[i*c : i*c+c] {
+		xs := x[i*c : i*c+c]
+		acc = acc[:len(xs)] // bounds-check elimination in the loop
+		for j, v := range xs {
 			acc[j] += float64(v)
 		}
 	})
@@ -17,7 +19,9 @@ func batchNormStatsGeneric(mean, variance, invstd, x []float32, m, c int, eps fl
 		mu[j] = s[j] / float64(m)
 	}
 	q := colSums64(m, c, func(acc []float64, i int) {
-		for j, v := range x[i*c : i*c+c] {
+		xs := x[i*c : i*c+c]
+		acc, mu := acc[:len(xs)], mu[:len(xs)]
+		for j, v := range xs {
 			d := float64(v) - mu[j]
 			acc[j] += d * d
 		}
@@ -45,6 +49,7 @@ func batchNormApplyGeneric(y, x, mean, invstd, gamma, beta []float32, m, c int) 
 	Parallel(m, max(1, ewGrain/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xs, ys := x[i*c:i*c+c], y[i*c:i*c+c]
+			mean, scale, shift := mean[:len(xs)], scale[:len(xs)], shift[:len(xs)]
 			for j, v := range xs {
 				ys[j] = (v-mean[j])*scale[j] + shift[j]
 			}
@@ -56,9 +61,11 @@ func batchNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []fl
 	// sums[j] = sum dy, sums[c+j] = sum dy*(x-mean).
 	sums := colSums64(m, 2*c, func(acc []float64, i int) {
 		xs, gs := x[i*c:i*c+c], dy[i*c:i*c+c]
+		s0, s1 := acc[:c], acc[c:2*c]
+		xs, mean, s0, s1 := xs[:len(gs)], mean[:len(gs)], s0[:len(gs)], s1[:len(gs)]
 		for j, g := range gs {
-			acc[j] += float64(g)
-			acc[c+j] += float64(g) * (float64(xs[j]) - float64(mean[j]))
+			s0[j] += float64(g)
+			s1[j] += float64(g) * (float64(xs[j]) - float64(mean[j]))
 		}
 	})
 	// dx = a*dy + b*(x-mean) + d per channel.
@@ -84,6 +91,7 @@ func batchNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []fl
 	Parallel(m, max(1, ewGrain/c), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xs, gs, ds := x[i*c:i*c+c], dy[i*c:i*c+c], dx[i*c:i*c+c]
+			xs, ds, mean, a, b, d := xs[:len(gs)], ds[:len(gs)], mean[:len(gs)], a[:len(gs)], b[:len(gs)], d[:len(gs)]
 			for j, g := range gs {
 				ds[j] = a[j]*g + b[j]*(xs[j]-mean[j]) + d[j]
 			}
