@@ -23,9 +23,9 @@ package kernels
 // infinite input value next to such a window turns into NaN in dW, where
 // the reference would give an infinity.)
 //
-// Dilation along W, and strides above 1 with outputs narrower than
-// minWeightsOutW positions (too short a reduction per call), are declined:
-// the generic im2col + Sgemm path takes them.
+// Dilation along W, 1x1 stride-1 convolutions, and strides above 1 with
+// outputs narrower than minWeightsOutW positions (too short a reduction per
+// call), are declined: the generic im2col + Sgemm path takes them.
 
 // minWeightsOutW is the narrowest output row the direct backward-weights
 // handles; per call the reduction is one output row long.
@@ -46,22 +46,48 @@ func (s *simdImpl) pickRows(m, n int) *microKernel {
 
 // weightsJob is the state shared by the two backward-weights schemes.
 type weightsJob struct {
-	g                       convGeom
-	mk                      *microKernel
-	sc, scp, rsc, kpad, ldp int
-	nblk                    int
-	acc                     []float64 // nblk blocks of [K][R*S*C]
+	g  convGeom
+	mk *microKernel
+	// The float32 partial [kpad, ldp] holds nseg segments of segPad columns
+	// (a multiple of nr), segLen of them valid: segment (r) holds (s, c)
+	// for weightsByRow, segment (r, s) holds c for weightsStride1.
+	nseg, segLen, segPad int
+	rsc, kpad, ldp       int
+	nblk                 int
+	// With single, each block's positions fit one float32 partial: the
+	// blocks keep theirs in parts ([nblk][kpad*ldp]) and reduce sums them
+	// in float64, skipping the float64 block accumulators acc
+	// ([nblk][K][R*S*C]) and their flushes (what dominates when positions
+	// are few, 256@16).
+	single bool
+	acc    []float64
+	parts  *[]float32
 }
 
-func newWeightsJob(s *simdImpl, g convGeom, nblk int) *weightsJob {
-	j := &weightsJob{g: g, sc: g.s * g.c, nblk: nblk}
-	j.mk = s.pickRows(g.k, j.sc)
+func newWeightsJob(s *simdImpl, g convGeom, nblk int, single bool, nseg, segLen int) *weightsJob {
+	j := &weightsJob{g: g, nblk: nblk, single: single, nseg: nseg, segLen: segLen}
+	j.mk = s.pickRows(g.k, segLen)
 	j.kpad = roundUp(g.k, j.mk.mr)
-	j.scp = roundUp(j.sc, j.mk.nr)
-	j.ldp = g.r * j.scp // row stride of a float32 partial [kpad, R*scp]
-	j.rsc = g.r * j.sc
-	j.acc = make([]float64, nblk*g.k*j.rsc)
+	j.segPad = roundUp(segLen, j.mk.nr)
+	j.ldp = nseg * j.segPad
+	j.rsc = g.r * g.s * g.c
+	if single {
+		j.parts = getGemmBuf(nblk * j.kpad * j.ldp)
+	} else {
+		j.acc = make([]float64, nblk*g.k*j.rsc)
+	}
 	return j
+}
+
+// partial returns block b's float32 partial (cleared): its slot in parts
+// when single, else buf.
+func (j *weightsJob) partial(b int, buf []float32) []float32 {
+	part := buf
+	if j.single {
+		part = (*j.parts)[b*j.kpad*j.ldp : (b+1)*j.kpad*j.ldp]
+	}
+	clear(part)
+	return part
 }
 
 // ldA returns a row stride for n floats that keeps the mr rows of A out of
@@ -74,13 +100,17 @@ func ldA(n int) int {
 	return ld
 }
 
-// flush adds the valid region of the partial into block a64 and clears it.
+// flush adds the valid region of the partial into block a64 and clears it
+// (nothing when single: the partial is the block's result).
 func (j *weightsJob) flush(part []float32, a64 []float64) {
+	if j.single {
+		return
+	}
 	g := &j.g
 	for k := 0; k < g.k; k++ {
-		for r := 0; r < g.r; r++ {
-			pr := part[k*j.ldp+r*j.scp : k*j.ldp+r*j.scp+j.sc]
-			ar := a64[k*j.rsc+r*j.sc : k*j.rsc+(r+1)*j.sc]
+		for q := 0; q < j.nseg; q++ {
+			pr := part[k*j.ldp+q*j.segPad : k*j.ldp+q*j.segPad+j.segLen]
+			ar := a64[k*j.rsc+q*j.segLen : k*j.rsc+(q+1)*j.segLen]
 			for i, v := range pr {
 				ar[i] += float64(v)
 			}
@@ -89,31 +119,48 @@ func (j *weightsJob) flush(part []float32, a64 []float64) {
 	clear(part)
 }
 
-// calls runs the micro-kernel over every tile of the partial for kernel
-// row r: k positions, A = dyT (row stride lda), B = windows at b (row
+// calls runs the micro-kernel over every tile of segment q of the
+// partial: k positions, A = dyT (row stride lda), B = windows at b (row
 // stride ldb).
-func (j *weightsJob) calls(r, k int, dyT []float32, lda int, b []float32, ldb int, part []float32) {
+func (j *weightsJob) calls(q, k int, dyT []float32, lda int, b []float32, ldb int, part []float32) {
 	mk := j.mk
-	for j0 := 0; j0 < j.scp; j0 += mk.nr {
+	for j0 := 0; j0 < j.segPad; j0 += mk.nr {
 		for k0 := 0; k0 < j.kpad; k0 += mk.mr {
-			mk.fn(k, dyT[k0*lda:], lda, b[j0:], ldb, part[k0*j.ldp+r*j.scp+j0:], j.ldp)
+			mk.fn(k, dyT[k0*lda:], lda, b[j0:], ldb, part[k0*j.ldp+q*j.segPad+j0:], j.ldp)
 		}
 	}
 }
 
-// reduce sums the blocks into dw [K, C, R, S] from [K][r][s][c].
+// reduce sums the blocks into dw [K, C, R, S] (writing each dw row in
+// order) from the blocks' [K][(r, s, c)] accumulators or partials.
 func (j *weightsJob) reduce(dw []float32) {
 	g := &j.g
 	rs := g.r * g.s
+	if j.single {
+		defer putGemmBuf(j.parts)
+	}
+	// colOf[t]: the partial's column of (tap t, channel 0).
+	colOf := make([]int, rs)
+	for t := range colOf {
+		i := t * g.c
+		colOf[t] = i/j.segLen*j.segPad + i%j.segLen
+	}
 	Parallel(g.k, max(1, 4096/(j.rsc*j.nblk)), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			for t := 0; t < rs; t++ {
-				for c := 0; c < g.c; c++ {
+			for c := 0; c < g.c; c++ {
+				out := dw[(k*g.c+c)*rs : (k*g.c+c+1)*rs]
+				for t := range out {
 					var v float64
-					for b := 0; b < j.nblk; b++ {
-						v += j.acc[(b*g.k+k)*j.rsc+t*g.c+c]
+					if j.single {
+						for b := 0; b < j.nblk; b++ {
+							v += float64((*j.parts)[(b*j.kpad+k)*j.ldp+colOf[t]+c])
+						}
+					} else {
+						for b := 0; b < j.nblk; b++ {
+							v += j.acc[(b*g.k+k)*j.rsc+t*g.c+c]
+						}
 					}
-					dw[(k*g.c+c)*rs+t] = float32(v)
+					out[t] = float32(v)
 				}
 			}
 		}
@@ -123,7 +170,10 @@ func (j *weightsJob) reduce(dw []float32) {
 func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) bool {
 	g := p.geom()
 	stride1 := g.sh == 1 && g.sw == 1
-	if g.dw != 1 || (!stride1 && g.ow < minWeightsOutW) {
+	if g.dw != 1 || (!stride1 && g.ow < minWeightsOutW) || g.is1x1() {
+		// A 1x1 stride-1 convolution is x^T dy, a plain Sgemm in the
+		// generic path (here the transposition of dy would cost as much as
+		// the products: 45% of peak against about 50-60%).
 		return false
 	}
 	if db != nil {
@@ -138,16 +188,26 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 }
 
 // weightsStride1 is backward-weights for stride 1 over the padded input.
+// The padded copy also pads each pixel's C channels to cp floats (a
+// multiple of nr, and an odd number of 64-byte lines when that is 16 or
+// more floats): a call reads one tap (r, s) of every position, one pixel of
+// cp floats apart, and an odd line stride spreads those rows over all L1
+// sets (a 1 KiB stride at C = 256 would use 4 of 64).
 func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
 	rb := max(1, convFlush/wp) // output rows per block of positions
 	perImg := (g.oh + rb - 1) / rb
 	units := g.n * perImg
-	j := newWeightsJob(s, g, min(Threads(), units))
-	xb := getGemmBuf(g.n*hp*wp*g.c + j.scp)
+	nblk := min(Threads(), units)
+	j := newWeightsJob(s, g, nblk, units == nblk, g.r*g.s, g.c)
+	cp := j.segPad
+	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
+		cp += 16
+	}
+	xb := getGemmBuf((g.n*hp*wp + g.s + 1) * cp)
 	defer putGemmBuf(xb)
 	xpad := *xb
-	rowLen := wp * g.c
+	rowLen := wp * cp
 	Parallel(g.n*hp, max(1, 16384/rowLen), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			dst := xpad[row*rowLen : (row+1)*rowLen]
@@ -156,9 +216,14 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 				clear(dst)
 				continue
 			}
-			clear(dst[:g.pw*g.c])
-			copy(dst[g.pw*g.c:], x[(img*g.h+yp-g.ph)*g.w*g.c:(img*g.h+yp-g.ph+1)*g.w*g.c])
-			clear(dst[(g.pw+g.w)*g.c:])
+			clear(dst[:g.pw*cp])
+			src := x[(img*g.h+yp-g.ph)*g.w*g.c : (img*g.h+yp-g.ph+1)*g.w*g.c]
+			for ix := 0; ix < g.w; ix++ {
+				px := dst[(g.pw+ix)*cp : (g.pw+ix+1)*cp]
+				copy(px, src[ix*g.c:(ix+1)*g.c])
+				clear(px[g.c:])
+			}
+			clear(dst[(g.pw+g.w)*cp:])
 		}
 	})
 	clear(xpad[g.n*hp*rowLen:])
@@ -166,12 +231,14 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	Parallel(j.nblk, 1, func(blo, bhi int) {
 		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda)
 		defer putGemmBuf(bb)
-		part := (*bb)[:j.kpad*j.ldp]
 		dyT := (*bb)[j.kpad*j.ldp:]
-		clear(part)
 		clear(dyT) // junk columns and rows beyond K stay zero
 		for b := blo; b < bhi; b++ {
-			a64 := j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			part := j.partial(b, (*bb)[:j.kpad*j.ldp])
+			var a64 []float64
+			if !j.single {
+				a64 = j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			}
 			for u := b * units / j.nblk; u < (b+1)*units/j.nblk; u++ {
 				img, oy0 := u/perImg, u%perImg*rb
 				oy1 := min(oy0+rb, g.oh)
@@ -187,8 +254,10 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 				}
 				kq := (oy1 - oy0) * wp
 				for r := 0; r < g.r; r++ {
-					base := ((img*hp + oy0 + r*g.dh) * wp) * g.c
-					j.calls(r, kq, dyT, lda, xpad[base:], g.c, part)
+					for s := 0; s < g.s; s++ {
+						base := ((img*hp+oy0+r*g.dh)*wp + s) * cp
+						j.calls(r*g.s+s, kq, dyT, lda, xpad[base:], cp, part)
+					}
 				}
 				j.flush(part, a64)
 			}
@@ -200,21 +269,24 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 // weightsByRow is backward-weights for any stride, one output row per call.
 func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 	rows := g.n * g.oh
-	j := newWeightsJob(s, g, min(Threads(), rows))
-	xpLen := (g.w+2*g.pw)*g.c + j.scp // padded input row + slack for the last window's tile
-	lda := ldA(g.ow)
+	nblk := min(Threads(), rows)
 	flushRows := max(1, convFlush/g.ow)
+	j := newWeightsJob(s, g, nblk, (rows+nblk-1)/nblk <= flushRows, g.r, g.s*g.c)
+	xpLen := (g.w+2*g.pw)*g.c + j.segPad // padded input row + slack for the last window's tile
+	lda := ldA(g.ow)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
 		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda + xpLen)
 		defer putGemmBuf(bb)
 		buf := *bb
-		part := buf[:j.kpad*j.ldp]
 		dyT := buf[j.kpad*j.ldp : j.kpad*j.ldp+j.kpad*lda]
 		xp := buf[j.kpad*j.ldp+j.kpad*lda:]
-		clear(part)
 		clear(dyT[g.k*lda:]) // rows of A beyond K stay zero
 		for b := blo; b < bhi; b++ {
-			a64 := j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			part := j.partial(b, buf[:j.kpad*j.ldp])
+			var a64 []float64
+			if !j.single {
+				a64 = j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
+			}
 			r0, r1 := b*rows/j.nblk, (b+1)*rows/j.nblk
 			since := 0
 			for row := r0; row < r1; row++ {
