@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -243,4 +244,44 @@ func TestCacheLoader(t *testing.T) {
 		t.Errorf("stale cache reports %d ready", c2.Ready())
 	}
 	c2.Close()
+}
+
+// A corrupt DICOM in a real Dataset: the error names the file, or the
+// sample is skipped with a warning.
+func TestLoaderCorruptDICOM(t *testing.T) {
+	dir := t.TempDir()
+	for i, id := range []string{"1.1", "1.2", "1.3"} {
+		writeDCM(t, filepath.Join(dir, id+".dcm"), id, 32, uint8(40*i))
+	}
+	bad := filepath.Join(dir, "1.2.dcm")
+	data, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, data[:len(data)/2], 0o644); err != nil { // truncated
+		t.Fatal(err)
+	}
+	ls, _ := ReadLabels(strings.NewReader("ImageId,EncodedPixels\n1.1,-1\n1.2,0 40\n1.3,5 5\n"), 0, 0)
+	files, err := ScanDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Join(files, ls)
+	l := NewLoader(d, LoaderConfig{Size: 16, Batch: 3, Workers: 2})
+	var got error
+	for _, err := range l.Batches(context.Background(), 0, []int{0, 1, 2}) {
+		got = err
+	}
+	if got == nil || !strings.Contains(got.Error(), bad) {
+		t.Fatalf("error %v does not name %s", got, bad)
+	}
+	var warned []error
+	l = NewLoader(d, LoaderConfig{Size: 16, Batch: 3, SkipErrors: true, Warn: func(e error) { warned = append(warned, e) }})
+	bs := collect(t, l, 0, []int{0, 1, 2})
+	if len(bs) != 1 || bs[0].Images.Shape[0] != 2 || len(warned) != 1 || !strings.Contains(warned[0].Error(), bad) {
+		t.Errorf("skip mode: %d batches, warnings %v", len(bs), warned)
+	}
+	if bs[0].IDs[1] != "1.3" || bs[0].Labels.Data[1] != 1 {
+		t.Errorf("batch ids %v labels %v", bs[0].IDs, bs[0].Labels.Data)
+	}
 }
