@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
 // The generic convolution: im2col on NHWC + Sgemm, in tiles of output
 // positions so that scratch memory stays bounded.
@@ -40,36 +43,45 @@ const (
 // convTile returns the number of output positions per im2col tile.
 func convTile(rsc int) int { return min(2048, max(32, convTileFloats/rsc)) }
 
-// scratch and scratch64 pool float32 buffers (patch tiles, packed weights)
-// and float64 accumulators.
-var scratch, scratch64 sync.Pool
+// Scratch buffers (patch tiles, packed weights, float64 accumulators) come
+// from pools by power-of-two size class, so a call finds a buffer of its
+// size instead of a smaller one left by another shape.
+var (
+	scratch   [48]sync.Pool // float32, class i holds capacity 1<<i
+	scratch64 [48]sync.Pool // float64
+)
 
-// getScratch64 returns a zeroed buffer of n float64s.
-func getScratch64(n int) *[]float64 {
-	if b, ok := scratch64.Get().(*[]float64); ok {
-		if cap(*b) >= n {
-			*b = (*b)[:n]
-			clear(*b)
-			return b
-		}
-	}
-	b := make([]float64, n)
-	return &b
-}
+// sizeClass returns the class of a buffer of n elements.
+func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // getScratch returns a buffer of n floats (contents undefined).
 func getScratch(n int) *[]float32 {
-	if b, ok := scratch.Get().(*[]float32); ok {
-		if cap(*b) >= n {
-			*b = (*b)[:n]
-			return b
-		}
+	cl := sizeClass(n)
+	if b, ok := scratch[cl].Get().(*[]float32); ok {
+		*b = (*b)[:n]
+		return b
 	}
-	b := make([]float32, n)
+	b := make([]float32, n, 1<<cl)
 	return &b
 }
 
-func putScratch(b *[]float32) { scratch.Put(b) }
+// putScratch returns a buffer from getScratch to its pool.
+func putScratch(b *[]float32) { scratch[sizeClass(cap(*b))].Put(b) }
+
+// getScratch64 returns a zeroed buffer of n float64s.
+func getScratch64(n int) *[]float64 {
+	cl := sizeClass(n)
+	if b, ok := scratch64[cl].Get().(*[]float64); ok {
+		*b = (*b)[:n]
+		clear(*b)
+		return b
+	}
+	b := make([]float64, n, 1<<cl)
+	return &b
+}
+
+// putScratch64 returns a buffer from getScratch64 to its pool.
+func putScratch64(b *[]float64) { scratch64[sizeClass(cap(*b))].Put(b) }
 
 // packWeightsRSCK returns w [K, C, R, S] repacked as [R*S*C, K].
 func packWeightsRSCK(w []float32, g convGeom) *[]float32 {
@@ -354,7 +366,7 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 	nblk := max(1, min(m/256, Threads()))
 	size := rsc * g.k
 	accp := getScratch64(nblk * size)
-	defer scratch64.Put(accp)
+	defer putScratch64(accp)
 	acc := *accp
 	Parallel(nblk, 1, func(blo, bhi int) {
 		var patch *[]float32
