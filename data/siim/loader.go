@@ -46,7 +46,8 @@ type LoaderConfig struct {
 
 	// SkipErrors drops samples whose Load fails, reporting each through
 	// Warn (default log.Printf), instead of ending the epoch with the
-	// error. A batch can then be short.
+	// error. A batch can then be short. Warn is called from the workers,
+	// one call at a time.
 	SkipErrors bool
 	Warn       func(error)
 }
@@ -63,8 +64,9 @@ type Batch struct {
 // Loader builds batches on worker goroutines with bounded prefetch. The
 // batches of an epoch are the same whatever the number of workers.
 type Loader struct {
-	src Source
-	cfg LoaderConfig
+	src    Source
+	cfg    LoaderConfig
+	warnMu sync.Mutex // Warn is called from one goroutine at a time
 }
 
 // NewLoader returns a Loader over src. It panics on a bad configuration.
@@ -213,7 +215,9 @@ func (w *work) batch(ctx context.Context, epoch int, order []int, lo, hi int) (*
 			if !cfg.SkipErrors {
 				return nil, err
 			}
+			w.l.warnMu.Lock()
 			cfg.Warn(err)
+			w.l.warnMu.Unlock()
 			continue
 		}
 		copy(bt.Images.Data[k*s2:(k+1)*s2], w.img)
