@@ -320,6 +320,12 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 		if bi < done {
 			continue // resumed mid-epoch: these batches were trained before
 		}
+		if n, h, w := b.Images.Shape[0], b.Images.Shape[2], b.Images.Shape[3]; n == 1 && (h+31)/32*((w+31)/32) == 1 {
+			// Skipped images left one image whose deepest features are
+			// 1x1: batch norm cannot train on a single value per channel.
+			f.logf("epoch %d: skipping batch %d: one image of %dx%d is too little for batch norm\n", epoch, bi, h, w)
+			continue
+		}
 		if job.Model.ClassDropout != nil {
 			job.Model.ClassDropout.RNG = tensor.NewRNG(mix(cfg.Seed, uint64(epoch), uint64(bi)))
 		}
