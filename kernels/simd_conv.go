@@ -48,29 +48,31 @@ func packConvB(wp []float32, nr int, g convGeom, w []float32, flip bool) {
 	rs := g.r * g.s
 	rsc := rs * g.c
 	panels := (g.k + nr - 1) / nr
+	// The panel is written in order; the nr output channels' weights are
+	// read as nr streams (one per channel), which stay in L1.
 	Parallel(panels, max(1, 8192/(rsc*nr)), func(lo, hi int) {
 		for jp := lo; jp < hi; jp++ {
 			pan := wp[jp*rsc*nr : (jp+1)*rsc*nr]
-			for jj := 0; jj < nr; jj++ {
-				k := jp*nr + jj
-				if k >= g.k {
-					for q := 0; q < rsc; q++ {
-						pan[q*nr+jj] = 0
-					}
-					continue
-				}
+			nv := min(nr, g.k-jp*nr)
+			o := 0
+			for t := 0; t < rs; t++ {
 				for c := 0; c < g.c; c++ {
+					row := pan[o : o+nr]
+					o += nr
 					if flip {
-						src := w[(c*g.k+k)*rs : (c*g.k+k+1)*rs]
-						for t := 0; t < rs; t++ {
-							pan[(t*g.c+c)*nr+jj] = src[rs-1-t]
+						// w[c, kk, R-1-r, S-1-s] for kk = jp*nr+jj.
+						src := w[(c*g.k+jp*nr)*rs+rs-1-t:]
+						for jj := range row[:nv] {
+							row[jj] = src[jj*rs]
 						}
 					} else {
-						src := w[(k*g.c+c)*rs : (k*g.c+c+1)*rs]
-						for t, v := range src {
-							pan[(t*g.c+c)*nr+jj] = v
+						// w[kk, c, r, s] for kk = jp*nr+jj.
+						src := w[(jp*nr*g.c+c)*rs+t:]
+						for jj := range row[:nv] {
+							row[jj] = src[jj*g.c*rs]
 						}
 					}
+					clear(row[nv:])
 				}
 			}
 		}
