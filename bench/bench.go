@@ -22,6 +22,12 @@ type Result struct {
 	MS      float64 `json:"ms"`       // median wall time of one run
 	GFLOPS  float64 `json:"gflops"`   // Flops / median time; 0 for ops without a flop count
 	PeakPct float64 `json:"peak_pct"` // GFLOPS as a percentage of Threads x the 1-core FMA peak
+	// CPUMS is the median process CPU time of one run divided by Threads:
+	// what MS would be if every thread had a core to itself. On a shared,
+	// oversubscribed machine MS inflates with the other load while CPUMS
+	// does not (it still counts cache pollution, and it undercounts time
+	// threads spend waiting for each other). 0 where unavailable.
+	CPUMS float64 `json:"cpu_ms"`
 }
 
 // Case is one operation on one shape.
@@ -68,7 +74,7 @@ func Run(c Case, impl string, threads int, opt Options) (Result, error) {
 	kernels.SetThreads(threads)
 	defer kernels.SetThreads(old)
 	threads = kernels.Threads()
-	var times []float64
+	var times, cpus []float64
 	err := kernels.Use(impl, func() {
 		fn := c.Setup()
 		for i := 0; i < opt.Warmup; i++ {
@@ -76,15 +82,22 @@ func Run(c Case, impl string, threads int, opt Options) (Result, error) {
 		}
 		start := time.Now()
 		for len(times) < opt.Runs || (time.Since(start) < opt.MinTime && len(times) < opt.MaxRuns) {
+			c0, cok := processCPU()
 			t0 := time.Now()
 			fn()
 			times = append(times, time.Since(t0).Seconds())
+			if c1, _ := processCPU(); cok {
+				cpus = append(cpus, (c1 - c0).Seconds())
+			}
 		}
 	})
 	if err != nil {
 		return Result{}, err
 	}
 	r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: threads, MS: median(times) * 1e3}
+	if len(cpus) > 0 {
+		r.CPUMS = median(cpus) * 1e3 / float64(threads)
+	}
 	if c.Flops > 0 {
 		r.GFLOPS = c.Flops / (r.MS / 1e3) / 1e9
 		if p := Peak(); p > 0 {
@@ -114,8 +127,10 @@ var (
 
 // Peak returns the measured single-core float32 FMA peak in GFLOP/s: the
 // best of several runs of the widest FMA loop this build and CPU have (the
-// zmm, ymm or NEON loop of package kernels/asm), or 0 without one. It is
-// measured once per process.
+// zmm, ymm or NEON loop of package kernels/asm), or 0 without one. Each run
+// is timed by the process CPU clock where there is one (other load on a
+// shared machine then does not lower the figure), else by the wall clock.
+// It is measured once per process.
 func Peak() float64 {
 	peakOnce.Do(func() {
 		isa := ""
@@ -132,9 +147,14 @@ func Peak() float64 {
 		}
 		const n = 1 << 18
 		for i := 0; i < 20; i++ {
+			c0, cok := processCPU()
 			t0 := time.Now()
 			flops := asm.FMALoop(isa, n)
-			if g := float64(flops) / time.Since(t0).Seconds() / 1e9; g > peakVal {
+			d := time.Since(t0)
+			if c1, _ := processCPU(); cok && c1 > c0 {
+				d = c1 - c0
+			}
+			if g := float64(flops) / d.Seconds() / 1e9; g > peakVal {
 				peakVal = g
 			}
 		}

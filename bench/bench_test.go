@@ -39,6 +39,22 @@ func TestRunCountsRuns(t *testing.T) {
 	if r.GFLOPS <= 0 || r.GFLOPS > 1e6/0.1e-3/1e9 {
 		t.Errorf("GFLOPS %v out of range for 1e6 flops in >= 0.1 ms", r.GFLOPS)
 	}
+	if _, ok := processCPU(); ok && !(r.CPUMS < r.MS/2) {
+		t.Errorf("sleeping case: cpu_ms %v not well below ms %v", r.CPUMS, r.MS)
+	}
+	busy := Case{Op: "busy", Setup: func() func() {
+		return func() {
+			for t0 := time.Now(); time.Since(t0) < 2*time.Millisecond; {
+			}
+		}
+	}}
+	rb, err := Run(busy, "generic", 1, Options{Warmup: 1, Runs: 5, MinTime: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := processCPU(); ok && !(rb.CPUMS > 0.5 && rb.CPUMS < 10*rb.MS) {
+		t.Errorf("busy case: cpu_ms %v for ms %v", rb.CPUMS, rb.MS)
+	}
 	if _, err := Run(c, "no-such-impl", 1, Options{}); err == nil {
 		t.Error("unknown impl: no error")
 	}
