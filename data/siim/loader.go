@@ -103,6 +103,11 @@ type batchResult struct {
 // and SkipErrors is off, or with ctx.Err() when ctx is cancelled; breaking
 // out of the loop stops the workers. Each Batch is freshly allocated.
 func (l *Loader) Batches(ctx context.Context, epoch int, order []int) iter.Seq2[*Batch, error] {
+	for _, i := range order {
+		if i < 0 || i >= l.src.Len() {
+			panicf("Loader.Batches: item %d of %d", i, l.src.Len())
+		}
+	}
 	return func(yield func(*Batch, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
