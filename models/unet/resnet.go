@@ -15,9 +15,9 @@ import (
 // encoderConv returns a bias-free conv initialised like torchvision's ResNet
 // (kaiming_normal_, mode fan_out, relu).
 func encoderConv(rng *tensor.RNG, in, out, k, stride, pad int) *nn.Conv2d {
-	c := nn.NewConv2d(rng, in, out, k, stride, pad, false)
-	rng.KaimingNormal(c.Weight.Data, true)
-	return c
+	w := tensor.New(out, in, k, k)
+	rng.KaimingNormal(w, true)
+	return &nn.Conv2d{Weight: nn.Param(w), Stride: stride, Padding: pad, Dilation: 1}
 }
 
 // basicBlock is torchvision's BasicBlock (ResNet-18/34): two 3x3 convs and an

@@ -8,12 +8,15 @@ detWeights is the same function), so only inputs, outputs and gradient digests a
 Computed in float64 (model.double()) so that the reference is exact to float32 rounding.
 
 Per case testdata/unet_<case>.gold holds:
-  input [N, 1, H, W], target [N, 1, H, W] (0/1), cls_target [N, A] (with a class head)
+  (not the input [2, 1, 64, 64] = float32(hashu(fnv1a("input"))), the target (hashu of
+  "target" > 0.3) nor the class target (hashu of "cls_target" > 0): the test makes them)
   eval_mask, eval_cls          forward in eval mode (running statistics)
-  train_mask, train_cls, loss  forward in train mode (batch statistics; dropout p=0)
-  gnorm/<key>, gprobe/<key>, gsample/<key>   per parameter, after loss.backward():
-      ||g||_2, <g, probe(key)>, and g at 16 evenly spaced flat indices (all if fewer)
+  train_mask, train_cls        forward in train mode (batch statistics; dropout p=0)
   bprobe/<key>                 per BN running_mean/var after the train forward: <b, probe(key)>
+  <mode>/loss                  BCE loss (+ BCE of the class logits) in mode train or eval
+  <mode>/gnorm/<key>, <mode>/gprobe/<key>, <mode>/gsample/<key>   per parameter, after
+      loss.backward(): ||g||_2, <g, probe(key)>, and g at 16 evenly spaced flat indices
+  <mode>/gcond/<key>           PyTorch float32's own error on that gradient (conditioning)
 and testdata/unet_<case>.keys lists "key shape" per state-dict entry, in PyTorch's order.
 
 Also writes testdata/unet_r18_views.pth: a state dict of a resnet18 U-Net saved by torch.save
@@ -23,6 +26,7 @@ testdata/resnet18_tv.pth: a bare torchvision resnet18 (3-channel stem, fc) state
 in the same view-based form.
 """
 import collections
+import copy
 import os
 import sys
 
@@ -101,17 +105,54 @@ def sample_idx(n):
     return (np.arange(16) * (n - 1)) // 15
 
 
-def case(name, encoder, attention, aux, n=2, size=64):
+def loss_grads(state, like, dtype, train, x, tgt, ct):
+    """A fresh copy of `like` with weights `state` in dtype, in train or eval mode: its
+    loss (BCE on the mask, plus BCE on the class logits with a head), outputs, and model."""
+    m = copy.deepcopy(like).to(dtype)
+    m.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
+    m.train(train)
+    out = m(x.to(dtype))
+    mask, cls = out if ct is not None else (out, None)
+    loss = F.binary_cross_entropy_with_logits(mask, tgt.to(dtype))
+    if ct is not None:
+        loss = loss + F.binary_cross_entropy_with_logits(cls, ct.to(dtype))
+    loss.backward()
+    return loss, mask, cls, m
+
+
+def conditioning(g64, state, like, train, x, tgt, ct, runs=3):
+    """How far PyTorch's own float32 gradients stray from the float64 ones, per parameter:
+    max over `runs` float32 runs (the input times 1 + 1e-6*normal noise but for the first) of
+    max|g32 - g64| / max|g64|. ReLU and max-pool decisions that float32 rounding flips move
+    some gradients this much; in train mode, batch statistics over 8 values per channel
+    (layer4 at 2x2, batch 2) amplify each flip (a 1e-6 input perturbation moves resnet34's
+    float64 train-mode gradients by up to 24%, eval-mode ones by 8e-4)."""
+    cond = {k: 0.0 for k in g64}
+    gen = torch.Generator().manual_seed(1)
+    for r in range(runs):
+        xi = x * (1 + 1e-6 * torch.randn(x.shape, generator=gen, dtype=torch.float64)) if r else x
+        _, _, _, m = loss_grads(state, like, torch.float32, train, xi, tgt, ct)
+        for k, p in m.named_parameters():
+            g = p.grad.double().numpy().reshape(-1)
+            scale = max(np.abs(g64[k]).max(), 1e-30)
+            cond[k] = max(cond[k], float(np.abs(g - g64[k]).max() / scale))
+    return cond
+
+
+def case(name, encoder, attention, aux, grad_modes, n=2, size=64):
     torch.manual_seed(0)
     m = Unet(encoder, in_channels=1, classes=1, attention=attention, aux_classes=aux).double()
     detweights(m)
-    x = torch.from_numpy(hashu(fnv1a("input"), n * size * size).reshape(n, 1, size, size))
+    # Inputs and targets are not stored: the test makes them with the same hash. The input
+    # is rounded to float32, as the test holds it.
+    x = torch.from_numpy(hashu(fnv1a("input"), n * size * size).astype(np.float32).astype(np.float64).reshape(n, 1, size, size))
     tgt = torch.from_numpy((hashu(fnv1a("target"), n * size * size) > 0.3).astype(np.float64).reshape(n, 1, size, size))
-    out = {"input": x, "target": tgt}
+    out = {}
+    ct = None
     if aux:
         ct = torch.from_numpy((hashu(fnv1a("cls_target"), n * aux) > 0).astype(np.float64).reshape(n, aux))
-        out["cls_target"] = ct
         m.classification_head[2].p = 0.0  # dropout off so that train mode is deterministic
+    state = copy.deepcopy(m.state_dict())
     m.eval()
     with torch.no_grad():
         r = m(x)
@@ -119,30 +160,32 @@ def case(name, encoder, attention, aux, n=2, size=64):
     out["eval_mask"] = mask
     if aux:
         out["eval_cls"] = cls
-    m.train()
-    r = m(x)
-    mask, cls = (r if aux else (r, None))
-    loss = F.binary_cross_entropy_with_logits(mask, tgt)
-    if aux:
-        loss = loss + F.binary_cross_entropy_with_logits(cls, ct)
-        out["train_cls"] = cls
-    out["train_mask"] = mask
-    out["loss"] = loss.reshape(1)
-    loss.backward()
-    for k, p in m.named_parameters():
-        g = p.grad.detach().numpy().reshape(-1)
-        out["gnorm/" + k] = np.array([np.sqrt((g * g).sum())])
-        out["gprobe/" + k] = np.array([(g * probe(k, g.size)).sum()])
-        out["gsample/" + k] = g[sample_idx(g.size)]
-    for k, b in m.named_buffers():
-        if k.endswith("running_mean") or k.endswith("running_var"):
-            v = b.numpy().reshape(-1)
-            out["bprobe/" + k] = np.array([(v * probe(k, v.size)).sum()])
+    for mode in ["train", "eval"]:
+        train = mode == "train"
+        loss, mask, cls, mm = loss_grads(state, m, torch.float64, train, x, tgt, ct)
+        out[mode + "/loss"] = loss.reshape(1)
+        if train:
+            out["train_mask"] = mask
+            if aux:
+                out["train_cls"] = cls
+            for k, b in mm.named_buffers():
+                if k.endswith("running_mean") or k.endswith("running_var"):
+                    v = b.numpy().reshape(-1)
+                    out["bprobe/" + k] = np.array([(v * probe(k, v.size)).sum()])
+        if mode not in grad_modes:
+            continue
+        g64 = {k: p.grad.detach().numpy().reshape(-1) for k, p in mm.named_parameters()}
+        cond = conditioning(g64, state, m, train, x, tgt, ct)
+        for k, g in g64.items():
+            out[mode + "/gcond/" + k] = np.array([cond[k]])
+            out[mode + "/gnorm/" + k] = np.array([np.sqrt((g * g).sum())])
+            out[mode + "/gprobe/" + k] = np.array([(g * probe(k, g.size)).sum()])
+            out[mode + "/gsample/" + k] = g[sample_idx(g.size)]
     goldfile.write(f"testdata/unet_{name}.gold", out, HINT)
     with open(f"testdata/unet_{name}.keys", "w") as f:
         for k, t in m.state_dict().items():
             f.write(k + " " + "x".join(str(d) for d in t.shape) + "\n")
-    print(name, sum(p.numel() for p in m.parameters()), "params; loss", loss.item(),
+    print(name, sum(p.numel() for p in m.parameters()), "params; modes", grad_modes,
           "eval |mask| max", out["eval_mask"].abs().max().item())
 
 
@@ -205,8 +248,10 @@ def views_files():
 
 if __name__ == "__main__":
     torch.set_num_threads(2)
-    case("r18", "resnet18", None, None)
-    case("r18_scse_cls", "resnet18", "scse", 1)
-    case("r34", "resnet34", None, None)
-    case("r34_scse_cls", "resnet34", "scse", 3)
+    # Train-mode gradients of the resnet34 models are too ill-conditioned for a float32
+    # comparison (see conditioning); their train-mode forward is still checked.
+    case("r18", "resnet18", None, None, ["train", "eval"])
+    case("r18_scse_cls", "resnet18", "scse", 1, ["train", "eval"])
+    case("r34", "resnet34", None, None, ["eval"])
+    case("r34_scse_cls", "resnet34", "scse", 3, ["eval"])
     views_files()

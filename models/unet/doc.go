@@ -1,0 +1,28 @@
+// Package unet is the U-Net for pneumothorax segmentation: a torchvision
+// ResNet-18/34/50 encoder, segmentation_models_pytorch's U-Net decoder
+// (nearest 2x upsampling, concatenated skips, two 3x3 conv-BN-ReLU per block,
+// optional scSE attention; decoder channels 256, 128, 64, 32, 16), a 3x3
+// segmentation head without activation and an optional classification head
+// (global average pool, dropout 0.2, linear) on the deepest features.
+//
+// # Compatibility
+//
+// State-dict keys and shapes are those of /work/shared/ref/unet_ref.py
+// (smp's Unet): "encoder.layer1.0.conv1.weight", "decoder.blocks.0.conv1.0.weight",
+// "segmentation_head.0.weight", "classification_head.3.weight". Weights load
+// from PyTorch .pth files (package nn/pth), safetensors and lungo checkpoints
+// (safetensors whose metadata holds the Config, see SaveCheckpoint and Open);
+// a bare torchvision ResNet state dict loads into the encoder, and a
+// 3-channel stem loads into a 1-channel model by summing its RGB weights.
+//
+// # Layout
+//
+// Forward and Predict take and return PyTorch's NCHW tensors; inside, the
+// network runs channels-last (nn's convention) and converts once at each end.
+// Heights and widths that are not multiples of 32 are zero-padded at the
+// bottom and right and the mask is cropped back.
+//
+//	m, _ := unet.New(unet.Config{Encoder: "resnet34", InChannels: 1, Classes: 1}, tensor.NewRNG(1))
+//	_ = m.LoadWeights("unet_r34.pth")
+//	probs, _ := m.Predict(x) // x [N, 1, H, W] -> probs [N, 1, H, W]
+package unet
