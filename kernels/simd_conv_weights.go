@@ -12,7 +12,7 @@ package kernels
 // row of dy transposed to [K, OutW]. So per output row, each
 // (mr output channels) x (nr columns of one kernel row) tile of dW is one
 // micro-kernel call with k = OutW, accumulated in a float32 partial that is
-// flushed into float64 every convFlush positions, per thread; the threads'
+// flushed into float64 every weightsFlush positions, per thread; the threads'
 // float64 blocks are summed in order at the end, as in the generic kernel.
 //
 // With stride 1 the reduction of a call spans several output rows: the whole
@@ -30,6 +30,13 @@ package kernels
 // minWeightsOutW is the narrowest output row the direct backward-weights
 // handles; per call the reduction is one output row long.
 const minWeightsOutW = 24
+
+// weightsFlush is the most positions a float32 partial sums before it is
+// added into the float64 accumulators: 4x the generic path's convFlush,
+// because a flush costs K*R*S*C adds (7% of the time at 64@128 with 512);
+// 2048 float32 additions of random-sign terms err by about
+// sqrt(2048)*6e-8 of their magnitude.
+const weightsFlush = 4 * convFlush
 
 // pickRows returns the kernel that wastes least when m rows of C and n
 // columns are cut into its tiles (the first on ties).
@@ -195,11 +202,12 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 // sets (a 1 KiB stride at C = 256 would use 4 of 64).
 func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
-	rb := max(1, convFlush/wp) // output rows per block of positions
+	rb := max(1, convFlush/wp) // output rows per unit (one call's reduction)
 	perImg := (g.oh + rb - 1) / rb
 	units := g.n * perImg
 	nblk := min(Threads(), units)
-	j := newWeightsJob(s, g, nblk, units == nblk, g.r*g.s, g.c)
+	flushUnits := max(1, weightsFlush/(rb*wp))
+	j := newWeightsJob(s, g, nblk, (units+nblk-1)/nblk <= flushUnits, g.r*g.s, g.c)
 	cp := j.segPad
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
@@ -239,7 +247,8 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 			if !j.single {
 				a64 = j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
 			}
-			for u := b * units / j.nblk; u < (b+1)*units/j.nblk; u++ {
+			u0, u1 := b*units/j.nblk, (b+1)*units/j.nblk
+			for u := u0; u < u1; u++ {
 				img, oy0 := u/perImg, u%perImg*rb
 				oy1 := min(oy0+rb, g.oh)
 				// dyT[k, (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
@@ -259,7 +268,9 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 						j.calls(r*g.s+s, kq, dyT, lda, xpad[base:], cp, part)
 					}
 				}
-				j.flush(part, a64)
+				if (u-u0+1)%flushUnits == 0 || u == u1-1 {
+					j.flush(part, a64)
+				}
 			}
 		}
 	})
@@ -270,7 +281,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 	rows := g.n * g.oh
 	nblk := min(Threads(), rows)
-	flushRows := max(1, convFlush/g.ow)
+	flushRows := max(1, weightsFlush/g.ow)
 	j := newWeightsJob(s, g, nblk, (rows+nblk-1)/nblk <= flushRows, g.r, g.s*g.c)
 	xpLen := (g.w+2*g.pw)*g.c + j.segPad // padded input row + slack for the last window's tile
 	lda := ldA(g.ow)
