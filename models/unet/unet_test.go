@@ -31,7 +31,9 @@ func TestParameterCounts(t *testing.T) {
 // TestKeysMatchReference compares every state-dict key and shape, in order,
 // with PyTorch's (testdata/unet_*.keys from scripts/golden/unet.py).
 func TestKeysMatchReference(t *testing.T) {
-	for _, c := range goldenCases {
+	cases := append(goldenCases[:len(goldenCases):len(goldenCases)],
+		goldenCase{"r50_scse_cls", Config{Encoder: "resnet50", InChannels: 1, Classes: 1, Attention: "scse", ClassHead: 2}})
+	for _, c := range cases {
 		m := MustNew(c.cfg, tensor.NewRNG(1))
 		sd := m.StateDict()
 		var got []string

@@ -189,6 +189,14 @@ def case(name, encoder, attention, aux, grad_modes, n=2, size=64):
           "eval |mask| max", out["eval_mask"].abs().max().item())
 
 
+def keys_file(name, encoder, **kw):
+    """Only the state-dict keys and shapes (no goldens), e.g. for resnet50."""
+    m = Unet(encoder, in_channels=1, classes=1, **kw)
+    with open(f"testdata/unet_{name}.keys", "w") as f:
+        for k, t in m.state_dict().items():
+            f.write(k + " " + "x".join(str(d) for d in t.shape) + "\n")
+
+
 BASE = 3072  # elements per storage of the view-based files
 
 
@@ -254,4 +262,5 @@ if __name__ == "__main__":
     case("r18_scse_cls", "resnet18", "scse", 1, ["train", "eval"])
     case("r34", "resnet34", None, None, ["eval"])
     case("r34_scse_cls", "resnet34", "scse", 3, ["eval"])
+    keys_file("r50_scse_cls", "resnet50", attention="scse", aux_classes=2)
     views_files()
