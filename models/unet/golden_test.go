@@ -223,3 +223,27 @@ func sampleIndex(i, n int) int {
 	}
 	return i * (n - 1) / 15
 }
+
+// TestGoldenResNet50Forward checks the bottleneck encoder's forward pass in
+// eval and train mode (no gradient golden for resnet50).
+func TestGoldenResNet50Forward(t *testing.T) {
+	if testing.Short() {
+		t.Skip("resnet50 golden skipped in -short mode")
+	}
+	g, err := golden.Load("../../testdata/unet_r50_fwd.gold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MustNew(Config{Encoder: "resnet50", InChannels: 1, Classes: 1}, tensor.NewRNG(1))
+	detWeights(m)
+	x, _, _ := goldenInputs(2, 64, 0)
+	nn.NoGrad(func() {
+		m.SetTraining(false)
+		mask, _ := m.Forward(nn.Const(x))
+		golden.Compare(t, "eval_mask shape", mask.Data, g.Get("eval_mask"), math.Inf(1), 0)
+		compareScaled(t, "eval_mask", mask.Data.Data, g.Get("eval_mask").Data, tolForward)
+		m.SetTraining(true)
+		mask, _ = m.Forward(nn.Const(x))
+		compareScaled(t, "train_mask", mask.Data.Data, g.Get("train_mask").Data, tolForward)
+	})
+}

@@ -189,6 +189,19 @@ def case(name, encoder, attention, aux, grad_modes, n=2, size=64):
           "eval |mask| max", out["eval_mask"].abs().max().item())
 
 
+def forward_only(name, encoder, n=2, size=64):
+    """Eval- and train-mode forward only (no gradients), e.g. for resnet50's bottlenecks."""
+    m = Unet(encoder, in_channels=1, classes=1).double()
+    detweights(m)
+    x = torch.from_numpy(hashu(fnv1a("input"), n * size * size).astype(np.float32).astype(np.float64).reshape(n, 1, size, size))
+    m.eval()
+    with torch.no_grad():
+        e = m(x)
+        m.train()
+        t = m(x)
+    goldfile.write(f"testdata/unet_{name}.gold", {"eval_mask": e, "train_mask": t}, HINT)
+
+
 def keys_file(name, encoder, **kw):
     """Only the state-dict keys and shapes (no goldens), e.g. for resnet50."""
     m = Unet(encoder, in_channels=1, classes=1, **kw)
@@ -263,4 +276,5 @@ if __name__ == "__main__":
     case("r34", "resnet34", None, None, ["eval"])
     case("r34_scse_cls", "resnet34", "scse", 3, ["eval"])
     keys_file("r50_scse_cls", "resnet50", attention="scse", aux_classes=2)
+    forward_only("r50_fwd", "resnet50")
     views_files()
