@@ -24,6 +24,9 @@ type Impl struct {
 	Conv2D                func(y, x, w, bias []float32, p ConvParams) bool
 	Conv2DBackwardData    func(dx, dy, w []float32, p ConvParams) bool
 	Conv2DBackwardWeights func(dw, db, x, dy []float32, p ConvParams) bool
+	// MaxPool2D may return false to decline a shape; same contract as the
+	// exported MaxPool2D (argmax may be nil).
+	MaxPool2D func(y []float32, argmax []int32, x []float32, p PoolParams) bool
 }
 
 var (

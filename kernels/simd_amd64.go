@@ -8,7 +8,8 @@ import (
 )
 
 // The amd64 SIMD implementations: "avx2" (AVX2+FMA, 6x16 tiles) and
-// "avx512" (AVX-512F, 12x32 tiles; 6x16 where n is at most 16 columns).
+// "avx512" (AVX-512F, 12x32 tiles; 6x16 where n is at most 16 columns),
+// both with the AVX2 max-pool.
 
 var (
 	mkAVX2   = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: asm.Sgemm6x16}
@@ -17,8 +18,11 @@ var (
 
 func init() {
 	hasAVX2 := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
-	avx2 := &simdImpl{kernels: []*microKernel{mkAVX2}}
-	Register(avx2.impl("avx2", hasAVX2, 20))
-	avx512 := &simdImpl{kernels: []*microKernel{mkAVX512, mkAVX2}}
-	Register(avx512.impl("avx512", hasAVX2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL), 30))
+	avx2 := (&simdImpl{kernels: []*microKernel{mkAVX2}}).impl("avx2", hasAVX2, 20)
+	avx2.MaxPool2D = maxPoolAVX2
+	Register(avx2)
+	avx512 := (&simdImpl{kernels: []*microKernel{mkAVX512, mkAVX2}}).impl("avx512",
+		hasAVX2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL), 30)
+	avx512.MaxPool2D = maxPoolAVX2 // Zen 4: 256-bit compares run as fast
+	Register(avx512)
 }

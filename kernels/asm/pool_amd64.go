@@ -1,0 +1,41 @@
+//go:build gc && !purego
+
+package asm
+
+import "fmt"
+
+// MaxPoolCells is the AVX2 max-pool of one output pixel over the cells of
+// its window (offs[i]: offset in x of cell i's channel 0; idxs[i]: the
+// index argmax reports for it). It computes
+//
+//	for j := 0; j < c; j++ {
+//		best, a := float32(math.Inf(-1)), idxs[0]
+//		for i, off := range offs {
+//			if v := x[off+j]; v > best || v != v {
+//				best, a = v, idxs[i]
+//			}
+//		}
+//		y[j], arg[j] = best, a
+//	}
+//
+// so the first maximum wins on ties and a NaN wins over everything, the
+// last NaN over earlier ones (PyTorch's rule); a window of -Inf reports its
+// first cell. It requires c%8 == 0, 1 <= len(offs) == len(idxs),
+// len(y) >= c, len(arg) >= c, 0 <= offs[i] <= len(x)-c, and AVX2.
+func MaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int) {
+	if c%8 != 0 || c < 0 || len(offs) == 0 || len(offs) != len(idxs) || len(y) < c || len(arg) < c {
+		panic(fmt.Sprintf("asm: MaxPoolCells: c=%d, %d offsets, %d indices, len(y)=%d, len(arg)=%d", c, len(offs), len(idxs), len(y), len(arg)))
+	}
+	for _, o := range offs {
+		if o < 0 || o > len(x)-c {
+			panic(fmt.Sprintf("asm: MaxPoolCells: offset %d out of [0, %d]", o, len(x)-c))
+		}
+	}
+	if c == 0 {
+		return
+	}
+	maxPoolCells(y, arg, x, offs, idxs, c)
+}
+
+//go:noescape
+func maxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int)

@@ -1,0 +1,70 @@
+//go:build gc && !purego
+
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// refMaxPoolCells is MaxPoolCells' documented loop.
+func refMaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int) {
+	for j := 0; j < c; j++ {
+		best, a := float32(math.Inf(-1)), idxs[0]
+		for i, off := range offs {
+			if v := x[off+j]; v > best || v != v {
+				best, a = v, idxs[i]
+			}
+		}
+		y[j], arg[j] = best, a
+	}
+}
+
+func TestMaxPoolCells(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX2) {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
+	for trial := 0; trial < 200; trial++ {
+		c := 8 * (1 + rng.IntN(9))
+		cells := 1 + rng.IntN(9)
+		x := make([]float32, (cells+2)*c+5)
+		for i := range x {
+			switch rng.IntN(10) {
+			case 0:
+				x[i] = nan
+			case 1:
+				x[i] = inf
+			case 2, 3:
+				x[i] = float32(rng.IntN(3)) // ties
+			default:
+				x[i] = rng.Float32()*2 - 1
+			}
+		}
+		offs, idxs := make([]int, cells), make([]int32, cells)
+		for i := range offs {
+			offs[i] = rng.IntN(len(x) - c + 1)
+			idxs[i] = int32(rng.IntN(1000))
+		}
+		y, arg := make([]float32, c+3), make([]int32, c+3)
+		wy, warg := make([]float32, c+3), make([]int32, c+3)
+		MaxPoolCells(y, arg, x, offs, idxs, c)
+		refMaxPoolCells(wy, warg, x, offs, idxs, c)
+		for j := range y {
+			same := y[j] == wy[j] || (y[j] != y[j] && wy[j] != wy[j])
+			if !same || arg[j] != warg[j] {
+				t.Fatalf("trial %d c=%d cells=%d: y[%d]=%v arg %d, want %v arg %d", trial, c, cells, j, y[j], arg[j], wy[j], warg[j])
+			}
+		}
+	}
+	mustPanic(t, "c not a multiple of 8", func() {
+		MaxPoolCells(make([]float32, 9), make([]int32, 9), make([]float32, 9), []int{0}, []int32{0}, 9)
+	})
+	mustPanic(t, "offset out of range", func() {
+		MaxPoolCells(make([]float32, 8), make([]int32, 8), make([]float32, 9), []int{2}, []int32{0}, 8)
+	})
+}
