@@ -42,32 +42,26 @@ func areaWeights(dn, sn int) []areaTap {
 }
 
 // areaResize resamples an 8-bit plane of sh x sw (row-major, the given
-// stride) to dh x dw floats by area averaging (each output pixel is the
-// mean of the input area it covers, with fractional coverage at the
-// edges).
-func areaResize(dst []float32, dh, dw int, src []uint8, stride, sh, sw int) {
+// stride) to dh x dw by area averaging (each output pixel is the mean of
+// the input area it covers, with fractional coverage at the edges). It
+// calls emit for each output row in order with a reused buffer of dw
+// floats.
+func areaResize(dh, dw int, src []uint8, stride, sh, sw int, emit func(y int, row []float32)) {
 	xt, yt := areaWeights(dw, sw), areaWeights(dh, sh)
-	tmp := make([]float32, sh*dw) // horizontal pass: sh x dw
-	for y := range sh {
-		row := src[y*stride : y*stride+sw]
-		out := tmp[y*dw : (y+1)*dw]
-		for x, t := range xt {
-			var s float32
-			for j, w := range t.weights {
-				s += w * float32(row[t.first+j])
-			}
-			out[x] = s
-		}
-	}
+	acc := make([]float32, dw)
 	for y, t := range yt {
-		out := dst[y*dw : (y+1)*dw]
-		clear(out)
-		for j, w := range t.weights {
-			in := tmp[(t.first+j)*dw : (t.first+j+1)*dw]
-			for x := range out {
-				out[x] += w * in[x]
+		clear(acc)
+		for j, wy := range t.weights {
+			in := src[(t.first+j)*stride : (t.first+j)*stride+sw]
+			for x, tx := range xt {
+				var s float32
+				for k, wx := range tx.weights {
+					s += wx * float32(in[tx.first+k])
+				}
+				acc[x] += wy * s
 			}
 		}
+		emit(y, acc)
 	}
 }
 
@@ -83,14 +77,12 @@ func ResizeGray(dst, src *image.Gray) {
 	if dh <= 0 || dw <= 0 || sh <= 0 || sw <= 0 {
 		panicf("ResizeGray: empty image (%dx%d -> %dx%d)", sh, sw, dh, dw)
 	}
-	out := make([]float32, dh*dw)
-	areaResize(out, dh, dw, src.Pix, src.Stride, sh, sw)
-	for y := range dh {
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
-		for x := range row {
-			row[x] = clampByte(out[y*dw+x])
+	areaResize(dh, dw, src.Pix, src.Stride, sh, sw, func(y int, row []float32) {
+		out := dst.Pix[y*dst.Stride : y*dst.Stride+dw]
+		for x, v := range row {
+			out[x] = clampByte(v)
 		}
-	}
+	})
 }
 
 // ResizeGraySquare returns src resized to s x s (ResizeGray).
@@ -129,14 +121,16 @@ func ResizeMaskNearest(dst, src *Mask) {
 // pixels whose covered fraction is at least threshold (0.5 keeps areas
 // nearly unchanged; a small threshold keeps thin structures).
 func ResizeMaskArea(dst, src *Mask, threshold float32) {
-	out := make([]float32, dst.H*dst.W)
-	areaResize(out, dst.H, dst.W, src.Pix, src.W, src.H, src.W) // pixels are 0 or 1
-	for i, v := range out {
-		dst.Pix[i] = 0
-		if v >= threshold-1e-6 {
-			dst.Pix[i] = 1
+	// Mask pixels are 0 or 1, so the area average is the covered fraction.
+	areaResize(dst.H, dst.W, src.Pix, src.W, src.H, src.W, func(y int, row []float32) {
+		out := dst.Pix[y*dst.W : (y+1)*dst.W]
+		for x, v := range row {
+			out[x] = 0
+			if v >= threshold-1e-6 {
+				out[x] = 1
+			}
 		}
-	}
+	})
 }
 
 // ToUnit converts 8-bit pixels to float32 in [0, 1] (x / 255) into dst,
