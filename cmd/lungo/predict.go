@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"strings"
 
 	"github.com/lungo-ml/lungo/internal/npy"
 	"github.com/lungo-ml/lungo/models/unet"
@@ -16,8 +19,10 @@ import (
 //
 //	-input X.npy   raw mode: float32 [N, C, H, W] (or [H, W]) in, sigmoid
 //	               probabilities [N, classes, H, W] out (-out P.npy)
-//	-data DIR      reserved for DICOM folders (a later task): add a case to
-//	               runPredict next to the raw one; model loading is shared.
+//	-dicom PATH    DICOM mode: files or folders (comma-separated), resized to
+//	               -size, post-processed with the triplet of thresholds.json,
+//	               written as a submission CSV, mask and overlay PNGs and
+//	               per-image probability .npy files (predict_dicom.go).
 func init() {
 	register("predict", "run a U-Net on images and write sigmoid probabilities", runPredict)
 }
@@ -68,12 +73,24 @@ func (f *modelFlags) open() (*unet.Model, error) {
 }
 
 func runPredict(args []string) error {
-	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 -in-channels 1] -input X.npy -out P.npy")
+	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 -in-channels 1] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR])")
 	mf := addModelFlags(fs)
 	input := fs.String("input", "", "raw mode: float32 .npy [N, C, H, W] (or [H, W]), NCHW")
 	out := fs.String("out", "", "raw mode: output .npy of probabilities [N, classes, H, W]")
-	data := fs.String("data", "", "DICOM folder mode (not implemented yet)")
+	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
 	batch := fs.Int("batch", 1, "images per forward pass")
+	do := dicomPredictOptions{log: os.Stdout}
+	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
+	fs.StringVar(&do.thresholds, "thresholds", "", "DICOM mode: thresholds.json from lungo train (default: beside -weights if there)")
+	fs.BoolVar(&do.tta, "tta", true, "DICOM mode: average with the horizontally flipped image")
+	fs.BoolVar(&do.useClass, "use-class", false, "DICOM mode: decide positive/negative with the classification head")
+	fs.Float64Var(&do.classThr, "class-threshold", 0.5, "DICOM mode: classification probability above which an image is positive")
+	fs.BoolVar(&do.skipBad, "skip-bad", false, "DICOM mode: skip unreadable files with a warning")
+	fs.StringVar(&do.submission, "submission", "", "DICOM mode: write a competition submission CSV")
+	fs.StringVar(&do.npyDir, "npy", "", "DICOM mode: write each image's probabilities as DIR/<id>.npy")
+	fs.StringVar(&do.masksDir, "masks", "", "DICOM mode: write each mask as DIR/<id>.png")
+	fs.StringVar(&do.overlays, "overlays", "", "DICOM mode: write overlays (red: predicted outline, green: true) as DIR/<id>.png")
+	fs.StringVar(&do.labels, "labels", "", "DICOM mode: label CSV for true outlines in overlays and a score")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,12 +101,22 @@ func runPredict(args []string) error {
 		return fmt.Errorf("-batch %d, want >= 1", *batch)
 	}
 	switch {
-	case *input != "" && *data != "":
-		return errors.New("give -input or -data, not both")
-	case *data != "":
-		return errors.New("-data (DICOM folders) is not implemented yet; convert images to .npy and use -input")
+	case *input != "" && *dcm != "":
+		return errors.New("give -input or -dicom, not both")
+	case *dcm != "":
+		m, err := mf.open()
+		if err != nil {
+			return err
+		}
+		do.inputs, do.batch = strings.Split(*dcm, ","), *batch
+		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.labels == "" {
+			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays or -labels")
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return predictDICOM(ctx, m, *mf.weights, do)
 	case *input == "":
-		return errors.New("-input is required (raw mode)")
+		return errors.New("-input (raw mode) or -dicom (DICOM mode) is required")
 	case *out == "":
 		return errors.New("-out is required")
 	}

@@ -54,8 +54,8 @@ func TestPredictRaw(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "encoder.layer1.2.conv1.weight") {
 		t.Errorf("resnet34 flags on resnet18 weights: %v", err)
 	}
-	if err := runPredict([]string{"-weights", ckpt, "-data", dir}); err == nil || !strings.Contains(err.Error(), "not implemented") {
-		t.Errorf("-data: %v", err)
+	if err := runPredict([]string{"-weights", ckpt, "-dicom", dir}); err == nil || !strings.Contains(err.Error(), "needs an output") {
+		t.Errorf("-dicom without outputs: %v", err)
 	}
 	if err := runPredict([]string{"-weights", ckpt, "-in-channels", "1", "-input", filepath.Join(dir, "missing.npy"), "-out", out}); err == nil {
 		t.Errorf("missing input accepted")
