@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/models/unet"
 )
 
 // tinyRun returns options for a seconds-long training run on dir.
@@ -102,4 +104,60 @@ func TestTrainThenResumeOtherArchitecture(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("a refused resume changed last.state")
 	}
+}
+
+func TestPredictDICOMAfterTraining(t *testing.T) {
+	dir, sum := writeTinySynth(t, 9)
+	images := filepath.Join(dir, "dicom-images-train")
+	o := tinyRun(t, images, sum.Labels)
+	if _, err := runTraining(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	sub := filepath.Join(out, "sub.csv")
+	var log bytes.Buffer
+	err := predictDICOM(context.Background(), mustOpen(t, filepath.Join(o.out, "final.lungo")), filepath.Join(o.out, "final.lungo"),
+		dicomPredictOptions{inputs: []string{images}, submission: sub, npyDir: filepath.Join(out, "npy"),
+			masksDir: filepath.Join(out, "masks"), overlays: filepath.Join(out, "ov"), labels: sum.Labels, tta: true, log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// thresholds.json beside the weights sets the size and the triplet.
+	if !strings.Contains(log.String(), "thresholds.json") || !strings.Contains(log.String(), "at 32x32") {
+		t.Errorf("thresholds.json not used:\n%s", log.String())
+	}
+	// The submission parses back and scores what predict printed.
+	subLabels, err := siim.ReadLabelsFile(sub, 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := siim.ReadLabelsFile(sum.Labels, 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := siim.Evaluate(truth, subLabels, 64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subLabels.Images) != 9 || len(ev.Missing) != 0 {
+		t.Fatalf("submission has %d images, %d missing", len(subLabels.Images), len(ev.Missing))
+	}
+	if want := fmt.Sprintf("competition dice against %s: %.4f", sum.Labels, ev.Score); !strings.Contains(log.String(), want) {
+		t.Errorf("predict printed\n%s\nwant the line %q", log.String(), want)
+	}
+	for _, d := range []string{"npy", "masks", "ov"} {
+		files, _ := os.ReadDir(filepath.Join(out, d))
+		if len(files) != 9 {
+			t.Errorf("%s/ has %d files, want 9", d, len(files))
+		}
+	}
+}
+
+func mustOpen(t *testing.T, path string) *unet.Model {
+	t.Helper()
+	m, err := unet.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
