@@ -12,14 +12,21 @@ package kernels
 // micro-kernel call per (tile, r) with k = S*C and lda = StrideW*C reads x in
 // place, against the weights packed once per call as [R][S*C][nr] panels
 // (reduction order r, s, c). Tiles whose patch rows leave the image
-// (padding), that straddle two output rows, or whose S*C is too short for a
-// call to pay (the stem's C = 1) gather their patch rows into a small
-// buffer instead, with zeros for padding.
+// (padding), or that straddle two output rows, gather their patch rows
+// into a small buffer instead, with zeros for padding; when S*C is too
+// short for a call to pay (below minDirectK), every tile gathers whole
+// R*S*C patches for one call.
+//
+// When output positions are few and weights many (at most K/2 positions),
+// conv2DFewPositions swaps the roles: the weights are the A operand, read
+// in place, and only the small patch matrix is gathered.
 //
 // Backward-data with stride 1 is the same convolution over dy with the
 // weights flipped and transposed ([C, K, R-1-r, S-1-s]) and padding
-// DilH*(R-1)-PadH. Other strides, and backward-weights, return false: the
-// generic im2col + Sgemm path (which runs on the SIMD Sgemm) takes them.
+// DilH*(R-1)-PadH. Other strides return false: the generic path (gathers
+// and Sgemm calls, on the SIMD Sgemm) takes them. Backward-weights is in
+// simd_conv_weights.go; 1x1 stride-1 convolutions are left to the generic
+// path, which is one Sgemm for them.
 
 // directConv is one convolution for the direct path: x [n, h, w, c] in,
 // y [n, oh, ow, k] out, weights already packed by packConvB.
@@ -236,6 +243,10 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 		// (k = C per call here is short: 76% vs 81% of peak at 64->128).
 		return false
 	}
+	if 2*g.n*g.oh*g.ow <= g.k {
+		s.conv2DFewPositions(y, x, w, bias, g)
+		return true
+	}
 	mk := s.pick(g.k)
 	rsc := g.r * g.s * g.c
 	panels := (g.k + mk.nr - 1) / mk.nr
@@ -245,6 +256,59 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 	d := directConv{g: g, wp: *wb, bias: bias}
 	d.convolve(mk, y, x)
 	return true
+}
+
+// conv2DFewPositions is the forward convolution when output positions are
+// few and weights many (at most K/2 positions: 3x3 512->512 @8x8 has 64
+// positions and 2.4M weights). Repacking the weights into panels, a gather
+// costing about as much as the products there, is avoided by making them
+// the A operand of y^T [K, P] = w [K, C*R*S] x patches^T: w is read in
+// place row-major (reduction order c, r, s), and the patch matrix
+// [P, C*R*S] gathered from x is P*C*R*S floats, K/P times fewer.
+func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
+	npos := g.n * g.oh * g.ow
+	rsc := g.r * g.s * g.c
+	rs := g.r * g.s
+	pb := getGemmBuf(npos*rsc + g.k*npos)
+	defer putGemmBuf(pb)
+	patch, yT := (*pb)[:npos*rsc], (*pb)[npos*rsc:]
+	Parallel(npos, max(1, 4096/rsc), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
+			row := patch[p*rsc : (p+1)*rsc]
+			for r := 0; r < g.r; r++ {
+				iy := oy*g.sh - g.ph + r*g.dh
+				for q := 0; q < g.s; q++ {
+					ix := ox*g.sw - g.pw + q*g.dw
+					t := r*g.s + q
+					if iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
+						for c := 0; c < g.c; c++ {
+							row[c*rs+t] = 0
+						}
+						continue
+					}
+					src := x[((img*g.h+iy)*g.w+ix)*g.c:][:g.c]
+					for c, v := range src {
+						row[c*rs+t] = v
+					}
+				}
+			}
+		}
+	})
+	sgemmSIMD(s.pick(npos), false, true, g.k, npos, rsc, 1, w, rsc, patch, rsc, 0, yT, npos)
+	Parallel(npos, max(1, 4096/g.k), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			out := y[p*g.k : (p+1)*g.k]
+			for k := range out {
+				out[k] = yT[k*npos+p]
+			}
+			if bias != nil {
+				for k, b := range bias {
+					out[k] += b
+				}
+			}
+		}
+	})
 }
 
 // conv2DBackwardData handles stride 1: dx = conv(dy, flipped w^T) with

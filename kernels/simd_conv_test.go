@@ -29,6 +29,10 @@ func simdConvCases() []ConvParams {
 		std(2, 4, 26, 5, 13, 3, 1, 1, 1),  // K = 13: 6-row tiles in backward-weights
 		std(1, 5, 60, 40, 64, 3, 2, 1, 1), // stride 2, 30 outputs per row
 		{N: 1, H: 6, W: 41, C: 12, K: 24, R: 1, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 2, DilH: 1, DilW: 1},
+		// Few positions, many output channels: weights as the A operand.
+		std(1, 3, 4, 20, 40, 3, 1, 1, 1),
+		std(2, 5, 5, 7, 70, 3, 2, 1, 1),
+		{N: 1, H: 4, W: 6, C: 9, K: 50, R: 3, S: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
 	}
 }
 
