@@ -155,6 +155,10 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 						packed[t-b0] = 1
 					}
 					mk.fn(rsc, pa, rsc, bp, nr, ct, ldc)
+				} else if iy0 := oy*g.sh - g.ph; colsIn && iy0 >= 0 && iy0+(g.r-1)*g.dh < g.h {
+					// Every kernel row reads x in place: one call.
+					a := x[((img*g.h+iy0)*g.w+ix0)*g.c:]
+					mk.fnBlocks(g.r, sc, g.dh*g.w*g.c, a, g.sw*g.c, bp, nr, ct, ldc)
 				} else {
 					for r := 0; r < g.r; r++ {
 						iy := oy*g.sh - g.ph + r*g.dh

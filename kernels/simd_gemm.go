@@ -33,6 +33,9 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	// fnBlocks is fn with A read in nb blocks of kb columns, ab floats
+	// apart (all kernel rows of a convolution tile in one call).
+	fnBlocks func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),

@@ -19,6 +19,8 @@
 #define CP   R9
 #define LDC  R10
 #define LDB  R11
+#define NB   R9   // blocks left (CP's register: C is loaded by then)
+#define ADV  R10  // bytes from the end of a block of A to the next (LDC's)
 
 // One step of k: load a row of B, broadcast one A element per row, 12 FMAs.
 #define STEP6x16 \
@@ -57,8 +59,8 @@
 	VMOVUPS hi, 32(CP)  \
 	ADDQ    LDC, CP
 
-// func sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-TEXT ·sgemm6x16(SB), NOSPLIT, $0-104
+// func sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)
+TEXT ·sgemm6x16(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), K
 	MOVQ a_base+8(FP), ROW0
 	MOVQ lda+32(FP), LDA
@@ -80,6 +82,12 @@ TEXT ·sgemm6x16(SB), NOSPLIT, $0-104
 	LOADROW16(Y8, Y9)
 	LOADROW16(Y10, Y11)
 
+	MOVQ nb+104(FP), NB               // blocks of k steps
+	MOVQ adv+112(FP), ADV
+	SHLQ $2, ADV                      // adv in bytes
+
+block6x16:
+	MOVQ k+0(FP), K                   // k steps per block
 	CMPQ K, $4
 	JLT  tail6x16
 
@@ -94,13 +102,21 @@ loop6x16:                             // four steps of k per iteration
 
 tail6x16:                             // the remaining k%4 steps
 	TESTQ K, K
-	JEQ   store6x16
+	JEQ   next6x16
 	STEP6x16
 	DECQ  K
 	JMP   tail6x16
 
+next6x16:                             // move the rows of A to the next block
+	ADDQ ADV, ROW0
+	ADDQ ADV, ROW3
+	DECQ NB
+	JNE  block6x16
+
 store6x16:
 	MOVQ c_base+72(FP), CP
+	MOVQ ldc+96(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
 	STOREROW16(Y0, Y1)
 	STOREROW16(Y2, Y3)
 	STOREROW16(Y4, Y5)
@@ -158,8 +174,8 @@ store6x16:
 	VMOVUPS hi, 64(CP)  \
 	ADDQ    LDC, CP
 
-// func sgemm12x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-TEXT ·sgemm12x32(SB), NOSPLIT, $0-104
+// func sgemm12x32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)
+TEXT ·sgemm12x32(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), K
 	MOVQ a_base+8(FP), ROW0
 	MOVQ lda+32(FP), LDA
@@ -189,6 +205,12 @@ TEXT ·sgemm12x32(SB), NOSPLIT, $0-104
 	LOADROW32(Z20, Z21)
 	LOADROW32(Z22, Z23)
 
+	MOVQ nb+104(FP), NB               // blocks of k steps
+	MOVQ adv+112(FP), ADV
+	SHLQ $2, ADV                      // adv in bytes
+
+block12x32:
+	MOVQ k+0(FP), K                   // k steps per block
 	CMPQ K, $2
 	JLT  tail12x32
 
@@ -201,11 +223,21 @@ loop12x32:                            // two steps of k per iteration
 
 tail12x32:
 	TESTQ K, K
-	JEQ   store12x32
+	JEQ   next12x32
 	STEP12x32                         // k was odd: one last step
+
+next12x32:                            // move the rows of A to the next block
+	ADDQ ADV, ROW0
+	ADDQ ADV, ROW3
+	ADDQ ADV, ROW6
+	ADDQ ADV, ROW9
+	DECQ NB
+	JNE  block12x32
 
 store12x32:
 	MOVQ c_base+72(FP), CP
+	MOVQ ldc+96(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
 	STOREROW32(Z0, Z1)
 	STOREROW32(Z2, Z3)
 	STOREROW32(Z4, Z5)

@@ -10,8 +10,8 @@
 // Go's assembler has VFMLA (Vd += Vn*Vm) but no vector FADD, so the
 // accumulators are loaded from C and stored back: no add at the end.
 
-// func sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-TEXT ·sgemm8x12(SB), NOSPLIT, $0-104
+// func sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)
+TEXT ·sgemm8x12(SB), NOSPLIT, $0-120
 	MOVD k+0(FP), R0                  // k
 	MOVD a_base+8(FP), R6             // row 0 of A
 	MOVD lda+32(FP), R2
@@ -46,7 +46,13 @@ TEXT ·sgemm8x12(SB), NOSPLIT, $0-104
 	ADD  R5, R14, R14
 	VLD1 (R14), [V21.S4, V22.S4, V23.S4] // accumulators of row 7 start from C
 	ADD  R5, R14, R14
-	CBZ  R0, store8x12
+	MOVD nb+104(FP), R19              // blocks of k steps
+	MOVD adv+112(FP), R20
+	LSL  $2, R20                      // bytes from the end of a block of A to the next
+
+block8x12:
+	MOVD k+0(FP), R0                  // k steps per block
+	CBZ  R0, next8x12
 
 loop8x12:
 	VLD1 (R3), [V24.S4, V25.S4, V26.S4] // B[p, 0:12]
@@ -85,6 +91,18 @@ loop8x12:
 	VFMLA V26.S4, V29.S4, V23.S4 // C[7, 8:12] += A[7,p]*B[p, 8:12]
 	SUB  $1, R0
 	CBNZ R0, loop8x12
+
+next8x12:
+	ADD  R20, R6, R6
+	ADD  R20, R7, R7
+	ADD  R20, R8, R8
+	ADD  R20, R9, R9
+	ADD  R20, R10, R10
+	ADD  R20, R11, R11
+	ADD  R20, R12, R12
+	ADD  R20, R13, R13
+	SUB  $1, R19
+	CBNZ R19, block8x12
 
 store8x12:
 	MOVD R4, R14

@@ -2,6 +2,8 @@
 
 package asm
 
-func microKernels() []microKernel { return []microKernel{{"neon-8x12", 8, 12, Sgemm8x12}} }
+func microKernels() []microKernel {
+	return []microKernel{{"neon-8x12", 8, 12, Sgemm8x12, Sgemm8x12Blocks}}
+}
 
 func fmaISAs() []string { return []string{"neon"} }

@@ -7,9 +7,10 @@ import (
 )
 
 type microKernel struct {
-	name   string
-	mr, nr int
-	fn     func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	name     string
+	mr, nr   int
+	fn       func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	fnBlocks func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 }
 
 // refMicro is the documented Go loop of every micro-kernel.
@@ -92,6 +93,56 @@ func TestMicroKernels(t *testing.T) {
 	}
 	for _, mk := range ks {
 		t.Run(mk.name, func(t *testing.T) { testMicroKernel(t, mk) })
+	}
+}
+
+// TestMicroKernelBlocks checks the blocked form against the documented
+// loop: block q of kb steps reads a[i*lda+q*ab+p] and b[(q*kb+p)*ldb+j].
+func TestMicroKernelBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, mk := range microKernels() {
+		for _, nb := range []int{1, 2, 3, 7} {
+			for _, kb := range []int{1, 2, 3, 5, 16, 21} {
+				for _, ab := range []int{kb, kb + 9, max(0, kb-1), 100} {
+					lda, ldb, ldc := 3*kb+1, mk.nr+1, mk.nr+3
+					k := nb * kb
+					a := make([]float32, (mk.mr-1)*lda+(nb-1)*ab+kb)
+					b := make([]float32, (k-1)*ldb+mk.nr)
+					c := make([]float32, (mk.mr-1)*ldc+mk.nr)
+					for _, s := range [][]float32{a, b, c} {
+						for i := range s {
+							s[i] = rng.Float32()*2 - 1
+						}
+					}
+					want := append([]float32(nil), c...)
+					for i := 0; i < mk.mr; i++ {
+						for j := 0; j < mk.nr; j++ {
+							acc := want[i*ldc+j]
+							for q := 0; q < nb; q++ {
+								for p := 0; p < kb; p++ {
+									acc = float32(math.FMA(float64(a[i*lda+q*ab+p]), float64(b[(q*kb+p)*ldb+j]), float64(acc)))
+								}
+							}
+							want[i*ldc+j] = acc
+						}
+					}
+					mk.fnBlocks(nb, kb, ab, a, lda, b, ldb, c, ldc)
+					for i := 0; i < mk.mr; i++ {
+						for j := 0; j < mk.nr; j++ {
+							if d := math.Abs(float64(c[i*ldc+j] - want[i*ldc+j])); d > 1e-5*float64(k+1) {
+								t.Fatalf("%s nb=%d kb=%d ab=%d: c[%d,%d]=%v want %v", mk.name, nb, kb, ab, i, j, c[i*ldc+j], want[i*ldc+j])
+							}
+						}
+					}
+				}
+			}
+		}
+		mustPanic(t, mk.name+" blocks: short a", func() {
+			mk.fnBlocks(2, 2, 5, make([]float32, (mk.mr-1)*2+6), 2, make([]float32, 4*mk.nr), mk.nr, make([]float32, mk.mr*mk.nr), mk.nr)
+		})
+		mustPanic(t, mk.name+" blocks: nb = 0", func() {
+			mk.fnBlocks(0, 2, 5, make([]float32, 100), 2, make([]float32, 4*mk.nr), mk.nr, make([]float32, mk.mr*mk.nr), mk.nr)
+		})
 	}
 }
 
