@@ -28,6 +28,10 @@ type Result struct {
 	// does not (it still counts cache pollution, and it undercounts time
 	// threads spend waiting for each other). 0 where unavailable.
 	CPUMS float64 `json:"cpu_ms"`
+	// PeakRSSMiB is the process's peak resident memory while the case ran
+	// (set-up included), after returning freed memory to the OS first;
+	// Linux only, 0 elsewhere.
+	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
 }
 
 // Case is one operation on one shape.
@@ -75,6 +79,7 @@ func Run(c Case, impl string, threads int, opt Options) (Result, error) {
 	defer kernels.SetThreads(old)
 	threads = kernels.Threads()
 	var times, cpus []float64
+	resetPeakRSS()
 	err := kernels.Use(impl, func() {
 		fn := c.Setup()
 		for i := 0; i < opt.Warmup; i++ {
@@ -94,7 +99,7 @@ func Run(c Case, impl string, threads int, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: threads, MS: median(times) * 1e3}
+	r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: threads, MS: median(times) * 1e3, PeakRSSMiB: peakRSS()}
 	if len(cpus) > 0 {
 		r.CPUMS = median(cpus) * 1e3 / float64(threads)
 	}
