@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"math/bits"
-	"sync"
 )
 
 // The generic convolution: im2col on NHWC + Sgemm, in tiles of output
@@ -47,8 +46,8 @@ func convTile(rsc int) int { return min(2048, max(32, convTileFloats/rsc)) }
 // from pools by power-of-two size class, so a call finds a buffer of its
 // size instead of a smaller one left by another shape.
 var (
-	scratch   [48]sync.Pool // float32, class i holds capacity 1<<i
-	scratch64 [48]sync.Pool // float64
+	scratch   [48]freeList[[]float32] // class i holds capacity 1<<i
+	scratch64 [48]freeList[[]float64]
 )
 
 // sizeClass returns the class of a buffer of n elements.
@@ -57,7 +56,7 @@ func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 // getScratch returns a buffer of n floats (contents undefined).
 func getScratch(n int) *[]float32 {
 	cl := sizeClass(n)
-	if b, ok := scratch[cl].Get().(*[]float32); ok {
+	if b := scratch[cl].get(); b != nil {
 		*b = (*b)[:n]
 		return b
 	}
@@ -66,12 +65,12 @@ func getScratch(n int) *[]float32 {
 }
 
 // putScratch returns a buffer from getScratch to its pool.
-func putScratch(b *[]float32) { scratch[sizeClass(cap(*b))].Put(b) }
+func putScratch(b *[]float32) { scratch[sizeClass(cap(*b))].put(b) }
 
 // getScratch64 returns a zeroed buffer of n float64s.
 func getScratch64(n int) *[]float64 {
 	cl := sizeClass(n)
-	if b, ok := scratch64[cl].Get().(*[]float64); ok {
+	if b := scratch64[cl].get(); b != nil {
 		*b = (*b)[:n]
 		clear(*b)
 		return b
@@ -81,7 +80,7 @@ func getScratch64(n int) *[]float64 {
 }
 
 // putScratch64 returns a buffer from getScratch64 to its pool.
-func putScratch64(b *[]float64) { scratch64[sizeClass(cap(*b))].Put(b) }
+func putScratch64(b *[]float64) { scratch64[sizeClass(cap(*b))].put(b) }
 
 // packWeightsRSCK returns w [K, C, R, S] repacked as [R*S*C, K].
 func packWeightsRSCK(w []float32, g convGeom) *[]float32 {
