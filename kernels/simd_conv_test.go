@@ -32,6 +32,8 @@ func simdConvCases() []ConvParams {
 		// Few positions, many output channels: weights as the A operand.
 		std(1, 3, 4, 20, 40, 3, 1, 1, 1),
 		std(2, 5, 5, 7, 70, 3, 2, 1, 1),
+		std(1, 3, 4, 64, 24, 3, 1, 1, 1), // few positions, many input channels: backward-data as GEMM + gather
+		std(2, 9, 11, 16, 8, 1, 2, 0, 1), // 1x1 stride 2 (the ResNet downsample)
 		{N: 1, H: 4, W: 6, C: 9, K: 50, R: 3, S: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
 	}
 }
