@@ -68,6 +68,7 @@ type weightsJob struct {
 	// are few, 256@16).
 	single bool
 	acc    []float64
+	accBuf *[]float64
 	parts  *[]float32
 }
 
@@ -81,7 +82,8 @@ func newWeightsJob(s *simdImpl, g convGeom, nblk int, single bool, nseg, segLen 
 	if single {
 		j.parts = getGemmBuf(nblk * j.kpad * j.ldp)
 	} else {
-		j.acc = make([]float64, nblk*g.k*j.rsc)
+		j.accBuf = getScratch64(nblk * g.k * j.rsc) // zeroed
+		j.acc = *j.accBuf
 	}
 	return j
 }
@@ -145,6 +147,8 @@ func (j *weightsJob) reduce(dw []float32) {
 	rs := g.r * g.s
 	if j.single {
 		defer putGemmBuf(j.parts)
+	} else {
+		defer putScratch64(j.accBuf)
 	}
 	// colOf[t]: the partial's column of (tap t, channel 0).
 	colOf := make([]int, rs)

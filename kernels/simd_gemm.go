@@ -1,11 +1,6 @@
 package kernels
 
-import (
-	"math/bits"
-	"sync"
-
-	"github.com/klauspost/cpuid/v2"
-)
+import "github.com/klauspost/cpuid/v2"
 
 // The SIMD Sgemm driver: BLIS-style blocking around an assembly micro-kernel
 // (package kernels/asm) that computes one mr x nr tile of C.
@@ -23,7 +18,7 @@ import (
 // pass over C. Tiles that stick out of C (m or n not a multiple of mr, nr)
 // go through a small temporary tile; packing pads A's rows and B's columns
 // with zeros. Transposes are handled by the packing. All scratch comes from
-// sync.Pools, so a steady state allocates only the closures and jobs of
+// free lists, so a steady state allocates only the closures and jobs of
 // Parallel.
 
 // microKernel is one register tile: fn computes, for i < mr and j < nr,
@@ -89,26 +84,13 @@ func packStride(kc int) int {
 	return ld
 }
 
-// gemmBufs pools scratch buffers (packed blocks, tiles) by size class:
-// class c holds buffers of capacity 1<<c, so a Get never meets a buffer too
-// small for it and steady-state calls allocate no scratch.
-var gemmBufs [40]sync.Pool
+// getGemmBuf returns a buffer of n floats (contents undefined) from the
+// package's size-class free lists (getScratch), which, unlike a sync.Pool,
+// keep their buffers across garbage collections: steady-state calls
+// allocate no scratch. Give it back with putGemmBuf.
+func getGemmBuf(n int) *[]float32 { return getScratch(n) }
 
-// getGemmBuf returns a buffer of n floats (contents undefined); give it back
-// with putGemmBuf.
-func getGemmBuf(n int) *[]float32 {
-	c := bits.Len(uint(max(n, 1) - 1))
-	if b, ok := gemmBufs[c].Get().(*[]float32); ok {
-		*b = (*b)[:n]
-		return b
-	}
-	b := make([]float32, n, 1<<c)
-	return &b
-}
-
-func putGemmBuf(b *[]float32) {
-	gemmBufs[bits.Len(uint(cap(*b)-1))].Put(b)
-}
+func putGemmBuf(b *[]float32) { putScratch(b) }
 
 // sgemmSIMD is Sgemm (same contract, arguments already checked, m, n > 0)
 // on micro-kernel mk.
