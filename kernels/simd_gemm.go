@@ -112,60 +112,61 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	ldp := packStride(kcMax)
 	bbuf := getGemmBuf(kcMax * roundUp(min(bs.nc, n), nr))
 	defer putGemmBuf(bbuf)
-	for jc := 0; jc < n; jc += bs.nc {
+	// The loop state is shared with the two closures, created once per call
+	// (each allocates, as anything handed to Parallel does).
+	var jc, pc, kcb, panels, nJ int
+	var pb []float32
+	packB := func(lo, hi int) {
+		for jp := lo; jp < hi; jp++ {
+			packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jc+jp*nr, min(nr, n-jc-jp*nr))
+		}
+	}
+	task := func(lo, hi int) {
+		abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
+		defer putGemmBuf(abuf)
+		pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
+		packed := -1
+		for t := lo; t < hi; t++ {
+			ib, jb := t/nJ, t%nJ
+			i0 := ib * mc
+			mcb := min(mc, m-i0)
+			if packed != ib {
+				packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
+				packed = ib
+			}
+			jp0, jp1 := jb*panels/nJ, (jb+1)*panels/nJ
+			for ir := 0; ir < mcb; ir += mr {
+				mv := min(mr, mcb-ir)
+				ap := pa[ir*ldp:]
+				for jp := jp0; jp < jp1; jp++ {
+					j := jc + jp*nr
+					nv := min(nr, n-j)
+					bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
+					ct := c[(i0+ir)*ldc+j:]
+					if mv == mr && nv == nr {
+						mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
+					} else {
+						edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
+					}
+				}
+			}
+		}
+	}
+	for jc = 0; jc < n; jc += bs.nc {
 		ncb := min(bs.nc, n-jc)
-		panels := (ncb + nr - 1) / nr
-		nJ := 1
+		panels = (ncb + nr - 1) / nr
+		nJ = 1
 		if nI < threads {
 			nJ = min(panels, (threads+nI-1)/nI)
 		}
-		for pc := 0; pc < k; pc += bs.kc {
-			kcb := min(bs.kc, k-pc)
-			pb := (*bbuf)[:kcb*panels*nr]
-			packB := func(lo, hi int) {
-				for jp := lo; jp < hi; jp++ {
-					packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jc+jp*nr, min(nr, n-jc-jp*nr))
-				}
-			}
+		for pc = 0; pc < k; pc += bs.kc {
+			kcb = min(bs.kc, k-pc)
+			pb = (*bbuf)[:kcb*panels*nr]
 			if threads > 1 {
 				Parallel(panels, max(1, 16384/(kcb*nr)), packB)
-			} else {
-				packB(0, panels)
-			}
-			task := func(lo, hi int) {
-				abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-				defer putGemmBuf(abuf)
-				pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
-				packed := -1
-				for t := lo; t < hi; t++ {
-					ib, jb := t/nJ, t%nJ
-					i0 := ib * mc
-					mcb := min(mc, m-i0)
-					if packed != ib {
-						packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
-						packed = ib
-					}
-					jp0, jp1 := jb*panels/nJ, (jb+1)*panels/nJ
-					for ir := 0; ir < mcb; ir += mr {
-						mv := min(mr, mcb-ir)
-						ap := pa[ir*ldp:]
-						for jp := jp0; jp < jp1; jp++ {
-							j := jc + jp*nr
-							nv := min(nr, n-j)
-							bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
-							ct := c[(i0+ir)*ldc+j:]
-							if mv == mr && nv == nr {
-								mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
-							} else {
-								edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
-							}
-						}
-					}
-				}
-			}
-			if threads > 1 {
 				Parallel(nI*nJ, 1, task)
 			} else {
+				packB(0, panels)
 				task(0, nI*nJ)
 			}
 		}
