@@ -27,6 +27,11 @@ import (
 //		arena.Release()                   // ... then recycle the whole graph
 //	}
 //
+// With an arena installed, Backward also recycles each intermediate
+// value's gradient as soon as it has been propagated (as PyTorch keeps
+// gradients of leaves only): the gradients of a step then need little more
+// memory than the largest few of them, not all of them at once.
+//
 // After Release every tensor and Value produced since the previous Release
 // is invalid: its memory belongs to the next step. Copy out (tensor.Clone)
 // anything that must outlive the step. Parameters, their gradients (leaves
@@ -40,7 +45,8 @@ type Arena struct {
 	mu      sync.Mutex
 	free    map[int][][]float32
 	freeI   map[int][][]int32
-	used    [][]float32
+	used    [][]float32 // handed out since Release; nil where recycled early
+	usedIdx map[*float32]int
 	usedI   [][]int32
 	headers []*tensor.Tensor // every header handed out; [:next] are live
 	next    int
@@ -49,7 +55,7 @@ type Arena struct {
 
 // NewArena returns an empty arena.
 func NewArena() *Arena {
-	return &Arena{free: map[int][][]float32{}, freeI: map[int][][]int32{}}
+	return &Arena{free: map[int][][]float32{}, freeI: map[int][][]int32{}, usedIdx: map[*float32]int{}}
 }
 
 // current is the arena ops allocate from; nil means the Go heap.
@@ -78,8 +84,37 @@ func (a *Arena) Floats(n int) []float32 {
 		b = make([]float32, n)
 		a.pooled += 4 * int64(n)
 	}
+	if n > 0 {
+		a.usedIdx[&b[0]] = len(a.used)
+	}
 	a.used = append(a.used, b)
 	return b
+}
+
+// recycle hands b, a buffer from Floats, back before Release because nothing
+// will read it again (a consumed gradient, a summed scratch buffer), so that
+// later allocations of the same step reuse it. Buffers the arena did not
+// hand out are ignored.
+func (a *Arena) recycle(b []float32) {
+	if len(b) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i, ok := a.usedIdx[&b[0]]
+	if !ok || len(a.used[i]) != len(b) {
+		return
+	}
+	delete(a.usedIdx, &b[0])
+	a.used[i] = nil
+	a.free[len(b)] = append(a.free[len(b)], b)
+}
+
+// recycle returns b to the installed arena, if any (see Arena.recycle).
+func recycle(b []float32) {
+	if current != nil {
+		current.recycle(b)
+	}
 }
 
 // Int32s returns a buffer of n int32s with unspecified contents.
@@ -119,10 +154,13 @@ func (a *Arena) Release() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i, b := range a.used {
-		a.free[len(b)] = append(a.free[len(b)], b)
+		if b != nil {
+			a.free[len(b)] = append(a.free[len(b)], b)
+		}
 		a.used[i] = nil
 	}
 	a.used = a.used[:0]
+	clear(a.usedIdx)
 	for i, b := range a.usedI {
 		a.freeI[len(b)] = append(a.freeI[len(b)], b)
 		a.usedI[i] = nil
@@ -150,6 +188,7 @@ func (a *Arena) Reset() {
 	clear(a.free)
 	clear(a.freeI)
 	a.used, a.usedI = a.used[:0], a.usedI[:0]
+	clear(a.usedIdx)
 	a.headers, a.next, a.pooled = nil, 0, 0
 }
 

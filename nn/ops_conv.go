@@ -100,6 +100,7 @@ func gradDst(v *Value) (buf []float32, acc *tensor.Tensor) {
 func gradDone(acc *tensor.Tensor, buf []float32) {
 	if acc != nil {
 		kernels.Add(acc.Data, acc.Data, buf)
+		recycle(buf)
 	}
 }
 

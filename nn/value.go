@@ -138,6 +138,12 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		n := order[i]
 		if n.backward != nil && n.Grad != nil {
 			n.backward(n)
+			if current != nil && n != v {
+				// Propagated: nothing reads this intermediate gradient
+				// again, so a later gradient of this pass can reuse it.
+				recycle(n.Grad.Data)
+				n.Grad = nil
+			}
 		}
 	}
 }
