@@ -58,31 +58,54 @@ func packConvB(wp []float32, nr int, g convGeom, w []float32, flip bool) {
 	rs := g.r * g.s
 	rsc := rs * g.c
 	panels := (g.k + nr - 1) / nr
-	// The panel is written in order; the nr output channels' weights are
-	// read as nr streams (one per channel), which stay in L1.
+	// Four output channels at a time: their R*S*C weights (four rows of w,
+	// 36 KiB at C = 256) stay in L1 while the panel is filled in (t, c)
+	// order, four floats per panel row and four loads in flight.
+	crs := rs * g.c
 	Parallel(panels, max(1, 8192/(rsc*nr)), func(lo, hi int) {
 		for jp := lo; jp < hi; jp++ {
 			pan := wp[jp*rsc*nr : (jp+1)*rsc*nr]
 			nv := min(nr, g.k-jp*nr)
-			o := 0
-			for t := 0; t < rs; t++ {
-				for c := 0; c < g.c; c++ {
-					row := pan[o : o+nr]
-					o += nr
-					if flip {
-						// w[c, kk, R-1-r, S-1-s] for kk = jp*nr+jj.
-						src := w[(c*g.k+jp*nr)*rs+rs-1-t:]
-						for jj := range row[:nv] {
-							row[jj] = src[jj*rs]
-						}
-					} else {
-						// w[kk, c, r, s] for kk = jp*nr+jj.
-						src := w[(jp*nr*g.c+c)*rs+t:]
-						for jj := range row[:nv] {
-							row[jj] = src[jj*g.c*rs]
+			j0 := 0
+			for ; j0+4 <= nv; j0 += 4 {
+				k := jp*nr + j0
+				if flip {
+					// w[c, kk, R-1-r, S-1-s] for kk = k..k+3: adjacent.
+					for t := 0; t < rs; t++ {
+						for c := 0; c < g.c; c++ {
+							src := w[(c*g.k+k)*rs+rs-1-t:]
+							d := pan[(t*g.c+c)*nr+j0 : (t*g.c+c)*nr+j0+4]
+							d[0], d[1], d[2], d[3] = src[0], src[rs], src[2*rs], src[3*rs]
 						}
 					}
-					clear(row[nv:])
+					continue
+				}
+				// w[kk, c, r, s] for kk = k..k+3: four rows of C*R*S.
+				s0, s1 := w[k*crs:(k+1)*crs], w[(k+1)*crs:(k+2)*crs]
+				s2, s3 := w[(k+2)*crs:(k+3)*crs], w[(k+3)*crs:(k+4)*crs]
+				for t := 0; t < rs; t++ {
+					for c := 0; c < g.c; c++ {
+						i := c*rs + t
+						d := pan[(t*g.c+c)*nr+j0 : (t*g.c+c)*nr+j0+4]
+						d[0], d[1], d[2], d[3] = s0[i], s1[i], s2[i], s3[i]
+					}
+				}
+			}
+			for ; j0 < nv; j0++ { // the last nv%4 channels
+				k := jp*nr + j0
+				for t := 0; t < rs; t++ {
+					for c := 0; c < g.c; c++ {
+						if flip {
+							pan[(t*g.c+c)*nr+j0] = w[(c*g.k+k)*rs+rs-1-t]
+						} else {
+							pan[(t*g.c+c)*nr+j0] = w[k*crs+c*rs+t]
+						}
+					}
+				}
+			}
+			if nv < nr {
+				for q := 0; q < rsc; q++ {
+					clear(pan[q*nr+nv : (q+1)*nr])
 				}
 			}
 		}
