@@ -135,6 +135,20 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 	for b0 := t0; b0 < t1; b0 += tb {
 		b1 := min(b0+tb, t1)
 		clear(packed[:])
+		// Full tiles start from the bias (or zero) over all K channels at
+		// once: mr rows of y are contiguous.
+		for t := b0; t < b1; t++ {
+			if p0 := t * mr; npos-p0 >= mr {
+				rows := y[p0*g.k : (p0+mr)*g.k]
+				if d.bias == nil {
+					clear(rows)
+				} else {
+					for i := 0; i < mr; i++ {
+						copy(rows[i*g.k:(i+1)*g.k], d.bias)
+					}
+				}
+			}
+		}
 		for jp := 0; jp < panels; jp++ {
 			j0 := jp * nr
 			nv := min(nr, g.k-j0)
@@ -153,21 +167,21 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 				full := mv == mr && nv == nr
 				ct, ldc := y[p0*g.k+j0:], g.k
 				if !full {
+					// The temporary tile starts from the bias (or zero).
 					ct, ldc = tmp, nr
-				}
-				// Start from the bias (or zero).
-				for i := 0; i < mr; i++ {
-					row := ct[i*ldc : i*ldc+nr]
-					if i >= mv {
-						clear(row)
-						continue
+					for i := 0; i < mr; i++ {
+						row := ct[i*ldc : i*ldc+nr]
+						if i >= mv {
+							clear(row)
+							continue
+						}
+						if d.bias != nil {
+							copy(row[:nv], d.bias[j0:j0+nv])
+						} else {
+							clear(row[:nv])
+						}
+						clear(row[nv:])
 					}
-					if d.bias != nil {
-						copy(row[:nv], d.bias[j0:j0+nv])
-					} else {
-						clear(row[:nv])
-					}
-					clear(row[nv:])
 				}
 				if whole {
 					if packed[t-b0] == 0 {
