@@ -140,6 +140,26 @@ func (j *weightsJob) calls(q, k int, dyT []float32, lda int, b []float32, ldb in
 	}
 }
 
+// transposeInto writes src [n, m] transposed into dst: dst[j*ldd+i] =
+// src[i*m+j], four rows of src at a time (four loads in flight, one bounds
+// check per four stores).
+func transposeInto(dst []float32, ldd int, src []float32, n, m int) {
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0, s1 := src[i*m:(i+1)*m], src[(i+1)*m:(i+2)*m]
+		s2, s3 := src[(i+2)*m:(i+3)*m], src[(i+3)*m:(i+4)*m]
+		for j := range s0 {
+			d := dst[j*ldd+i : j*ldd+i+4]
+			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+		}
+	}
+	for ; i < n; i++ {
+		for j, v := range src[i*m : (i+1)*m] {
+			dst[j*ldd+i] = v
+		}
+	}
+}
+
 // reduce sums the blocks into dw [K, C, R, S] (writing each dw row in
 // order) from the blocks' [K][(r, s, c)] accumulators or partials.
 func (j *weightsJob) reduce(dw []float32) {
@@ -258,12 +278,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 				// dyT[k, (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
 				for oy := oy0; oy < oy1; oy++ {
 					src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
-					q0 := (oy - oy0) * wp
-					for ox := 0; ox < g.ow; ox++ {
-						for k, v := range src[ox*g.k : (ox+1)*g.k] {
-							dyT[k*lda+q0+ox] = v
-						}
-					}
+					transposeInto(dyT[(oy-oy0)*wp:], lda, src, g.ow, g.k)
 				}
 				kq := (oy1 - oy0) * wp
 				for r := 0; r < g.r; r++ {
@@ -307,12 +322,7 @@ func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 			for row := r0; row < r1; row++ {
 				img, oy := row/g.oh, row%g.oh
 				// dyT[k, ox] = dy[n, oy, ox, k].
-				src := dy[row*g.ow*g.k : (row+1)*g.ow*g.k]
-				for ox := 0; ox < g.ow; ox++ {
-					for k, v := range src[ox*g.k : (ox+1)*g.k] {
-						dyT[k*lda+ox] = v
-					}
-				}
+				transposeInto(dyT, lda, dy[row*g.ow*g.k:(row+1)*g.ow*g.k], g.ow, g.k)
 				for r := 0; r < g.r; r++ {
 					iy := oy*g.sh - g.ph + r*g.dh
 					if iy < 0 || iy >= g.h {
