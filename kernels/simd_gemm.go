@@ -105,6 +105,10 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	}
 	bs := blockingFor(mk)
 	mr, nr := mk.mr, mk.nr
+	if threads > 1 && n <= bs.nc && k > bs.kc && k*roundUp(n, nr) <= wholeBFloats {
+		sgemmWholeB(mk, bs, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
 	// Enough row blocks for every thread when m allows it.
 	mc := min(bs.mc, roundUp((m+threads-1)/threads, mr))
 	nI := (m + mc - 1) / mc
@@ -134,22 +138,7 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 				packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
 				packed = ib
 			}
-			jp0, jp1 := jb*panels/nJ, (jb+1)*panels/nJ
-			for ir := 0; ir < mcb; ir += mr {
-				mv := min(mr, mcb-ir)
-				ap := pa[ir*ldp:]
-				for jp := jp0; jp < jp1; jp++ {
-					j := jc + jp*nr
-					nv := min(nr, n-j)
-					bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
-					ct := c[(i0+ir)*ldc+j:]
-					if mv == mr && nv == nr {
-						mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
-					} else {
-						edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
-					}
-				}
-			}
+			gemmBlock(mk, kcb, pa, ldp, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, jc, n, c, ldc, i0, tmp)
 		}
 	}
 	for jc = 0; jc < n; jc += bs.nc {
@@ -171,6 +160,78 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 			}
 		}
 	}
+}
+
+// gemmBlock runs the micro-kernel over the rows [0, mcb) of the packed A
+// block pa (row stride ldp) and the panels [jp0, jp1) of the packed B block
+// pb (kcb rows), adding into C from row i0 and column jc.
+func gemmBlock(mk *microKernel, kcb int, pa []float32, ldp, mcb int, pb []float32, jp0, jp1, jc, n int, c []float32, ldc, i0 int, tmp []float32) {
+	mr, nr := mk.mr, mk.nr
+	for ir := 0; ir < mcb; ir += mr {
+		mv := min(mr, mcb-ir)
+		ap := pa[ir*ldp:]
+		for jp := jp0; jp < jp1; jp++ {
+			j := jc + jp*nr
+			nv := min(nr, n-j)
+			bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
+			ct := c[(i0+ir)*ldc+j:]
+			if mv == mr && nv == nr {
+				mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
+			} else {
+				edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
+			}
+		}
+	}
+}
+
+// wholeBFloats bounds the packed B of sgemmWholeB (16 MiB).
+const wholeBFloats = 4 << 20
+
+// sgemmWholeB is sgemmSIMD's threaded path for products whose B fits one
+// nc block and whose reduction spans several kc blocks (tall and skinny:
+// the few-positions convolution is [K, P] = [K, RSC] x [RSC, P] with
+// P = 64 and RSC = 4608): B is packed whole up front, and each task then
+// runs all kc blocks of its rows, so the threads meet twice per call
+// instead of twice per kc block. Every C element is reduced in the same
+// order as in sgemmSIMD.
+func sgemmWholeB(mk *microKernel, bs gemmBlocking, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	mr, nr := mk.mr, mk.nr
+	mc := min(bs.mc, roundUp((m+threads-1)/threads, mr))
+	nI := (m + mc - 1) / mc
+	panels := (n + nr - 1) / nr
+	nJ := 1
+	if nI < threads {
+		nJ = min(panels, (threads+nI-1)/nI)
+	}
+	npc := (k + bs.kc - 1) / bs.kc
+	bbuf := getGemmBuf(k * panels * nr)
+	defer putGemmBuf(bbuf)
+	pball := *bbuf // block q ([kcb, panels*nr]) starts at q*kc*panels*nr
+	Parallel(npc*panels, max(1, 16384/(bs.kc*nr)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			pc, jp := i/panels*bs.kc, i%panels
+			kcb := min(bs.kc, k-pc)
+			pb := pball[pc*panels*nr:]
+			packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jp*nr, min(nr, n-jp*nr))
+		}
+	})
+	ldp := packStride(min(bs.kc, k))
+	Parallel(nI*nJ, 1, func(lo, hi int) {
+		abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
+		defer putGemmBuf(abuf)
+		pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
+		for t := lo; t < hi; t++ {
+			ib, jb := t/nJ, t%nJ
+			i0 := ib * mc
+			mcb := min(mc, m-i0)
+			for pc := 0; pc < k; pc += bs.kc {
+				kcb := min(bs.kc, k-pc)
+				packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
+				pb := pball[pc*panels*nr : pc*panels*nr+kcb*panels*nr]
+				gemmBlock(mk, kcb, pa, ldp, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, 0, n, c, ldc, i0, tmp)
+			}
+		}
+	})
 }
 
 // edgeTile runs mk on the mv x nv corner of a tile through tmp (mr*nr).

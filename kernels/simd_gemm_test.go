@@ -138,6 +138,10 @@ func TestSgemmImpls(t *testing.T) {
 			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 301, n: 333, k: 519, alpha: 0.75, beta: -1, padA: 3, padB: 1, padC: 5, off: tr})
 			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 1100, n: 40, k: 70, alpha: 1, beta: 0, off: tr})
 			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 5, n: 1300, k: 40, alpha: 1, beta: 0, padB: 2, off: tr})
+			// Few rows on several threads: the columns are split too (B
+			// packed per kc block, and packed whole).
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 7, n: 1500, k: 200, alpha: 1, beta: 1, off: tr})
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 7, n: 300, k: 600, alpha: -1, beta: 0, padA: 1, off: tr})
 		}
 	})
 }
