@@ -26,7 +26,7 @@ package kernels
 // DilH*(R-1)-PadH. Other strides (and few positions against many weights)
 // run one GEMM into a column matrix and gather it into dx. Backward-weights is in
 // simd_conv_weights.go; 1x1 stride-1 convolutions are left to the generic
-// path, which is one Sgemm for them.
+// path, which is one Sgemm for them; their forward is one Sgemm here too.
 
 // directConv is one convolution for the direct path: x [n, h, w, c] in,
 // y [n, oh, ow, k] out, weights already packed by packConvB.
@@ -278,11 +278,25 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 
 func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 	g := p.geom()
-	if p.R > 64 || g.is1x1() {
-		// run() keeps a 64-bit mask of packed kernel rows; a 1x1 stride-1
-		// convolution is a plain Sgemm, which the generic path calls
-		// (k = C per call here is short: 76% vs 81% of peak at 64->128).
-		return false
+	if g.is1x1() {
+		// A plain product: y [P, K] = x [P, C] x w^T, one threaded Sgemm
+		// (the direct path's calls would have k = C only).
+		npos := g.n * g.oh * g.ow
+		s.sgemm(false, true, npos, g.k, g.c, 1, x, g.c, w, g.c, 0, y, g.k)
+		if bias != nil {
+			Parallel(npos, max(1, 16384/g.k), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					row := y[p*g.k : (p+1)*g.k]
+					for k, b := range bias {
+						row[k] += b
+					}
+				}
+			})
+		}
+		return true
+	}
+	if p.R > 64 {
+		return false // run() keeps a 64-bit mask of packed kernel rows
 	}
 	if 2*g.n*g.oh*g.ow <= g.k {
 		s.conv2DFewPositions(y, x, w, bias, g)
