@@ -21,12 +21,12 @@ package kernels
 // conv2DFewPositions swaps the roles: the weights are the A operand, read
 // in place, and only the small patch matrix is gathered.
 //
-// Backward-data with stride 1 is the same convolution over dy with the
-// weights flipped and transposed ([C, K, R-1-r, S-1-s]) and padding
-// DilH*(R-1)-PadH. Other strides (and few positions against many weights)
-// run one GEMM into a column matrix and gather it into dx. Backward-weights is in
-// simd_conv_weights.go; 1x1 stride-1 convolutions are left to the generic
-// path, which is one Sgemm for them; their forward is one Sgemm here too.
+// A 1x1 stride-1 forward is one threaded Sgemm. Backward-data with stride
+// 1 is the same convolution over dy with the weights flipped and
+// transposed ([C, K, R-1-r, S-1-s]) and padding DilH*(R-1)-PadH; other
+// strides (and few positions against many weights) run one GEMM into a
+// column matrix and gather it into dx. Backward-weights is in
+// simd_conv_weights.go.
 
 // directConv is one convolution for the direct path: x [n, h, w, c] in,
 // y [n, oh, ow, k] out, weights already packed by packConvB.
