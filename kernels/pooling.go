@@ -32,6 +32,9 @@ func MaxPool2D(y []float32, argmax []int32, x []float32, p PoolParams) {
 	if argmax != nil && len(argmax) != p.outLen() {
 		tensor.Panicf("kernels", "MaxPool2D: len(argmax)=%d, want %d", len(argmax), p.outLen())
 	}
+	if f := Active().MaxPool2D; f != nil && f(y, argmax, x, p) {
+		return
+	}
 	maxPool2DGeneric(y, argmax, x, p)
 }
 
