@@ -634,18 +634,26 @@ func (f *fitter) load() error {
 		return fmt.Errorf("train: resume from %s: %w", path, err)
 	}
 	type stateful interface{ LoadState(*optim.State) error }
-	for _, s := range []struct {
+	type target struct {
 		prefix string
 		dst    stateful
-	}{{"opt.", job.Opt}, {"sched_step.", job.StepSchedule}, {"sched_epoch.", job.EpochSchedule}, {"plateau.", job.Plateau}} {
-		if s.dst == nil || isNilPointer(s.dst) {
-			continue
-		}
-		os, err := optim.DecodeState(s.prefix, sd, meta)
+	}
+	targets := []target{{"opt.", job.Opt}}
+	if job.StepSchedule != nil {
+		targets = append(targets, target{"sched_step.", job.StepSchedule})
+	}
+	if job.EpochSchedule != nil {
+		targets = append(targets, target{"sched_epoch.", job.EpochSchedule})
+	}
+	if job.Plateau != nil {
+		targets = append(targets, target{"plateau.", job.Plateau})
+	}
+	for _, s := range targets {
+		state, err := optim.DecodeState(s.prefix, sd, meta)
 		if err != nil {
 			return fmt.Errorf("train: resume from %s: %w", path, err)
 		}
-		if err := s.dst.LoadState(os); err != nil {
+		if err := s.dst.LoadState(state); err != nil {
 			return fmt.Errorf("train: resume from %s (%s): %w", path, s.prefix, err)
 		}
 	}
@@ -663,14 +671,6 @@ func (f *fitter) load() error {
 	}
 	f.logf("resuming from %s at epoch %d, batch %d\n", path, f.st.Epoch, f.st.Batch)
 	return nil
-}
-
-func isNilPointer(v any) bool {
-	switch p := v.(type) {
-	case *optim.ReduceLROnPlateau:
-		return p == nil
-	}
-	return false
 }
 
 // writeMetrics rewrites metrics.jsonl and curves.png from the history.

@@ -19,10 +19,10 @@ func init() {
 }
 
 func runDemo(args []string) error {
-	o := &runOptions{arch: "unet-resnet18", decoder: "64,48,32,24,16", size: 128, batch: 8, epochs: 10, workers: 2,
+	o := &runOptions{arch: "unet-resnet18", decoder: "64,48,32,24,16", size: 128, batch: 8, epochs: 14, workers: 2,
 		lr: 2e-3, accum: 1, topK: 3, seed: 1, posFrac: "0.7:0.35", folds: 5, valFold: 1, testFold: 0, log: os.Stdout}
-	fs := newFlags("demo", "[-n 400] [-synth-size 256] [-out lungo-demo] [training flags]")
-	n := fs.Int("n", 400, "synthetic images to generate (a fifth is held out, a fifth validates)")
+	fs := newFlags("demo", "[-n 500] [-synth-size 256] [-out lungo-demo] [training flags]")
+	n := fs.Int("n", 500, "synthetic images to generate (a fifth is held out, a fifth validates)")
 	synthSize := fs.Int("synth-size", 256, "side of the synthetic radiographs")
 	fs.StringVar(&o.out, "out", "lungo-demo", "output folder: submission, masks, overlays, curves, checkpoints")
 	keep := fs.Bool("keep-data", false, "keep the synthetic dataset in -out/data instead of a temporary folder")
