@@ -303,6 +303,36 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	done := st.Batch // batches already done (resume)
 	pending := 0     // batches accumulated since the last optimizer step
 	var pendingLoss float64
+	// step applies the accumulated gradients after batch bi.
+	step := func(bi int) error {
+		if cfg.ClipNorm > 0 {
+			optim.ClipGradNorm(f.params, cfg.ClipNorm)
+		}
+		job.Opt.Step()
+		job.Opt.ZeroGrad()
+		if f.ema != nil {
+			f.ema.Update()
+		}
+		if job.StepSchedule != nil {
+			job.StepSchedule.Step()
+		}
+		st.Steps++
+		st.Batch = bi + 1
+		st.LossSum += pendingLoss
+		st.LossN += pending
+		if cfg.AfterStep != nil {
+			err := cfg.AfterStep(StepInfo{Epoch: epoch, Step: (bi + cfg.AccumSteps) / cfg.AccumSteps,
+				Steps: (nBatches + cfg.AccumSteps - 1) / cfg.AccumSteps, Loss: pendingLoss / float64(pending), LR: job.Opt.LR()})
+			if err != nil {
+				return fmt.Errorf("train: AfterStep at epoch %d: %w", epoch, err)
+			}
+		}
+		pending, pendingLoss = 0, 0
+		if cfg.Progress {
+			f.progress(epoch, bi+1, nBatches, st.LossSum/float64(st.LossN), images, time.Since(start))
+		}
+		return nil
+	}
 	job.Opt.ZeroGrad()
 	bi := -1
 	for b, err := range job.Train.Batches(ctx, epoch, order) {
@@ -344,35 +374,11 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 		pending++
 		pendingLoss += lv
 		images += b.Images.Shape[0]
-		last := bi == nBatches-1
-		if pending < cfg.AccumSteps && !last {
+		if pending < cfg.AccumSteps {
 			continue
 		}
-		if cfg.ClipNorm > 0 {
-			optim.ClipGradNorm(f.params, cfg.ClipNorm)
-		}
-		job.Opt.Step()
-		job.Opt.ZeroGrad()
-		if f.ema != nil {
-			f.ema.Update()
-		}
-		if job.StepSchedule != nil {
-			job.StepSchedule.Step()
-		}
-		st.Steps++
-		st.Batch = bi + 1
-		st.LossSum += pendingLoss
-		st.LossN += pending
-		if cfg.AfterStep != nil {
-			err := cfg.AfterStep(StepInfo{Epoch: epoch, Step: (bi + cfg.AccumSteps) / cfg.AccumSteps,
-				Steps: (nBatches + cfg.AccumSteps - 1) / cfg.AccumSteps, Loss: pendingLoss / float64(pending), LR: job.Opt.LR()})
-			if err != nil {
-				return EpochInfo{}, fmt.Errorf("train: AfterStep at epoch %d: %w", epoch, err)
-			}
-		}
-		pending, pendingLoss = 0, 0
-		if cfg.Progress {
-			f.progress(epoch, bi+1, nBatches, st.LossSum/float64(st.LossN), images, time.Since(start))
+		if err := step(bi); err != nil {
+			return EpochInfo{}, err
 		}
 		if ctx.Err() != nil {
 			return EpochInfo{}, f.interrupted(ctx)
@@ -380,6 +386,11 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	}
 	if ctx.Err() != nil {
 		return EpochInfo{}, f.interrupted(ctx)
+	}
+	if pending > 0 { // a last, partial accumulation (or skipped batches)
+		if err := step(bi); err != nil {
+			return EpochInfo{}, err
+		}
 	}
 	if cfg.Progress {
 		f.logf("\n")
