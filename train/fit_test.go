@@ -221,3 +221,21 @@ func TestFitTopKAverageAndEMA(t *testing.T) {
 		t.Fatalf("final model holds %g, want the average %g", got, avg.Tensors[k].Data[3])
 	}
 }
+
+// With a loader that drops its last partial batch, a pending gradient
+// accumulation at the end of the epoch is still applied.
+func TestFitFlushesPartialAccumulation(t *testing.T) {
+	src := newMemSource(9, testSize, 500)
+	j := newJob(t, src)
+	j.Train = siim.NewLoader(src, siim.LoaderConfig{Size: testSize, Batch: 2, Workers: 1, DropLast: true})
+	j.TrainIdx, j.TrainPos = []int{0, 1, 2, 3, 4, 5, 6}, src.pos[:7] // 3 whole batches, one image dropped
+	var steps []StepInfo
+	_, err := Fit(context.Background(), j, Config{Dir: t.TempDir(), Epochs: 1, AccumSteps: 2,
+		AfterStep: func(s StepInfo) error { steps = append(steps, s); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 2 {
+		t.Fatalf("%d optimizer steps for 3 batches accumulated by 2, want 2 (the last one partial)", len(steps))
+	}
+}
