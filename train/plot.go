@@ -69,7 +69,7 @@ func drawChart(img *image.RGBA, r image.Rectangle, c Chart) {
 	drawText(img, plot.Max.X-24, plot.Max.Y+4, fmt.Sprintf("%.3g", xmax), black, 1)
 	px := func(x float64) int { return plot.Min.X + int((x-xmin)/(xmax-xmin)*float64(plot.Dx()-1)) }
 	py := func(y float64) int { return plot.Max.Y - int((y-ymin)/(ymax-ymin)*float64(plot.Dy()-1)) }
-	legendY := plot.Min.Y
+	legendY := r.Min.Y + pad/2 // on the title's row, clear of the data
 	for _, s := range c.Series {
 		prev := -1
 		for i := range s.X {
