@@ -1,0 +1,85 @@
+package kernels
+
+// SIMD convolution backward-data (the input gradient) on NHWC.
+
+// conv2DBackwardData handles stride 1 as dx = conv(dy, flipped w^T) with
+// padding Dil*(R-1) - Pad on each side; strides above 1, and few input
+// positions against many weights, go to conv2DBackwardDataGemm.
+func (s *simdImpl) conv2DBackwardData(dx, dy, w []float32, p ConvParams) bool {
+	npos := p.N * p.OutH() * p.OutW()
+	stride1 := p.StrideH == 1 && p.StrideW == 1 && p.DilH*(p.R-1) >= p.PadH && p.DilW*(p.S-1) >= p.PadW
+	if !stride1 || 2*p.N*p.H*p.W <= p.C {
+		return s.conv2DBackwardDataGemm(dx, dy, w, p, npos)
+	}
+	if p.R > 64 {
+		return false
+	}
+	g := convGeom{n: p.N, h: p.OutH(), w: p.OutW(), c: p.K, k: p.C, r: p.R, s: p.S,
+		sh: 1, sw: 1, ph: p.DilH*(p.R-1) - p.PadH, pw: p.DilW*(p.S-1) - p.PadW, dh: p.DilH, dw: p.DilW,
+		oh: p.H, ow: p.W}
+	mk := s.pick(g.k)
+	rsc := g.r * g.s * g.c
+	panels := (g.k + mk.nr - 1) / mk.nr
+	wb := getGemmBuf(panels * rsc * mk.nr)
+	defer putGemmBuf(wb)
+	packConvB(*wb, mk.nr, g, w, true)
+	d := directConv{g: g, wp: *wb}
+	d.convolve(mk, dx, dy)
+	return true
+}
+
+// maxColsFloats bounds the column matrix of conv2DBackwardDataGemm (64 MiB).
+const maxColsFloats = 16 << 20
+
+// conv2DBackwardDataGemm is backward-data as one GEMM and a gather:
+// cols [P, C*R*S] = dy [P, K] x w [K, C*R*S] (both read in place by the
+// SIMD Sgemm, the weights in their own order c, r, s), then every dx cell
+// sums the columns of the output positions whose windows hold it
+// (dx[n, iy, ix, c] = sum of cols[(n, oy, ox), (c, r, s)] over
+// iy = oy*StrideH - PadH + r*DilH, ix likewise). Threads gather disjoint
+// rows of dx. It declines (false) when cols would exceed maxColsFloats, or
+// for fewer than 16 input channels.
+func (s *simdImpl) conv2DBackwardDataGemm(dx, dy, w []float32, p ConvParams, npos int) bool {
+	rs := p.R * p.S
+	rsc := rs * p.C
+	if npos*rsc > maxColsFloats || p.C < 16 {
+		// Few input channels (the stem): the gather dominates and the
+		// generic per-tap products do better (24% of peak against 19%).
+		return false
+	}
+	cb := getGemmBuf(npos * rsc)
+	defer putGemmBuf(cb)
+	cols := *cb
+	sgemmSIMD(s.pick(rsc), false, false, npos, rsc, p.K, 1, dy, p.K, w, rsc, 0, cols, rsc)
+	oh, ow := p.OutH(), p.OutW()
+	rowLen := p.W * p.C
+	Parallel(p.N*p.H, max(1, 8192/(rowLen*rs)), func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			img, iy := row/p.H, row%p.H
+			dxrow := dx[row*rowLen : (row+1)*rowLen]
+			clear(dxrow)
+			for r := 0; r < p.R; r++ {
+				t := iy + p.PadH - r*p.DilH
+				if t < 0 || t%p.StrideH != 0 || t/p.StrideH >= oh {
+					continue
+				}
+				oy := t / p.StrideH
+				for q := 0; q < p.S; q++ {
+					off := q*p.DilW - p.PadW // ix = ox*StrideW + off
+					ox0 := max(0, ceilDiv(-off, p.StrideW))
+					ox1 := min(ow-1, floorDiv(p.W-1-off, p.StrideW))
+					tap := r*p.S + q
+					for ox := ox0; ox <= ox1; ox++ {
+						ix := ox*p.StrideW + off
+						src := cols[((img*oh+oy)*ow+ox)*rsc+tap:]
+						dst := dxrow[ix*p.C : (ix+1)*p.C]
+						for c := range dst {
+							dst[c] += src[c*rs]
+						}
+					}
+				}
+			}
+		}
+	})
+	return true
+}
