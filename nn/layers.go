@@ -30,10 +30,18 @@ type Sequential struct {
 // NewSequential returns a Sequential of the given layers.
 func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
 
-// Forward applies the layers in order.
+// Forward applies the layers in order. A BatchNorm2d followed by a ReLU
+// runs as one BatchNormReLU (same result, one activation fewer kept).
 func (s *Sequential) Forward(x *Value) *Value {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		if bn, ok := s.Layers[i].(*BatchNorm2d); ok && i+1 < len(s.Layers) {
+			if _, ok := s.Layers[i+1].(*ReLU); ok {
+				x = bn.ForwardReLU(x, nil)
+				i++
+				continue
+			}
+		}
+		x = s.Layers[i].Forward(x)
 	}
 	return x
 }

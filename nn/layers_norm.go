@@ -40,6 +40,16 @@ func (b *BatchNorm2d) Forward(x *Value) *Value {
 	return BatchNorm2D(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training, b.Momentum, b.Eps)
 }
 
+// ForwardReLU returns relu(b.Forward(x) + residual) (residual nil: no add)
+// as one BatchNormReLU, which keeps neither the normalised tensor nor the
+// sum alive; residual has x's shape.
+func (b *BatchNorm2d) ForwardReLU(x, residual *Value) *Value {
+	if b.Training {
+		b.NumBatchesTracked.Data[0]++
+	}
+	return BatchNormReLU(x, b.Weight, b.Bias, residual, b.RunningMean, b.RunningVar, b.Training, b.Momentum, b.Eps)
+}
+
 // NamedParameters returns "weight" and "bias".
 func (b *BatchNorm2d) NamedParameters(prefix string) []NamedParam {
 	return weightBias(prefix, b.Weight, b.Bias)

@@ -1,8 +1,6 @@
 package nn
 
 import (
-	"math"
-
 	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
@@ -17,51 +15,8 @@ import (
 // (M/(M-1) times the biased one) for runVar; M = N*H*W must exceed 1. In
 // evaluation mode runMean and runVar normalise and are left unchanged.
 func BatchNorm2D(x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) *Value {
-	s := x.Data.Shape
-	if len(s) != 4 && len(s) != 2 {
-		tensor.Panicf("nn", "BatchNorm2D: input must be [N, H, W, C] or [M, C], got shape %v", s)
-	}
-	c := s[len(s)-1]
-	m := 0
-	if c > 0 {
-		m = len(x.Data.Data) / c
-	}
-	for _, v := range []struct {
-		name string
-		s    []int
-	}{{"gamma", shapeOf(gamma)}, {"beta", shapeOf(beta)}, {"running mean", shapeOf2(runMean)}, {"running variance", shapeOf2(runVar)}} {
-		if v.s != nil && (len(v.s) != 1 || v.s[0] != c) {
-			tensor.Panicf("nn", "BatchNorm2D: %s has shape %v, want [%d] for input %v", v.name, v.s, c, s)
-		}
-	}
-	mean, invstd := floats(c), floats(c)
-	if training {
-		if m < 2 {
-			tensor.Panicf("nn", "BatchNorm2D: training needs more than one value per channel, input %v", s)
-		}
-		variance := floats(c)
-		kernels.BatchNormStats(mean, variance, invstd, x.Data.Data, m, c, eps)
-		if runMean != nil || runVar != nil {
-			unbias := float32(float64(m) / float64(m-1))
-			for j := 0; j < c; j++ {
-				if runMean != nil {
-					runMean.Data[j] = (1-momentum)*runMean.Data[j] + momentum*mean[j]
-				}
-				if runVar != nil {
-					runVar.Data[j] = (1-momentum)*runVar.Data[j] + momentum*variance[j]*unbias
-				}
-			}
-		}
-	} else {
-		if runMean == nil || runVar == nil {
-			tensor.Panicf("nn", "BatchNorm2D: evaluation mode needs running statistics")
-		}
-		copy(mean, runMean.Data)
-		for j := 0; j < c; j++ {
-			invstd[j] = float32(1 / math.Sqrt(float64(runVar.Data[j])+float64(eps)))
-		}
-	}
-	y := emptyTensor(s...)
+	m, c, mean, invstd := bnStats("BatchNorm2D", x, gamma, beta, runMean, runVar, training, momentum, eps)
+	y := emptyTensor(x.Data.Shape...)
 	kernels.BatchNormApply(y.Data, x.Data.Data, mean, invstd, valueData(gamma), valueData(beta), m, c)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data

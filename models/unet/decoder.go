@@ -90,10 +90,7 @@ func newDecoderBlock(rng *tensor.RNG, in, skip, out int, att string) *decoderBlo
 // Forward maps x [N, H, W, in] and skip [N, 2H, 2W, skip] (or nil) to
 // [N, 2H, 2W, out].
 func (b *decoderBlock) Forward(x, skip *nn.Value) *nn.Value {
-	x = nn.UpsampleNearest2x(x)
-	if skip != nil {
-		x = nn.Concat(x, skip)
-	}
+	x = nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels
 	x = b.attention1.Forward(x)
 	return b.attention2.Forward(b.conv2.Forward(b.conv1.Forward(x)))
 }

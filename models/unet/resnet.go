@@ -49,13 +49,13 @@ func newBasicBlock(rng *tensor.RNG, in, planes, stride int) *basicBlock {
 
 // Forward returns relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
 func (b *basicBlock) Forward(x *nn.Value) *nn.Value {
-	out := nn.Relu(b.bn1.Forward(b.conv1.Forward(x)))
-	out = b.bn2.Forward(b.conv2.Forward(out))
+	out := b.bn1.ForwardReLU(b.conv1.Forward(x), nil)
+	out = b.conv2.Forward(out)
 	idt := x
 	if b.down != nil {
 		idt = b.down.Forward(x)
 	}
-	return nn.Relu(nn.Add(out, idt))
+	return b.bn2.ForwardReLU(out, idt)
 }
 
 // bottleneck is torchvision's Bottleneck (ResNet-50, v1.5: the stride sits
@@ -90,14 +90,14 @@ func newBottleneck(rng *tensor.RNG, in, planes, stride int) *bottleneck {
 
 // Forward returns relu(bn3(conv3(...)) + shortcut(x)).
 func (b *bottleneck) Forward(x *nn.Value) *nn.Value {
-	out := nn.Relu(b.bn1.Forward(b.conv1.Forward(x)))
-	out = nn.Relu(b.bn2.Forward(b.conv2.Forward(out)))
-	out = b.bn3.Forward(b.conv3.Forward(out))
+	out := b.bn1.ForwardReLU(b.conv1.Forward(x), nil)
+	out = b.bn2.ForwardReLU(b.conv2.Forward(out), nil)
+	out = b.conv3.Forward(out)
 	idt := x
 	if b.down != nil {
 		idt = b.down.Forward(x)
 	}
-	return nn.Relu(nn.Add(out, idt))
+	return b.bn3.ForwardReLU(out, idt)
 }
 
 // Encoder is a torchvision ResNet without avgpool and fc.
@@ -143,7 +143,7 @@ func newEncoder(rng *tensor.RNG, name string, inChannels int) *Encoder {
 // and 32 with e.Channels channels.
 func (e *Encoder) Forward(x *nn.Value) [5]*nn.Value {
 	var f [5]*nn.Value
-	f[0] = nn.Relu(e.bn1.Forward(e.conv1.Forward(x)))
+	f[0] = e.bn1.ForwardReLU(e.conv1.Forward(x), nil)
 	h := nn.MaxPool2D(f[0], 3, 2, 1)
 	for i, l := range e.layers {
 		h = l.Forward(h)

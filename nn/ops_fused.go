@@ -1,0 +1,225 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/lungo-ml/lungo/kernels"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// Fused operations that keep fewer activation-sized tensors alive than their
+// parts would: the intermediate results never get a buffer of their own.
+
+// fusedGrain is the number of elements a worker of an elementwise pass
+// takes at least.
+const fusedGrain = 16384
+
+// bnStats validates BatchNorm2D's arguments and returns the rows m, the
+// channels c and the per-channel mean and 1/sqrt(var + eps) that normalise
+// x: the batch's in training mode (updating runMean and runVar), the running
+// ones otherwise.
+func bnStats(op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) (m, c int, mean, invstd []float32) {
+	s := x.Data.Shape
+	if len(s) != 4 && len(s) != 2 {
+		tensor.Panicf("nn", "%s: input must be [N, H, W, C] or [M, C], got shape %v", op, s)
+	}
+	c = s[len(s)-1]
+	if c > 0 {
+		m = len(x.Data.Data) / c
+	}
+	for _, v := range []struct {
+		name string
+		s    []int
+	}{{"gamma", shapeOf(gamma)}, {"beta", shapeOf(beta)}, {"running mean", shapeOf2(runMean)}, {"running variance", shapeOf2(runVar)}} {
+		if v.s != nil && (len(v.s) != 1 || v.s[0] != c) {
+			tensor.Panicf("nn", "%s: %s has shape %v, want [%d] for input %v", op, v.name, v.s, c, s)
+		}
+	}
+	mean, invstd = floats(c), floats(c)
+	if training {
+		if m < 2 {
+			tensor.Panicf("nn", "%s: training needs more than one value per channel, input %v", op, s)
+		}
+		variance := floats(c)
+		kernels.BatchNormStats(mean, variance, invstd, x.Data.Data, m, c, eps)
+		if runMean != nil || runVar != nil {
+			unbias := float32(float64(m) / float64(m-1))
+			for j := 0; j < c; j++ {
+				if runMean != nil {
+					runMean.Data[j] = (1-momentum)*runMean.Data[j] + momentum*mean[j]
+				}
+				if runVar != nil {
+					runVar.Data[j] = (1-momentum)*runVar.Data[j] + momentum*variance[j]*unbias
+				}
+			}
+		}
+		recycle(variance)
+	} else {
+		if runMean == nil || runVar == nil {
+			tensor.Panicf("nn", "%s: evaluation mode needs running statistics", op)
+		}
+		copy(mean, runMean.Data)
+		for j := 0; j < c; j++ {
+			invstd[j] = float32(1 / math.Sqrt(float64(runVar.Data[j])+float64(eps)))
+		}
+	}
+	return m, c, mean, invstd
+}
+
+// BatchNormReLU returns relu(BatchNorm2D(x, ...) + residual) in one pass:
+// x [N, H, W, C] or [M, C], residual of x's shape or nil (then
+// relu(BatchNorm2D(x, ...))). The arguments and the running-statistics
+// update are BatchNorm2D's; the result equals PyTorch's
+// F.relu(F.batch_norm(x, ...) + residual) to float32 rounding.
+//
+// For backward it keeps x, the output and the per-channel statistics (what
+// PyTorch keeps too): neither the normalised tensor nor the sum with the
+// residual gets a buffer, so a conv-BN-ReLU keeps two activation-sized
+// tensors alive instead of three (four with a residual add).
+func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) *Value {
+	m, c, mean, invstd := bnStats("BatchNormReLU", x, gamma, beta, runMean, runVar, training, momentum, eps)
+	var res []float32
+	if residual != nil {
+		tensor.MustSameShape("nn", "BatchNormReLU", x.Data.Shape, residual.Data.Shape)
+		res = residual.Data.Data
+	}
+	y := emptyTensor(x.Data.Shape...)
+	bnReluApply(y.Data, x.Data.Data, res, mean, invstd, valueData(gamma), valueData(beta), m, c)
+	return NewResult(y, func(out *Value) {
+		xNeed := x.RequiresGrad
+		gNeed := gamma != nil && gamma.RequiresGrad
+		bNeed := beta != nil && beta.RequiresGrad
+		rNeed := residual != nil && residual.RequiresGrad
+		if !xNeed && !gNeed && !bNeed && !rNeed {
+			return
+		}
+		// dz, the gradient of the batch norm's output, is also the
+		// residual's: when the residual has no gradient yet it is written
+		// straight into one.
+		var dz []float32
+		var accR *tensor.Tensor
+		if rNeed {
+			dz, accR = gradDst(residual)
+		} else {
+			dz = floats(len(y.Data))
+		}
+		kernels.ReluBackward(dz, out.Grad.Data, out.Data.Data)
+		if xNeed || gNeed || bNeed {
+			dx, accX := gradDst(x)
+			var dg, db []float32
+			var accG, accB *tensor.Tensor
+			if gNeed {
+				dg, accG = gradDst(gamma)
+			}
+			if bNeed {
+				db, accB = gradDst(beta)
+			}
+			kernels.BatchNormBackward(dx, dg, db, dz, x.Data.Data, mean, invstd, valueData(gamma), m, c, training)
+			gradDone(accX, dx)
+			gradDone(accG, dg)
+			gradDone(accB, db)
+		}
+		switch {
+		case !rNeed:
+			recycle(dz)
+		case accR != nil:
+			gradDone(accR, dz)
+		}
+	}, x, gamma, beta, residual)
+}
+
+// bnReluApply writes y = max((x - mean)*invstd*gamma + beta + res, 0) for
+// x, y, res [m, c] (res may be nil; nil gamma and beta are 1 and 0). The
+// normalisation rounds as kernels.BatchNormApply does, then the residual is
+// added, then the ReLU taken: the float32 operations of the unfused chain.
+func bnReluApply(y, x, res, mean, invstd, gamma, beta []float32, m, c int) {
+	scale, shift := make([]float32, c), make([]float32, c)
+	for j := range scale {
+		scale[j] = invstd[j]
+		if gamma != nil {
+			scale[j] *= gamma[j]
+		}
+		if beta != nil {
+			shift[j] = beta[j]
+		}
+	}
+	kernels.Parallel(m, max(1, fusedGrain/max(c, 1)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xs, ys := x[i*c:i*c+c], y[i*c:i*c+c]
+			ys, mean, scale, shift := ys[:len(xs)], mean[:len(xs)], scale[:len(xs)], shift[:len(xs)]
+			if res == nil {
+				for j, v := range xs {
+					ys[j] = max((v-mean[j])*scale[j]+shift[j], 0)
+				}
+				continue
+			}
+			rs := res[i*c : i*c+c]
+			rs = rs[:len(xs)]
+			for j, v := range xs {
+				z := (v-mean[j])*scale[j] + shift[j]
+				ys[j] = max(z+rs[j], 0)
+			}
+		}
+	})
+}
+
+// UpsampleConcat returns Concat(UpsampleNearest2x(x), skip): x [N, H, W, C]
+// enlarged 2x by nearest-neighbour repetition and joined along channels
+// with skip [N, 2H, 2W, K], giving [N, 2H, 2W, C+K] (a U-Net decoder's
+// torch.cat([F.interpolate(x, scale_factor=2), skip], dim=1)). The
+// upsampled copy of x is written straight into the result and never exists
+// on its own. A nil skip gives UpsampleNearest2x(x).
+func UpsampleConcat(x, skip *Value) *Value {
+	if skip == nil {
+		return UpsampleNearest2x(x)
+	}
+	n, h, w, c := dims4("UpsampleConcat", x)
+	sn, sh, sw, k := dims4("UpsampleConcat", skip)
+	if sn != n || sh != 2*h || sw != 2*w {
+		tensor.Panicf("nn", "UpsampleConcat: skip has shape %v, want [%d, %d, %d, K] for x %v", skip.Data.Shape, n, 2*h, 2*w, x.Data.Shape)
+	}
+	ct := c + k
+	y := emptyTensor(n, 2*h, 2*w, ct)
+	xd, sd, yd := x.Data.Data, skip.Data.Data, y.Data
+	// One task per output row (n, oy).
+	kernels.Parallel(n*2*h, max(1, fusedGrain/max(2*w*ct, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b, oy := r/(2*h), r%(2*h)
+			xrow := xd[((b*h)+oy/2)*w*c:]
+			for ox := 0; ox < 2*w; ox++ {
+				p := r*2*w + ox
+				dst := yd[p*ct : (p+1)*ct]
+				copy(dst[:c], xrow[(ox/2)*c:(ox/2)*c+c])
+				copy(dst[c:], sd[p*k:(p+1)*k])
+			}
+		}
+	})
+	return NewResult(y, func(out *Value) {
+		dy := out.Grad.Data
+		accumGrad(x, func(dx []float32) {
+			// dx[b, i, j] = sum of the four cells it was copied to.
+			kernels.Parallel(n*h, max(1, fusedGrain/max(4*w*ct, 1)), func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					b, iy := r/h, r%h
+					for j := 0; j < w; j++ {
+						d := dx[((b*h+iy)*w+j)*c:][:c]
+						p00 := ((b*2*h+2*iy)*2*w + 2*j) * ct
+						p10 := p00 + 2*w*ct
+						g00, g01 := dy[p00:p00+c], dy[p00+ct:p00+ct+c]
+						g10, g11 := dy[p10:p10+c], dy[p10+ct:p10+ct+c]
+						for q := range d {
+							d[q] = (g00[q] + g01[q]) + (g10[q] + g11[q])
+						}
+					}
+				}
+			})
+		})
+		accumGrad(skip, func(ds []float32) {
+			kernels.Parallel(n*4*h*w, max(1, fusedGrain/max(ct, 1)), func(lo, hi int) {
+				for p := lo; p < hi; p++ {
+					copy(ds[p*k:(p+1)*k], dy[p*ct+c:(p+1)*ct])
+				}
+			})
+		})
+	}, x, skip)
+}
