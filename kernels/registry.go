@@ -27,6 +27,8 @@ type Impl struct {
 	// MaxPool2D may return false to decline a shape; same contract as the
 	// exported MaxPool2D (argmax may be nil).
 	MaxPool2D func(y []float32, argmax []int32, x []float32, p PoolParams) bool
+	// Adam is AdamStep on one range of elements, without threads.
+	Adam func(w, g, m, v, vmax []float32, p *AdamParams)
 }
 
 var (

@@ -18,6 +18,7 @@ func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
 		Conv2D:                s.conv2D,
 		Conv2DBackwardData:    s.conv2DBackwardData,
 		Conv2DBackwardWeights: s.conv2DBackwardWeights,
+		Adam:                  adamSIMD(name),
 	}
 }
 

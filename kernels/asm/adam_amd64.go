@@ -1,0 +1,40 @@
+//go:build gc && !purego
+
+package asm
+
+// AdamAVX2 is one Adam/AdamW update of the n = len(w) elements of w, m, v
+// and (with AdamAMSGrad) vm, from the gradient g, 8 lanes at a time with
+// AVX (VSQRTPS, VDIVPS; no FMA). It computes exactly
+//
+//	for k := range w {
+//		wk, d := w[k], g[k]
+//		if flags&AdamDecay != 0 {
+//			wk = wk * c.Decay
+//		}
+//		if flags&AdamL2 != 0 {
+//			d = d + float32(c.WeightDecay*wk)
+//		}
+//		mk := float32(c.Beta1*m[k]) + float32(c.OneMinusBeta1*d)
+//		vk := float32(c.Beta2*v[k]) + float32(float32(c.OneMinusBeta2*d)*d)
+//		m[k], v[k] = mk, vk
+//		if flags&AdamAMSGrad != 0 {
+//			vk = max(vm[k], vk)
+//			vm[k] = vk
+//		}
+//		denom := float32(math.Sqrt(float64(vk)))/c.BC2Sqrt + c.Eps
+//		w[k] = wk - float32(c.StepSize*(mk/denom))
+//	}
+//
+// except that max(-0, +0) may give -0 (VMAXPS; NaNs do propagate as in
+// Go's max). It requires len(w)%8 == 0, len(g), len(m), len(v) >= len(w),
+// len(vm) >= len(w) with AdamAMSGrad, and AVX2.
+func AdamAVX2(w, g, m, v, vm []float32, c *AdamCoefs, flags int) {
+	checkAdam("AdamAVX2", 8, w, g, m, v, vm, flags)
+	if len(w) == 0 {
+		return
+	}
+	adamAVX2(w, g, m, v, vm, c, flags)
+}
+
+//go:noescape
+func adamAVX2(w, g, m, v, vm []float32, c *AdamCoefs, flags int)
