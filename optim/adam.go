@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/tensor"
 )
@@ -73,57 +74,40 @@ func (o *Adam) kind() string {
 	return "adam"
 }
 
-// Step applies one update to every parameter with a gradient.
+// Step applies one update to every parameter with a gradient, through
+// kernels.AdamStep (SIMD, split across the worker pool).
 func (o *Adam) Step() {
-	type coef struct{ stepSize, bc2sqrt float32 }
-	coefs := make([]coef, len(o.params))
-	for i, p := range o.params {
-		if p.Grad == nil {
+	p := kernels.AdamParams{
+		Beta1: float32(o.cfg.Beta1), OneMinusBeta1: float32(1 - o.cfg.Beta1),
+		Beta2: float32(o.cfg.Beta2), OneMinusBeta2: float32(1 - o.cfg.Beta2),
+		Eps: float32(o.cfg.Eps), Decay: 1, AMSGrad: o.cfg.AMSGrad,
+	}
+	if o.decoupled {
+		p.Decay = float32(1 - o.cfg.LR*o.cfg.WeightDecay)
+	} else {
+		p.WeightDecay = float32(o.cfg.WeightDecay)
+	}
+	for i, par := range o.params {
+		if par.Grad == nil {
 			continue
 		}
 		if o.m[i] == nil {
-			o.m[i] = tensor.New(p.Data.Shape...)
-			o.v[i] = tensor.New(p.Data.Shape...)
+			o.m[i] = tensor.New(par.Data.Shape...)
+			o.v[i] = tensor.New(par.Data.Shape...)
 		}
-		if o.cfg.AMSGrad && o.vm[i] == nil {
-			o.vm[i] = tensor.New(p.Data.Shape...)
+		var vmax []float32
+		if o.cfg.AMSGrad {
+			if o.vm[i] == nil {
+				o.vm[i] = tensor.New(par.Data.Shape...)
+			}
+			vmax = o.vm[i].Data
 		}
 		o.steps[i]++
 		t := float64(o.steps[i])
-		bc1 := 1 - math.Pow(o.cfg.Beta1, t)
-		bc2 := 1 - math.Pow(o.cfg.Beta2, t)
-		coefs[i] = coef{float32(o.cfg.LR / bc1), float32(math.Sqrt(bc2))}
+		p.StepSize = float32(o.cfg.LR / (1 - math.Pow(o.cfg.Beta1, t)))
+		p.BC2Sqrt = float32(math.Sqrt(1 - math.Pow(o.cfg.Beta2, t)))
+		kernels.AdamStep(par.Data.Data, par.Grad.Data, o.m[i].Data, o.v[i].Data, vmax, p)
 	}
-	b1, b2 := float32(o.cfg.Beta1), float32(o.cfg.Beta2)
-	omb1, omb2 := float32(1-o.cfg.Beta1), float32(1-o.cfg.Beta2)
-	eps, wd := float32(o.cfg.Eps), float32(o.cfg.WeightDecay)
-	decay := float32(1 - o.cfg.LR*o.cfg.WeightDecay)
-	forEachParam(o.params, func(i, lo, hi int) {
-		w, g := o.params[i].Data.Data[lo:hi], o.params[i].Grad.Data[lo:hi]
-		m, v := o.m[i].Data[lo:hi], o.v[i].Data[lo:hi]
-		var vm []float32
-		if o.cfg.AMSGrad {
-			vm = o.vm[i].Data[lo:hi]
-		}
-		c := coefs[i]
-		for k := range w {
-			d := g[k]
-			if o.decoupled {
-				w[k] *= decay
-			} else if wd != 0 {
-				d += wd * w[k]
-			}
-			m[k] = b1*m[k] + omb1*d
-			v[k] = b2*v[k] + omb2*d*d
-			vv := v[k]
-			if vm != nil {
-				vm[k] = max(vm[k], vv)
-				vv = vm[k]
-			}
-			denom := float32(math.Sqrt(float64(vv)))/c.bc2sqrt + eps
-			w[k] -= c.stepSize * (m[k] / denom)
-		}
-	})
 }
 
 // ZeroGrad zeroes the parameters' gradients.
