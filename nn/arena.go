@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"slices"
+	"sort"
 	"sync"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -36,14 +38,17 @@ import (
 // is invalid: its memory belongs to the next step. Copy out (tensor.Clone)
 // anything that must outlive the step. Parameters, their gradients (leaves
 // allocate on the heap) and batch-norm running statistics are never arena
-// memory. Buffers are pooled by exact element count, which suits training,
-// where every step asks for the same sizes.
+// memory. A request takes the smallest free buffer that holds it, up to
+// twice its size (else a fresh one): training asks for the same sizes every
+// step, and gradients of one size reuse the dead ones of a slightly larger
+// size.
 //
 // An Arena is safe for concurrent use, but the arena installed with SetArena
 // is global to the process, like NoGrad.
 type Arena struct {
 	mu      sync.Mutex
-	free    map[int][][]float32
+	free    map[int][][]float32 // by capacity
+	caps    []int               // capacities with free buffers, ascending
 	freeI   map[int][][]int32
 	used    [][]float32 // handed out since Release; nil where recycled early
 	usedIdx map[*float32]int
@@ -71,15 +76,23 @@ func SetArena(a *Arena) (prev *Arena) {
 // CurrentArena returns the installed arena, or nil.
 func CurrentArena() *Arena { return current }
 
+// maxFit bounds the waste of a reused buffer: a request of n floats takes
+// a free buffer of at most maxFit*n.
+const maxFit = 2
+
 // Floats returns a buffer of n float32s. Its contents are unspecified (they
 // may hold a previous step's values); zero it if needed.
 func (a *Arena) Floats(n int) []float32 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var b []float32
-	if l := a.free[n]; len(l) > 0 {
-		b = l[len(l)-1]
-		a.free[n] = l[:len(l)-1]
+	if c, ok := a.fit(n); ok {
+		l := a.free[c]
+		b = l[len(l)-1][:n]
+		a.free[c] = l[:len(l)-1]
+		if len(l) == 1 {
+			a.dropCap(c)
+		}
 	} else {
 		b = make([]float32, n)
 		a.pooled += 4 * int64(n)
@@ -91,23 +104,69 @@ func (a *Arena) Floats(n int) []float32 {
 	return b
 }
 
+// fit returns the smallest capacity of a free buffer that holds n floats,
+// if one of at most maxFit*n is free.
+func (a *Arena) fit(n int) (int, bool) {
+	i := sort.SearchInts(a.caps, n)
+	if i == len(a.caps) || a.caps[i] > maxFit*max(n, 1) {
+		return 0, false
+	}
+	return a.caps[i], true
+}
+
+// putFree adds b to the free buffers of its capacity.
+func (a *Arena) putFree(b []float32) {
+	c := cap(b)
+	l := a.free[c]
+	if len(l) == 0 {
+		i := sort.SearchInts(a.caps, c)
+		a.caps = slices.Insert(a.caps, i, c)
+	}
+	a.free[c] = append(l, b[:c])
+}
+
+// dropCap removes c, whose free list has become empty, from a.caps.
+func (a *Arena) dropCap(c int) {
+	if i := sort.SearchInts(a.caps, c); i < len(a.caps) && a.caps[i] == c {
+		a.caps = slices.Delete(a.caps, i, i+1)
+	}
+}
+
 // recycle hands b, a buffer from Floats, back before Release because nothing
 // will read it again (a consumed gradient, a summed scratch buffer), so that
 // later allocations of the same step reuse it. Buffers the arena did not
 // hand out are ignored.
-func (a *Arena) recycle(b []float32) {
+// It reports whether b was taken back.
+func (a *Arena) recycle(b []float32) bool {
 	if len(b) == 0 {
-		return
+		return false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i, ok := a.usedIdx[&b[0]]
 	if !ok || len(a.used[i]) != len(b) {
-		return
+		return false
 	}
 	delete(a.usedIdx, &b[0])
 	a.used[i] = nil
-	a.free[len(b)] = append(a.free[len(b)], b)
+	a.putFree(b)
+	return true
+}
+
+// Free hands v's data back to the installed arena when no graph is being
+// recorded (inside NoGrad), so that the next operations of the same pass
+// reuse it: inference then needs memory for the values alive at once, not
+// for all of them. The caller promises that nothing reads v (or a view of
+// its data) again; v's Data becomes nil. Outside NoGrad, without an arena,
+// or for data the arena did not hand out it does nothing, so models can
+// call it unconditionally on values their forward has consumed.
+func Free(v *Value) {
+	if gradEnabled || current == nil || v == nil || v.Data == nil || v.backward != nil {
+		return
+	}
+	if current.recycle(v.Data.Data) {
+		v.Data = nil
+	}
 }
 
 // recycle returns b to the installed arena, if any (see Arena.recycle).
@@ -155,7 +214,7 @@ func (a *Arena) Release() {
 	defer a.mu.Unlock()
 	for i, b := range a.used {
 		if b != nil {
-			a.free[len(b)] = append(a.free[len(b)], b)
+			a.putFree(b)
 		}
 		a.used[i] = nil
 	}
@@ -186,6 +245,7 @@ func (a *Arena) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	clear(a.free)
+	a.caps = a.caps[:0]
 	clear(a.freeI)
 	a.used, a.usedI = a.used[:0], a.usedI[:0]
 	clear(a.usedIdx)

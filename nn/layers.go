@@ -32,18 +32,37 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 
 // Forward applies the layers in order. A BatchNorm2d followed by a ReLU
 // runs as one BatchNormReLU (same result, one activation fewer kept).
+// Inside NoGrad each intermediate result is freed (see Free) once the next
+// layer has consumed it; the input is the caller's and is kept.
 func (s *Sequential) Forward(x *Value) *Value {
+	in := x
 	for i := 0; i < len(s.Layers); i++ {
+		prev := x
 		if bn, ok := s.Layers[i].(*BatchNorm2d); ok && i+1 < len(s.Layers) {
 			if _, ok := s.Layers[i+1].(*ReLU); ok {
 				x = bn.ForwardReLU(x, nil)
 				i++
-				continue
+			} else {
+				x = bn.Forward(x)
 			}
+		} else {
+			x = s.Layers[i].Forward(x)
 		}
-		x = s.Layers[i].Forward(x)
+		if prev != in && !sharesData(prev, x) {
+			Free(prev)
+		}
 	}
 	return x
+}
+
+// sharesData reports whether a and b are views of the same buffer (a layer
+// that returns its input or a reshaped view of it).
+func sharesData(a, b *Value) bool {
+	if a == b {
+		return true
+	}
+	da, db := a.Data.Data, b.Data.Data
+	return len(da) > 0 && len(db) > 0 && &da[0] == &db[0]
 }
 
 // NamedParameters returns the children's parameters keyed "<prefix><i>.<name>".

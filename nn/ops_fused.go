@@ -95,12 +95,16 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 		}
 		// dz, the gradient of the batch norm's output, is also the
 		// residual's: when the residual has no gradient yet it is written
-		// straight into one.
+		// straight into one, else over dy where nothing reads dy again.
 		var dz []float32
 		var accR *tensor.Tensor
-		if rNeed {
+		inPlace := false
+		switch {
+		case rNeed:
 			dz, accR = gradDst(residual)
-		} else {
+		case gradScratch(out):
+			dz, inPlace = out.Grad.Data, true
+		default:
 			dz = floats(len(y.Data))
 		}
 		kernels.ReluBackward(dz, out.Grad.Data, out.Data.Data)
@@ -120,6 +124,7 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 			gradDone(accB, db)
 		}
 		switch {
+		case inPlace:
 		case !rNeed:
 			recycle(dz)
 		case accR != nil:

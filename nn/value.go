@@ -130,6 +130,9 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 	order := topo(v)
+	prevRoot := backwardRoot
+	backwardRoot = v
+	defer func() { backwardRoot = prevRoot }()
 	g := v.GradTensor()
 	for i, x := range grad.Data {
 		g.Data[i] += x
@@ -147,6 +150,15 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		}
 	}
 }
+
+// backwardRoot is the value BackwardWith started from: its gradient is the
+// caller's to read afterwards.
+var backwardRoot *Value
+
+// gradScratch reports whether out's backward may overwrite out.Grad: with
+// an arena installed, Backward recycles the gradient of every value but the
+// root as soon as its backward has run, so nothing reads it afterwards.
+func gradScratch(out *Value) bool { return current != nil && out != backwardRoot }
 
 // topoPass numbers topological sorts so that a value's mark tells whether
 // the current sort has visited it, without a map.

@@ -33,8 +33,12 @@ func (a *scse) Forward(x *nn.Value) *nn.Value {
 	n, c := x.Data.Shape[0], x.Data.Shape[3]
 	g := nn.Reshape(nn.GlobalAvgPool(x), n, 1, 1, c)
 	g = nn.Sigmoid(a.c3.Forward(nn.Relu(a.c1.Forward(g))))
-	s := nn.Sigmoid(a.s0.Forward(x))
-	return scseCombine(x, g, s)
+	sl := a.s0.Forward(x)
+	s := nn.Sigmoid(sl)
+	nn.Free(sl) // inference only (see nn.Free), as below
+	y := scseCombine(x, g, s)
+	nn.Free(s)
+	return y
 }
 
 // attention is smp's Attention wrapper: its child is named "attention"; nil
@@ -88,11 +92,20 @@ func newDecoderBlock(rng *tensor.RNG, in, skip, out int, att string) *decoderBlo
 }
 
 // Forward maps x [N, H, W, in] and skip [N, 2H, 2W, skip] (or nil) to
-// [N, 2H, 2W, out].
+// [N, 2H, 2W, out]. It consumes x and skip: inside nn.NoGrad they and every
+// intermediate result are freed once used (see nn.Free).
 func (b *decoderBlock) Forward(x, skip *nn.Value) *nn.Value {
-	x = nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels
-	x = b.attention1.Forward(x)
-	return b.attention2.Forward(b.conv2.Forward(b.conv1.Forward(x)))
+	u := nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels
+	nn.Free(x)
+	nn.Free(skip)
+	for _, l := range []interface{ Forward(*nn.Value) *nn.Value }{b.attention1, b.conv1, b.conv2, b.attention2} {
+		next := l.Forward(u)
+		if next != u {
+			nn.Free(u)
+		}
+		u = next
+	}
+	return u
 }
 
 // decoder is smp's UnetDecoder: 5 blocks under "blocks.<i>", deepest first.
@@ -119,7 +132,8 @@ func newDecoder(rng *tensor.RNG, enc [5]int, dec []int, att string) *decoder {
 	return d
 }
 
-// Forward decodes the encoder features into [N, H, W, dec[4]].
+// Forward decodes the encoder features into [N, H, W, dec[4]]. It
+// consumes them: inside nn.NoGrad each is freed once used.
 func (d *decoder) Forward(f [5]*nn.Value) *nn.Value {
 	x := f[4]
 	for i, b := range d.blocks {

@@ -49,13 +49,21 @@ func newBasicBlock(rng *tensor.RNG, in, planes, stride int) *basicBlock {
 
 // Forward returns relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
 func (b *basicBlock) Forward(x *nn.Value) *nn.Value {
-	out := b.bn1.ForwardReLU(b.conv1.Forward(x), nil)
-	out = b.conv2.Forward(out)
+	c := b.conv1.Forward(x)
+	out := b.bn1.ForwardReLU(c, nil)
+	nn.Free(c) // inference only (see nn.Free), as below
+	c = b.conv2.Forward(out)
+	nn.Free(out)
 	idt := x
 	if b.down != nil {
 		idt = b.down.Forward(x)
 	}
-	return b.bn2.ForwardReLU(out, idt)
+	out = b.bn2.ForwardReLU(c, idt)
+	nn.Free(c)
+	if idt != x {
+		nn.Free(idt)
+	}
+	return out
 }
 
 // bottleneck is torchvision's Bottleneck (ResNet-50, v1.5: the stride sits
@@ -90,14 +98,25 @@ func newBottleneck(rng *tensor.RNG, in, planes, stride int) *bottleneck {
 
 // Forward returns relu(bn3(conv3(...)) + shortcut(x)).
 func (b *bottleneck) Forward(x *nn.Value) *nn.Value {
-	out := b.bn1.ForwardReLU(b.conv1.Forward(x), nil)
-	out = b.bn2.ForwardReLU(b.conv2.Forward(out), nil)
-	out = b.conv3.Forward(out)
+	c := b.conv1.Forward(x)
+	out := b.bn1.ForwardReLU(c, nil)
+	nn.Free(c) // inference only (see nn.Free), as below
+	c = b.conv2.Forward(out)
+	nn.Free(out)
+	out = b.bn2.ForwardReLU(c, nil)
+	nn.Free(c)
+	c = b.conv3.Forward(out)
+	nn.Free(out)
 	idt := x
 	if b.down != nil {
 		idt = b.down.Forward(x)
 	}
-	return b.bn3.ForwardReLU(out, idt)
+	out = b.bn3.ForwardReLU(c, idt)
+	nn.Free(c)
+	if idt != x {
+		nn.Free(idt)
+	}
+	return out
 }
 
 // Encoder is a torchvision ResNet without avgpool and fc.
@@ -140,13 +159,21 @@ func newEncoder(rng *tensor.RNG, name string, inChannels int) *Encoder {
 }
 
 // Forward returns the 5 feature maps of x [N, H, W, C]: strides 2, 4, 8, 16
-// and 32 with e.Channels channels.
+// and 32 with e.Channels channels. Inside nn.NoGrad every other
+// intermediate result is freed as soon as it is consumed (see nn.Free).
 func (e *Encoder) Forward(x *nn.Value) [5]*nn.Value {
 	var f [5]*nn.Value
-	f[0] = e.bn1.ForwardReLU(e.conv1.Forward(x), nil)
+	c := e.conv1.Forward(x)
+	f[0] = e.bn1.ForwardReLU(c, nil)
+	nn.Free(c)
 	h := nn.MaxPool2D(f[0], 3, 2, 1)
 	for i, l := range e.layers {
-		h = l.Forward(h)
+		// The Sequential frees the outputs of all blocks but its last.
+		next := l.Forward(h)
+		if i == 0 {
+			nn.Free(h) // the max-pool output; later inputs are features
+		}
+		h = next
 		f[i+1] = h
 	}
 	return f

@@ -23,6 +23,8 @@ type Model struct {
 	ClassDropout *nn.DropoutLayer
 	ClassLinear  *nn.LinearLayer
 	training     bool
+	// inference holds Predict's activation buffers between calls.
+	inference *nn.Arena
 }
 
 // New builds a model for cfg, initialised from rng like the reference:
@@ -74,6 +76,9 @@ func MustNew(cfg Config, rng *tensor.RNG) *Model {
 func (m *Model) SetTraining(training bool) {
 	m.training = training
 	m.children.SetTraining(training)
+	if m.ClassDropout != nil { // not a child: it has no state-dict keys
+		m.ClassDropout.SetTraining(training)
+	}
 }
 
 // Training reports whether the model is in training mode.
@@ -93,19 +98,32 @@ func (m *Model) Forward(x *nn.Value) (mask, class *nn.Value) {
 	if err := m.checkInput(x.Data.Shape); err != nil {
 		tensor.Panicf("unet", "Forward: %v", err)
 	}
+	// Inside nn.NoGrad every intermediate result is freed as soon as it
+	// has been consumed (nn.Free; a no-op when recording a graph).
 	h, w := x.Data.Shape[2], x.Data.Shape[3]
 	ph, pw := roundUp(h), roundUp(w)
+	in := x
 	if ph != h || pw != w {
-		x = padCrop(x, ph, pw)
+		in = padCrop(x, ph, pw)
 	}
-	f := m.Encoder.Forward(nn.ToNHWC(x))
-	y := m.segHead.Forward(m.decoder.Forward(f))
-	mask = nn.ToNCHW(y)
-	if ph != h || pw != w {
-		mask = padCrop(mask, h, w)
+	xn := nn.ToNHWC(in)
+	if in != x {
+		nn.Free(in)
 	}
-	if m.ClassLinear != nil {
+	f := m.Encoder.Forward(xn)
+	nn.Free(xn)
+	if m.ClassLinear != nil { // before the decoder consumes f[4]
 		class = m.ClassLinear.Forward(m.ClassDropout.Forward(nn.GlobalAvgPool(f[4])))
+	}
+	d := m.decoder.Forward(f)
+	y := m.segHead.Forward(d)
+	nn.Free(d)
+	mask = nn.ToNCHW(y)
+	nn.Free(y)
+	if ph != h || pw != w {
+		full := mask
+		mask = padCrop(full, h, w)
+		nn.Free(full)
 	}
 	return mask, class
 }
@@ -137,18 +155,28 @@ func (m *Model) PredictAll(x *tensor.Tensor) (mask, class *tensor.Tensor, err er
 	was := m.training
 	m.SetTraining(false)
 	defer m.SetTraining(was)
+	if m.inference == nil {
+		m.inference = nn.NewArena()
+	}
+	prev := nn.SetArena(m.inference)
+	defer nn.SetArena(prev)
+	defer m.inference.Release()
 	nn.NoGrad(func() {
 		mv, cv := m.Forward(nn.Const(x))
-		mask = nn.Sigmoid(mv).Data
+		// The results outlive the arena: copies on the heap.
+		mask = nn.Sigmoid(mv).Data.Clone()
 		if cv != nil {
-			class = nn.Sigmoid(cv).Data
-		}
-		if nn.CurrentArena() != nil { // results must outlive the caller's arena
-			mask = mask.Clone()
-			if class != nil {
-				class = class.Clone()
-			}
+			class = nn.Sigmoid(cv).Data.Clone()
 		}
 	})
 	return mask, class, nil
+}
+
+// ReleaseInferenceMemory drops the activation buffers Predict keeps for its
+// next call (see the package doc's memory budget), leaving them to the
+// garbage collector.
+func (m *Model) ReleaseInferenceMemory() {
+	if m.inference != nil {
+		m.inference.Reset()
+	}
 }
