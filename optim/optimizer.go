@@ -201,11 +201,8 @@ func forEachParam(params []*nn.Value, fn func(i, lo, hi int)) {
 func ClipGradNorm(params []*nn.Value, maxNorm float64) float64 {
 	var sum float64
 	for _, p := range params {
-		if p.Grad == nil {
-			continue
-		}
-		for _, g := range p.Grad.Data {
-			sum += float64(g) * float64(g)
+		if p.Grad != nil {
+			sum += sumSquares(p.Grad.Data)
 		}
 	}
 	total := math.Sqrt(sum)
@@ -226,6 +223,49 @@ func ClipGradNorm(params []*nn.Value, maxNorm float64) float64 {
 		})
 	}
 	return total
+}
+
+// normBlock is the block of the threaded sum of squares: blocks are summed
+// apart and their sums added in order, so the result does not depend on the
+// number of threads.
+const normBlock = 1 << 16
+
+// sumSquares returns the sum of g[k]^2 in float64, in blocks of normBlock
+// split across the worker pool.
+func sumSquares(g []float32) float64 {
+	nb := (len(g) + normBlock - 1) / normBlock
+	if nb <= 1 {
+		return sumSquaresSerial(g)
+	}
+	partial := make([]float64, nb)
+	kernels.Parallel(nb, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			partial[b] = sumSquaresSerial(g[b*normBlock : min((b+1)*normBlock, len(g))])
+		}
+	})
+	var sum float64
+	for _, s := range partial {
+		sum += s
+	}
+	return sum
+}
+
+// sumSquaresSerial returns the sum of g[k]^2 in float64 with four
+// accumulators (independent add chains: about 4x the speed of one).
+func sumSquaresSerial(g []float32) float64 {
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(g); k += 4 {
+		a, b, c, d := float64(g[k]), float64(g[k+1]), float64(g[k+2]), float64(g[k+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; k < len(g); k++ {
+		s0 += float64(g[k]) * float64(g[k])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // errorf returns an error prefixed "optim: ".

@@ -54,32 +54,70 @@ func (o *SGD) Step() {
 			first[i] = true
 		}
 	}
+	c := sgdCoefs{lr: lr, wd: wd, mom: mom, damp: damp, nesterov: o.cfg.Nesterov}
 	forEachParam(o.params, func(i, lo, hi int) {
-		w, g := o.params[i].Data.Data[lo:hi], o.params[i].Grad.Data[lo:hi]
 		var buf []float32
 		if mom != 0 {
 			buf = o.bufs[i].Data[lo:hi]
 		}
-		for k := range w {
-			d := g[k]
-			if wd != 0 {
-				d += wd * w[k]
-			}
-			if mom != 0 {
-				if first[i] {
-					buf[k] = d
-				} else {
-					buf[k] = mom*buf[k] + damp*d
-				}
-				if o.cfg.Nesterov {
-					d += mom * buf[k]
-				} else {
-					d = buf[k]
-				}
-			}
-			w[k] -= lr * d
-		}
+		sgdUpdate(o.params[i].Data.Data[lo:hi], o.params[i].Grad.Data[lo:hi], buf, c, first[i])
 	})
+}
+
+// sgdCoefs are SGD's hyper-parameters in float32 (damp is 1-dampening).
+type sgdCoefs struct {
+	lr, wd, mom, damp float32
+	nesterov          bool
+}
+
+// sgdBlock is the block of elements sgdUpdate runs each pass over: its
+// effective gradient d stays in L1.
+const sgdBlock = 512
+
+// sgdUpdate is SGD's update of w (and the momentum buffer buf, nil without
+// momentum; initialised from d when first) from the gradient g:
+//
+//	d := g; if wd != 0 { d += wd * w }
+//	buf = d if first, else mom*buf + damp*d    (when buf != nil)
+//	d = d + mom*buf if nesterov, else buf      (when buf != nil)
+//	w -= lr * d
+//
+// It runs as branch-free passes over blocks of sgdBlock elements.
+func sgdUpdate(w, g, buf []float32, c sgdCoefs, first bool) {
+	var dbuf [sgdBlock]float32
+	for lo := 0; lo < len(w); lo += sgdBlock {
+		hi := min(lo+sgdBlock, len(w))
+		ws, d := w[lo:hi], dbuf[:hi-lo]
+		copy(d, g[lo:hi])
+		if c.wd != 0 {
+			ws := ws[:len(d)]
+			for k := range d {
+				d[k] += c.wd * ws[k]
+			}
+		}
+		if buf != nil {
+			bs := buf[lo:hi]
+			bs = bs[:len(d)]
+			if first {
+				copy(bs, d)
+			} else {
+				for k := range bs {
+					bs[k] = c.mom*bs[k] + c.damp*d[k]
+				}
+			}
+			if c.nesterov {
+				for k := range d {
+					d[k] += c.mom * bs[k]
+				}
+			} else {
+				d = bs
+			}
+		}
+		ws = ws[:len(d)]
+		for k := range ws {
+			ws[k] -= c.lr * d[k]
+		}
+	}
 }
 
 // ZeroGrad zeroes the parameters' gradients.
