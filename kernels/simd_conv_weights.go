@@ -11,9 +11,10 @@ package kernels
 // (the micro-kernel's B with ldb = StrideW*C). The A operand is the output
 // row of dy transposed to [K, OutW]. So per output row, each
 // (mr output channels) x (nr columns of one kernel row) tile of dW is one
-// micro-kernel call with k = OutW, accumulated in a float32 partial that is
-// flushed into float64 every weightsFlush positions, per thread; the threads'
-// float64 blocks are summed in order at the end, as in the generic kernel.
+// micro-kernel call with k = OutW, accumulated in a float32 partial of at
+// most weightsFlush positions (a chunk); a thread's chunks are summed
+// pairwise (pairSum), the threads' sums pairwise again, in a fixed order,
+// and written into dw in its [K, C, R, S] order.
 //
 // With stride 1 the reduction of a call spans several output rows: the whole
 // input is copied once, zero-padded, to [N, H+2*PadH, W+2*PadW, C], and
@@ -31,11 +32,10 @@ package kernels
 // handles; per call the reduction is one output row long.
 const minWeightsOutW = 24
 
-// weightsFlush is the most positions a float32 partial sums before it is
-// added into the float64 accumulators: 4x the generic path's convFlush,
-// because a flush costs K*R*S*C adds (7% of the time at 64@128 with 512);
-// 2048 float32 additions of random-sign terms err by about
-// sqrt(2048)*6e-8 of their magnitude.
+// weightsFlush is the most positions a float32 partial (chunk) sums before
+// it goes into the pairwise sum: 4096 float32 additions of random-sign
+// terms err by about sqrt(4096)*6e-8 of their magnitude, and the pairwise
+// sum of m chunks adds about log2(m) more roundings.
 const weightsFlush = 4 * convFlush
 
 // pickRows returns the kernel that wastes least when m rows of C and n
@@ -55,48 +55,101 @@ func (s *simdImpl) pickRows(m, n int) *microKernel {
 type weightsJob struct {
 	g  convGeom
 	mk *microKernel
-	// The float32 partial [kpad, ldp] holds nseg segments of segPad columns
+	// A float32 partial [kpad, ldp] holds nseg segments of segPad columns
 	// (a multiple of nr), segLen of them valid: segment (r) holds (s, c)
 	// for weightsByRow, segment (r, s) holds c for weightsStride1.
 	nseg, segLen, segPad int
 	rsc, kpad, ldp       int
 	nblk                 int
-	// With single, each block's positions fit one float32 partial: the
-	// blocks keep theirs in parts ([nblk][kpad*ldp]) and reduce sums them
-	// in float64, skipping the float64 block accumulators acc
-	// ([nblk][K][R*S*C]) and their flushes (what dominates when positions
-	// are few, 256@16).
-	single bool
-	acc    []float64
-	accBuf *[]float64
-	parts  *[]float32
+	// res[b] is block b's sum (a partial); reduce gives them back.
+	res [maxWeightsBlocks]*[]float32
 }
 
-func newWeightsJob(s *simdImpl, g convGeom, nblk int, single bool, nseg, segLen int) *weightsJob {
-	j := &weightsJob{g: g, nblk: nblk, single: single, nseg: nseg, segLen: segLen}
+// maxWeightsBlocks bounds the blocks (threads) of one backward-weights call.
+const maxWeightsBlocks = 64
+
+func newWeightsJob(s *simdImpl, g convGeom, nblk int, nseg, segLen int) *weightsJob {
+	j := &weightsJob{g: g, nblk: min(nblk, maxWeightsBlocks), nseg: nseg, segLen: segLen}
 	j.mk = s.pickRows(g.k, segLen)
 	j.kpad = roundUp(g.k, j.mk.mr)
 	j.segPad = roundUp(segLen, j.mk.nr)
 	j.ldp = nseg * j.segPad
 	j.rsc = g.r * g.s * g.c
-	if single {
-		j.parts = getGemmBuf(nblk * j.kpad * j.ldp)
-	} else {
-		j.accBuf = getScratch64(nblk * g.k * j.rsc) // zeroed
-		j.acc = *j.accBuf
-	}
 	return j
 }
 
-// partial returns block b's float32 partial (cleared): its slot in parts
-// when single, else buf.
-func (j *weightsJob) partial(b int, buf []float32) []float32 {
-	part := buf
-	if j.single {
-		part = (*j.parts)[b*j.kpad*j.ldp : (b+1)*j.kpad*j.ldp]
+// pairSum sums a block's chunks, each a float32 partial of at most
+// weightsFlush positions, pairwise: levels[i] holds the sum of 2^i chunks
+// (a binary counter), so each value is a sum of about log2(chunks) float32
+// chunk sums instead of a running sum over all of them, without float64.
+type pairSum struct {
+	n      int // floats per partial
+	cur    *[]float32
+	levels [40]*[]float32
+}
+
+func (j *weightsJob) newPairSum() pairSum {
+	ps := pairSum{n: j.kpad * j.ldp}
+	ps.cur = getGemmBuf(ps.n)
+	clear((*ps.cur)[:ps.n])
+	return ps
+}
+
+// part returns the chunk partial being accumulated.
+func (ps *pairSum) part() []float32 { return (*ps.cur)[:ps.n] }
+
+// push ends the current chunk: it carries it up the levels and starts a
+// cleared one.
+func (ps *pairSum) push() {
+	lvl := 0
+	for ; ps.levels[lvl] != nil; lvl++ {
+		addInto((*ps.cur)[:ps.n], (*ps.levels[lvl])[:ps.n])
+		putGemmBuf(ps.levels[lvl])
+		ps.levels[lvl] = nil
 	}
-	clear(part)
-	return part
+	ps.levels[lvl] = ps.cur
+	ps.cur = getGemmBuf(ps.n)
+	clear((*ps.cur)[:ps.n])
+}
+
+// finish returns the sum of all pushed chunks (the current one, not pushed,
+// must be empty), smaller levels first.
+func (ps *pairSum) finish() *[]float32 {
+	var sum *[]float32
+	for i, l := range ps.levels {
+		if l == nil {
+			continue
+		}
+		ps.levels[i] = nil
+		if sum == nil {
+			sum = l
+			continue
+		}
+		addInto((*l)[:ps.n], (*sum)[:ps.n])
+		putGemmBuf(sum)
+		sum = l
+	}
+	if sum == nil { // no chunk: the (cleared) current partial is the sum
+		return ps.cur
+	}
+	putGemmBuf(ps.cur)
+	return sum
+}
+
+// addInto does dst[i] += src[i], four at a time.
+func addInto(dst, src []float32) {
+	src = src[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
 }
 
 // ldA returns a row stride for n floats that keeps the mr rows of A out of
@@ -109,28 +162,9 @@ func ldA(n int) int {
 	return ld
 }
 
-// flush adds the valid region of the partial into block a64 and clears it
-// (nothing when single: the partial is the block's result).
-func (j *weightsJob) flush(part []float32, a64 []float64) {
-	if j.single {
-		return
-	}
-	g := &j.g
-	for k := 0; k < g.k; k++ {
-		for q := 0; q < j.nseg; q++ {
-			pr := part[k*j.ldp+q*j.segPad : k*j.ldp+q*j.segPad+j.segLen]
-			ar := a64[k*j.rsc+q*j.segLen : k*j.rsc+(q+1)*j.segLen]
-			for i, v := range pr {
-				ar[i] += float64(v)
-			}
-		}
-	}
-	clear(part)
-}
-
 // calls runs the micro-kernel over every tile of segment q of the
 // partial: k positions, A = dyT (row stride lda), B = windows at b (row
-// stride ldb).
+// stride ldb). (Cutting k into L1-sized blocks measured no faster.)
 func (j *weightsJob) calls(q, k int, dyT []float32, lda int, b []float32, ldb int, part []float32) {
 	mk := j.mk
 	for j0 := 0; j0 < j.segPad; j0 += mk.nr {
@@ -160,42 +194,40 @@ func transposeInto(dst []float32, ldd int, src []float32, n, m int) {
 	}
 }
 
-// reduce sums the blocks into dw [K, C, R, S] (writing each dw row in
-// order) from the blocks' [K][(r, s, c)] accumulators or partials.
+// reduce sums the blocks' partials pairwise and writes the sum into dw
+// [K, C, R, S], one output channel per step: per tap, the C values are
+// contiguous in the partial and rs floats apart in dw (both rows of one
+// output channel stay in L1). It gives the partials back.
 func (j *weightsJob) reduce(dw []float32) {
 	g := &j.g
 	rs := g.r * g.s
-	if j.single {
-		defer putGemmBuf(j.parts)
-	} else {
-		defer putScratch64(j.accBuf)
-	}
-	// colOf[t]: the partial's column of (tap t, channel 0).
-	colOf := make([]int, rs)
-	for t := range colOf {
-		i := t * g.c
-		colOf[t] = i/j.segLen*j.segPad + i%j.segLen
-	}
-	Parallel(g.k, max(1, 4096/(j.rsc*j.nblk)), func(lo, hi int) {
+	Parallel(g.k, max(1, 8192/(j.rsc*j.nblk)), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			for c := 0; c < g.c; c++ {
-				out := dw[(k*g.c+c)*rs : (k*g.c+c+1)*rs]
-				for t := range out {
-					var v float64
-					if j.single {
-						for b := 0; b < j.nblk; b++ {
-							v += float64((*j.parts)[(b*j.kpad+k)*j.ldp+colOf[t]+c])
-						}
-					} else {
-						for b := 0; b < j.nblk; b++ {
-							v += j.acc[(b*g.k+k)*j.rsc+t*g.c+c]
-						}
+			out := dw[k*j.rsc : (k+1)*j.rsc]
+			for t := 0; t < rs; t++ {
+				i := t * g.c // tap t, channel 0: segment i/segLen, column i%segLen
+				off := k*j.ldp + i/j.segLen*j.segPad + i%j.segLen
+				for step := 1; step < j.nblk; step *= 2 {
+					for b := 0; b+step < j.nblk; b += 2 * step {
+						addInto((*j.res[b])[off:off+g.c], (*j.res[b+step])[off:off+g.c])
 					}
-					out[t] = float32(v)
+				}
+				src := (*j.res[0])[off : off+g.c]
+				if rs == 1 {
+					copy(out, src)
+					continue
+				}
+				o := out[t:]
+				for c, v := range src {
+					o[c*rs] = v
 				}
 			}
 		}
 	})
+	for b := 0; b < j.nblk; b++ {
+		putGemmBuf(j.res[b])
+		j.res[b] = nil
+	}
 }
 
 func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) bool {
@@ -224,14 +256,28 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 // more floats): a call reads one tap (r, s) of every position, one pixel of
 // cp floats apart, and an odd line stride spreads those rows over all L1
 // sets (a 1 KiB stride at C = 256 would use 4 of 64).
+//
+// The work is cut into units of about convFlush/Wp output rows of one
+// image (each image's rows split evenly), at least one unit per thread;
+// block b (one per thread) takes units [b*units/nblk, (b+1)*units/nblk).
 func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
-	rb := max(1, convFlush/wp) // output rows per unit (one call's reduction)
-	perImg := (g.oh + rb - 1) / rb
+	perImg := (g.oh + max(1, convFlush/wp) - 1) / max(1, convFlush/wp)
+	t := Threads()
+	if g.n*perImg < t {
+		perImg = min(g.oh, (t+g.n-1)/g.n) // one unit per thread at least
+	}
+	for p := perImg; p <= min(g.oh, perImg+t-1); p++ {
+		if g.n*p%t == 0 { // the same number of units for every thread
+			perImg = p
+			break
+		}
+	}
+	rbMax := (g.oh + perImg - 1) / perImg // output rows per unit at most
 	units := g.n * perImg
-	nblk := min(Threads(), units)
-	flushUnits := max(1, weightsFlush/(rb*wp))
-	j := newWeightsJob(s, g, nblk, (units+nblk-1)/nblk <= flushUnits, g.r*g.s, g.c)
+	nblk := min(t, units)
+	flushUnits := max(1, weightsFlush/(rbMax*wp))
+	j := newWeightsJob(s, g, nblk, g.r*g.s, g.c)
 	cp := j.segPad
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
@@ -259,41 +305,75 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 		}
 	})
 	clear(xpad[g.n*hp*rowLen:])
-	lda := ldA(rb * wp)
+	// Short units go in groups: every tile of the partial takes the
+	// group's units in turn, so it stays in L1 between their calls (with
+	// one unit per pass over the partial, at 512@8 each call's 80 steps
+	// waited on its tile coming from memory).
+	slot := rbMax * wp
+	group := max(1, min(flushUnits, weightsGroupK/slot))
+	lda := ldA(group * slot)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
-		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda)
+		bb := getGemmBuf(j.kpad * lda)
 		defer putGemmBuf(bb)
-		dyT := (*bb)[j.kpad*j.ldp:]
+		dyT := (*bb)[:j.kpad*lda]
 		clear(dyT) // junk columns and rows beyond K stay zero
+		var kq, base [maxWeightsGroup]int
 		for b := blo; b < bhi; b++ {
-			part := j.partial(b, (*bb)[:j.kpad*j.ldp])
-			var a64 []float64
-			if !j.single {
-				a64 = j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
-			}
+			ps := j.newPairSum()
 			u0, u1 := b*units/j.nblk, (b+1)*units/j.nblk
-			for u := u0; u < u1; u++ {
-				img, oy0 := u/perImg, u%perImg*rb
-				oy1 := min(oy0+rb, g.oh)
-				// dyT[k, (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
-				for oy := oy0; oy < oy1; oy++ {
-					src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
-					transposeInto(dyT[(oy-oy0)*wp:], lda, src, g.ow, g.k)
+			since := 0
+			for ug := u0; ug < u1; ug += group {
+				nu := min(group, u1-ug)
+				for i := range nu {
+					img, iu := (ug+i)/perImg, (ug+i)%perImg
+					oy0, oy1 := iu*g.oh/perImg, (iu+1)*g.oh/perImg
+					// dyT[k, i*slot + (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
+					for oy := oy0; oy < oy1; oy++ {
+						src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
+						transposeInto(dyT[i*slot+(oy-oy0)*wp:], lda, src, g.ow, g.k)
+					}
+					kq[i] = (oy1 - oy0) * wp
+					base[i] = (img*hp + oy0) * wp * cp
 				}
-				kq := (oy1 - oy0) * wp
+				part := ps.part()
 				for r := 0; r < g.r; r++ {
 					for s := 0; s < g.s; s++ {
-						base := ((img*hp+oy0+r*g.dh)*wp + s) * cp
-						j.calls(r*g.s+s, kq, dyT, lda, xpad[base:], cp, part)
+						tap := (r*g.dh*wp + s) * cp
+						j.groupCalls(r*g.s+s, nu, slot, kq[:nu], base[:nu], tap, dyT, lda, xpad, cp, part)
 					}
 				}
-				if (u-u0+1)%flushUnits == 0 || u == u1-1 {
-					j.flush(part, a64)
+				since += nu
+				if since+group > flushUnits || ug+nu >= u1 {
+					ps.push()
+					since = 0
 				}
 			}
+			j.res[b] = ps.finish()
 		}
 	})
 	j.reduce(dw)
+}
+
+// weightsGroupK is the fewest positions a group of stride-1 units holds
+// (when flushes allow); maxWeightsGroup bounds the units of a group.
+const (
+	weightsGroupK   = 1024
+	maxWeightsGroup = 64
+)
+
+// groupCalls is calls over nu units: unit i's positions are kq[i] columns
+// of dyT from i*slot and windows of xpad from base[i]+tap; each tile of the
+// partial takes the units in turn.
+func (j *weightsJob) groupCalls(q, nu, slot int, kq, base []int, tap int, dyT []float32, lda int, xpad []float32, ldb int, part []float32) {
+	mk := j.mk
+	for j0 := 0; j0 < j.segPad; j0 += mk.nr {
+		for k0 := 0; k0 < j.kpad; k0 += mk.mr {
+			c := part[k0*j.ldp+q*j.segPad+j0:]
+			for i := range nu {
+				mk.fn(kq[i], dyT[k0*lda+i*slot:], lda, xpad[base[i]+tap+j0:], ldb, c, j.ldp)
+			}
+		}
+	}
 }
 
 // weightsByRow is backward-weights for any stride, one output row per call.
@@ -301,28 +381,25 @@ func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 	rows := g.n * g.oh
 	nblk := min(Threads(), rows)
 	flushRows := max(1, weightsFlush/g.ow)
-	j := newWeightsJob(s, g, nblk, (rows+nblk-1)/nblk <= flushRows, g.r, g.s*g.c)
+	j := newWeightsJob(s, g, nblk, g.r, g.s*g.c)
 	xpLen := (g.w+2*g.pw)*g.c + j.segPad // padded input row + slack for the last window's tile
 	lda := ldA(g.ow)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
-		bb := getGemmBuf(j.kpad*j.ldp + j.kpad*lda + xpLen)
+		bb := getGemmBuf(j.kpad*lda + xpLen)
 		defer putGemmBuf(bb)
 		buf := *bb
-		dyT := buf[j.kpad*j.ldp : j.kpad*j.ldp+j.kpad*lda]
-		xp := buf[j.kpad*j.ldp+j.kpad*lda:]
+		dyT := buf[:j.kpad*lda]
+		xp := buf[j.kpad*lda : j.kpad*lda+xpLen]
 		clear(dyT[g.k*lda:]) // rows of A beyond K stay zero
 		for b := blo; b < bhi; b++ {
-			part := j.partial(b, buf[:j.kpad*j.ldp])
-			var a64 []float64
-			if !j.single {
-				a64 = j.acc[b*g.k*j.rsc : (b+1)*g.k*j.rsc]
-			}
+			ps := j.newPairSum()
 			r0, r1 := b*rows/j.nblk, (b+1)*rows/j.nblk
 			since := 0
 			for row := r0; row < r1; row++ {
 				img, oy := row/g.oh, row%g.oh
 				// dyT[k, ox] = dy[n, oy, ox, k].
 				transposeInto(dyT, lda, dy[row*g.ow*g.k:(row+1)*g.ow*g.k], g.ow, g.k)
+				part := ps.part()
 				for r := 0; r < g.r; r++ {
 					iy := oy*g.sh - g.ph + r*g.dh
 					if iy < 0 || iy >= g.h {
@@ -335,10 +412,11 @@ func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 				}
 				since++
 				if since >= flushRows || row == r1-1 {
-					j.flush(part, a64)
+					ps.push()
 					since = 0
 				}
 			}
+			j.res[b] = ps.finish()
 		}
 	})
 	j.reduce(dw)
