@@ -56,11 +56,15 @@ func AdamStep(w, g, m, v, vmax []float32, p AdamParams) {
 	if fn == nil {
 		fn = adamGeneric
 	}
+	if n <= adamGrain || Threads() == 1 {
+		fn(w, g, m, v, vmax, p) // no closure to allocate
+		return
+	}
 	Parallel(n, adamGrain, func(lo, hi int) {
 		var vm []float32
 		if vmax != nil {
 			vm = vmax[lo:hi]
 		}
-		fn(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vm, &p)
+		fn(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vm, p)
 	})
 }

@@ -8,7 +8,7 @@ import "math"
 // (it may on arm64) and the SIMD kernels can match bit for bit.
 // float32(math.Sqrt(float64(x))) is the correctly rounded float32 square
 // root (a double rounding is exact for sqrt), as SQRTPS and FSQRT give.
-func adamGeneric(w, g, m, v, vmax []float32, p *AdamParams) {
+func adamGeneric(w, g, m, v, vmax []float32, p AdamParams) {
 	n := len(w)
 	g, m, v = g[:n], m[:n], v[:n]
 	if vmax != nil {

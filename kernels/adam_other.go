@@ -3,4 +3,4 @@
 package kernels
 
 // adamSIMD returns nil: this build has no Adam kernel.
-func adamSIMD(name string) func(w, g, m, v, vmax []float32, p *AdamParams) { return nil }
+func adamSIMD(name string) func(w, g, m, v, vmax []float32, p AdamParams) { return nil }

@@ -58,9 +58,9 @@ func sameBitsSlice(t *testing.T, name string, got, want []float32) {
 // reference bit for bit (no implementation fuses a multiply-add, so there
 // is no rounding difference to allow for), over lengths around the vector
 // widths, slice offsets 0-3, NaN guard cells, every hyper-parameter case and
-// a length split across threads; g must stay unmodified.
+// long slices on one and two threads; g must stay unmodified.
 func TestAdamStep(t *testing.T) {
-	sizes := append(append([]int(nil), vecSizes...), 127, 3*adamGrain+13)
+	sizes := append(append([]int(nil), vecSizes...), 127, 2*adamGrain+8, 3*adamGrain+13)
 	forEachImpl(t, func(t *testing.T) {
 		rng := tensor.NewRNG(7)
 		for ci, p := range adamCases() {
@@ -75,13 +75,17 @@ func TestAdamStep(t *testing.T) {
 					vmax = vm.s()
 				}
 				name := fmt.Sprintf("case %d n=%d off=%d", ci, n, off)
-				withThreads(2, func() { AdamStep(w.s(), g.s(), m.s(), v.s(), vmax, p) })
+				threads := 2
+				if n == 2*adamGrain+8 {
+					threads = 1 // the unthreaded path on a large slice
+				}
+				withThreads(threads, func() { AdamStep(w.s(), g.s(), m.s(), v.s(), vmax, p) })
 				ww, wm, wv, wvm := append([]float32(nil), w0...), append([]float32(nil), m0...), append([]float32(nil), v0...), append([]float32(nil), vm0...)
 				var wvmax []float32
 				if p.AMSGrad {
 					wvmax = wvm
 				}
-				adamGeneric(ww, g0, wm, wv, wvmax, &p)
+				adamGeneric(ww, g0, wm, wv, wvmax, p)
 				sameBitsSlice(t, name+" w", w.s(), ww)
 				sameBitsSlice(t, name+" m", m.s(), wm)
 				sameBitsSlice(t, name+" v", v.s(), wv)
@@ -121,7 +125,7 @@ func TestAdamGenericMatchesFormula(t *testing.T) {
 		if p.AMSGrad {
 			vmax = vm
 		}
-		adamGeneric(w, g, m, v, vmax, &p)
+		adamGeneric(w, g, m, v, vmax, p)
 		for k := range w {
 			wk := float64(w0[k]) * float64(p.Decay)
 			d := float64(g[k]) + float64(p.WeightDecay)*wk

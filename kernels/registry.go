@@ -28,7 +28,7 @@ type Impl struct {
 	// exported MaxPool2D (argmax may be nil).
 	MaxPool2D func(y []float32, argmax []int32, x []float32, p PoolParams) bool
 	// Adam is AdamStep on one range of elements, without threads.
-	Adam func(w, g, m, v, vmax []float32, p *AdamParams)
+	Adam func(w, g, m, v, vmax []float32, p AdamParams)
 }
 
 var (
