@@ -9,8 +9,9 @@ import (
 
 // TestConvBackwardWeightsChunks runs backward-weights on shapes whose
 // reduction spans many float32 chunks (several levels of the pairwise sum,
-// odd counts), units of unequal rows, groups of short units, and stride-2
-// rows, on 1 to 3 threads, against the float64 reference.
+// odd counts), units of unequal rows, groups of short units, stride-2 rows
+// and narrow rows (shifted input copies), on 1 to 3 threads, against the
+// float64 reference.
 func TestConvBackwardWeightsChunks(t *testing.T) {
 	std := func(n, h, w, c, k, r, st, pad int) ConvParams {
 		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: r, StrideH: st, StrideW: st,
@@ -58,6 +59,12 @@ var bwdBenchShapes = []struct {
 	{"256x16x16_3x3_k256_n4", ConvParams{N: 4, H: 16, W: 16, C: 256, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
 	{"512x8x8_3x3_k512_n4", ConvParams{N: 4, H: 8, W: 8, C: 512, K: 512, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
 	{"64x64x64_3x3s2_k128_n4", ConvParams{N: 4, H: 64, W: 64, C: 64, K: 128, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"768x16x16_3x3_k256_n4", ConvParams{N: 4, H: 16, W: 16, C: 768, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"128x32x32_3x3_k128_n4", ConvParams{N: 4, H: 32, W: 32, C: 128, K: 128, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"128x128x128_3x3_k32_n4", ConvParams{N: 4, H: 128, W: 128, C: 128, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"32x256x256_3x3_k16_n4", ConvParams{N: 4, H: 256, W: 256, C: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"16x256x256_3x3_k16_n4", ConvParams{N: 4, H: 256, W: 256, C: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
+	{"256x16x16_3x3s2_k512_n4", ConvParams{N: 4, H: 16, W: 16, C: 256, K: 512, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1}},
 	{"1x256x256_7x7s2_k64_n4", ConvParams{N: 4, H: 256, W: 256, C: 1, K: 64, R: 7, S: 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3, DilH: 1, DilW: 1}},
 }
 

@@ -22,7 +22,11 @@ package kernels
 // reads its window at q*C: one stride for all rows of a block. The
 // positions ox >= OutW are junk: their column of dy^T is zero. (So an
 // infinite input value next to such a window turns into NaN in dW, where
-// the reference would give an infinity.)
+// the reference would give an infinity.) Where those junk positions are
+// an eighth or more of a row, S copies of the input, each shifted by s
+// pixels and OutW wide, replace the padded copy and there are none.
+// Short units (few positions) go in groups whose calls take turns on each
+// tile of the partial.
 //
 // Dilation along W, 1x1 stride-1 convolutions, and strides above 1 with
 // outputs narrower than minWeightsOutW positions (too short a reduction per
@@ -262,7 +266,16 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 // block b (one per thread) takes units [b*units/nblk, (b+1)*units/nblk).
 func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
-	perImg := (g.oh + max(1, convFlush/wp) - 1) / max(1, convFlush/wp)
+	// With narrow outputs the S-1 junk positions of each padded row cost
+	// too much (25% at 8 wide): the input is then copied once per kernel
+	// column s, shifted by s pixels and cut to OutW, so that positions
+	// run over the output width only (planes of [N, Hp, OutW, cp]).
+	shifted := (wp-g.ow)*8 >= g.ow
+	rowW, planes := wp, 1 // positions per row, copies of the input
+	if shifted {
+		rowW, planes = g.ow, g.s
+	}
+	perImg := (g.oh + max(1, convFlush/rowW) - 1) / max(1, convFlush/rowW)
 	t := Threads()
 	if g.n*perImg < t {
 		perImg = min(g.oh, (t+g.n-1)/g.n) // one unit per thread at least
@@ -276,40 +289,57 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	rbMax := (g.oh + perImg - 1) / perImg // output rows per unit at most
 	units := g.n * perImg
 	nblk := min(t, units)
-	flushUnits := max(1, weightsFlush/(rbMax*wp))
+	flushUnits := max(1, weightsFlush/(rbMax*rowW))
 	j := newWeightsJob(s, g, nblk, g.r*g.s, g.c)
 	cp := j.segPad
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
 	}
-	xb := getGemmBuf((g.n*hp*wp + g.s + 1) * cp)
+	plane := g.n * hp * rowW * cp
+	xb := getGemmBuf(planes*plane + (g.s+1)*cp)
 	defer putGemmBuf(xb)
 	xpad := *xb
-	rowLen := wp * cp
-	Parallel(g.n*hp, max(1, 16384/rowLen), func(lo, hi int) {
+	rowLen := rowW * cp
+	// Row (q, img, yp) of the copy: pixel px holds x[img, yp-PadH,
+	// px+shift-PadW] (zero outside x), shift = q in shifted planes.
+	Parallel(planes*g.n*hp, max(1, 16384/rowLen), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			dst := xpad[row*rowLen : (row+1)*rowLen]
-			img, yp := row/hp, row%hp
+			q, img, yp := row/(g.n*hp), row%(g.n*hp)/hp, row%hp
 			if yp < g.ph || yp >= g.ph+g.h {
 				clear(dst)
 				continue
 			}
-			clear(dst[:g.pw*cp])
-			src := x[(img*g.h+yp-g.ph)*g.w*g.c : (img*g.h+yp-g.ph+1)*g.w*g.c]
-			for ix := 0; ix < g.w; ix++ {
-				px := dst[(g.pw+ix)*cp : (g.pw+ix+1)*cp]
-				copy(px, src[ix*g.c:(ix+1)*g.c])
-				clear(px[g.c:])
+			off := g.pw
+			if shifted {
+				off -= q
 			}
-			clear(dst[(g.pw+g.w)*cp:])
+			src := x[(img*g.h+yp-g.ph)*g.w*g.c : (img*g.h+yp-g.ph+1)*g.w*g.c]
+			for px := 0; px < rowW; px++ {
+				d := dst[px*cp : (px+1)*cp]
+				ix := px - off
+				if ix < 0 || ix >= g.w {
+					clear(d)
+					continue
+				}
+				copy(d, src[ix*g.c:(ix+1)*g.c])
+				clear(d[g.c:])
+			}
 		}
 	})
-	clear(xpad[g.n*hp*rowLen:])
+	clear(xpad[planes*plane:])
+	// tapOff(r, s) is where tap (r, s) of position 0 reads.
+	tapOff := func(r, s int) int {
+		if shifted {
+			return s*plane + r*g.dh*rowLen
+		}
+		return r*g.dh*rowLen + s*cp
+	}
 	// Short units go in groups: every tile of the partial takes the
 	// group's units in turn, so it stays in L1 between their calls (with
 	// one unit per pass over the partial, at 512@8 each call's 80 steps
 	// waited on its tile coming from memory).
-	slot := rbMax * wp
+	slot := rbMax * rowW
 	group := max(1, min(flushUnits, weightsGroupK/slot))
 	lda := ldA(group * slot)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
@@ -327,18 +357,18 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 				for i := range nu {
 					img, iu := (ug+i)/perImg, (ug+i)%perImg
 					oy0, oy1 := iu*g.oh/perImg, (iu+1)*g.oh/perImg
-					// dyT[k, i*slot + (oy-oy0)*wp + ox] = dy[img, oy, ox, k].
+					// dyT[k, i*slot + (oy-oy0)*rowW + ox] = dy[img, oy, ox, k].
 					for oy := oy0; oy < oy1; oy++ {
 						src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
-						transposeInto(dyT[i*slot+(oy-oy0)*wp:], lda, src, g.ow, g.k)
+						transposeInto(dyT[i*slot+(oy-oy0)*rowW:], lda, src, g.ow, g.k)
 					}
-					kq[i] = (oy1 - oy0) * wp
-					base[i] = (img*hp + oy0) * wp * cp
+					kq[i] = (oy1 - oy0) * rowW
+					base[i] = (img*hp + oy0) * rowLen
 				}
 				part := ps.part()
 				for r := 0; r < g.r; r++ {
 					for s := 0; s < g.s; s++ {
-						tap := (r*g.dh*wp + s) * cp
+						tap := tapOff(r, s)
 						j.groupCalls(r*g.s+s, nu, slot, kq[:nu], base[:nu], tap, dyT, lda, xpad, cp, part)
 					}
 				}
