@@ -295,6 +295,9 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 		}
 		return true
 	}
+	if s.conv2DWinograd(y, x, w, bias, g, false) {
+		return true // 3x3 stride 1 where winoWorth picks Winograd
+	}
 	if p.R > 64 {
 		return false // run() keeps a 64-bit mask of packed kernel rows
 	}

@@ -11,6 +11,9 @@ func (s *simdImpl) conv2DBackwardData(dx, dy, w []float32, p ConvParams) bool {
 	if !stride1 || 2*p.N*p.H*p.W <= p.C {
 		return s.conv2DBackwardDataGemm(dx, dy, w, p, npos)
 	}
+	if s.conv2DWinograd(dx, dy, w, nil, winoBackwardGeom(p), true) {
+		return true
+	}
 	if p.R > 64 {
 		return false
 	}

@@ -1,0 +1,292 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// Winograd F(4x4,3x3): the transforms (assembly where built, and Go)
+// against the plain matrix products in float64, and whole convolutions
+// against the float64 direct sum.
+
+var (
+	winoBT = [6][6]float64{{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+		{0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}}
+	winoG = [6][3]float64{{1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}}
+	winoAT = [4][6]float64{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}
+)
+
+// winoRef returns M x M^T for the m x q matrix M (rows of mat) applied to
+// the q x q tile x (element (a, b) = get(a, b)), and the same with |.|.
+func winoRef(mat [][]float64, get func(a, b int) float64) (out, abs [][]float64) {
+	m, q := len(mat), len(mat[0])
+	out, abs = make([][]float64, m), make([][]float64, m)
+	for i := range m {
+		out[i], abs[i] = make([]float64, m), make([]float64, m)
+		for j := range m {
+			for a := range q {
+				for b := range q {
+					t := mat[i][a] * get(a, b) * mat[j][b]
+					out[i][j] += t
+					abs[i][j] += math.Abs(t)
+				}
+			}
+		}
+	}
+	return out, abs
+}
+
+func rowsOf6(m [6][6]float64) [][]float64 {
+	r := make([][]float64, 6)
+	for i := range m {
+		r[i] = m[i][:]
+	}
+	return r
+}
+
+func rowsOf3(m [6][3]float64) [][]float64 {
+	r := make([][]float64, 6)
+	for i := range m {
+		r[i] = m[i][:]
+	}
+	return r
+}
+
+// winoTransformSets are the transforms under test: Go, and the assembly
+// (with its Go tail) where this build has it.
+func winoTransformSets() map[string]*winoTransforms {
+	s := map[string]*winoTransforms{"go": &winoGo}
+	if winoSIMD != nil {
+		s["simd"] = winoSIMD
+	}
+	return s
+}
+
+func TestWinogradTransforms(t *testing.T) {
+	at := [][]float64{winoAT[0][:], winoAT[1][:], winoAT[2][:], winoAT[3][:]}
+	for name, tr := range winoTransformSets() {
+		g := tensor.NewRNG(3)
+		for i, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 64} {
+			off := offsets[i%len(offsets)]
+			// Input: a 6x6 window inside a wider row-major image.
+			sb, sa := n+i%3, 9*(n+i%3)+1
+			src := guardedFrom(randSlice(g, 5*sa+5*sb+n), off)
+			ds := n + 2*(i%2)
+			dst := guarded(35*ds+n, (off+1)%4)
+			fs := freeze("src", src.s())
+			tr.in(dst.s(), ds, src.s(), sa, sb, n)
+			dst.check(t, name+" input dst")
+			fs.check(t)
+			for c := 0; c < n; c++ {
+				want, abs := winoRef(rowsOf6(winoBT), func(a, b int) float64 { return float64(src.s()[a*sa+b*sb+c]) })
+				for e := 0; e < 36; e++ {
+					checkWinoElem(t, name+" input", dst.s()[e*ds+c], want[e/6][e%6], abs[e/6][e%6], n, c, e)
+				}
+			}
+			// Weights: a 3x3 tap grid.
+			wsrc := guardedFrom(randSlice(g, 2*sa+2*sb+n), off)
+			wdst := guarded(35*ds+n, (off+2)%4)
+			tr.wt(wdst.s(), ds, wsrc.s(), sa, sb, n)
+			wdst.check(t, name+" weight dst")
+			for c := 0; c < n; c++ {
+				want, abs := winoRef(rowsOf3(winoG), func(a, b int) float64 { return float64(wsrc.s()[a*sa+b*sb+c]) })
+				for e := 0; e < 36; e++ {
+					checkWinoElem(t, name+" weight", wdst.s()[e*ds+c], want[e/6][e%6], abs[e/6][e%6], n, c, e)
+				}
+			}
+			// Output: 36 elements ds apart into a 4x4 window of rows da apart.
+			msrc := randSlice(g, 35*ds+n)
+			mcopy := append([]float32(nil), msrc...)
+			bias := guardedFrom(randSlice(g, n), off)
+			db, da := n+1, 7*(n+1)
+			out := guarded(3*da+3*db+n, (off+3)%4)
+			for k := range out.s() {
+				out.s()[k] = 42 // cells between the window's must stay
+			}
+			tr.out(out.s(), da, db, msrc, ds, bias.s(), n)
+			out.check(t, name+" output dst")
+			for c := 0; c < n; c++ {
+				want, abs := winoRef(at, func(a, b int) float64 { return float64(mcopy[(a*6+b)*ds+c]) })
+				for e := 0; e < 16; e++ {
+					bc := float64(bias.s()[c])
+					checkWinoElem(t, name+" output", out.s()[e/4*da+e%4*db+c], want[e/4][e%4]+bc, abs[e/4][e%4]+math.Abs(bc), n, c, e)
+				}
+			}
+			for k, v := range out.s() {
+				i, j, c := k/da, k%da/db, k%da%db
+				if (i > 3 || j > 3 || c >= n) && v != 42 {
+					t.Fatalf("%s output n=%d: cell %d outside the tile written", name, n, k)
+				}
+			}
+		}
+	}
+}
+
+func checkWinoElem(t *testing.T, name string, got float32, want, abs float64, n, c, e int) {
+	t.Helper()
+	if d := math.Abs(float64(got) - want); !(d <= 16*eps32*abs+1e-30) {
+		t.Fatalf("%s n=%d c=%d element %d: got %v, want %v (diff %.3g, abs %.3g)", name, n, c, e, got, want, d, abs)
+	}
+}
+
+// goMicroKernel is a Go micro-kernel (4x8) for running winogradConv
+// without assembly.
+var goMicroKernel = &microKernel{name: "go-4x8", mr: 4, nr: 8,
+	fn: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+		for i := 0; i < 4; i++ {
+			for j := 0; j < 8; j++ {
+				s := c[i*ldc+j]
+				for p := 0; p < k; p++ {
+					s += a[i*lda+p] * b[p*ldb+j]
+				}
+				c[i*ldc+j] = s
+			}
+		}
+	}}
+
+// winoCases are 3x3 stride-1 shapes: tails (H, W not multiples of 4),
+// padding 0-2, channels around the vector width, several images and
+// tile blocks.
+func winoCases() []ConvParams {
+	std := func(n, h, w, c, k, pad int) ConvParams {
+		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: pad, PadW: pad, DilH: 1, DilW: 1}
+	}
+	return []ConvParams{
+		std(1, 8, 8, 16, 16, 1),
+		std(2, 7, 9, 17, 33, 1),
+		std(1, 13, 11, 9, 8, 0),
+		std(1, 5, 6, 24, 40, 2),
+		std(3, 3, 3, 1, 3, 1),
+		std(1, 30, 29, 32, 65, 1),
+		std(2, 18, 17, 64, 31, 1),
+		{N: 1, H: 10, W: 9, C: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 2, DilH: 1, DilW: 1},
+	}
+}
+
+// winoTol is the tolerance of a Winograd result against the float64 sum
+// of its terms: the transforms multiply the rounding of the products by
+// the norms of their matrices (up to ~100 for F(4x4,3x3)), so the bound is
+// the direct path's reductionTol times 64.
+func winoTol(l int, abs float64) float64 { return 64 * reductionTol(l, abs) }
+
+func compareWino(t *testing.T, name string, got []float32, want, abs []float64, l int) {
+	t.Helper()
+	bad := 0
+	for i := range got {
+		if d := math.Abs(float64(got[i]) - want[i]); !(d <= winoTol(l, abs[i])) {
+			if bad < 5 {
+				t.Errorf("%s[%d] = %v, want %v (diff %.3g, tol %.3g)", name, i, got[i], want[i], d, winoTol(l, abs[i]))
+			}
+			bad++
+		}
+	}
+}
+
+func TestWinogradConv(t *testing.T) {
+	g := tensor.NewRNG(11)
+	// check runs every case through conv (forward) and convBD
+	// (backward-data) and compares with the float64 sums.
+	check := func(t *testing.T, name string, conv func(y, x, w, bias []float32, p ConvParams), convBD func(dx, dy, w []float32, p ConvParams)) {
+		for i, p := range winoCases() {
+			off := offsets[i%len(offsets)]
+			x := guardedFrom(randSlice(g, p.N*p.H*p.W*p.C), off)
+			w := guardedFrom(randSlice(g, p.K*p.C*9), (off+1)%4)
+			var bias []float32
+			if i%2 == 0 {
+				bias = randSlice(g, p.K)
+			}
+			fx, fw := freeze("x", x.s()), freeze("w", w.s())
+			y := guarded(p.N*p.OutH()*p.OutW()*p.K, (off+2)%4)
+			withThreads(1+i%2, func() { conv(y.s(), x.s(), w.s(), bias, p) })
+			y.check(t, name+" y "+p.String())
+			want, abs := refConv(x.s(), w.s(), bias, p)
+			compareWino(t, name+" forward "+p.String(), y.s(), want, abs, p.C*9)
+
+			dy := guardedFrom(randSlice(g, len(y.s())), off)
+			fdy := freeze("dy", dy.s())
+			dx := guarded(len(x.s()), (off+3)%4)
+			withThreads(2-i%2, func() { convBD(dx.s(), dy.s(), w.s(), p) })
+			dx.check(t, name+" dx "+p.String())
+			wdx, adx, _, _, _, _ := refConvBackward(x.s(), w.s(), dy.s(), p)
+			compareWino(t, name+" backward-data "+p.String(), dx.s(), wdx, adx, p.K*9)
+			fx.check(t)
+			fw.check(t)
+			fdy.check(t)
+		}
+	}
+	// Pure Go: a Go micro-kernel and the Go transforms.
+	t.Run("go", func(t *testing.T) {
+		check(t, "go", func(y, x, w, bias []float32, p ConvParams) {
+			winogradConv(goMicroKernel, &winoGo, y, x, w, bias, p.geom(), false)
+		}, func(dx, dy, w []float32, p ConvParams) {
+			winogradConv(goMicroKernel, &winoGo, dx, dy, w, nil, winoBackwardGeom(p), true)
+		})
+	})
+	// Every implementation through its Conv2D dispatch, Winograd forced
+	// for every shape it applies to.
+	defer func(old bool) { winoForce = old }(winoForce)
+	defer SetWinograd(SetWinograd(true))
+	winoForce = true
+	forEachImpl(t, func(t *testing.T) {
+		check(t, Active().Name, Conv2D, Conv2DBackwardData)
+	})
+}
+
+// TestWinogradThreadsBitwise: thread counts do not change the result.
+func TestWinogradThreadsBitwise(t *testing.T) {
+	p := ConvParams{N: 2, H: 21, W: 34, C: 24, K: 40, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+	g := tensor.NewRNG(5)
+	x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9)
+	defer func(old bool) { winoForce = old }(winoForce)
+	defer SetWinograd(SetWinograd(true))
+	winoForce = true
+	forEachImpl(t, func(t *testing.T) {
+		y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+		withThreads(1, func() { Conv2D(y1, x, w, nil, p) })
+		withThreads(2, func() { Conv2D(y2, x, w, nil, p) })
+		compareExact(t, "2 threads vs 1", y2, y1)
+	})
+}
+
+// winoBenchShapes are the 3x3 stride-1 shapes of issue #3 (C = K, H = W).
+var winoBenchShapes = [][2]int{{64, 128}, {64, 64}, {128, 32}, {256, 16}, {512, 8}, {16, 256}, {32, 256}}
+
+// BenchmarkWinograd compares, under the active implementation, Conv2D and
+// Conv2DBackwardData with Winograd on (forced where it applies) and off,
+// on 1 and 2 threads: go test ./kernels -run X -bench Winograd -count 5.
+func BenchmarkWinograd(b *testing.B) {
+	for _, op := range []string{"fwd", "bwd-data"} {
+		for _, sh := range winoBenchShapes {
+			c, hw := sh[0], sh[1]
+			p := ConvParams{N: 1, H: hw, W: hw, C: c, K: c, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+			for _, th := range []int{1, 2} {
+				for _, on := range []bool{false, true} {
+					name := fmt.Sprintf("%s/shape=%dx%d/threads=%d/wino=%v", op, c, hw, th, on)
+					b.Run(name, func(b *testing.B) {
+						g := tensor.NewRNG(1)
+						x, w, bias := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9), randSlice(g, p.K)
+						y := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+						defer func(old bool) { winoForce = old }(winoForce)
+						defer SetWinograd(SetWinograd(on))
+						winoForce = on
+						withThreads(th, func() {
+							b.ReportAllocs()
+							for b.Loop() {
+								if op == "fwd" {
+									Conv2D(y, x, w, bias, p)
+								} else {
+									Conv2DBackwardData(x, y, w, p)
+								}
+							}
+						})
+						reportGFLOPs(b, p.flops())
+					})
+				}
+			}
+		}
+	}
+}
