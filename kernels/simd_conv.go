@@ -53,63 +53,70 @@ const maxTileBlock = 16
 // output channel jp*nr+jj of g (zero beyond g.k). Without flip, w is
 // [g.k, g.c, R, S] (Conv2D). With flip, w is [g.c, g.k, R, S] and the taps
 // are mirrored: the backward-data convolution's weight from c to kk at tap
-// (r, s) is w[c, kk, R-1-r, S-1-s].
+// (r, s) is w[c, kk, R-1-r, S-1-s]. Threads pack disjoint panels.
 func packConvB(wp []float32, nr int, g convGeom, w []float32, flip bool) {
-	rs := g.r * g.s
-	rsc := rs * g.c
+	rsc := g.r * g.s * g.c
 	panels := (g.k + nr - 1) / nr
-	// Four output channels at a time: their R*S*C weights (four rows of w,
-	// 36 KiB at C = 256) stay in L1 while the panel is filled in (t, c)
-	// order, four floats per panel row and four loads in flight.
-	crs := rs * g.c
 	Parallel(panels, max(1, 8192/(rsc*nr)), func(lo, hi int) {
 		for jp := lo; jp < hi; jp++ {
-			pan := wp[jp*rsc*nr : (jp+1)*rsc*nr]
-			nv := min(nr, g.k-jp*nr)
-			j0 := 0
-			for ; j0+4 <= nv; j0 += 4 {
-				k := jp*nr + j0
-				if flip {
-					// w[c, kk, R-1-r, S-1-s] for kk = k..k+3: adjacent.
-					for t := 0; t < rs; t++ {
-						for c := 0; c < g.c; c++ {
-							src := w[(c*g.k+k)*rs+rs-1-t:]
-							d := pan[(t*g.c+c)*nr+j0 : (t*g.c+c)*nr+j0+4]
-							d[0], d[1], d[2], d[3] = src[0], src[rs], src[2*rs], src[3*rs]
-						}
-					}
-					continue
-				}
-				// w[kk, c, r, s] for kk = k..k+3: four rows of C*R*S.
-				s0, s1 := w[k*crs:(k+1)*crs], w[(k+1)*crs:(k+2)*crs]
-				s2, s3 := w[(k+2)*crs:(k+3)*crs], w[(k+3)*crs:(k+4)*crs]
-				for t := 0; t < rs; t++ {
-					for c := 0; c < g.c; c++ {
-						i := c*rs + t
-						d := pan[(t*g.c+c)*nr+j0 : (t*g.c+c)*nr+j0+4]
-						d[0], d[1], d[2], d[3] = s0[i], s1[i], s2[i], s3[i]
-					}
-				}
-			}
-			for ; j0 < nv; j0++ { // the last nv%4 channels
-				k := jp*nr + j0
-				for t := 0; t < rs; t++ {
-					for c := 0; c < g.c; c++ {
-						if flip {
-							pan[(t*g.c+c)*nr+j0] = w[(c*g.k+k)*rs+rs-1-t]
-						} else {
-							pan[(t*g.c+c)*nr+j0] = w[k*crs+c*rs+t]
-						}
-					}
-				}
-			}
-			if nv < nr {
-				for q := 0; q < rsc; q++ {
-					clear(pan[q*nr+nv : (q+1)*nr])
-				}
-			}
+			packConvPanel(wp[jp*rsc*nr:(jp+1)*rsc*nr], nr, g, w, flip, jp)
 		}
 	})
+}
+
+// packConvPanel packs panel jp of packConvB into pan (R*S*C*nr floats),
+// one panel row (nv floats, sequential stores) at a time, gathered from
+// weights in L1. (Measured at 3x3 256->256 on Zen 4: 0.30 ms against
+// 0.45-0.5 for four output channels at a time in (tap, c) order, whose
+// panel rows fell out of L1 between visits.)
+func packConvPanel(pan []float32, nr int, g convGeom, w []float32, flip bool, jp int) {
+	rs := g.r * g.s
+	rsc := rs * g.c
+	k0 := jp * nr
+	nv := min(nr, g.k-k0)
+	if flip {
+		// w[c, kk, R-1-r, S-1-s] for kk = k0..k0+nv-1: nv*R*S floats in a row.
+		for c := 0; c < g.c; c++ {
+			src := w[(c*g.k+k0)*rs : (c*g.k+k0+nv)*rs]
+			for t := 0; t < rs; t++ {
+				gatherStrided(pan[(t*g.c+c)*nr:(t*g.c+c)*nr+nv], src, rs-1-t, rs)
+			}
+		}
+	} else {
+		// w[k0+jj, c, r, s] for jj < nv: R*S*C floats apart; the nv
+		// lines of one c serve all R*S taps while in L1.
+		for c := 0; c < g.c; c++ {
+			for t := 0; t < rs; t++ {
+				gatherStrided(pan[(t*g.c+c)*nr:(t*g.c+c)*nr+nv], w, k0*rsc+c*rs+t, rsc)
+			}
+		}
+	}
+	if nv < nr {
+		for q := 0; q < rsc; q++ {
+			clear(pan[q*nr+nv : (q+1)*nr])
+		}
+	}
+}
+
+// gatherStrided sets d[j] = src[i+j*stride] for j < len(d).
+func gatherStrided(d, src []float32, i, stride int) {
+	if len(d) == 0 {
+		return
+	}
+	_ = src[i+(len(d)-1)*stride]
+	j := 0
+	for ; j+4 <= len(d); j += 4 {
+		d4 := (*[4]float32)(d[j : j+4])
+		d4[0] = src[i]
+		d4[1] = src[i+stride]
+		d4[2] = src[i+2*stride]
+		d4[3] = src[i+3*stride]
+		i += 4 * stride
+	}
+	for ; j < len(d); j++ {
+		d[j] = src[i]
+		i += stride
+	}
 }
 
 // tileBlock returns how many of n tiles run() packs at once: up to
