@@ -9,9 +9,9 @@ import (
 
 // TestConvBackwardWeightsChunks runs backward-weights on shapes whose
 // reduction spans many float32 chunks (several levels of the pairwise sum,
-// odd counts), units of unequal rows, groups of short units, stride-2 rows
-// and narrow rows (shifted input copies), on 1 to 3 threads, against the
-// float64 reference.
+// odd counts), units of unequal rows, groups of short units, stride-2 rows,
+// narrow rows (shifted input copies) and narrow strided rows (per-tap input
+// copies), on 1 to 3 threads, against the float64 reference.
 func TestConvBackwardWeightsChunks(t *testing.T) {
 	std := func(n, h, w, c, k, r, st, pad int) ConvParams {
 		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: r, StrideH: st, StrideW: st,
@@ -25,6 +25,13 @@ func TestConvBackwardWeightsChunks(t *testing.T) {
 		std(1, 2, 30, 8, 8, 3, 1, 1),    // fewer units than threads
 		std(2, 160, 100, 4, 9, 3, 2, 1), // stride 2: rows, several chunks
 		std(3, 60, 61, 2, 5, 5, 1, 2),   // 5x5
+		std(2, 9, 10, 6, 11, 5, 1, 2),   // 5x5, narrow: shifted input copies
+		std(1, 5, 7, 20, 3, 3, 1, 0),    // no padding, narrow
+		std(4, 32, 32, 24, 40, 3, 2, 1), // stride 2, 16 wide: per-tap input copies
+		std(3, 20, 21, 6, 10, 5, 2, 2),  // 5x5 stride 2, 11 wide
+		std(2, 17, 15, 12, 20, 1, 2, 0), // 1x1 stride 2 (downsample)
+		{N: 2, H: 9, W: 20, C: 5, K: 7, R: 3, S: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 2, H: 15, W: 14, C: 9, K: 13, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
 	}
 	g := tensor.NewRNG(31)
 	for _, p := range ps {

@@ -32,9 +32,13 @@ package kernels
 // outputs narrower than minWeightsOutW positions (too short a reduction per
 // call), are declined: the generic im2col + Sgemm path takes them.
 
-// minWeightsOutW is the narrowest output row the direct backward-weights
+// minWeightsOutW is the narrowest output row the by-row backward-weights
 // handles; per call the reduction is one output row long.
 const minWeightsOutW = 24
+
+// maxTapPlaneFloats bounds the per-tap input copies of strided
+// backward-weights on narrower rows (64 MiB); larger ones go generic.
+const maxTapPlaneFloats = 16 << 20
 
 // weightsFlush is the most positions a float32 partial (chunk) sums before
 // it goes into the pairwise sum: 4096 float32 additions of random-sign
@@ -237,7 +241,11 @@ func (j *weightsJob) reduce(dw []float32) {
 func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) bool {
 	g := p.geom()
 	stride1 := g.sh == 1 && g.sw == 1
-	if g.dw != 1 || (!stride1 && g.ow < minWeightsOutW) || g.is1x1() {
+	// Strided outputs too narrow for one call per row go through a copy of
+	// the input per tap when it stays within maxTapPlaneFloats.
+	taps := !stride1 && g.dw == 1 && g.ow < minWeightsOutW &&
+		g.r*g.s*g.n*g.oh*g.ow*roundUp(g.c+16, 16) <= maxTapPlaneFloats
+	if !taps && (g.dw != 1 || (!stride1 && g.ow < minWeightsOutW)) || g.is1x1() {
 		// A 1x1 stride-1 convolution is x^T dy, a plain Sgemm in the
 		// generic path (here the transposition of dy would cost as much as
 		// the products: 45% of peak against about 50-60%).
@@ -246,7 +254,7 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 	if db != nil {
 		sumRowsGeneric(db, dy, g.n*g.oh*g.ow, g.k)
 	}
-	if stride1 {
+	if stride1 || taps {
 		s.weightsStride1(dw, x, dy, g)
 	} else {
 		s.weightsByRow(dw, x, dy, g)
@@ -264,15 +272,24 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 // The work is cut into units of about convFlush/Wp output rows of one
 // image (each image's rows split evenly), at least one unit per thread;
 // block b (one per thread) takes units [b*units/nblk, (b+1)*units/nblk).
+//
+// With a stride above 1 (taps), it copies the input once per tap (r, s)
+// instead, planes [N, OutH, OutW, cp] where position (n, oy, ox) holds
+// x[n, oy*StrideH-PadH+r*DilH, ox*StrideW-PadW+s, :] (an im2col split by
+// tap): the same calls then read every tap in place.
 func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	wp, hp := g.w+2*g.pw, g.h+2*g.ph
+	taps := g.sh != 1 || g.sw != 1
 	// With narrow outputs the S-1 junk positions of each padded row cost
 	// too much (25% at 8 wide): the input is then copied once per kernel
 	// column s, shifted by s pixels and cut to OutW, so that positions
 	// run over the output width only (planes of [N, Hp, OutW, cp]).
-	shifted := (wp-g.ow)*8 >= g.ow
-	rowW, planes := wp, 1 // positions per row, copies of the input
-	if shifted {
+	shifted := !taps && (wp-g.ow)*8 >= g.ow
+	rowW, planes, imgRows := wp, 1, hp // positions per row, copies of the input, rows per image
+	switch {
+	case taps:
+		rowW, planes, imgRows = g.ow, g.r*g.s, g.oh
+	case shifted:
 		rowW, planes = g.ow, g.s
 	}
 	perImg := (g.oh + max(1, convFlush/rowW) - 1) / max(1, convFlush/rowW)
@@ -295,29 +312,35 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
 	}
-	plane := g.n * hp * rowW * cp
+	plane := g.n * imgRows * rowW * cp
 	xb := getGemmBuf(planes*plane + (g.s+1)*cp)
 	defer putGemmBuf(xb)
 	xpad := *xb
 	rowLen := rowW * cp
-	// Row (q, img, yp) of the copy: pixel px holds x[img, yp-PadH,
-	// px+shift-PadW] (zero outside x), shift = q in shifted planes.
-	Parallel(planes*g.n*hp, max(1, 16384/rowLen), func(lo, hi int) {
+	// Row (q, img, yp) of the copy: pixel px holds x[img, iy, ix] (zero
+	// outside x) with iy = yp-PadH, ix = px+shift-PadW (shift = q in
+	// shifted planes), or, for taps, (r, s) = q and iy, ix the tap's input
+	// pixel of output pixel (yp, px).
+	Parallel(planes*g.n*imgRows, max(1, 16384/rowLen), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			dst := xpad[row*rowLen : (row+1)*rowLen]
-			q, img, yp := row/(g.n*hp), row%(g.n*hp)/hp, row%hp
-			if yp < g.ph || yp >= g.ph+g.h {
+			q, img, yp := row/(g.n*imgRows), row%(g.n*imgRows)/imgRows, row%imgRows
+			iy, ix0, sx := yp-g.ph, -g.pw, 1 // ix = ix0 + px*sx
+			switch {
+			case taps:
+				iy = yp*g.sh - g.ph + q/g.s*g.dh
+				ix0, sx = q%g.s-g.pw, g.sw
+			case shifted:
+				ix0 += q
+			}
+			if iy < 0 || iy >= g.h {
 				clear(dst)
 				continue
 			}
-			off := g.pw
-			if shifted {
-				off -= q
-			}
-			src := x[(img*g.h+yp-g.ph)*g.w*g.c : (img*g.h+yp-g.ph+1)*g.w*g.c]
+			src := x[(img*g.h+iy)*g.w*g.c : (img*g.h+iy+1)*g.w*g.c]
 			for px := 0; px < rowW; px++ {
 				d := dst[px*cp : (px+1)*cp]
-				ix := px - off
+				ix := ix0 + px*sx
 				if ix < 0 || ix >= g.w {
 					clear(d)
 					continue
@@ -330,7 +353,10 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	clear(xpad[planes*plane:])
 	// tapOff(r, s) is where tap (r, s) of position 0 reads.
 	tapOff := func(r, s int) int {
-		if shifted {
+		switch {
+		case taps:
+			return (r*g.s + s) * plane
+		case shifted:
 			return s*plane + r*g.dh*rowLen
 		}
 		return r*g.dh*rowLen + s*cp
@@ -363,7 +389,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 						transposeInto(dyT[i*slot+(oy-oy0)*rowW:], lda, src, g.ow, g.k)
 					}
 					kq[i] = (oy1 - oy0) * rowW
-					base[i] = (img*hp + oy0) * rowLen
+					base[i] = (img*imgRows + oy0) * rowLen
 				}
 				part := ps.part()
 				for r := 0; r < g.r; r++ {
