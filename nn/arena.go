@@ -2,7 +2,6 @@ package nn
 
 import (
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -38,29 +37,31 @@ import (
 // is invalid: its memory belongs to the next step. Copy out (tensor.Clone)
 // anything that must outlive the step. Parameters, their gradients (leaves
 // allocate on the heap) and batch-norm running statistics are never arena
-// memory. A request takes the smallest free buffer that holds it, up to
-// twice its size (else a fresh one): training asks for the same sizes every
-// step, and gradients of one size reuse the dead ones of a slightly larger
-// size.
+// memory. Buffers are ranges of larger slabs (see Floats): a step asks for
+// the same sizes in the same order as the previous one, so after the first
+// step it finds them all free.
 //
 // An Arena is safe for concurrent use, but the arena installed with SetArena
 // is global to the process, like NoGrad.
 type Arena struct {
 	mu      sync.Mutex
-	free    map[int][][]float32 // by capacity
-	caps    []int               // capacities with free buffers, ascending
+	slabs   [][]float32      // every float buffer the arena owns
+	free    []span           // free ranges of the slabs, by slab and offset
+	used    []span           // handed out since Release; n < 0 once recycled
+	usedIdx map[*float32]int // first element -> index into used
 	freeI   map[int][][]int32
-	used    [][]float32 // handed out since Release; nil where recycled early
-	usedIdx map[*float32]int
 	usedI   [][]int32
 	headers []*tensor.Tensor // every header handed out; [:next] are live
 	next    int
 	pooled  int64 // bytes held by the arena (live or free)
 }
 
+// span is the range [off, off+n) of slab number slab.
+type span struct{ slab, off, n int }
+
 // NewArena returns an empty arena.
 func NewArena() *Arena {
-	return &Arena{free: map[int][][]float32{}, freeI: map[int][][]int32{}, usedIdx: map[*float32]int{}}
+	return &Arena{freeI: map[int][][]int32{}, usedIdx: map[*float32]int{}}
 }
 
 // current is the arena ops allocate from; nil means the Go heap.
@@ -76,67 +77,87 @@ func SetArena(a *Arena) (prev *Arena) {
 // CurrentArena returns the installed arena, or nil.
 func CurrentArena() *Arena { return current }
 
-// maxFit bounds the waste of a reused buffer: a request of n floats takes
-// a free buffer of at most maxFit*n.
-const maxFit = 2
+// smallFloats is the size below which a request takes only a free range of
+// at most twice its size: batch statistics and the like would otherwise
+// split the ranges that later activations of the same size need whole.
+const smallFloats = 1 << 16
 
 // Floats returns a buffer of n float32s. Its contents are unspecified (they
 // may hold a previous step's values); zero it if needed.
+//
+// The buffer is carved from the smallest free range of the arena's slabs
+// that holds it (best fit; small requests see ranges up to twice their
+// size only); when none does, it gets a slab of its own.
+// Buffers recycled early or released merge with their free neighbours, so
+// a dead activation serves later requests of any smaller size.
 func (a *Arena) Floats(n int) []float32 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var b []float32
-	if c, ok := a.fit(n); ok {
-		l := a.free[c]
-		b = l[len(l)-1][:n]
-		a.free[c] = l[:len(l)-1]
-		if len(l) == 1 {
-			a.dropCap(c)
+	best := -1
+	for i, f := range a.free {
+		if f.n >= n && (best < 0 || f.n < a.free[best].n) {
+			best = i
+		}
+	}
+	if best >= 0 && n < smallFloats && a.free[best].n > 2*n {
+		best = -1 // small requests do not fragment large free ranges
+	}
+	var sp span
+	if best >= 0 {
+		f := &a.free[best]
+		sp = span{f.slab, f.off, n}
+		f.off += n
+		f.n -= n
+		if f.n == 0 {
+			a.free = slices.Delete(a.free, best, best+1)
 		}
 	} else {
-		b = make([]float32, n)
+		a.slabs = append(a.slabs, make([]float32, n))
 		a.pooled += 4 * int64(n)
+		sp = span{len(a.slabs) - 1, 0, n}
 	}
+	b := a.slabs[sp.slab][sp.off : sp.off+n : sp.off+n]
 	if n > 0 {
 		a.usedIdx[&b[0]] = len(a.used)
 	}
-	a.used = append(a.used, b)
+	a.used = append(a.used, sp)
 	return b
 }
 
-// fit returns the smallest capacity of a free buffer that holds n floats,
-// if one of at most maxFit*n is free.
-func (a *Arena) fit(n int) (int, bool) {
-	i := sort.SearchInts(a.caps, n)
-	if i == len(a.caps) || a.caps[i] > maxFit*max(n, 1) {
-		return 0, false
+// putFree returns sp to the free ranges, merged with adjacent free ones.
+func (a *Arena) putFree(sp span) {
+	i, _ := slices.BinarySearchFunc(a.free, sp, func(f, t span) int {
+		if f.slab != t.slab {
+			return f.slab - t.slab
+		}
+		return f.off - t.off
+	})
+	if i > 0 {
+		if p := &a.free[i-1]; p.slab == sp.slab && p.off+p.n == sp.off {
+			p.n += sp.n
+			if i < len(a.free) {
+				if q := a.free[i]; q.slab == sp.slab && p.off+p.n == q.off {
+					p.n += q.n
+					a.free = slices.Delete(a.free, i, i+1)
+				}
+			}
+			return
+		}
 	}
-	return a.caps[i], true
-}
-
-// putFree adds b to the free buffers of its capacity.
-func (a *Arena) putFree(b []float32) {
-	c := cap(b)
-	l := a.free[c]
-	if len(l) == 0 {
-		i := sort.SearchInts(a.caps, c)
-		a.caps = slices.Insert(a.caps, i, c)
+	if i < len(a.free) {
+		if q := &a.free[i]; q.slab == sp.slab && sp.off+sp.n == q.off {
+			q.off, q.n = sp.off, q.n+sp.n
+			return
+		}
 	}
-	a.free[c] = append(l, b[:c])
-}
-
-// dropCap removes c, whose free list has become empty, from a.caps.
-func (a *Arena) dropCap(c int) {
-	if i := sort.SearchInts(a.caps, c); i < len(a.caps) && a.caps[i] == c {
-		a.caps = slices.Delete(a.caps, i, i+1)
-	}
+	a.free = slices.Insert(a.free, i, sp)
 }
 
 // recycle hands b, a buffer from Floats, back before Release because nothing
-// will read it again (a consumed gradient, a summed scratch buffer), so that
-// later allocations of the same step reuse it. Buffers the arena did not
-// hand out are ignored.
-// It reports whether b was taken back.
+// will read it again (a consumed gradient, a summed scratch buffer, an
+// activation freed by Free), so that later allocations of the same step
+// reuse it. Buffers the arena did not hand out are ignored. It reports
+// whether b was taken back.
 func (a *Arena) recycle(b []float32) bool {
 	if len(b) == 0 {
 		return false
@@ -144,12 +165,12 @@ func (a *Arena) recycle(b []float32) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i, ok := a.usedIdx[&b[0]]
-	if !ok || len(a.used[i]) != len(b) {
+	if !ok || a.used[i].n != len(b) {
 		return false
 	}
 	delete(a.usedIdx, &b[0])
-	a.used[i] = nil
-	a.putFree(b)
+	a.putFree(a.used[i])
+	a.used[i].n = -1
 	return true
 }
 
@@ -212,11 +233,12 @@ func (a *Arena) header(data []float32, shape []int) *tensor.Tensor {
 func (a *Arena) Release() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for i, b := range a.used {
-		if b != nil {
-			a.putFree(b)
+	// Nothing is in use any more: every slab is one free range.
+	a.free = a.free[:0]
+	for i, sl := range a.slabs {
+		if len(sl) > 0 {
+			a.free = append(a.free, span{i, 0, len(sl)})
 		}
-		a.used[i] = nil
 	}
 	a.used = a.used[:0]
 	clear(a.usedIdx)
@@ -244,8 +266,7 @@ func (a *Arena) Bytes() int64 {
 func (a *Arena) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	clear(a.free)
-	a.caps = a.caps[:0]
+	a.slabs, a.free = nil, nil
 	clear(a.freeI)
 	a.used, a.usedI = a.used[:0], a.usedI[:0]
 	clear(a.usedIdx)

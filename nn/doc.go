@@ -42,10 +42,22 @@
 // A training step creates the same activations, saved tensors and
 // intermediate gradients every time. Install an Arena with SetArena and call
 // its Release after the optimizer step: ops then draw all of that memory
-// from the arena's free lists (keyed by element count) and the next step
-// reuses it, so steady-state steps allocate only small graph bookkeeping
-// (Value structs and closures), not activations. Anything read after
-// Release must be copied out first; parameters and their gradients are
-// always heap memory. See Arena for the loop, and BenchmarkTrainStepSmallNet
-// for the measured effect.
+// from the arena (best-fit ranges of reused slabs) and the
+// next step reuses it, so steady-state steps allocate only small graph
+// bookkeeping (Value structs and closures), not activations. Anything read
+// after Release must be copied out first; parameters and their gradients
+// are always heap memory. See Arena for the loop, and
+// BenchmarkTrainStepSmallNet for the measured effect.
+//
+// Fused operations keep fewer activations alive for backward:
+// BatchNormReLU (batch norm, optional residual add, ReLU: it keeps the
+// input and the output, like PyTorch, but no normalised or summed tensor)
+// and UpsampleConcat (nearest 2x upsampling written straight into the
+// concatenation with a skip connection). Sequential runs a BatchNorm2d
+// followed by a ReLU as one BatchNormReLU.
+//
+// Inference under an arena frees as it goes: inside NoGrad, Free hands a
+// consumed value's buffer back for the next operations, and Sequential
+// frees each intermediate result once the next layer has read it, so a
+// forward pass needs memory for the values alive at once, not for all.
 package nn
