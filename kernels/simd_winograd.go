@@ -5,10 +5,14 @@ package kernels
 // when it is on (SetWinograd), the transforms have assembly, and
 // winoWorth chooses it; it reports whether it did.
 func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool) bool {
-	if winoSIMD == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWorth(g)) {
+	tr := winoSIMD2
+	if winogradTile.Load() == 4 {
+		tr = winoSIMD
+	}
+	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWorth(g, tr.m)) {
 		return false
 	}
-	winogradConv(s.pick(g.k), winoSIMD, y, x, w, bias, g, flip)
+	winogradConv(s.pick(g.k), tr, y, x, w, bias, g, flip)
 	return true
 }
 
@@ -20,7 +24,7 @@ func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool
 // path's time on one thread, 256->256 @16x16 (256 positions) gains on one
 // thread but loses on two (16 tiles in two blocks). Measured on Zen 4
 // (see BenchmarkWinograd and the numbers in doc.go).
-func winoWorth(g convGeom) bool {
+func winoWorth(g convGeom, m int) bool {
 	return g.c >= 16 && g.k >= 16 && g.n*g.oh*g.ow >= 512
 }
 

@@ -2,6 +2,6 @@
 
 package kernels
 
-// winoSIMD is nil: without assembly transforms (arm64, purego) the SIMD
-// convolutions keep the direct path.
-var winoSIMD *winoTransforms
+// winoSIMD and winoSIMD2 are nil: without assembly transforms (arm64,
+// purego) the SIMD convolutions keep the direct path.
+var winoSIMD, winoSIMD2 *winoTransforms

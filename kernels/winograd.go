@@ -28,28 +28,61 @@ import (
 // whole blocks; each output is reduced in the same order whatever the
 // thread count.
 
-// winogradOn is the switch of SetWinograd (LUNGO_WINOGRAD=0 turns it off).
-var winogradOn atomic.Bool
+// winogradOn and winogradTile are the settings of SetWinograd and
+// SetWinogradTile, initialised from LUNGO_WINOGRAD.
+var (
+	winogradOn   atomic.Bool
+	winogradTile atomic.Int32
+)
 
-func init() { winogradOn.Store(os.Getenv("LUNGO_WINOGRAD") == "1") }
+func init() {
+	winogradTile.Store(winoDefaultTile)
+	winogradOn.Store(true)
+	switch os.Getenv("LUNGO_WINOGRAD") {
+	case "0":
+		winogradOn.Store(false)
+	case "2":
+		winogradTile.Store(2)
+	case "4":
+		winogradTile.Store(4)
+	}
+}
 
 // SetWinograd turns the Winograd path of the SIMD convolutions on or off
-// (off by default: F(4x4,3x3) misses the U-Net's PyTorch goldens at 1e-4;
-// the environment variable LUNGO_WINOGRAD=1 starts it on) and returns the
-// previous setting. Off, every convolution runs the direct path.
+// and returns the previous setting. It is on by default; the environment
+// variable LUNGO_WINOGRAD=0 starts it off. Off, every convolution runs the
+// direct path.
 func SetWinograd(on bool) bool { return winogradOn.Swap(on) }
+
+// SetWinogradTile sets the output tile of the Winograd path, m = 2 for
+// F(2x2,3x3) (the default) or 4 for F(4x4,3x3) (faster, larger float32
+// error), and returns the previous one; LUNGO_WINOGRAD=2 or 4 sets it at
+// start-up. Other values panic.
+func SetWinogradTile(m int) int {
+	if m != 2 && m != 4 {
+		panic("kernels: SetWinogradTile: tile must be 2 or 4")
+	}
+	return int(winogradTile.Swap(int32(m)))
+}
+
+// winoDefaultTile is the tile of the Winograd path unless set.
+const winoDefaultTile = 2
 
 // winoTransforms are the three tile transforms of F(4x4,3x3) over n
 // channels; see kernels/asm.WinoInput4x4, WinoOutput4x4 and WinoWeight4x4
 // for their exact contracts (any n here).
 type winoTransforms struct {
+	m   int // output tile side: 4 for F(4x4,3x3), 2 for F(2x2,3x3)
 	in  func(dst []float32, ds int, src []float32, sa, sb, n int)
 	out func(dst []float32, da, db int, src []float32, ss int, bias []float32, n int)
 	wt  func(dst []float32, ds int, src []float32, sa, sb, n int)
 }
 
 // winoGo is the pure-Go reference of the transforms.
-var winoGo = winoTransforms{in: winoInputGo, out: winoOutputGo, wt: winoWeightGo}
+var (
+	winoGo  = winoTransforms{m: 4, in: winoInputGo, out: winoOutputGo, wt: winoWeightGo}
+	winoGo2 = winoTransforms{m: 2, in: winoInput2Go, out: winoOutput2Go, wt: winoWeight2Go}
+)
 
 // winoIn1D returns BT d.
 func winoIn1D(d0, d1, d2, d3, d4, d5 float32) (t0, t1, t2, t3, t4, t5 float32) {
@@ -70,13 +103,11 @@ func winoOut1D(m0, m1, m2, m3, m4, m5 float32) (o0, o1, o2, o3 float32) {
 
 // The float32 constants of G, as the assembly has them.
 const (
-	winoC4   float32 = 1.0 / 4
-	winoC6   float32 = 1.0 / 6
-	winoC24  float32 = 1.0 / 24
-	winoC12  float32 = 1.0 / 12
-	winoCm6  float32 = -1.0 / 6
-	winoTile         = 4 // outputs per tile side
-	winoIn           = 6 // inputs per tile side
+	winoC4  float32 = 1.0 / 4
+	winoC6  float32 = 1.0 / 6
+	winoC24 float32 = 1.0 / 24
+	winoC12 float32 = 1.0 / 12
+	winoCm6 float32 = -1.0 / 6
 )
 
 // winoWt1D returns G g.
@@ -135,6 +166,60 @@ func winoWeightGo(dst []float32, ds int, src []float32, sa, sb, n int) {
 	}
 }
 
+// F(2x2,3x3): BT = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], AT = [1 1 1 0; 0 1 -1 -1].
+
+func winoInput2Go(dst []float32, ds int, src []float32, sa, sb, n int) {
+	var t [4][4]float32
+	for c := 0; c < n; c++ {
+		for b := 0; b < 4; b++ {
+			e := src[b*sb+c:]
+			d0, d1, d2, d3 := e[0], e[sa], e[2*sa], e[3*sa]
+			t[0][b], t[1][b], t[2][b], t[3][b] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for i := 0; i < 4; i++ {
+			r := &t[i]
+			o := dst[i*4*ds+c:]
+			o[0], o[ds], o[2*ds], o[3*ds] = r[0]-r[2], r[1]+r[2], r[2]-r[1], r[1]-r[3]
+		}
+	}
+}
+
+func winoOutput2Go(dst []float32, da, db int, src []float32, ss int, bias []float32, n int) {
+	var t [2][4]float32
+	for c := 0; c < n; c++ {
+		for b := 0; b < 4; b++ {
+			e := src[b*ss+c:]
+			m0, m1, m2, m3 := e[0], e[4*ss], e[8*ss], e[12*ss]
+			t[0][b], t[1][b] = m0+m1+m2, m1-m2-m3
+		}
+		for i := 0; i < 2; i++ {
+			r := &t[i]
+			o := dst[i*da+c:]
+			o[0], o[db] = r[0]+r[1]+r[2]+bias[c], r[1]-r[2]-r[3]+bias[c]
+		}
+	}
+}
+
+func winoWeight2Go(dst []float32, ds int, src []float32, sa, sb, n int) {
+	var t [4][3]float32
+	wt := func(g0, g1, g2 float32) (u0, u1, u2, u3 float32) {
+		s := g0 + g2
+		return g0, (s + g1) * 0.5, (s - g1) * 0.5, g2
+	}
+	for c := 0; c < n; c++ {
+		for b := 0; b < 3; b++ {
+			e := src[b*sb+c:]
+			t[0][b], t[1][b], t[2][b], t[3][b] = wt(e[0], e[sa], e[2*sa])
+		}
+		for i := 0; i < 4; i++ {
+			r := &t[i]
+			o := dst[i*4*ds+c:]
+			o[0], o[ds], o[2*ds], o[3*ds] = wt(r[0], r[1], r[2])
+		}
+	}
+}
+
 // winoApplies reports whether g is a convolution F(4x4,3x3) computes:
 // 3x3, stride 1, dilation 1, padding at most 2.
 func winoApplies(g convGeom) bool {
@@ -149,7 +234,8 @@ type winoConv struct {
 	g        convGeom
 	mk       *microKernel
 	tr       *winoTransforms
-	u        []float32 // [36][panels][c][nr]
+	m, a, ne int       // output tile side, input tile side, a*a transformed elements
+	u        []float32 // [ne][panels][c][nr]
 	bias     []float32 // [k], zeros for none
 	th, tw   int       // tiles per image column, row
 	ldv, ldm int       // row strides of V and M
@@ -162,13 +248,14 @@ type winoConv struct {
 const winoBlockBytes = 512 << 10
 
 func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
-	wc := &winoConv{g: g, mk: mk, tr: tr,
-		th: (g.oh + winoTile - 1) / winoTile, tw: (g.ow + winoTile - 1) / winoTile}
+	m := tr.m
+	wc := &winoConv{g: g, mk: mk, tr: tr, m: m, a: m + 2, ne: (m + 2) * (m + 2),
+		th: (g.oh + m - 1) / m, tw: (g.ow + m - 1) / m}
 	panels := (g.k + mk.nr - 1) / mk.nr
 	wc.ldv = packStride(g.c)
 	wc.ldm = packStride(panels * mk.nr)
 	tiles := g.n * wc.th * wc.tw
-	wc.tb = clampInt(winoBlockBytes/(36*4*(wc.ldv+wc.ldm))/mk.mr*mk.mr, mk.mr, roundUp(tiles, mk.mr))
+	wc.tb = clampInt(winoBlockBytes/(wc.ne*4*(wc.ldv+wc.ldm))/mk.mr*mk.mr, mk.mr, roundUp(tiles, mk.mr))
 	wc.ve, wc.me = elemStride(wc.tb*wc.ldv), elemStride(wc.tb*wc.ldm)
 	return wc
 }
@@ -189,14 +276,14 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	panels := (g.k + nr - 1) / nr
 	kp := panels * nr
 	se := panels * g.c * nr // stride of the 36 elements in u
-	wc.u = u[:36*se]
+	wc.u = u[:wc.ne*se]
 	// Groups of winoWtGroup input channels: their taps are gathered into
 	// tmp [c][tap][kp] (channels past K zero), reading w sequentially, then
 	// transformed nr output channels at a time.
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
 	ldt := kp + 16 // tmp's row stride: its rows one cache line apart in L1's sets
 	Parallel(groups, max(1, 16384/(winoWtGroup*45*kp)), func(lo, hi int) {
-		tb := getGemmBuf(winoWtGroup*9*ldt + 36*(nr+16))
+		tb := getGemmBuf(winoWtGroup*9*ldt + wc.ne*(nr+16))
 		defer putGemmBuf(tb)
 		tmp, ut := (*tb)[:winoWtGroup*9*ldt], (*tb)[winoWtGroup*9*ldt:]
 		clear(tmp)
@@ -232,7 +319,7 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 			for jp := 0; jp < panels; jp++ {
 				for c := c0; c < c1; c++ {
 					wc.tr.wt(ut, nr+16, tmp[(c-c0)*9*ldt+jp*nr:], 3*ldt, ldt, nr)
-					for e := 0; e < 36; e++ {
+					for e := 0; e < wc.ne; e++ {
 						copy(wc.u[e*se+(jp*g.c+c)*nr:e*se+(jp*g.c+c+1)*nr], ut[e*(nr+16):e*(nr+16)+nr])
 					}
 				}
@@ -246,7 +333,7 @@ const winoWtGroup = 8
 
 // bufLen returns the scratch floats one worker of run needs.
 func (wc *winoConv) bufLen() int {
-	return 36*(wc.ve+wc.me) + 36*wc.g.c + 16*wc.g.k
+	return wc.ne*(wc.ve+wc.me) + wc.ne*wc.g.c + wc.m*wc.m*wc.g.k
 }
 
 // run computes the tiles [t0, t1) of y; buf holds bufLen() floats.
@@ -257,9 +344,9 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 	panels := (g.k + nr - 1) / nr
 	tb, ldv, ldm := wc.tb, wc.ldv, wc.ldm
 	ve, me := wc.ve, wc.me
-	v, rest := buf[:36*ve], buf[36*ve:]
-	m, rest := rest[:36*me], rest[36*me:]
-	win, ot := rest[:36*g.c], rest[36*g.c:36*g.c+16*g.k]
+	v, rest := buf[:wc.ne*ve], buf[wc.ne*ve:]
+	m, rest := rest[:wc.ne*me], rest[wc.ne*me:]
+	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*g.k]
 	se := panels * g.c * nr
 	perImg := wc.th * wc.tw
 	for b0 := t0; b0 < t1; b0 += tb {
@@ -267,32 +354,32 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 		ntr := roundUp(nt, mr)
 		for t := b0; t < b0+nt; t++ {
 			img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
-			iy0, ix0 := ty*winoTile-g.ph, tx*winoTile-g.pw
+			iy0, ix0 := ty*wc.m-g.ph, tx*wc.m-g.pw
 			src, sa, sb := x, g.w*g.c, g.c
-			if iy0 >= 0 && ix0 >= 0 && iy0+winoIn <= g.h && ix0+winoIn <= g.w {
+			if iy0 >= 0 && ix0 >= 0 && iy0+wc.a <= g.h && ix0+wc.a <= g.w {
 				src = x[((img*g.h+iy0)*g.w+ix0)*g.c:]
 			} else {
 				// Gather the window, zeros outside the image.
 				clear(win)
-				for a := max(0, -iy0); a < winoIn && iy0+a < g.h; a++ {
+				for a := max(0, -iy0); a < wc.a && iy0+a < g.h; a++ {
 					b := max(0, -ix0)
-					e := min(winoIn, g.w-ix0)
+					e := min(wc.a, g.w-ix0)
 					if b >= e {
 						continue
 					}
 					off := ((img*g.h+iy0+a)*g.w + ix0) * g.c
-					copy(win[(a*winoIn+b)*g.c:(a*winoIn+e)*g.c], x[off+b*g.c:off+e*g.c])
+					copy(win[(a*wc.a+b)*g.c:(a*wc.a+e)*g.c], x[off+b*g.c:off+e*g.c])
 				}
-				src, sa, sb = win, winoIn*g.c, g.c
+				src, sa, sb = win, wc.a*g.c, g.c
 			}
 			wc.tr.in(v[(t-b0)*ldv:], ve, src, sa, sb, g.c)
 		}
 		// Rows past the block's last tile feed only rows of M nobody reads;
 		// zero them so they hold no NaNs or denormals.
-		for e := 0; e < 36 && nt < ntr; e++ {
+		for e := 0; e < wc.ne && nt < ntr; e++ {
 			clear(v[e*ve+nt*ldv : e*ve+ntr*ldv])
 		}
-		for e := 0; e < 36; e++ {
+		for e := 0; e < wc.ne; e++ {
 			me0 := m[e*me : e*me+ntr*ldm]
 			clear(me0)
 			ue := wc.u[e*se : (e+1)*se]
@@ -306,16 +393,16 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 		}
 		for t := b0; t < b0+nt; t++ {
 			img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
-			oy0, ox0 := ty*winoTile, tx*winoTile
+			oy0, ox0 := ty*wc.m, tx*wc.m
 			off := ((img*g.oh+oy0)*g.ow + ox0) * g.k
-			if oy0+winoTile <= g.oh && ox0+winoTile <= g.ow {
+			if oy0+wc.m <= g.oh && ox0+wc.m <= g.ow {
 				wc.tr.out(y[off:], g.ow*g.k, g.k, m[(t-b0)*ldm:], me, wc.bias, g.k)
 				continue
 			}
-			wc.tr.out(ot, winoTile*g.k, g.k, m[(t-b0)*ldm:], me, wc.bias, g.k)
-			rows, cols := min(winoTile, g.oh-oy0), min(winoTile, g.ow-ox0)
+			wc.tr.out(ot, wc.m*g.k, g.k, m[(t-b0)*ldm:], me, wc.bias, g.k)
+			rows, cols := min(wc.m, g.oh-oy0), min(wc.m, g.ow-ox0)
 			for i := 0; i < rows; i++ {
-				copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*winoTile*g.k:(i*winoTile+cols)*g.k])
+				copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*wc.m*g.k:(i*wc.m+cols)*g.k])
 			}
 		}
 	}
@@ -327,9 +414,9 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, g convGeom, flip bool) {
 	wc := newWinoConv(mk, tr, g)
 	panels := (g.k + mk.nr - 1) / mk.nr
-	ub := getGemmBuf(36*panels*g.c*mk.nr + g.k)
+	ub := getGemmBuf(wc.ne*panels*g.c*mk.nr + g.k)
 	defer putGemmBuf(ub)
-	u, zb := (*ub)[:36*panels*g.c*mk.nr], (*ub)[36*panels*g.c*mk.nr:][:g.k]
+	u, zb := (*ub)[:wc.ne*panels*g.c*mk.nr], (*ub)[wc.ne*panels*g.c*mk.nr:][:g.k]
 	wc.transformWeights(u, w, flip)
 	wc.bias = bias
 	if bias == nil {

@@ -18,6 +18,10 @@ var (
 	winoG = [6][3]float64{{1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
 		{1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}}
 	winoAT = [4][6]float64{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}
+
+	winoBT2 = [][]float64{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}
+	winoG2  = [][]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+	winoAT2 = [][]float64{{1, 1, 1, 0}, {0, 1, -1, -1}}
 )
 
 // winoRef returns M x M^T for the m x q matrix M (rows of mat) applied to
@@ -57,68 +61,73 @@ func rowsOf3(m [6][3]float64) [][]float64 {
 }
 
 // winoTransformSets are the transforms under test: Go, and the assembly
-// (with its Go tail) where this build has it.
+// (with its Go tail) where this build has it, for both tiles.
 func winoTransformSets() map[string]*winoTransforms {
-	s := map[string]*winoTransforms{"go": &winoGo}
+	s := map[string]*winoTransforms{"go4": &winoGo, "go2": &winoGo2}
 	if winoSIMD != nil {
-		s["simd"] = winoSIMD
+		s["simd4"], s["simd2"] = winoSIMD, winoSIMD2
 	}
 	return s
 }
 
 func TestWinogradTransforms(t *testing.T) {
-	at := [][]float64{winoAT[0][:], winoAT[1][:], winoAT[2][:], winoAT[3][:]}
 	for name, tr := range winoTransformSets() {
+		bt, gm, at := rowsOf6(winoBT), rowsOf3(winoG), [][]float64{winoAT[0][:], winoAT[1][:], winoAT[2][:], winoAT[3][:]}
+		if tr.m == 2 {
+			bt, gm, at = winoBT2, winoG2, winoAT2
+		}
+		a, m := tr.m+2, tr.m
+		ne := a * a
 		g := tensor.NewRNG(3)
 		for i, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 64} {
 			off := offsets[i%len(offsets)]
-			// Input: a 6x6 window inside a wider row-major image.
+			// Input: an a x a window inside a wider row-major image.
 			sb, sa := n+i%3, 9*(n+i%3)+1
-			src := guardedFrom(randSlice(g, 5*sa+5*sb+n), off)
+			src := guardedFrom(randSlice(g, (a-1)*(sa+sb)+n), off)
 			ds := n + 2*(i%2)
-			dst := guarded(35*ds+n, (off+1)%4)
+			dst := guarded((ne-1)*ds+n, (off+1)%4)
 			fs := freeze("src", src.s())
 			tr.in(dst.s(), ds, src.s(), sa, sb, n)
 			dst.check(t, name+" input dst")
 			fs.check(t)
 			for c := 0; c < n; c++ {
-				want, abs := winoRef(rowsOf6(winoBT), func(a, b int) float64 { return float64(src.s()[a*sa+b*sb+c]) })
-				for e := 0; e < 36; e++ {
-					checkWinoElem(t, name+" input", dst.s()[e*ds+c], want[e/6][e%6], abs[e/6][e%6], n, c, e)
+				want, abs := winoRef(bt, func(p, q int) float64 { return float64(src.s()[p*sa+q*sb+c]) })
+				for e := 0; e < ne; e++ {
+					checkWinoElem(t, name+" input", dst.s()[e*ds+c], want[e/a][e%a], abs[e/a][e%a], n, c, e)
 				}
 			}
 			// Weights: a 3x3 tap grid.
 			wsrc := guardedFrom(randSlice(g, 2*sa+2*sb+n), off)
-			wdst := guarded(35*ds+n, (off+2)%4)
+			wdst := guarded((ne-1)*ds+n, (off+2)%4)
 			tr.wt(wdst.s(), ds, wsrc.s(), sa, sb, n)
 			wdst.check(t, name+" weight dst")
 			for c := 0; c < n; c++ {
-				want, abs := winoRef(rowsOf3(winoG), func(a, b int) float64 { return float64(wsrc.s()[a*sa+b*sb+c]) })
-				for e := 0; e < 36; e++ {
-					checkWinoElem(t, name+" weight", wdst.s()[e*ds+c], want[e/6][e%6], abs[e/6][e%6], n, c, e)
+				want, abs := winoRef(gm, func(p, q int) float64 { return float64(wsrc.s()[p*sa+q*sb+c]) })
+				for e := 0; e < ne; e++ {
+					checkWinoElem(t, name+" weight", wdst.s()[e*ds+c], want[e/a][e%a], abs[e/a][e%a], n, c, e)
 				}
 			}
-			// Output: 36 elements ds apart into a 4x4 window of rows da apart.
-			msrc := randSlice(g, 35*ds+n)
+			// Output: ne elements ds apart into an m x m window of rows da apart.
+			msrc := randSlice(g, (ne-1)*ds+n)
 			mcopy := append([]float32(nil), msrc...)
 			bias := guardedFrom(randSlice(g, n), off)
 			db, da := n+1, 7*(n+1)
-			out := guarded(3*da+3*db+n, (off+3)%4)
+			out := guarded((m-1)*(da+db)+n, (off+3)%4)
 			for k := range out.s() {
 				out.s()[k] = 42 // cells between the window's must stay
 			}
 			tr.out(out.s(), da, db, msrc, ds, bias.s(), n)
 			out.check(t, name+" output dst")
 			for c := 0; c < n; c++ {
-				want, abs := winoRef(at, func(a, b int) float64 { return float64(mcopy[(a*6+b)*ds+c]) })
-				for e := 0; e < 16; e++ {
+				want, abs := winoRef(at, func(p, q int) float64 { return float64(mcopy[(p*a+q)*ds+c]) })
+				for e := 0; e < m*m; e++ {
 					bc := float64(bias.s()[c])
-					checkWinoElem(t, name+" output", out.s()[e/4*da+e%4*db+c], want[e/4][e%4]+bc, abs[e/4][e%4]+math.Abs(bc), n, c, e)
+					checkWinoElem(t, name+" output", out.s()[e/m*da+e%m*db+c], want[e/m][e%m]+bc, abs[e/m][e%m]+math.Abs(bc), n, c, e)
 				}
 			}
 			for k, v := range out.s() {
 				i, j, c := k/da, k%da/db, k%da%db
-				if (i > 3 || j > 3 || c >= n) && v != 42 {
+				if (i >= m || j >= m || c >= n) && v != 42 {
 					t.Fatalf("%s output n=%d: cell %d outside the tile written", name, n, k)
 				}
 			}
@@ -219,21 +228,28 @@ func TestWinogradConv(t *testing.T) {
 		}
 	}
 	// Pure Go: a Go micro-kernel and the Go transforms.
-	t.Run("go", func(t *testing.T) {
-		check(t, "go", func(y, x, w, bias []float32, p ConvParams) {
-			winogradConv(goMicroKernel, &winoGo, y, x, w, bias, p.geom(), false)
-		}, func(dx, dy, w []float32, p ConvParams) {
-			winogradConv(goMicroKernel, &winoGo, dx, dy, w, nil, winoBackwardGeom(p), true)
+	for _, tr := range []*winoTransforms{&winoGo, &winoGo2} {
+		name := fmt.Sprintf("go/F%d", tr.m)
+		t.Run(name, func(t *testing.T) {
+			check(t, name, func(y, x, w, bias []float32, p ConvParams) {
+				winogradConv(goMicroKernel, tr, y, x, w, bias, p.geom(), false)
+			}, func(dx, dy, w []float32, p ConvParams) {
+				winogradConv(goMicroKernel, tr, dx, dy, w, nil, winoBackwardGeom(p), true)
+			})
 		})
-	})
+	}
 	// Every implementation through its Conv2D dispatch, Winograd forced
-	// for every shape it applies to.
+	// for every shape it applies to, both tiles.
 	defer func(old bool) { winoForce = old }(winoForce)
 	defer SetWinograd(SetWinograd(true))
+	defer SetWinogradTile(SetWinogradTile(2))
 	winoForce = true
-	forEachImpl(t, func(t *testing.T) {
-		check(t, Active().Name, Conv2D, Conv2DBackwardData)
-	})
+	for _, m := range []int{2, 4} {
+		SetWinogradTile(m)
+		forEachImpl(t, func(t *testing.T) {
+			check(t, fmt.Sprintf("%s/F%d", Active().Name, m), Conv2D, Conv2DBackwardData)
+		})
+	}
 }
 
 // TestWinogradThreadsBitwise: thread counts do not change the result.
@@ -256,23 +272,25 @@ func TestWinogradThreadsBitwise(t *testing.T) {
 var winoBenchShapes = [][2]int{{64, 128}, {64, 64}, {128, 32}, {256, 16}, {512, 8}, {16, 256}, {32, 256}}
 
 // BenchmarkWinograd compares, under the active implementation, Conv2D and
-// Conv2DBackwardData with Winograd on (forced where it applies) and off,
-// on 1 and 2 threads: go test ./kernels -run X -bench Winograd -count 5.
+// Conv2DBackwardData with the direct path, F(2x2,3x3) and F(4x4,3x3)
+// (forced where it applies) on 1 and 2 threads:
+// go test ./kernels -run X -bench Winograd -count 5.
 func BenchmarkWinograd(b *testing.B) {
 	for _, op := range []string{"fwd", "bwd-data"} {
 		for _, sh := range winoBenchShapes {
 			c, hw := sh[0], sh[1]
 			p := ConvParams{N: 1, H: hw, W: hw, C: c, K: c, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
 			for _, th := range []int{1, 2} {
-				for _, on := range []bool{false, true} {
-					name := fmt.Sprintf("%s/shape=%dx%d/threads=%d/wino=%v", op, c, hw, th, on)
+				for _, m := range []int{0, 2, 4} {
+					name := fmt.Sprintf("%s/shape=%dx%d/threads=%d/wino=F%d", op, c, hw, th, m)
 					b.Run(name, func(b *testing.B) {
 						g := tensor.NewRNG(1)
 						x, w, bias := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9), randSlice(g, p.K)
 						y := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
 						defer func(old bool) { winoForce = old }(winoForce)
-						defer SetWinograd(SetWinograd(on))
-						winoForce = on
+						defer SetWinograd(SetWinograd(m > 0))
+						defer SetWinogradTile(SetWinogradTile(max(m, 2)))
+						winoForce = m > 0
 						withThreads(th, func() {
 							b.ReportAllocs()
 							for b.Loop() {
@@ -287,6 +305,91 @@ func BenchmarkWinograd(b *testing.B) {
 					})
 				}
 			}
+		}
+	}
+}
+
+// TestWinogradError measures, on the shapes of BenchmarkWinograd with
+// He-initialised weights (std sqrt(2/(9C))) and unit normal inputs, the
+// error of the direct path, F(2x2,3x3) and F(4x4,3x3) against the float64
+// sum (every 5th output position): the largest and the RMS error, both
+// relative to the RMS of the output. It logs them (go test -v -run
+// WinogradError) and fails if F(2x2) errs more than 2x, or F(4x4) more than
+// 16x, the direct path's RMS (or above 1e-5 and 1e-4 of the RMS output).
+func TestWinogradError(t *testing.T) {
+	if Active().Name == "generic" || winoSIMD == nil {
+		t.Skip("no SIMD Winograd in this build")
+	}
+	defer func(old bool) { winoForce = old }(winoForce)
+	defer SetWinograd(SetWinograd(true))
+	defer SetWinogradTile(SetWinogradTile(2))
+	winoForce = true
+	for _, sh := range winoBenchShapes {
+		c, hw := sh[0], sh[1]
+		p := ConvParams{N: 1, H: hw, W: hw, C: c, K: c, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+		g := tensor.NewRNG(uint64(c))
+		x, w := make([]float32, p.N*p.H*p.W*p.C), make([]float32, p.K*p.C*9)
+		for i := range x {
+			x[i] = g.Normal()
+		}
+		std := float32(math.Sqrt(2 / float64(9*c)))
+		for i := range w {
+			w[i] = std * g.Normal()
+		}
+		// The float64 reference at every 5th output position.
+		ref := map[int][]float64{}
+		var ss float64
+		for pos := 0; pos < hw*hw; pos += 5 {
+			oy, ox := pos/hw, pos%hw
+			r := make([]float64, c)
+			for k := range r {
+				var s float64
+				for ky := 0; ky < 3; ky++ {
+					for kx := 0; kx < 3; kx++ {
+						iy, ix := oy-1+ky, ox-1+kx
+						if iy < 0 || iy >= hw || ix < 0 || ix >= hw {
+							continue
+						}
+						xs := x[(iy*hw+ix)*c:][:c]
+						for ci, v := range xs {
+							s += float64(v) * float64(w[((k*c+ci)*3+ky)*3+kx])
+						}
+					}
+				}
+				r[k] = s
+				ss += s * s
+			}
+			ref[pos] = r
+		}
+		rms := math.Sqrt(ss / float64(len(ref)*c))
+		y := make([]float32, len(x))
+		var rmsErr [3]float64
+		for vi, m := range []int{0, 2, 4} {
+			SetWinograd(m > 0)
+			if m > 0 {
+				SetWinogradTile(m)
+			}
+			Conv2D(y, x, w, nil, p)
+			var maxE, se float64
+			for pos, r := range ref {
+				for k, v := range r {
+					d := math.Abs(float64(y[pos*c+k]) - v)
+					maxE = max(maxE, d)
+					se += d * d
+				}
+			}
+			rmsErr[vi] = math.Sqrt(se/float64(len(ref)*c)) / rms
+			name := "direct"
+			if m > 0 {
+				name = fmt.Sprintf("F(%dx%d,3x3)", m, m)
+			}
+			t.Logf("%dx%d %-12s max %.2e  rms %.2e (relative to the RMS output %.3f)", c, hw, name, maxE/rms, rmsErr[vi], rms)
+		}
+		if rmsErr[1] > 2*rmsErr[0] || rmsErr[1] > 1e-5 {
+			t.Errorf("%dx%d: F(2x2) RMS error %.2e against the direct path's %.2e", c, hw, rmsErr[1], rmsErr[0])
+		}
+		if rmsErr[2] > 16*rmsErr[0] || rmsErr[2] > 1e-4 {
+			t.Errorf("%dx%d: F(4x4) RMS error %.2e against the direct path's %.2e", c, hw, rmsErr[2], rmsErr[0])
 		}
 	}
 }

@@ -57,6 +57,37 @@ func WinoWeight4x4(dst []float32, ds int, src []float32, sa, sb, n int) {
 	winoWeight4x4AVX2(dst, ds, src, sa, sb, n)
 }
 
+// WinoInput2x2, WinoOutput2x2 and WinoWeight2x2 are the transforms of
+// F(2x2,3x3), with 4x4 transformed tiles and 2x2 output tiles, the
+// contracts of the 4x4 ones with 6 replaced by 4 (and 4 outputs by 2) and
+//
+//	BT = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//	G  = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//	AT = [1 1 1 0; 0 1 -1 -1]
+//
+// WinoInput2x2 requires len(src) >= 3*sa+3*sb+n and len(dst) >= 15*ds+n.
+func WinoInput2x2(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino("WinoInput2x2", n, ds, len(dst), 15*ds+n, sa, sb, len(src), 3*sa+3*sb+n)
+	winoInput2x2AVX2(dst, ds, src, sa, sb, n)
+}
+
+// WinoOutput2x2: see WinoInput2x2; it requires len(src) >= 15*ss+n,
+// len(dst) >= da+db+n and len(bias) >= n, and overwrites src.
+func WinoOutput2x2(dst []float32, da, db int, src []float32, ss int, bias []float32, n int) {
+	checkWino("WinoOutput2x2", n, ss, len(src), 15*ss+n, da, db, len(dst), da+db+n)
+	if len(bias) < n {
+		panic(fmt.Sprintf("asm: WinoOutput2x2: len(bias)=%d < n=%d", len(bias), n))
+	}
+	winoOutput2x2AVX2(dst, da, db, src, ss, bias, n)
+}
+
+// WinoWeight2x2: see WinoInput2x2; it requires len(src) >= 2*sa+2*sb+n and
+// len(dst) >= 15*ds+n.
+func WinoWeight2x2(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino("WinoWeight2x2", n, ds, len(dst), 15*ds+n, sa, sb, len(src), 2*sa+2*sb+n)
+	winoWeight2x2AVX2(dst, ds, src, sa, sb, n)
+}
+
 // checkWino panics unless a transform of n channels fits its slices: the
 // one with element stride es (length l, at least need) and the one with
 // strides s1, s2 (length l2, at least need2).
@@ -83,3 +114,12 @@ func winoOutput4x4AVX2(dst []float32, da, db int, src []float32, ss int, bias []
 
 //go:noescape
 func winoWeight4x4AVX2(dst []float32, ds int, src []float32, sa, sb, n int)
+
+//go:noescape
+func winoInput2x2AVX2(dst []float32, ds int, src []float32, sa, sb, n int)
+
+//go:noescape
+func winoOutput2x2AVX2(dst []float32, da, db int, src []float32, ss int, bias []float32, n int)
+
+//go:noescape
+func winoWeight2x2AVX2(dst []float32, ds int, src []float32, sa, sb, n int)

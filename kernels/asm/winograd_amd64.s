@@ -21,7 +21,8 @@ DATA winoConst<>+20(SB)/4, $0x3e2aaaab // 1/6
 DATA winoConst<>+24(SB)/4, $0xbe2aaaab // -1/6
 DATA winoConst<>+28(SB)/4, $0x3d2aaaab // 1/24
 DATA winoConst<>+32(SB)/4, $0x3daaaaab // 1/12
-GLOBL winoConst<>(SB), RODATA|NOPTR, $36
+DATA winoConst<>+36(SB)/4, $0x3f000000 // 1/2
+GLOBL winoConst<>(SB), RODATA|NOPTR, $40
 
 // IN1D: t = B^T d for d0..d5 loaded from l0..l5, stored to s0..s5.
 // Y13 = 4, Y14 = 5, Y15 = 2.
@@ -291,5 +292,211 @@ wtrow:
 	JNZ  wtchunk
 
 wtdone:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// Winograd F(2x2,3x3): 4x4 input tiles, 2x2 output tiles.
+// ---------------------------------------------------------------------------
+
+// IN1D2: t = BT d for d0..d3 from l0..l3, stored to s0..s3.
+//   t0 = d0 - d2   t1 = d1 + d2   t2 = d2 - d1   t3 = d1 - d3
+#define IN1D2(l0, l1, l2, l3, s0, s1, s2, s3) \
+	VMOVUPS l0, Y0      \ // d0
+	VMOVUPS l1, Y1      \ // d1
+	VMOVUPS l2, Y2      \ // d2
+	VMOVUPS l3, Y3      \ // d3
+	VSUBPS  Y2, Y0, Y4  \ // t0
+	VADDPS  Y2, Y1, Y5  \ // t1
+	VSUBPS  Y1, Y2, Y6  \ // t2
+	VSUBPS  Y3, Y1, Y7  \ // t3
+	VMOVUPS Y4, s0      \
+	VMOVUPS Y5, s1      \
+	VMOVUPS Y6, s2      \
+	VMOVUPS Y7, s3
+
+// func winoInput2x2AVX2(dst []float32, ds int, src []float32, sa, sb, n int)
+TEXT ·winoInput2x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ ds+24(FP), DX
+	SHLQ $2, DX                      // DS: bytes between elements of dst
+	MOVQ src_base+32(FP), SI
+	MOVQ sa+56(FP), R8
+	SHLQ $2, R8                      // SA: bytes between rows of src
+	MOVQ sb+64(FP), R9
+	SHLQ $2, R9                      // SB: bytes between columns of src
+	MOVQ n+72(FP), CX
+	SHRQ $3, CX                      // steps of 8 channels
+	JZ   in2done
+	LEAQ (DX*4), R10                 // X = 4*DS: one row of dst
+
+in2chunk:
+	MOVQ SI, AX                      // column b of src
+	MOVQ DI, BX                      // dst + b*DS
+	MOVQ $4, R11
+
+in2col:
+	LEAQ (AX)(R8*2), R12
+	ADDQ R8, R12                     // src row 3
+	LEAQ (BX)(R10*2), R13
+	ADDQ R10, R13                    // dst row 3
+	IN1D2((AX), (AX)(R8*1), (AX)(R8*2), (R12), (BX), (BX)(R10*1), (BX)(R10*2), (R13))
+	ADDQ R9, AX
+	ADDQ DX, BX
+	DECQ R11
+	JNZ  in2col
+
+	MOVQ DI, BX                      // dst row i
+	MOVQ $4, R11
+
+in2row:
+	LEAQ (BX)(DX*2), R13
+	ADDQ DX, R13                     // element 3 of the row
+	IN1D2((BX), (BX)(DX*1), (BX)(DX*2), (R13), (BX), (BX)(DX*1), (BX)(DX*2), (R13))
+	ADDQ R10, BX
+	DECQ R11
+	JNZ  in2row
+
+	ADDQ $32, SI                     // next 8 channels
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  in2chunk
+
+in2done:
+	VZEROUPPER
+	RET
+
+// OUT1D2: o = AT m for m0..m3 from l0..l3, into Y4, Y5.
+//   o0 = m0 + m1 + m2   o1 = m1 - m2 - m3
+#define OUT1D2(l0, l1, l2, l3) \
+	VMOVUPS l0, Y0      \ // m0
+	VMOVUPS l1, Y1      \ // m1
+	VMOVUPS l2, Y2      \ // m2
+	VMOVUPS l3, Y3      \ // m3
+	VADDPS  Y1, Y0, Y4  \ // m0 + m1
+	VADDPS  Y2, Y4, Y4  \ // + m2 = o0
+	VSUBPS  Y2, Y1, Y5  \ // m1 - m2
+	VSUBPS  Y3, Y5, Y5    // - m3 = o1
+
+// func winoOutput2x2AVX2(dst []float32, da, db int, src []float32, ss int, bias []float32, n int)
+TEXT ·winoOutput2x2AVX2(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), DI
+	MOVQ da+24(FP), R8
+	SHLQ $2, R8                      // DA: bytes between rows of dst
+	MOVQ db+32(FP), R9
+	SHLQ $2, R9                      // DB: bytes between columns of dst
+	MOVQ src_base+40(FP), SI
+	MOVQ ss+64(FP), DX
+	SHLQ $2, DX                      // SS: bytes between elements of src
+	MOVQ bias_base+72(FP), R12       // bias, 8 channels at a time
+	MOVQ n+96(FP), CX
+	SHRQ $3, CX                      // steps of 8 channels
+	JZ   out2done
+	LEAQ (DX*4), R10                 // X = 4*SS: one row of src
+
+out2chunk:
+	MOVQ SI, BX                      // src + b*SS
+	MOVQ $4, R11
+
+out2col:
+	LEAQ (BX)(R10*2), R13
+	ADDQ R10, R13                    // row 3
+	OUT1D2((BX), (BX)(R10*1), (BX)(R10*2), (R13))
+	VMOVUPS Y4, (BX)                 // T[0][b]
+	VMOVUPS Y5, (BX)(R10*1)          // T[1][b]
+	ADDQ DX, BX
+	DECQ R11
+	JNZ  out2col
+
+	MOVQ SI, BX                      // src row i
+	MOVQ DI, AX                      // dst row i
+	MOVQ $2, R11
+
+out2row:
+	LEAQ (BX)(DX*2), R13
+	ADDQ DX, R13                     // element 3 of the row
+	OUT1D2((BX), (BX)(DX*1), (BX)(DX*2), (R13))
+	VADDPS  (R12), Y4, Y4            // + bias
+	VADDPS  (R12), Y5, Y5
+	VMOVUPS Y4, (AX)                 // out[i][0]
+	VMOVUPS Y5, (AX)(R9*1)           // out[i][1]
+	ADDQ R10, BX
+	ADDQ R8, AX
+	DECQ R11
+	JNZ  out2row
+
+	ADDQ $32, SI                     // next 8 channels
+	ADDQ $32, DI
+	ADDQ $32, R12
+	DECQ CX
+	JNZ  out2chunk
+
+out2done:
+	VZEROUPPER
+	RET
+
+// WT1D2: u = G g for g0..g2 from l0..l2, stored to s0..s3. Y15 = 1/2.
+//   u0 = g0   u1 = (g0 + g1 + g2)/2   u2 = (g0 - g1 + g2)/2   u3 = g2
+#define WT1D2(l0, l1, l2, s0, s1, s2, s3) \
+	VMOVUPS l0, Y0       \ // g0
+	VMOVUPS l1, Y1       \ // g1
+	VMOVUPS l2, Y2       \ // g2
+	VADDPS  Y2, Y0, Y3   \ // g0 + g2
+	VADDPS  Y1, Y3, Y4   \ // + g1
+	VMULPS  Y15, Y4, Y4  \ // u1
+	VSUBPS  Y1, Y3, Y5   \ // g0 + g2 - g1
+	VMULPS  Y15, Y5, Y5  \ // u2
+	VMOVUPS Y0, s0       \
+	VMOVUPS Y4, s1       \
+	VMOVUPS Y5, s2       \
+	VMOVUPS Y2, s3
+
+// func winoWeight2x2AVX2(dst []float32, ds int, src []float32, sa, sb, n int)
+TEXT ·winoWeight2x2AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ ds+24(FP), DX
+	SHLQ $2, DX                      // DS: bytes between elements of dst
+	MOVQ src_base+32(FP), SI
+	MOVQ sa+56(FP), R8
+	SHLQ $2, R8                      // SA: bytes between rows of src
+	MOVQ sb+64(FP), R9
+	SHLQ $2, R9                      // SB: bytes between columns of src
+	MOVQ n+72(FP), CX
+	SHRQ $3, CX                      // steps of 8 channels
+	JZ   wt2done
+	LEAQ (DX*4), R10                 // X = 4*DS: one row of dst
+	VBROADCASTSS winoConst<>+36(SB), Y15 // 1/2
+
+wt2chunk:
+	MOVQ SI, AX                      // column b of src
+	MOVQ DI, BX                      // dst + b*DS
+	MOVQ $3, R11
+
+wt2col:
+	LEAQ (BX)(R10*2), R13
+	ADDQ R10, R13                    // dst row 3
+	WT1D2((AX), (AX)(R8*1), (AX)(R8*2), (BX), (BX)(R10*1), (BX)(R10*2), (R13))
+	ADDQ R9, AX
+	ADDQ DX, BX
+	DECQ R11
+	JNZ  wt2col
+
+	MOVQ DI, BX                      // dst row i
+	MOVQ $4, R11
+
+wt2row:
+	LEAQ (BX)(DX*2), R13
+	ADDQ DX, R13                     // element 3 of the row
+	WT1D2((BX), (BX)(DX*1), (BX)(DX*2), (BX), (BX)(DX*1), (BX)(DX*2), (R13))
+	ADDQ R10, BX
+	DECQ R11
+	JNZ  wt2row
+
+	ADDQ $32, SI                     // next 8 channels
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  wt2chunk
+
+wt2done:
 	VZEROUPPER
 	RET
