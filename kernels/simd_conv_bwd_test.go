@@ -10,8 +10,9 @@ import (
 // TestConvBackwardWeightsChunks runs backward-weights on shapes whose
 // reduction spans many float32 chunks (several levels of the pairwise sum,
 // odd counts), units of unequal rows, groups of short units, stride-2 rows,
-// narrow rows (shifted input copies) and narrow strided rows (per-tap input
-// copies), on 1 to 3 threads, against the float64 reference.
+// narrow rows (shifted input copies), narrow strided rows (per-tap input
+// copies) and threads splitting K instead of positions, on 1 to 3 threads,
+// against the float64 reference.
 func TestConvBackwardWeightsChunks(t *testing.T) {
 	std := func(n, h, w, c, k, r, st, pad int) ConvParams {
 		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: r, StrideH: st, StrideW: st,
@@ -30,6 +31,8 @@ func TestConvBackwardWeightsChunks(t *testing.T) {
 		std(4, 32, 32, 24, 40, 3, 2, 1), // stride 2, 16 wide: per-tap input copies
 		std(3, 20, 21, 6, 10, 5, 2, 2),  // 5x5 stride 2, 11 wide
 		std(2, 17, 15, 12, 20, 1, 2, 0), // 1x1 stride 2 (downsample)
+		std(2, 4, 4, 40, 70, 3, 1, 1),   // a partial larger than the input: threads split K
+		std(2, 8, 8, 32, 50, 3, 2, 1),   // the same, strided
 		{N: 2, H: 9, W: 20, C: 5, K: 7, R: 3, S: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
 		{N: 2, H: 15, W: 14, C: 9, K: 13, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
 	}

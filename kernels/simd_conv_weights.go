@@ -69,8 +69,33 @@ type weightsJob struct {
 	nseg, segLen, segPad int
 	rsc, kpad, ldp       int
 	nblk                 int
-	// res[b] is block b's sum (a partial); reduce gives them back.
+	// With ksplit, block b computes rows kLo[b] to kLo[b+1] of the
+	// partial (whole tiles) over all positions; else every block computes
+	// all kpad rows over its share of the positions.
+	ksplit bool
+	kLo    [maxWeightsBlocks + 1]int
+	// res[b] is block b's sum (a partial of its rows); reduce gives them
+	// back.
 	res [maxWeightsBlocks]*[]float32
+}
+
+// rows returns block b's first row and row count.
+func (j *weightsJob) rows(b int) (int, int) {
+	if !j.ksplit {
+		return 0, j.kpad
+	}
+	return j.kLo[b], j.kLo[b+1] - j.kLo[b]
+}
+
+// splitK makes the job's nblk blocks split the rows of the partial, in
+// whole tiles, instead of the positions.
+func (j *weightsJob) splitK() {
+	tiles := j.kpad / j.mk.mr
+	j.nblk = min(j.nblk, tiles)
+	j.ksplit = true
+	for b := 0; b <= j.nblk; b++ {
+		j.kLo[b] = b * tiles / j.nblk * j.mk.mr
+	}
 }
 
 // maxWeightsBlocks bounds the blocks (threads) of one backward-weights call.
@@ -96,8 +121,8 @@ type pairSum struct {
 	levels [40]*[]float32
 }
 
-func (j *weightsJob) newPairSum() pairSum {
-	ps := pairSum{n: j.kpad * j.ldp}
+func (j *weightsJob) newPairSum(rows int) pairSum {
+	ps := pairSum{n: rows * j.ldp}
 	ps.cur = getGemmBuf(ps.n)
 	clear((*ps.cur)[:ps.n])
 	return ps
@@ -182,27 +207,28 @@ func (j *weightsJob) calls(q, k int, dyT []float32, lda int, b []float32, ldb in
 	}
 }
 
-// transposeInto writes src [n, m] transposed into dst: dst[j*ldd+i] =
-// src[i*m+j], four rows of src at a time (four loads in flight, one bounds
-// check per four stores).
-func transposeInto(dst []float32, ldd int, src []float32, n, m int) {
+// transposeInto writes the first m columns of src [n rows, lds apart]
+// transposed into dst: dst[j*ldd+i] = src[i*lds+j], four rows of src at a
+// time (four loads in flight, one bounds check per four stores).
+func transposeInto(dst []float32, ldd int, src []float32, lds, n, m int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
-		s0, s1 := src[i*m:(i+1)*m], src[(i+1)*m:(i+2)*m]
-		s2, s3 := src[(i+2)*m:(i+3)*m], src[(i+3)*m:(i+4)*m]
+		s0, s1 := src[i*lds:i*lds+m], src[(i+1)*lds:(i+1)*lds+m]
+		s2, s3 := src[(i+2)*lds:(i+2)*lds+m], src[(i+3)*lds:(i+3)*lds+m]
 		for j := range s0 {
 			d := dst[j*ldd+i : j*ldd+i+4]
 			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
 		}
 	}
 	for ; i < n; i++ {
-		for j, v := range src[i*m : (i+1)*m] {
+		for j, v := range src[i*lds : i*lds+m] {
 			dst[j*ldd+i] = v
 		}
 	}
 }
 
-// reduce sums the blocks' partials pairwise and writes the sum into dw
+// reduce sums the blocks' partials pairwise (or, with ksplit, takes each
+// row from its block) and writes the sum into dw
 // [K, C, R, S], one output channel per step: per tap, the C values are
 // contiguous in the partial and rs floats apart in dw (both rows of one
 // output channel stay in L1). It gives the partials back.
@@ -212,15 +238,22 @@ func (j *weightsJob) reduce(dw []float32) {
 	Parallel(g.k, max(1, 8192/(j.rsc*j.nblk)), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			out := dw[k*j.rsc : (k+1)*j.rsc]
+			b0, row := 0, k // the block holding row k, and its row there
+			if j.ksplit {
+				for k >= j.kLo[b0+1] {
+					b0++
+				}
+				row = k - j.kLo[b0]
+			}
 			for t := 0; t < rs; t++ {
 				i := t * g.c // tap t, channel 0: segment i/segLen, column i%segLen
-				off := k*j.ldp + i/j.segLen*j.segPad + i%j.segLen
-				for step := 1; step < j.nblk; step *= 2 {
+				off := row*j.ldp + i/j.segLen*j.segPad + i%j.segLen
+				for step := 1; step < j.nblk && !j.ksplit; step *= 2 {
 					for b := 0; b+step < j.nblk; b += 2 * step {
 						addInto((*j.res[b])[off:off+g.c], (*j.res[b+step])[off:off+g.c])
 					}
 				}
-				src := (*j.res[0])[off : off+g.c]
+				src := (*j.res[b0])[off : off+g.c]
 				if rs == 1 {
 					copy(out, src)
 					continue
@@ -305,12 +338,17 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	}
 	rbMax := (g.oh + perImg - 1) / perImg // output rows per unit at most
 	units := g.n * perImg
-	nblk := min(t, units)
 	flushUnits := max(1, weightsFlush/(rbMax*rowW))
-	j := newWeightsJob(s, g, nblk, g.r*g.s, g.c)
+	j := newWeightsJob(s, g, min(t, units), g.r*g.s, g.c)
 	cp := j.segPad
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
+	}
+	if t > 1 && j.kpad/j.mk.mr >= t && j.kpad*j.ldp > g.n*g.oh*rowW*cp {
+		// The partial outweighs the input copy (512@8): the threads split
+		// its rows, sharing one partial's worth of memory and no sum.
+		j.nblk = t
+		j.splitK()
 	}
 	plane := g.n * imgRows * rowW * cp
 	xb := getGemmBuf(planes*plane + (g.s+1)*cp)
@@ -369,24 +407,33 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	group := max(1, min(flushUnits, weightsGroupK/slot))
 	lda := ldA(group * slot)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
-		bb := getGemmBuf(j.kpad * lda)
+		_, maxRows := j.rows(blo)
+		for b := blo + 1; b < bhi; b++ {
+			maxRows = max(maxRows, j.kLo[b+1]-j.kLo[b])
+		}
+		bb := getGemmBuf(maxRows * lda)
 		defer putGemmBuf(bb)
-		dyT := (*bb)[:j.kpad*lda]
-		clear(dyT) // junk columns and rows beyond K stay zero
 		var kq, base [maxWeightsGroup]int
 		for b := blo; b < bhi; b++ {
-			ps := j.newPairSum()
+			klo, nrows := j.rows(b)
+			kn := max(0, min(nrows, g.k-klo)) // rows of dy^T from dy
+			dyT := (*bb)[:nrows*lda]
+			clear(dyT) // junk columns and rows beyond K stay zero
+			ps := j.newPairSum(nrows)
 			u0, u1 := b*units/j.nblk, (b+1)*units/j.nblk
+			if j.ksplit {
+				u0, u1 = 0, units
+			}
 			since := 0
 			for ug := u0; ug < u1; ug += group {
 				nu := min(group, u1-ug)
 				for i := range nu {
 					img, iu := (ug+i)/perImg, (ug+i)%perImg
 					oy0, oy1 := iu*g.oh/perImg, (iu+1)*g.oh/perImg
-					// dyT[k, i*slot + (oy-oy0)*rowW + ox] = dy[img, oy, ox, k].
+					// dyT[k-klo, i*slot + (oy-oy0)*rowW + ox] = dy[img, oy, ox, k].
 					for oy := oy0; oy < oy1; oy++ {
-						src := dy[(img*g.oh+oy)*g.ow*g.k : (img*g.oh+oy+1)*g.ow*g.k]
-						transposeInto(dyT[i*slot+(oy-oy0)*rowW:], lda, src, g.ow, g.k)
+						src := dy[(img*g.oh+oy)*g.ow*g.k+klo : (img*g.oh+oy+1)*g.ow*g.k]
+						transposeInto(dyT[i*slot+(oy-oy0)*rowW:], lda, src, g.k, g.ow, kn)
 					}
 					kq[i] = (oy1 - oy0) * rowW
 					base[i] = (img*imgRows + oy0) * rowLen
@@ -395,7 +442,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 				for r := 0; r < g.r; r++ {
 					for s := 0; s < g.s; s++ {
 						tap := tapOff(r, s)
-						j.groupCalls(r*g.s+s, nu, slot, kq[:nu], base[:nu], tap, dyT, lda, xpad, cp, part)
+						j.groupCalls(r*g.s+s, nu, slot, kq[:nu], base[:nu], tap, dyT, lda, xpad, cp, part, nrows)
 					}
 				}
 				since += nu
@@ -418,12 +465,12 @@ const (
 )
 
 // groupCalls is calls over nu units: unit i's positions are kq[i] columns
-// of dyT from i*slot and windows of xpad from base[i]+tap; each tile of the
-// partial takes the units in turn.
-func (j *weightsJob) groupCalls(q, nu, slot int, kq, base []int, tap int, dyT []float32, lda int, xpad []float32, ldb int, part []float32) {
+// of dyT (nrows rows) from i*slot and windows of xpad from base[i]+tap;
+// each tile of the partial takes the units in turn.
+func (j *weightsJob) groupCalls(q, nu, slot int, kq, base []int, tap int, dyT []float32, lda int, xpad []float32, ldb int, part []float32, nrows int) {
 	mk := j.mk
 	for j0 := 0; j0 < j.segPad; j0 += mk.nr {
-		for k0 := 0; k0 < j.kpad; k0 += mk.mr {
+		for k0 := 0; k0 < nrows; k0 += mk.mr {
 			c := part[k0*j.ldp+q*j.segPad+j0:]
 			for i := range nu {
 				mk.fn(kq[i], dyT[k0*lda+i*slot:], lda, xpad[base[i]+tap+j0:], ldb, c, j.ldp)
@@ -448,13 +495,13 @@ func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 		xp := buf[j.kpad*lda : j.kpad*lda+xpLen]
 		clear(dyT[g.k*lda:]) // rows of A beyond K stay zero
 		for b := blo; b < bhi; b++ {
-			ps := j.newPairSum()
+			ps := j.newPairSum(j.kpad)
 			r0, r1 := b*rows/j.nblk, (b+1)*rows/j.nblk
 			since := 0
 			for row := r0; row < r1; row++ {
 				img, oy := row/g.oh, row%g.oh
 				// dyT[k, ox] = dy[n, oy, ox, k].
-				transposeInto(dyT, lda, dy[row*g.ow*g.k:(row+1)*g.ow*g.k], g.ow, g.k)
+				transposeInto(dyT, lda, dy[row*g.ow*g.k:(row+1)*g.ow*g.k], g.k, g.ow, g.k)
 				part := ps.part()
 				for r := 0; r < g.r; r++ {
 					iy := oy*g.sh - g.ph + r*g.dh
