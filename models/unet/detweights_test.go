@@ -43,7 +43,27 @@ func hashu32(seed uint64, n int) []float32 {
 func probe(key string, n int) []float64 { return hashu(fnv1a(key)^0x5DEECE66D, n) }
 
 // detWeights fills every parameter and buffer of m like detweights.
-func detWeights(m nn.Module) {
+func detWeights(m nn.Module) { fillDetWeights(m, false) }
+
+// detWeightsShifted fills m like detweights(model, shifted=True): as
+// detWeights, plus biasShift on the biases.
+func detWeightsShifted(m nn.Module) { fillDetWeights(m, true) }
+
+// biasShift is the script's bias_shift: 2 for a batch-norm bias (a key
+// whose module has a running_mean), 4 for a cSE squeeze bias, else 0.
+func biasShift(sd *nn.StateDict, k string) float64 {
+	if strings.HasSuffix(k, ".bias") {
+		if _, ok := sd.Tensors[strings.TrimSuffix(k, "bias")+"running_mean"]; ok {
+			return 2
+		}
+	}
+	if strings.HasSuffix(k, "cSE.1.bias") {
+		return 4
+	}
+	return 0
+}
+
+func fillDetWeights(m nn.Module, shifted bool) {
 	sd := nn.StateDictOf(m)
 	for _, k := range sd.Keys {
 		t := sd.Tensors[k]
@@ -52,14 +72,20 @@ func detWeights(m nn.Module) {
 			t.Data[0] = 0
 			continue
 		}
+		shift := 0.0
+		if shifted {
+			shift = biasShift(sd, k)
+		}
 		u := hashu(fnv1a(k), len(t.Data))
 		for i := range t.Data {
 			var v float64
 			switch {
 			case leaf == "running_var":
 				v = 1 + 0.5*u[i]
-			case leaf == "running_mean", leaf == "bias":
+			case leaf == "running_mean":
 				v = 0.1 * u[i]
+			case leaf == "bias":
+				v = 0.1*u[i] + shift
 			case len(t.Shape) == 1:
 				v = 1 + 0.2*u[i]
 			default:
