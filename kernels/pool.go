@@ -10,6 +10,12 @@ import (
 // of Parallel. Work is split into chunks claimed through an atomic counter,
 // so the caller always works too and never waits on a chunk nobody started;
 // nested Parallel calls therefore cannot deadlock.
+//
+// Jobs are recycled through a free list, so a Parallel call allocates
+// nothing itself (fn, a closure, is the caller's). A job may still sit in
+// the queue, or in a helper that has yet to find its chunks all claimed,
+// after its Parallel call returned: it counts those references and goes
+// back to the free list when the last is dropped.
 
 var (
 	poolMu      sync.Mutex
@@ -24,7 +30,18 @@ type job struct {
 	chunk  int // items per chunk
 	chunks int32
 	next   atomic.Int32
+	refs   atomic.Int32 // the caller and each queued send
 	wg     sync.WaitGroup
+}
+
+var jobs freeList[job]
+
+// release drops one reference to j, recycling it after the last.
+func (j *job) release() {
+	if j.refs.Add(-1) == 0 {
+		j.fn = nil
+		jobs.put(j)
+	}
 }
 
 func (j *job) run() {
@@ -43,6 +60,7 @@ func (j *job) run() {
 func worker() {
 	for j := range poolJobs {
 		j.run()
+		j.release()
 	}
 }
 
@@ -92,15 +110,24 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	if n/grain >= 4*t {
 		chunks = 4 * t
 	}
-	j := &job{fn: fn, n: n, chunk: (n + chunks - 1) / chunks}
+	j := jobs.get()
+	if j == nil {
+		j = new(job)
+	}
+	j.fn, j.n, j.chunk = fn, n, (n+chunks-1)/chunks
 	j.chunks = int32((n + j.chunk - 1) / j.chunk)
+	j.next.Store(0)
+	j.refs.Store(1)
 	j.wg.Add(int(j.chunks))
 	for i := 0; i < t-1 && i < int(j.chunks)-1; i++ {
+		j.refs.Add(1)
 		select {
 		case poolJobs <- j:
 		default: // all helpers busy: the caller does the rest
+			j.refs.Add(-1)
 		}
 	}
 	j.run()
 	j.wg.Wait()
+	j.release()
 }

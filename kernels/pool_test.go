@@ -66,3 +66,63 @@ func TestSetThreads(t *testing.T) {
 		t.Fatalf("Threads() = %d after SetThreads(3)", Threads())
 	}
 }
+
+// TestParallelNoAllocs: jobs are recycled, so with a func value made once
+// a Parallel call allocates nothing, on any thread count.
+func TestParallelNoAllocs(t *testing.T) {
+	var sum atomic.Int64
+	fn := func(lo, hi int) { sum.Add(int64(hi - lo)) }
+	for _, th := range []int{1, 2, 4} {
+		withThreads(th, func() {
+			Parallel(1000, 1, fn) // warm the free list
+			allocs := testing.AllocsPerRun(200, func() { Parallel(1000, 1, fn) })
+			if allocs != 0 && !raceEnabled { // the race detector allocates
+				t.Errorf("%d threads: %.1f allocations per Parallel call, want 0", th, allocs)
+			}
+		})
+	}
+	// Per thread count: the warm-up call, AllocsPerRun's own and 200 runs.
+	if got, want := sum.Load(), int64(1000*3*(1+1+200)); got != want {
+		t.Fatalf("covered %d items, want %d", got, want)
+	}
+}
+
+// TestParallelRecyclesJobsSafely hammers the job free list: many callers,
+// nested calls and more threads than CPUs, so that jobs are often still
+// queued, or held by a helper, when their call returns and the next call
+// reuses them. Each call must see exactly its own items (run under -race
+// to check the hand-over).
+func TestParallelRecyclesJobsSafely(t *testing.T) {
+	withThreads(4, func() {
+		var wg sync.WaitGroup
+		for g := 0; g < 6; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for it := 0; it < 300; it++ {
+					n := 1 + (it*7+g)%50
+					hits := make([]int32, n)
+					Parallel(n, 1, func(lo, hi int) {
+						for i := lo; i < hi; i++ {
+							atomic.AddInt32(&hits[i], 1)
+							if i%9 == 0 {
+								var inner atomic.Int32
+								Parallel(5, 1, func(lo, hi int) { inner.Add(int32(hi - lo)) })
+								if inner.Load() != 5 {
+									t.Errorf("nested call covered %d of 5", inner.Load())
+								}
+							}
+						}
+					})
+					for i, h := range hits {
+						if h != 1 {
+							t.Errorf("n=%d: index %d hit %d times", n, i, h)
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}

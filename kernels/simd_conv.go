@@ -126,14 +126,15 @@ func tileBlock(mr, rsc, n int) int {
 	return clampInt((1<<20)/(mr*rsc), 1, min(n, maxTileBlock))
 }
 
-// run computes y for the tiles [t0, t1) with micro-kernel mk; buf holds at
-// least tileBlock(mr, R*S*C, t1-t0)*mr*R*S*C + mr*nr floats.
-func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []float32) {
+// run computes y for the tiles [t0, t1) and the weight panels [jp0, jp1)
+// (output channels jp0*nr .. min(jp1*nr, K)-1) with micro-kernel mk; buf
+// holds at least tileBlock(mr, R*S*C, t1-t0)*mr*R*S*C + mr*nr floats.
+func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1, jp0, jp1 int, buf []float32) {
 	g := &d.g
 	mr, nr := mk.mr, mk.nr
 	sc := g.s * g.c
 	rsc := g.r * sc
-	panels := (g.k + nr - 1) / nr
+	k0, k1 := jp0*nr, min(jp1*nr, g.k)
 	npos := g.n * g.oh * g.ow
 	whole := sc < minDirectK // pack whole patches, one call per tile
 	tb := tileBlock(mr, rsc, t1-t0)
@@ -142,10 +143,14 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 	for b0 := t0; b0 < t1; b0 += tb {
 		b1 := min(b0+tb, t1)
 		clear(packed[:])
-		// Full tiles start from the bias (or zero) over all K channels at
-		// once: mr rows of y are contiguous.
+		// Full tiles start from the bias (or zero) over all their output
+		// channels at once (with all K channels, mr rows of y are contiguous).
 		for t := b0; t < b1; t++ {
-			if p0 := t * mr; npos-p0 >= mr {
+			p0 := t * mr
+			if npos-p0 < mr {
+				continue
+			}
+			if k0 == 0 && k1 == g.k {
 				rows := y[p0*g.k : (p0+mr)*g.k]
 				if d.bias == nil {
 					clear(rows)
@@ -154,9 +159,18 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1 int, buf []floa
 						copy(rows[i*g.k:(i+1)*g.k], d.bias)
 					}
 				}
+				continue
+			}
+			for i := 0; i < mr; i++ {
+				row := y[(p0+i)*g.k+k0 : (p0+i)*g.k+k1]
+				if d.bias == nil {
+					clear(row)
+				} else {
+					copy(row, d.bias[k0:k1])
+				}
 			}
 		}
-		for jp := 0; jp < panels; jp++ {
+		for jp := jp0; jp < jp1; jp++ {
 			j0 := jp * nr
 			nv := min(nr, g.k-j0)
 			bp := d.wp[jp*rsc*nr : (jp+1)*rsc*nr]
@@ -269,17 +283,35 @@ func (d *directConv) packRows(dst, x []float32, p, r0, r1 int) {
 	}
 }
 
-// convolve runs d over all tiles with the worker pool.
+// convolve runs d over all tiles with the worker pool, in ranges of
+// tiles that differ by at most one tile: one per thread when tiles are
+// few (3x3 256->256 @16 has 22 tiles of 12 positions; chunks of
+// ceil(22/8) = 3 gave one thread 12 tiles and the other 10), four per
+// thread, claimed in turn, when there are many.
 func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 	g := &d.g
 	tiles := (g.n*g.oh*g.ow + mk.mr - 1) / mk.mr
 	rsc := g.r * g.s * g.c
+	panels := (g.k + mk.nr - 1) / mk.nr
 	// A tile costs 2*mr*K*RSC flops; aim for >= ~1 Mflop per chunk.
 	grain := max(1, (1<<20)/(2*mk.mr*g.k*rsc+1))
-	Parallel(tiles, grain, func(lo, hi int) {
-		bb := getGemmBuf(tileBlock(mk.mr, rsc, hi-lo)*mk.mr*rsc + mk.mr*mk.nr)
+	t := Threads()
+	chunks := min(tiles/grain, 4*t)
+	if tiles < 32*t {
+		chunks = min(tiles, t)
+	}
+	if t == 1 || chunks <= 1 {
+		bb := getGemmBuf(tileBlock(mk.mr, rsc, tiles)*mk.mr*rsc + mk.mr*mk.nr)
 		defer putGemmBuf(bb)
-		d.run(mk, y, x, lo, hi, *bb)
+		d.run(mk, y, x, 0, tiles, 0, panels, *bb)
+		return
+	}
+	Parallel(chunks, 1, func(lo, hi int) {
+		bb := getGemmBuf(tileBlock(mk.mr, rsc, tiles/chunks+1)*mk.mr*rsc + mk.mr*mk.nr)
+		defer putGemmBuf(bb)
+		for i := lo; i < hi; i++ {
+			d.run(mk, y, x, i*tiles/chunks, (i+1)*tiles/chunks, 0, panels, *bb)
+		}
 	})
 }
 

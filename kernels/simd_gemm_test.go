@@ -142,6 +142,11 @@ func TestSgemmImpls(t *testing.T) {
 			// packed per kc block, and packed whole).
 			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 7, n: 1500, k: 200, alpha: 1, beta: 1, off: tr})
 			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 7, n: 300, k: 600, alpha: -1, beta: 0, padA: 1, off: tr})
+			// Few columns: A read in place (not transposed, alpha 1) but
+			// for the partial last row tile; with k > kc, B packed whole
+			// on several threads.
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 61, n: 64, k: 600, alpha: 1, beta: 0, padA: 3, off: tr})
+			runGemmCase(t, rng, gemmCase{transA: tr&1 == 1, transB: tr&2 == 2, m: 150, n: 20, k: 77, alpha: 1, beta: 1, padA: 1, padC: 1, off: tr})
 		}
 	})
 }
@@ -150,21 +155,23 @@ func TestSgemmImpls(t *testing.T) {
 // single bit of the result: every element is reduced in the same order.
 func TestSgemmThreadsBitwise(t *testing.T) {
 	rng := tensor.NewRNG(3)
-	const m, n, k = 200, 150, 300
-	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
-	forEachImpl(t, func(t *testing.T) {
-		var c1, c2 []float32
-		for _, th := range []int{1, 2} {
-			c := make([]float32, m*n)
-			withThreads(th, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) })
-			if th == 1 {
-				c1 = c
-			} else {
-				c2 = c
+	const m, k = 200, 300
+	for _, n := range []int{150, 50} { // 50: A read in place
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		forEachImpl(t, func(t *testing.T) {
+			var c1, c2 []float32
+			for _, th := range []int{1, 2} {
+				c := make([]float32, m*n)
+				withThreads(th, func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) })
+				if th == 1 {
+					c1 = c
+				} else {
+					c2 = c
+				}
 			}
-		}
-		compareExact(t, "2 threads vs 1", c2, c1)
-	})
+			compareExact(t, fmt.Sprintf("n=%d: 2 threads vs 1", n), c2, c1)
+		})
+	}
 }
 
 // TestSgemmSIMDMatchesGeneric compares every impl's Sgemm with
