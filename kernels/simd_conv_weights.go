@@ -26,11 +26,16 @@ package kernels
 // an eighth or more of a row, S copies of the input, each shifted by s
 // pixels and OutW wide, replace the padded copy and there are none.
 // Short units (few positions) go in groups whose calls take turns on each
-// tile of the partial.
+// tile of the partial. On several threads, when the partial is larger than
+// the input copy (512@8), the threads split the partial's rows (output
+// channels) over all positions instead of the positions.
 //
-// Dilation along W, 1x1 stride-1 convolutions, and strides above 1 with
-// outputs narrower than minWeightsOutW positions (too short a reduction per
-// call), are declined: the generic im2col + Sgemm path takes them.
+// Strides above 1 with outputs narrower than minWeightsOutW positions (too
+// short a reduction per call) take the stride-1 scheme over copies of the
+// input made per tap (see weightsStride1) while those stay under
+// maxTapPlaneFloats. Dilation along W, 1x1 stride-1 convolutions and
+// larger narrow strided ones are declined: the generic im2col + Sgemm
+// path takes them.
 
 // minWeightsOutW is the narrowest output row the by-row backward-weights
 // handles; per call the reduction is one output row long.
@@ -295,7 +300,8 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 	return true
 }
 
-// weightsStride1 is backward-weights for stride 1 over the padded input.
+// weightsStride1 is backward-weights for stride 1 over the padded input
+// (and for narrow strided outputs over per-tap copies, below).
 // The padded copy also pads each pixel's C channels to cp floats (a
 // multiple of nr, and an odd number of 64-byte lines when that is 16 or
 // more floats): a call reads one tap (r, s) of every position, one pixel of
@@ -304,7 +310,8 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 //
 // The work is cut into units of about convFlush/Wp output rows of one
 // image (each image's rows split evenly), at least one unit per thread;
-// block b (one per thread) takes units [b*units/nblk, (b+1)*units/nblk).
+// block b (one per thread) takes units [b*units/nblk, (b+1)*units/nblk),
+// or, split by K, all units for rows kLo[b] to kLo[b+1].
 //
 // With a stride above 1 (taps), it copies the input once per tap (r, s)
 // instead, planes [N, OutH, OutW, cp] where position (n, oy, ox) holds
