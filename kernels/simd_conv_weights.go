@@ -106,8 +106,16 @@ func (j *weightsJob) splitK() {
 // maxWeightsBlocks bounds the blocks (threads) of one backward-weights call.
 const maxWeightsBlocks = 64
 
+// weightsJobs recycles the jobs (reduce gives them back): a steady state
+// allocates none.
+var weightsJobs freeList[weightsJob]
+
 func newWeightsJob(s *simdImpl, g convGeom, nblk int, nseg, segLen int) *weightsJob {
-	j := &weightsJob{g: g, nblk: min(nblk, maxWeightsBlocks), nseg: nseg, segLen: segLen}
+	j := weightsJobs.get()
+	if j == nil {
+		j = new(weightsJob)
+	}
+	*j = weightsJob{g: g, nblk: min(nblk, maxWeightsBlocks), nseg: nseg, segLen: segLen}
 	j.mk = s.pickRows(g.k, segLen)
 	j.kpad = roundUp(g.k, j.mk.mr)
 	j.segPad = roundUp(segLen, j.mk.nr)
@@ -236,7 +244,7 @@ func transposeInto(dst []float32, ldd int, src []float32, lds, n, m int) {
 // row from its block) and writes the sum into dw
 // [K, C, R, S], one output channel per step: per tap, the C values are
 // contiguous in the partial and rs floats apart in dw (both rows of one
-// output channel stay in L1). It gives the partials back.
+// output channel stay in L1). It gives the partials and the job back.
 func (j *weightsJob) reduce(dw []float32) {
 	g := &j.g
 	rs := g.r * g.s
@@ -274,6 +282,7 @@ func (j *weightsJob) reduce(dw []float32) {
 		putGemmBuf(j.res[b])
 		j.res[b] = nil
 	}
+	weightsJobs.put(j)
 }
 
 func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) bool {
