@@ -5,10 +5,7 @@ package kernels
 // when it is on (SetWinograd), the transforms have assembly, and
 // winoWorth chooses it; it reports whether it did.
 func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool) bool {
-	tr := winoSIMD2
-	if winogradTile.Load() == 4 {
-		tr = winoSIMD
-	}
+	tr := winoFor(s, int(winogradTile.Load()))
 	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWorth(g, tr.m)) {
 		return false
 	}

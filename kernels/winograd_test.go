@@ -67,6 +67,9 @@ func winoTransformSets() map[string]*winoTransforms {
 	if winoSIMD != nil {
 		s["simd4"], s["simd2"] = winoSIMD, winoSIMD2
 	}
+	if winoAVX512 != nil {
+		s["avx512-4"], s["avx512-2"] = winoAVX512, winoAVX512x2
+	}
 	return s
 }
 
@@ -79,7 +82,7 @@ func TestWinogradTransforms(t *testing.T) {
 		a, m := tr.m+2, tr.m
 		ne := a * a
 		g := tensor.NewRNG(3)
-		for i, n := range []int{1, 7, 8, 9, 15, 16, 17, 33, 64} {
+		for i, n := range []int{1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 48, 64} {
 			off := offsets[i%len(offsets)]
 			// Input: an a x a window inside a wider row-major image.
 			sb, sa := n+i%3, 9*(n+i%3)+1

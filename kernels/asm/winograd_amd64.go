@@ -123,3 +123,78 @@ func winoOutput2x2AVX2(dst []float32, da, db int, src []float32, ss int, bias []
 
 //go:noescape
 func winoWeight2x2AVX2(dst []float32, ds int, src []float32, sa, sb, n int)
+
+// WinoInput4x4AVX512, WinoOutput4x4AVX512, WinoWeight4x4AVX512,
+// WinoInput2x2AVX512, WinoOutput2x2AVX512 and WinoWeight2x2AVX512 are the
+// transforms above with AVX-512F, 16 channels per step: the same contracts
+// with n%16 == 0, and a CPU with AVX-512F.
+func WinoInput4x4AVX512(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino16("WinoInput4x4AVX512", n)
+	checkWino("WinoInput4x4AVX512", n, ds, len(dst), 35*ds+n, sa, sb, len(src), 5*sa+5*sb+n)
+	winoInput4x4AVX512(dst, ds, src, sa, sb, n)
+}
+
+// WinoOutput4x4AVX512: see WinoInput4x4AVX512.
+func WinoOutput4x4AVX512(dst []float32, da, db int, src []float32, ss int, bias []float32, n int) {
+	checkWino16("WinoOutput4x4AVX512", n)
+	checkWino("WinoOutput4x4AVX512", n, ss, len(src), 35*ss+n, da, db, len(dst), 3*da+3*db+n)
+	if len(bias) < n {
+		panic(fmt.Sprintf("asm: WinoOutput4x4AVX512: len(bias)=%d < n=%d", len(bias), n))
+	}
+	winoOutput4x4AVX512(dst, da, db, src, ss, bias, n)
+}
+
+// WinoWeight4x4AVX512: see WinoInput4x4AVX512.
+func WinoWeight4x4AVX512(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino16("WinoWeight4x4AVX512", n)
+	checkWino("WinoWeight4x4AVX512", n, ds, len(dst), 35*ds+n, sa, sb, len(src), 2*sa+2*sb+n)
+	winoWeight4x4AVX512(dst, ds, src, sa, sb, n)
+}
+
+// WinoInput2x2AVX512: see WinoInput4x4AVX512.
+func WinoInput2x2AVX512(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino16("WinoInput2x2AVX512", n)
+	checkWino("WinoInput2x2AVX512", n, ds, len(dst), 15*ds+n, sa, sb, len(src), 3*sa+3*sb+n)
+	winoInput2x2AVX512(dst, ds, src, sa, sb, n)
+}
+
+// WinoOutput2x2AVX512: see WinoInput4x4AVX512.
+func WinoOutput2x2AVX512(dst []float32, da, db int, src []float32, ss int, bias []float32, n int) {
+	checkWino16("WinoOutput2x2AVX512", n)
+	checkWino("WinoOutput2x2AVX512", n, ss, len(src), 15*ss+n, da, db, len(dst), da+db+n)
+	if len(bias) < n {
+		panic(fmt.Sprintf("asm: WinoOutput2x2AVX512: len(bias)=%d < n=%d", len(bias), n))
+	}
+	winoOutput2x2AVX512(dst, da, db, src, ss, bias, n)
+}
+
+// WinoWeight2x2AVX512: see WinoInput4x4AVX512.
+func WinoWeight2x2AVX512(dst []float32, ds int, src []float32, sa, sb, n int) {
+	checkWino16("WinoWeight2x2AVX512", n)
+	checkWino("WinoWeight2x2AVX512", n, ds, len(dst), 15*ds+n, sa, sb, len(src), 2*sa+2*sb+n)
+	winoWeight2x2AVX512(dst, ds, src, sa, sb, n)
+}
+
+func checkWino16(name string, n int) {
+	if n%16 != 0 {
+		panic(fmt.Sprintf("asm: %s: n=%d not a multiple of 16", name, n))
+	}
+}
+
+//go:noescape
+func winoInput4x4AVX512(dst []float32, ds int, src []float32, sa, sb, n int)
+
+//go:noescape
+func winoOutput4x4AVX512(dst []float32, da, db int, src []float32, ss int, bias []float32, n int)
+
+//go:noescape
+func winoWeight4x4AVX512(dst []float32, ds int, src []float32, sa, sb, n int)
+
+//go:noescape
+func winoInput2x2AVX512(dst []float32, ds int, src []float32, sa, sb, n int)
+
+//go:noescape
+func winoOutput2x2AVX512(dst []float32, da, db int, src []float32, ss int, bias []float32, n int)
+
+//go:noescape
+func winoWeight2x2AVX512(dst []float32, ds int, src []float32, sa, sb, n int)
