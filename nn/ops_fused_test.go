@@ -253,3 +253,33 @@ func TestSequentialFusesBNReLU(t *testing.T) {
 		t.Errorf("num_batches_tracked = %g after two batches, want 2", n)
 	}
 }
+
+// BenchmarkBatchNormReLU: forward and backward (training mode) of the fused
+// op against the BatchNorm2D + Add + Relu chain it replaces, on a ResNet
+// layer1 activation of 4 images (64 channels at 64x64), under an arena.
+func BenchmarkBatchNormReLU(b *testing.B) {
+	rng := tensor.NewRNG(1)
+	x0, r0, gy := randT(rng, 4, 64, 64, 64), randT(rng, 4, 64, 64, 64), randT(rng, 4, 64, 64, 64)
+	for _, fused := range []bool{true, false} {
+		b.Run(map[bool]string{true: "fused", false: "chain"}[fused], func(b *testing.B) {
+			arena := NewArena()
+			prev := SetArena(arena)
+			defer SetArena(prev)
+			gamma, beta := Param(tensor.Full(1, 64)), Param(tensor.New(64))
+			rm, rv := tensor.New(64), tensor.Full(1, 64)
+			x, r := Param(x0), Param(r0)
+			b.ReportAllocs()
+			for range b.N {
+				var y *Value
+				if fused {
+					y = BatchNormReLU(x, gamma, beta, r, rm, rv, true, 0.1, 1e-5)
+				} else {
+					y = Relu(Add(BatchNorm2D(x, gamma, beta, rm, rv, true, 0.1, 1e-5), r))
+				}
+				Sum(Mul(y, Const(gy))).Backward()
+				x.Grad, r.Grad, gamma.Grad, beta.Grad = nil, nil, nil, nil
+				arena.Release()
+			}
+		})
+	}
+}

@@ -62,7 +62,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				arena.Release()
 			}
 			// The first step allocates the optimizer state, gradients and
-			// arena buffers; the second settles the arena's best fits.
+			// arena buffers; the second fills the kernels' scratch pools.
 			step()
 			step()
 			b.ReportAllocs()

@@ -140,7 +140,9 @@ func (m *Model) checkInput(s []int) error {
 // Predict returns sigmoid probabilities [N, Classes, H, W] for x
 // [N, InChannels, H, W], computed in evaluation mode without recording a
 // graph; the model's mode is restored afterwards. A wrong input shape is an
-// error.
+// error. Activations come from an arena the model keeps between calls and
+// are freed as soon as consumed (see the package doc's Memory section); not
+// safe for concurrent use on one model.
 func (m *Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
 	mask, _, err := m.PredictAll(x)
 	return mask, err
