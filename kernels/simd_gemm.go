@@ -17,9 +17,9 @@ import "github.com/klauspost/cpuid/v2"
 // The micro-kernels accumulate onto C, so beta is applied first, in one
 // pass over C. Tiles that stick out of C (m or n not a multiple of mr, nr)
 // go through a small temporary tile; packing pads A's rows and B's columns
-// with zeros. Transposes are handled by the packing. All scratch comes from
-// free lists, so a steady state allocates only the closures and jobs of
-// Parallel.
+// with zeros. Transposes are handled by the packing. Scratch, call state
+// and Parallel's jobs come from free lists, so a steady state allocates
+// nothing on one thread (a closure or two per call on more).
 
 // microKernel is one register tile: fn computes, for i < mr and j < nr,
 // c[i*ldc+j] += sum over p < k of a[i*lda+p] * b[p*ldb+j] (ldb = nr for
@@ -99,71 +99,119 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	if 2*m*n*k < gemmSerialFlops {
 		threads = 1
 	}
-	scaleC(threads, m, n, beta, c, ldc)
+	r := gemmRuns.get()
+	if r == nil {
+		r = new(gemmRun)
+		// Bound once per gemmRun: handing them to Parallel allocates nothing.
+		r.scaleFn, r.packBFn, r.taskFn = r.scaleRows, r.packB, r.task
+		r.packWholeBFn, r.taskWholeBFn = r.packWholeB, r.taskWholeB
+	}
+	defer gemmRuns.put(r)
+	r.gemmArgs = gemmArgs{mk: mk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, aInPlace: readAInPlace(mk, transA, alpha, n, lda)}
+	defer func() { r.gemmArgs = gemmArgs{} }() // drop the slices for the collector
+	if beta != 1 {
+		if threads > 1 {
+			Parallel(m, max(1, 32768/n), r.scaleFn)
+		} else {
+			r.scaleRows(0, m)
+		}
+	}
 	if alpha == 0 || k == 0 {
 		return
 	}
 	bs := blockingFor(mk)
 	mr, nr := mk.mr, mk.nr
 	if threads > 1 && n <= bs.nc && k > bs.kc && k*roundUp(n, nr) <= wholeBFloats {
-		sgemmWholeB(mk, bs, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		r.wholeB(bs, threads)
 		return
 	}
-	aInPlace := readAInPlace(mk, transA, alpha, n, lda)
 	// Enough row blocks for every thread when m allows it.
 	mc := min(bs.mc, roundUp((m+threads-1)/threads, mr))
 	nI := (m + mc - 1) / mc
 	kcMax := min(bs.kc, k)
-	ldp := packStride(kcMax)
 	bbuf := getGemmBuf(kcMax * roundUp(min(bs.nc, n), nr))
 	defer putGemmBuf(bbuf)
-	// The loop state is shared with the two closures, created once per call
-	// (each allocates, as anything handed to Parallel does).
-	var jc, pc, kcb, panels, nJ int
-	var pb []float32
-	packB := func(lo, hi int) {
-		for jp := lo; jp < hi; jp++ {
-			packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jc+jp*nr, min(nr, n-jc-jp*nr))
-		}
-	}
-	task := func(lo, hi int) {
-		abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-		defer putGemmBuf(abuf)
-		pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
-		packed := -1
-		for t := lo; t < hi; t++ {
-			ib, jb := t/nJ, t%nJ
-			i0 := ib * mc
-			mcb := min(mc, m-i0)
-			if aInPlace && i0+roundUp(mcb, mr) <= m {
-				gemmBlock(mk, kcb, a[i0*lda+pc:], lda, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, jc, n, c, ldc, i0, tmp)
-				continue
-			}
-			if packed != ib {
-				packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
-				packed = ib
-			}
-			gemmBlock(mk, kcb, pa, ldp, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, jc, n, c, ldc, i0, tmp)
-		}
-	}
-	for jc = 0; jc < n; jc += bs.nc {
-		ncb := min(bs.nc, n-jc)
-		panels = (ncb + nr - 1) / nr
-		nJ = 1
+	r.mc, r.ldp = mc, packStride(kcMax)
+	for r.jc = 0; r.jc < n; r.jc += bs.nc {
+		ncb := min(bs.nc, n-r.jc)
+		r.panels = (ncb + nr - 1) / nr
+		r.nJ = 1
 		if nI < threads {
-			nJ = min(panels, (threads+nI-1)/nI)
+			r.nJ = min(r.panels, (threads+nI-1)/nI)
 		}
-		for pc = 0; pc < k; pc += bs.kc {
-			kcb = min(bs.kc, k-pc)
-			pb = (*bbuf)[:kcb*panels*nr]
+		for r.pc = 0; r.pc < k; r.pc += bs.kc {
+			r.kcb = min(bs.kc, k-r.pc)
+			r.pb = (*bbuf)[:r.kcb*r.panels*nr]
 			if threads > 1 {
-				Parallel(panels, max(1, 16384/(kcb*nr)), packB)
-				Parallel(nI*nJ, 1, task)
+				Parallel(r.panels, max(1, 16384/(r.kcb*nr)), r.packBFn)
+				Parallel(nI*r.nJ, 1, r.taskFn)
 			} else {
-				packB(0, panels)
-				task(0, nI*nJ)
+				r.packB(0, r.panels)
+				r.task(0, nI*r.nJ)
 			}
 		}
+	}
+}
+
+// gemmArgs is the state of one sgemmSIMD call shared with its tasks: the
+// arguments, and the loop position (column block jc, reduction block pc of
+// kcb rows, packed B block pb of panels panels, split nJ ways).
+type gemmArgs struct {
+	mk                      *microKernel
+	transA, transB          bool
+	m, n, k                 int
+	alpha, beta             float32
+	a, b, c                 []float32
+	lda, ldb, ldc           int
+	aInPlace                bool
+	mc, ldp                 int
+	jc, pc, kcb, panels, nJ int
+	pb                      []float32
+	kc, mt, nI              int // the whole-B path's
+}
+
+// gemmRun is a recycled gemmArgs with its methods bound once as the func
+// values handed to Parallel, so that a call allocates no closures.
+type gemmRun struct {
+	gemmArgs
+	scaleFn, packBFn, taskFn, packWholeBFn, taskWholeBFn func(lo, hi int)
+}
+
+// scaleRows computes C = beta*C over rows [lo, hi).
+func (r *gemmArgs) scaleRows(lo, hi int) { scaleRows(lo, hi, r.n, r.beta, r.c, r.ldc) }
+
+var gemmRuns freeList[gemmRun]
+
+// packB packs the B panels [lo, hi) of the current block.
+func (r *gemmArgs) packB(lo, hi int) {
+	nr := r.mk.nr
+	for jp := lo; jp < hi; jp++ {
+		packBPanel(r.pb[jp*r.kcb*nr:(jp+1)*r.kcb*nr], nr, r.transB, r.b, r.ldb, r.pc, r.kcb, r.jc+jp*nr, min(nr, r.n-r.jc-jp*nr))
+	}
+}
+
+// task runs the (row block, panel range) tasks [lo, hi) of the current block.
+func (r *gemmArgs) task(lo, hi int) {
+	mr, nr, mc, ldp := r.mk.mr, r.mk.nr, r.mc, r.ldp
+	abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
+	defer putGemmBuf(abuf)
+	pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
+	packed := -1
+	for t := lo; t < hi; t++ {
+		ib, jb := t/r.nJ, t%r.nJ
+		i0 := ib * mc
+		mcb := min(mc, r.m-i0)
+		jp0, jp1 := jb*r.panels/r.nJ, (jb+1)*r.panels/r.nJ
+		if r.aInPlace && i0+roundUp(mcb, mr) <= r.m {
+			gemmBlock(r.mk, r.kcb, r.a[i0*r.lda+r.pc:], r.lda, mcb, r.pb, jp0, jp1, r.jc, r.n, r.c, r.ldc, i0, tmp)
+			continue
+		}
+		if packed != ib {
+			packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, i0, mcb, r.pc, r.kcb)
+			packed = ib
+		}
+		gemmBlock(r.mk, r.kcb, pa, ldp, mcb, r.pb, jp0, jp1, r.jc, r.n, r.c, r.ldc, i0, tmp)
 	}
 }
 
@@ -200,68 +248,75 @@ func gemmBlock(mk *microKernel, kcb int, pa []float32, ldp, mcb int, pb []float3
 	}
 }
 
-// wholeBFloats bounds the packed B of sgemmWholeB (16 MiB).
+// wholeBFloats bounds the packed B of the whole-B path (16 MiB).
 const wholeBFloats = 4 << 20
 
-// sgemmWholeB is sgemmSIMD's threaded path for products whose B fits one
+// wholeB is sgemmSIMD's threaded path for products whose B fits one
 // nc block and whose reduction spans several kc blocks (tall and skinny:
 // the few-positions convolution is [K, P] = [K, RSC] x [RSC, P] with
 // P = 64 and RSC = 4608): B is packed whole up front, and each task then
 // runs all kc blocks of its rows, so the threads meet twice per call
 // instead of twice per kc block. Every C element is reduced in the same
 // order as in sgemmSIMD.
-func sgemmWholeB(mk *microKernel, bs gemmBlocking, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	mr, nr := mk.mr, mk.nr
+func (r *gemmRun) wholeB(bs gemmBlocking, threads int) {
+	mr, nr := r.mk.mr, r.mk.nr
 	// Row blocks of mr-row tiles, a multiple of threads of them, whose
 	// tile counts differ by at most one (512 rows in blocks of mc = 120
 	// were 120, 120, 120, 120, 32: 272 rows for one thread, 240 for the
 	// other).
-	aInPlace := readAInPlace(mk, transA, alpha, n, lda)
-	mt := (m + mr - 1) / mr
-	nI := min(mt, threads*((mt*mr+threads*bs.mc-1)/(threads*bs.mc)))
-	mc := (mt + nI - 1) / nI * mr // the largest block
-	block := func(ib int) (i0, mcb int) {
-		i0 = ib * mt / nI * mr
-		return i0, min((ib+1)*mt/nI*mr, m) - i0
+	r.kc = bs.kc
+	r.mt = (r.m + mr - 1) / mr
+	r.nI = min(r.mt, threads*((r.mt*mr+threads*bs.mc-1)/(threads*bs.mc)))
+	r.mc = (r.mt + r.nI - 1) / r.nI * mr // the largest block
+	r.panels = (r.n + nr - 1) / nr
+	r.nJ = 1
+	if r.nI < threads {
+		r.nJ = min(r.panels, (threads+r.nI-1)/r.nI)
 	}
-	panels := (n + nr - 1) / nr
-	nJ := 1
-	if nI < threads {
-		nJ = min(panels, (threads+nI-1)/nI)
-	}
-	npc := (k + bs.kc - 1) / bs.kc
-	bbuf := getGemmBuf(k * panels * nr)
+	npc := (r.k + bs.kc - 1) / bs.kc
+	bbuf := getGemmBuf(r.k * r.panels * nr)
 	defer putGemmBuf(bbuf)
-	pball := *bbuf // block q ([kcb, panels*nr]) starts at q*kc*panels*nr
-	Parallel(npc*panels, max(1, 16384/(bs.kc*nr)), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			pc, jp := i/panels*bs.kc, i%panels
-			kcb := min(bs.kc, k-pc)
-			pb := pball[pc*panels*nr:]
-			packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, transB, b, ldb, pc, kcb, jp*nr, min(nr, n-jp*nr))
-		}
-	})
-	ldp := packStride(min(bs.kc, k))
-	Parallel(nI*nJ, 1, func(lo, hi int) {
-		abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-		defer putGemmBuf(abuf)
-		pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
-		for t := lo; t < hi; t++ {
-			ib, jb := t/nJ, t%nJ
-			i0, mcb := block(ib)
-			inPlace := aInPlace && i0+roundUp(mcb, mr) <= m
-			for pc := 0; pc < k; pc += bs.kc {
-				kcb := min(bs.kc, k-pc)
-				pb := pball[pc*panels*nr : pc*panels*nr+kcb*panels*nr]
-				if inPlace {
-					gemmBlock(mk, kcb, a[i0*lda+pc:], lda, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, 0, n, c, ldc, i0, tmp)
-					continue
-				}
-				packAPanel(pa, ldp, mr, transA, alpha, a, lda, i0, mcb, pc, kcb)
-				gemmBlock(mk, kcb, pa, ldp, mcb, pb, jb*panels/nJ, (jb+1)*panels/nJ, 0, n, c, ldc, i0, tmp)
+	r.pb = *bbuf // block q ([kcb, panels*nr]) starts at q*kc*panels*nr
+	r.ldp = packStride(min(bs.kc, r.k))
+	Parallel(npc*r.panels, max(1, 16384/(bs.kc*nr)), r.packWholeBFn)
+	Parallel(r.nI*r.nJ, 1, r.taskWholeBFn)
+}
+
+// packWholeB packs the (kc block, panel) pairs [lo, hi) of wholeB.
+func (r *gemmArgs) packWholeB(lo, hi int) {
+	nr := r.mk.nr
+	for i := lo; i < hi; i++ {
+		pc, jp := i/r.panels*r.kc, i%r.panels
+		kcb := min(r.kc, r.k-pc)
+		pb := r.pb[pc*r.panels*nr:]
+		packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, r.transB, r.b, r.ldb, pc, kcb, jp*nr, min(nr, r.n-jp*nr))
+	}
+}
+
+// taskWholeB runs the (row block, panel range) tasks [lo, hi) of wholeB,
+// each over all kc blocks.
+func (r *gemmArgs) taskWholeB(lo, hi int) {
+	mr, nr, mc, ldp := r.mk.mr, r.mk.nr, r.mc, r.ldp
+	abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
+	defer putGemmBuf(abuf)
+	pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
+	for t := lo; t < hi; t++ {
+		ib, jb := t/r.nJ, t%r.nJ
+		i0 := ib * r.mt / r.nI * mr
+		mcb := min((ib+1)*r.mt/r.nI*mr, r.m) - i0
+		jp0, jp1 := jb*r.panels/r.nJ, (jb+1)*r.panels/r.nJ
+		inPlace := r.aInPlace && i0+roundUp(mcb, mr) <= r.m
+		for pc := 0; pc < r.k; pc += r.kc {
+			kcb := min(r.kc, r.k-pc)
+			pb := r.pb[pc*r.panels*nr : pc*r.panels*nr+kcb*r.panels*nr]
+			if inPlace {
+				gemmBlock(r.mk, kcb, r.a[i0*r.lda+pc:], r.lda, mcb, pb, jp0, jp1, 0, r.n, r.c, r.ldc, i0, tmp)
+				continue
 			}
+			packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, i0, mcb, pc, kcb)
+			gemmBlock(r.mk, kcb, pa, ldp, mcb, pb, jp0, jp1, 0, r.n, r.c, r.ldc, i0, tmp)
 		}
-	})
+	}
 }
 
 // edgeTile runs mk on the mv x nv corner of a tile through tmp (mr*nr).
@@ -277,27 +332,17 @@ func edgeTile(mk *microKernel, k int, a []float32, lda int, b, c []float32, ldc,
 	}
 }
 
-// scaleC computes C = beta*C over [m, n] (beta == 0 clears, NaNs included).
-func scaleC(threads, m, n int, beta float32, c []float32, ldc int) {
-	if beta == 1 {
-		return
-	}
-	rows := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-				continue
-			}
-			for j := range row {
-				row[j] *= beta
-			}
+// scaleRows computes C = beta*C over rows [lo, hi) of n columns.
+func scaleRows(lo, hi, n int, beta float32, c []float32, ldc int) {
+	for i := lo; i < hi; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
 		}
-	}
-	if threads > 1 {
-		Parallel(m, max(1, 32768/n), rows)
-	} else {
-		rows(0, m)
+		for j := range row {
+			row[j] *= beta
+		}
 	}
 }
 

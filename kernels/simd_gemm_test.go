@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -257,5 +258,37 @@ func BenchmarkSgemmBlocking(b *testing.B) {
 			}
 			b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// TestSgemmAllocs: call state (with its methods bound as func values once),
+// scratch and Parallel's jobs are recycled, so a steady-state SIMD Sgemm
+// allocates nothing, on one thread or two, whatever its path (several kc
+// and nc blocks, B packed whole, A packed and read in place).
+func TestSgemmAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	rng := tensor.NewRNG(2)
+	for _, sh := range [][3]int{{200, 150, 300}, {300, 40, 700}, {64, 5000, 40}, {512, 64, 4608}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, b, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		for _, th := range []int{1, 2} {
+			limit := 0.0
+			withThreads(th, func() {
+				forEachImpl(t, func(t *testing.T) {
+					if strings.Contains(t.Name(), "impl=generic") {
+						return // the reference's scratch is its own business
+					}
+					call := func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0.5, c, n) }
+					for range 10 { // free lists filled
+						call()
+					}
+					if got := testing.AllocsPerRun(20, call); got > limit {
+						t.Errorf("%s %dx%dx%d on %d threads: %.1f allocations per call, want <= %.0f", t.Name(), m, n, k, th, got, limit)
+					}
+				})
+			})
+		}
 	}
 }
