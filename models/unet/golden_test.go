@@ -40,11 +40,10 @@ var goldenTrainCases = []goldenCase{
 // running statistics must agree to tolForward. A gradient must agree to
 // tolGrad or to condFactor times PyTorch's own float32 error on it
 // (<mode>/gcond/<key>, measured by the script over 3 float32 runs, 5 for
-// goldenTrainCases),
-// whichever is larger: ReLU and max-pool decisions that float32 rounding
-// flips move some gradients by more than tolGrad. In train mode, batch
-// statistics over 8 values per channel (layer4 at 2x2, batch 2) amplify each
-// flip: one ReLU that float32 rounding flips moves resnet34's train-mode
+// goldenTrainCases), whichever is larger: ReLU and max-pool decisions that
+// float32 rounding flips move some gradients by more than tolGrad. In train
+// mode, batch statistics over 8 values per channel (layer4 at 2x2, batch 2)
+// amplify each flip: one ReLU that float32 rounding flips moves resnet34's train-mode
 // gradients by 1e-3 to 4e-2 (lungo's by 1.7e-2 median, 5e-2 max over the
 // parameters), so r34 and r34_scse_cls hold eval-mode gradients only (with
 // the train-mode forward, loss and running statistics); resnet18's hold
