@@ -49,8 +49,7 @@ const minDirectK = 4
 
 // maxTileBlock is the most tiles run() keeps packed at once: for each weight
 // panel it sweeps a block of tiles, so a panel is read from memory once per
-// block (what matters when positions are few and weights many, 512@8:
-// 6 tiles, 9 MiB of packed weights).
+// block.
 const maxTileBlock = 16
 
 // maxLazyTiles is the most tiles of a call whose panels run() packs itself
@@ -130,10 +129,11 @@ func gatherStrided(d, src []float32, i, stride int) {
 }
 
 // tileBlock returns how many of n tiles run() packs at once: up to
-// maxTileBlock, within about 4 MiB of packed patches (most tiles read x
-// in place and leave their part of the buffer untouched).
+// maxTileBlock, within 512 KiB of packed patches, half of L2 (3x3 256->256
+// @16 gathers every tile: 11 tiles, 1.2 MB, a thread's share on two
+// threads, spilled from L2 while each weight panel swept them).
 func tileBlock(mr, rsc, n int) int {
-	return clampInt((1<<20)/(mr*rsc), 1, min(n, maxTileBlock))
+	return clampInt((1<<17)/(mr*rsc), 1, min(n, maxTileBlock))
 }
 
 // run computes y for the tiles [t0, t1) and the weight panels [jp0, jp1)
@@ -306,7 +306,10 @@ func (d *directConv) packRows(dst, x []float32, p, r0, r1 int) {
 // tiles that differ by at most one tile: one per thread when tiles are
 // few (3x3 256->256 @16 has 22 tiles of 12 positions; chunks of
 // ceil(22/8) = 3 gave one thread 12 tiles and the other 10), four per
-// thread, claimed in turn, when there are many.
+// thread, claimed in turn, when there are many. If d.w is set, the weights
+// are packed first, by all threads; or, on one thread when the weights
+// outweigh the patches (K >= positions), panel by panel as run() uses
+// them.
 func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 	g := &d.g
 	tiles := (g.n*g.oh*g.ow + mk.mr - 1) / mk.mr
@@ -316,7 +319,7 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 	grain := max(1, (1<<20)/(2*mk.mr*g.k*rsc+1))
 	t := Threads()
 	if d.w != nil {
-		if t == 1 && tiles <= maxLazyTiles && tiles*mk.mr*rsc <= 1<<21 {
+		if t == 1 && tiles <= maxLazyTiles && tiles*mk.mr*rsc <= 1<<21 && g.n*g.oh*g.ow <= g.k {
 			// One thread, few tiles: each panel packed into L2 just
 			// before use, for all tiles (256@16 on one core: 3.46-3.49
 			// ms cpu against 3.60-3.68 packing all panels first). On
