@@ -27,16 +27,17 @@
 // On amd64 the SIMD implementations run 3x3 convolutions with stride 1,
 // dilation 1 and padding at most 2 (forward, and the stride-1
 // backward-data, a convolution of dy with the flipped weights) as Winograd
-// F(2x2,3x3) (winograd.go: AVX2 tile transforms vectorised over channels,
-// the 16 products [tiles, C] x [C, K] through the GEMM micro-kernels) when
-// C, K >= 32 and the output has at least 256 positions: 2.25x fewer
-// multiplications, and an RMS error against the float64 sum no larger than
-// the direct path's (TestWinogradError). SetWinogradTile(4) or
-// LUNGO_WINOGRAD=4 selects F(4x4,3x3) instead (4x fewer multiplications,
-// from C, K >= 16 and 512 positions; 4-8x the direct path's RMS error,
-// max error about 3e-5 of the RMS output, which misses the U-Net's
-// PyTorch gradient goldens at 1e-4). SetWinograd(false) or
-// LUNGO_WINOGRAD=0 keeps every convolution on the direct path; arm64 and
-// purego builds always run it. The rule and its measurements are at
-// winoWorth (simd_winograd.go).
+// convolutions (winograd.go: AVX2 or AVX-512 tile transforms vectorised
+// over channels, the products [tiles, C] x [C, K] through the GEMM
+// micro-kernels). The default chooses per shape: F(2x2,3x3) (2.25x fewer
+// multiplications, RMS error against the float64 sum no larger than the
+// direct path's) from C, K >= 32 and 256 output positions; F(4x4,3x3) (4x
+// fewer, 4-8x the direct path's RMS error, max error about 3e-5 of the
+// RMS output) for 16 to 31 channels and 512 positions, where F(2x2) gains
+// nothing. F(4x4) everywhere (SetWinogradTile(4), LUNGO_WINOGRAD=4) misses
+// the U-Net's PyTorch gradient goldens at 1e-4; the default passes them.
+// SetWinograd(false) or LUNGO_WINOGRAD=0 keeps every convolution on the
+// direct path; arm64 and purego builds always run it. The rule and its
+// measurements are at winoWorth (simd_winograd.go), the errors in
+// TestWinogradError.
 package kernels

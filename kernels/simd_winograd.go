@@ -1,11 +1,20 @@
 package kernels
 
 // conv2DWinograd runs a convolution (forward, or with flip the stride-1
-// backward-data; see winoConv.transformWeights) as Winograd F(4x4,3x3)
-// when it is on (SetWinograd), the transforms have assembly, and
-// winoWorth chooses it; it reports whether it did.
+// backward-data; see winoConv.transformWeights) as Winograd when it is on
+// (SetWinograd), the transforms have assembly, and winoWorth chooses it
+// for the tile SetWinogradTile gives (per shape by default: F(4x4) below
+// 32 channels, where F(2x2) does not pay, else F(2x2)); it reports
+// whether it did.
 func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool) bool {
-	tr := winoFor(s, int(winogradTile.Load()))
+	m := int(winogradTile.Load())
+	if m == 0 { // automatic: F(4x4) where F(2x2) does not pay
+		m = 2
+		if min(g.c, g.k) < 32 {
+			m = 4
+		}
+	}
+	tr := winoFor(s, m)
 	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWorth(g, tr.m)) {
 		return false
 	}
@@ -18,17 +27,21 @@ func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool
 // output positions, F(4x4,3x3) from 16 channels and 512 positions. With
 // fewer positions the weight transform (U is (m+2)^2*C*K floats, 1.8x or
 // 4x the weights, written and read back once per call) costs more than
-// the products save; with 16 channels F(2x2)'s transforms cost as much as
-// it saves. Process CPU time per thread of lungo bench -op conv2d, one
-// thread, Zen 4 under other load (ms, direct / F(2x2) / F(4x4)):
+// the products save (512->512 @8x8: F(2x2) 2.6x, F(4x4) 3.2x the direct
+// time in BenchmarkWinograd; 256->256 @16x16 F(4x4) 3.3 ms); with 16
+// channels F(2x2) gains nothing (3.3 ms either way). Process CPU time per
+// thread of lungo bench -op conv2d -impl avx512 (ms, medians of 3 runs
+// of 5, Zen 4 shared with other work), direct / F(2x2) / F(4x4), the
+// default's choice starred:
 //
-//	64->64 @128x128    12.4 / 7.3 / 5.0
-//	64->64 @64x64       3.1 / 1.95 / 1.19
-//	128->128 @32x32     3.3 / 1.85 / 1.48
-//	256->256 @16x16     3.5 / 2.8 / 3.6 (F(4x4) forced, BenchmarkWinograd)
-//	512->512 @8x8       3.8 / 2.6x / 3.2x the direct time (BenchmarkWinograd)
-//	16->16 @256x256     3.5 / 3.5 / 2.5
-//	32->32 @256x256    12.6 / 10.3 / 6.0
+//	                    1 thread              2 threads
+//	64->64 @128x128    11.5 / 6.8* / 4.7     5.95 / 3.41* / 2.33
+//	64->64 @64x64      2.87 / 1.67* / 1.07   1.49 / 0.86* / 0.52
+//	128->128 @32x32    2.90 / 1.58* / 1.15   1.50 / 0.87* / 0.63
+//	256->256 @16x16    3.18 / 2.34* / -      1.78 / 1.29* / -
+//	512->512 @8x8      3.38* / - / -         1.77* / - / -
+//	16->16 @256x256    3.29 / - / 1.94*      1.67 / - / 1.03*
+//	32->32 @256x256    11.9 / 8.8* / 5.6     5.92 / 4.41* / 2.92
 func winoWorth(g convGeom, m int) bool {
 	if m == 4 {
 		return g.c >= 16 && g.k >= 16 && g.n*g.oh*g.ow >= 512

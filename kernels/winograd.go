@@ -5,28 +5,31 @@ import (
 	"sync/atomic"
 )
 
-// Winograd F(4x4,3x3) convolution (Lavin & Gray, arXiv:1509.09308) for 3x3
-// kernels with stride 1 and dilation 1 on NHWC: each 4x4 block of outputs
-// (a tile) is AT [sum over c of (G g G^T)[k,c] .* (BT d BT^T)[c]] AT^T
-// with d the tile's 6x6 input window, so the 36 elements of the
-// transformed tiles are 36 independent products
+// Winograd convolution F(mxm,3x3), m = 2 or 4 (Lavin & Gray,
+// arXiv:1509.09308), for 3x3 kernels with stride 1 and dilation 1 on NHWC:
+// each m x m block of outputs (a tile) is
+// AT [sum over c of (G g G^T)[k,c] .* (BT d BT^T)[c]] AT^T with d the
+// tile's a x a input window (a = m+2), so the ne = a*a elements of the
+// transformed tiles are ne independent products
 //
-//	M_e [tiles, K] = V_e [tiles, C] x U_e [C, K],   e < 36,
+//	M_e [tiles, K] = V_e [tiles, C] x U_e [C, K],   e < ne,
 //
-// 36*16/9 = 4x fewer multiplications than the direct convolution's 16*9
-// per output and channel pair, at the price of three transforms (input,
-// weights, output) and float32 error a few times the direct sum's.
+// 9*m*m/ne fewer multiplications than the direct convolution (2.25x for
+// F(2x2), 4x for F(4x4)), at the price of three transforms (input,
+// weights, output) and, for F(4x4), float32 error a few times the direct
+// sum's (see TestWinogradError).
 //
 // Layout: the weights are transformed once per call into U
-// [36][panels][C][nr], the nr-wide k-major panels a micro-kernel reads.
+// [ne][panels][C][nr], the nr-wide k-major panels a micro-kernel reads.
 // Tiles run in blocks of tb (a multiple of mr, V and M of a block in about
-// half of L2): the input transform writes V [36][tb][ldv], the micro-kernel
-// runs k = C per (e, mr tiles, panel) into M [36][tb][ldm], and the output
-// transform writes y (or, for tiles that stick out of the output, a 4x4
-// buffer copied in part). Input windows that leave the image (padding,
-// tails) are gathered into a zero-padded 6x6 buffer first. Threads take
-// whole blocks; each output is reduced in the same order whatever the
-// thread count.
+// half of L2): the input transform writes V [ne][tb][ldv], the
+// micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm],
+// and the output transform writes y (or, for tiles that stick out of the
+// output, an m x m buffer copied in part). Input windows that leave the
+// image (padding, tails) are gathered into a zero-padded a x a buffer
+// first. Threads take whole blocks; each output is reduced in the same
+// order whatever the thread count. Scratch comes from the free lists
+// (getGemmBuf): a steady state allocates only Parallel's closures.
 
 // winogradOn and winogradTile are the settings of SetWinograd and
 // SetWinogradTile, initialised from LUNGO_WINOGRAD.
@@ -54,19 +57,21 @@ func init() {
 // direct path.
 func SetWinograd(on bool) bool { return winogradOn.Swap(on) }
 
-// SetWinogradTile sets the output tile of the Winograd path, m = 2 for
-// F(2x2,3x3) (the default) or 4 for F(4x4,3x3) (faster, larger float32
-// error), and returns the previous one; LUNGO_WINOGRAD=2 or 4 sets it at
-// start-up. Other values panic.
+// SetWinogradTile sets the output tile of the Winograd path and returns
+// the previous setting: 0 (the default) chooses per shape, F(2x2,3x3) from
+// 32 input and output channels and F(4x4,3x3) below; 2 forces F(2x2,3x3)
+// (2.25x fewer multiplications, float32 error no larger than the direct
+// path's); 4 forces F(4x4,3x3) (4x fewer, 4-8x the direct path's RMS
+// error). LUNGO_WINOGRAD=2 or 4 sets it at start-up. Other values panic.
 func SetWinogradTile(m int) int {
-	if m != 2 && m != 4 {
-		panic("kernels: SetWinogradTile: tile must be 2 or 4")
+	if m != 0 && m != 2 && m != 4 {
+		panic("kernels: SetWinogradTile: tile must be 0, 2 or 4")
 	}
 	return int(winogradTile.Swap(int32(m)))
 }
 
-// winoDefaultTile is the tile of the Winograd path unless set.
-const winoDefaultTile = 2
+// winoDefaultTile is the tile setting unless set: per shape.
+const winoDefaultTile = 0
 
 // winoTransforms are the three tile transforms of F(4x4,3x3) over n
 // channels; see kernels/asm.WinoInput4x4, WinoOutput4x4 and WinoWeight4x4
@@ -260,13 +265,13 @@ func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
 	return wc
 }
 
-// elemStride returns the stride of the 36 elements of a tile in a block
+// elemStride returns the stride of the ne elements of a tile in a block
 // buffer of n floats per element: n rounded up to 4 KiB plus one cache
-// line, so that the 36 vectors a transform reads or writes fall into 36
+// line, so that the ne vectors a transform reads or writes fall into ne
 // different sets of L1 (a multiple of 4 KiB would put them all in one).
 func elemStride(n int) int { return roundUp(n, 1024) + 16 }
 
-// transformWeights fills u (36*panels*C*nr floats) from w: [K, C, 3, 3]
+// transformWeights fills u (ne*panels*C*nr floats) from w: [K, C, 3, 3]
 // (Conv2D), or with flip, [C, K, 3, 3] mirrored (backward-data: the weight
 // from c to kk at tap t is w[c, kk, 8-t]); g.c and g.k are this
 // convolution's input and output channels.
@@ -275,7 +280,7 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	nr := wc.mk.nr
 	panels := (g.k + nr - 1) / nr
 	kp := panels * nr
-	se := panels * g.c * nr // stride of the 36 elements in u
+	se := panels * g.c * nr // stride of the ne elements in u
 	wc.u = u[:wc.ne*se]
 	// Groups of winoWtGroup input channels: their taps are gathered into
 	// tmp [c][tap][kp] (channels past K zero), reading w sequentially, then
@@ -311,7 +316,7 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 					}
 				}
 			}
-			// Each panel row goes through ut (36 rows, one cache line
+			// Each panel row goes through ut (ne rows, one cache line
 			// apart in L1's sets): transformed straight into u, whose
 			// elements lie se floats (often a multiple of 4 KiB) apart,
 			// the transform's read-back of its first pass would miss L1.
