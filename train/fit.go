@@ -426,6 +426,10 @@ func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
 		defer f.ema.Swap()
 	}
 	if job.Val != nil && len(job.ValIdx) > 0 {
+		// Predict keeps its activation buffers between calls: hand them to
+		// the collector before training resumes, so that the next epoch's
+		// arena reuses that memory instead of adding to it.
+		defer job.Model.ReleaseInferenceMemory()
 		ev, err := Evaluate(ctx, Predictor{Model: job.Model}, job.Val, info.Epoch, job.ValIdx)
 		if err != nil {
 			if ctx.Err() != nil {
