@@ -94,6 +94,7 @@ func packConvPanel(pan []float32, nr int, g convGeom, w []float32, flip bool, jp
 	} else {
 		// w[k0+jj, c, r, s] for jj < nv: R*S*C floats apart; the nv
 		// lines of one c serve all R*S taps while in L1.
+		touchLines(w[k0*rsc : (k0+nv)*rsc]) // into cache as one stream first
 		for c := 0; c < g.c; c++ {
 			for t := 0; t < rs; t++ {
 				gatherStrided(pan[(t*g.c+c)*nr:(t*g.c+c)*nr+nv], w, k0*rsc+c*rs+t, rsc)
@@ -138,7 +139,9 @@ func tileBlock(mr, rsc, n int) int {
 
 // run computes y for the tiles [t0, t1) and the weight panels [jp0, jp1)
 // (output channels jp0*nr .. min(jp1*nr, K)-1) with micro-kernel mk; buf
-// holds at least tileBlock(mr, R*S*C, t1-t0)*mr*R*S*C + mr*nr floats.
+// holds at least tileBlock(mr, R*S*C, t1-t0)*mr*R*S*C + mr*nr floats, or,
+// when d.w is set (t1-t0 <= maxLazyTiles), (t1-t0)*mr*R*S*C + mr*nr +
+// R*S*C*nr: the tiles' patches, a tile and one weight panel.
 func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1, jp0, jp1 int, buf []float32) {
 	g := &d.g
 	mr, nr := mk.mr, mk.nr
@@ -441,4 +444,24 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 			}
 		}
 	})
+}
+
+// touchLines reads one float of every 64-byte line of v, in order, and
+// returns their sum: it brings a panel's weights into cache as one
+// sequential stream, which the prefetchers follow, before packConvPanel
+// gathers from nv streams R*S*C floats apart at once (3x3 256->256 @16:
+// 3.52 ms cpu against 3.69 on one thread, 1.71 against 1.87 on two).
+// Not inlined, so that its loads are not dropped as unused.
+//
+//go:noinline
+func touchLines(v []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+64 <= len(v); i += 64 {
+		s0 += v[i]
+		s1 += v[i+16]
+		s2 += v[i+32]
+		s3 += v[i+48]
+	}
+	return s0 + s1 + s2 + s3
 }
