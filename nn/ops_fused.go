@@ -109,19 +109,7 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 		}
 		kernels.ReluBackward(dz, out.Grad.Data, out.Data.Data)
 		if xNeed || gNeed || bNeed {
-			dx, accX := gradDst(x)
-			var dg, db []float32
-			var accG, accB *tensor.Tensor
-			if gNeed {
-				dg, accG = gradDst(gamma)
-			}
-			if bNeed {
-				db, accB = gradDst(beta)
-			}
-			kernels.BatchNormBackward(dx, dg, db, dz, x.Data.Data, mean, invstd, valueData(gamma), m, c, training)
-			gradDone(accX, dx)
-			gradDone(accG, dg)
-			gradDone(accB, db)
+			batchNormGrads(x, gamma, beta, dz, mean, invstd, m, c, training, gNeed, bNeed)
 		}
 		switch {
 		case inPlace:

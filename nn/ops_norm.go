@@ -26,21 +26,27 @@ func BatchNorm2D(x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training
 		if !xNeed && !gNeed && !bNeed {
 			return
 		}
-		// The kernel writes dx, dgamma and dbeta (overwriting) in one pass.
-		dx, accX := gradDst(x)
-		var dg, db []float32
-		var accG, accB *tensor.Tensor
-		if gNeed {
-			dg, accG = gradDst(gamma)
-		}
-		if bNeed {
-			db, accB = gradDst(beta)
-		}
-		kernels.BatchNormBackward(dx, dg, db, dy, x.Data.Data, mean, invstd, valueData(gamma), m, c, training)
-		gradDone(accX, dx)
-		gradDone(accG, dg)
-		gradDone(accB, db)
+		batchNormGrads(x, gamma, beta, dy, mean, invstd, m, c, training, gNeed, bNeed)
 	}, x, gamma, beta)
+}
+
+// batchNormGrads accumulates the batch-norm gradients of x, gamma (when
+// gNeed) and beta (when bNeed) from dy [m, c]; the kernel writes dx, dgamma
+// and dbeta (overwriting) in one pass.
+func batchNormGrads(x, gamma, beta *Value, dy, mean, invstd []float32, m, c int, training, gNeed, bNeed bool) {
+	dx, accX := gradDst(x)
+	var dg, db []float32
+	var accG, accB *tensor.Tensor
+	if gNeed {
+		dg, accG = gradDst(gamma)
+	}
+	if bNeed {
+		db, accB = gradDst(beta)
+	}
+	kernels.BatchNormBackward(dx, dg, db, dy, x.Data.Data, mean, invstd, valueData(gamma), m, c, training)
+	gradDone(accX, dx)
+	gradDone(accG, dg)
+	gradDone(accB, db)
 }
 
 func valueData(v *Value) []float32 {
