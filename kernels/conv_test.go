@@ -125,7 +125,7 @@ func convCases() []ConvParams {
 		std(1, 12, 12, 65, 31, 3, 3, 1, 1),
 		std(2, 9, 10, 32, 24, 2, 2, 2, 0),  // backward-data as GEMM + gather, windows apart
 		std(1, 11, 13, 48, 40, 3, 3, 2, 1), // and overlapping, odd sizes
-		std(3, 40, 41, 2, 3, 3, 3, 1, 1), // many positions, tiny reductions
+		std(3, 40, 41, 2, 3, 3, 3, 1, 1),   // many positions, tiny reductions
 	)
 	return cs
 }
