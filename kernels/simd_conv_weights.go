@@ -64,6 +64,10 @@ func (s *simdImpl) pickRows(m, n int) *microKernel {
 	return best
 }
 
+// weightsMK, when not negative, picks s.kernels[weightsMK] (the last if
+// there are fewer) for the direct backward-weights (tuning).
+var weightsMK = -1
+
 // weightsJob is the state shared by the two backward-weights schemes.
 type weightsJob struct {
 	g  convGeom
@@ -117,6 +121,9 @@ func newWeightsJob(s *simdImpl, g convGeom, nblk int, nseg, segLen int) *weights
 	}
 	*j = weightsJob{g: g, nblk: min(nblk, maxWeightsBlocks), nseg: nseg, segLen: segLen}
 	j.mk = s.pickRows(g.k, segLen)
+	if i := weightsMK; i >= 0 {
+		j.mk = s.kernels[min(i, len(s.kernels)-1)]
+	}
 	j.kpad = roundUp(g.k, j.mk.mr)
 	j.segPad = roundUp(segLen, j.mk.nr)
 	j.ldp = nseg * j.segPad
@@ -300,6 +307,9 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 	}
 	if db != nil {
 		sumRowsGeneric(db, dy, g.n*g.oh*g.ow, g.k)
+	}
+	if stride1 && s.weightsWinograd(dw, x, dy, g) {
+		return true
 	}
 	if stride1 || taps {
 		s.weightsStride1(dw, x, dy, g)

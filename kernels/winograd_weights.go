@@ -1,0 +1,303 @@
+package kernels
+
+// Winograd F(2x2,3x3) backward-weights for 3x3 stride-1 convolutions on
+// NHWC (see winograd.go for the forward). The forward computes each 2x2
+// output tile as Y = AT [(G g GT) .* (BT d B)] A from the tile's 4x4 input
+// window d, so the gradient of the 3x3 kernel g of one (k, c) pair is
+//
+//	dg = GT [sum over tiles of dM .* V] G,  dM = A dY AT,  V = BT d B,
+//
+// with dY the tile's 2x2 block of dy (zero past the output). Per element e
+// of the 16 of a 4x4 transformed tile, the sums over tiles of all (k, c)
+// pairs are one matrix product
+//
+//	S_e [K, C] = dM_e^T [K, tiles] x V_e [tiles, C],
+//
+// 16 products of 4 positions' worth of reduction each: 64 multiplications
+// per 4 positions and (k, c) against 36 for the direct sum, 2.25x fewer.
+//
+// Layout: tiles run in blocks of tb; per block the input transform (the
+// forward's, winoTransforms.in) writes V [16][tb][ldv], the transform of dy
+// (winoDyT, below) writes dM transposed, dMT [16][kpad][ldt], and the
+// micro-kernel runs k = block tiles per (e, mr rows of K, nr columns of C)
+// into a float32 partial [16][kpad][ldc]. A partial holds at most
+// winoWeightsFlush tiles (a chunk); chunks are summed pairwise (pairSum),
+// the threads' sums pairwise again, in a fixed order, and the final
+// transform writes dw [K, C, 3, 3] = GT S G. Threads take contiguous runs
+// of blocks. Scratch comes from the free lists (getGemmBuf).
+//
+// The transform of dy stores A dY AT with its last row and column negated
+// (no negation per tile); the final transform undoes it.
+
+// winoWeightsFlush is the most tiles a float32 partial sums before it goes
+// into the pairwise sum: each element sums one term per tile, as the
+// direct path sums one per position (weightsFlush).
+const winoWeightsFlush = weightsFlush / 2
+
+// winoWeightsBlockBytes is what the V and dMT of a block may take: about
+// half of a 1 MiB L2 (the partial takes most of the rest).
+const winoWeightsBlockBytes = 512 << 10
+
+// winoWeights is one Winograd backward-weights call.
+type winoWeights struct {
+	g        convGeom
+	mk       *microKernel
+	tr       *winoTransforms
+	th, tw   int // tiles per image column, row
+	tiles    int
+	kpad     int // rows of the partial: K rounded up to mr
+	cpad     int // columns of C the micro-kernel covers: C rounded up to nr
+	ldv, ldt int // row strides of V [tile][ldv] and dMT [k][ldt]
+	ldc      int // row stride of the partial [kpad][ldc]
+	tb       int // tiles per block
+	ve, te   int // element strides of V and dMT in a block buffer
+	pe       int // element stride of the partial: kpad*ldc
+}
+
+// newWinoWeights lays out the backward-weights of g (3x3, stride 1) with
+// micro-kernel mk and transforms tr (F(2x2,3x3): tr.m == 2).
+func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom) *winoWeights {
+	ww := &winoWeights{g: g, mk: mk, tr: tr, th: (g.oh + 1) / 2, tw: (g.ow + 1) / 2}
+	ww.tiles = g.n * ww.th * ww.tw
+	ww.kpad = roundUp(g.k, mk.mr)
+	ww.cpad = roundUp(g.c, mk.nr)
+	ww.ldv = packStride(ww.cpad)
+	ww.ldc = ww.ldv
+	ww.pe = ww.kpad * ww.ldc
+	tb := winoWeightsBlockBytes / (16 * 4 * (ww.ldv + ww.kpad))
+	ww.tb = clampInt(tb/8*8, 16, roundUp(ww.tiles, 8))
+	if winoWeightsTB > 0 {
+		ww.tb = winoWeightsTB
+	}
+	ww.ldt = ldA(ww.tb)
+	ww.ve, ww.te = elemStride(ww.tb*ww.ldv), elemStride(ww.kpad*ww.ldt)
+	return ww
+}
+
+// winoWeightsTB, when positive, overrides the tiles per block (tuning).
+var winoWeightsTB int
+
+// bufLen returns the scratch floats one worker needs: V, dMT, a gathered
+// input window and a zero dy pixel.
+func (ww *winoWeights) bufLen() int {
+	return 16*(ww.ve+ww.te) + 16*ww.g.c + ww.g.k
+}
+
+// run accumulates the tiles [t0, t1) into ps (partials of 16*pe floats),
+// pushing a chunk every winoWeightsFlush tiles; buf holds bufLen() floats.
+func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float32) {
+	g := &ww.g
+	mk := ww.mk
+	mr, nr := mk.mr, mk.nr
+	v, rest := buf[:16*ww.ve], buf[16*ww.ve:]
+	dmt, rest := rest[:16*ww.te], rest[16*ww.te:]
+	win, zero := rest[:16*g.c], rest[16*g.c:16*g.c+g.k]
+	// Columns C..ldv of V and rows K..kpad of dMT are never written: zero
+	// so that they hold no NaNs or denormals (they only feed the
+	// partial's padding).
+	clear(v)
+	clear(dmt)
+	clear(zero)
+	perImg := ww.th * ww.tw
+	since := 0
+	for b0 := t0; b0 < t1; b0 += ww.tb {
+		nt := min(ww.tb, t1-b0)
+		for t := b0; t < b0+nt; t++ {
+			img, ty, tx := t/perImg, t%perImg/ww.tw, t%ww.tw
+			iy0, ix0 := 2*ty-g.ph, 2*tx-g.pw
+			src, sa, sb := x, g.w*g.c, g.c
+			if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.h && ix0+4 <= g.w {
+				src = x[((img*g.h+iy0)*g.w+ix0)*g.c:]
+			} else {
+				// Gather the window, zeros outside the image.
+				clear(win)
+				for a := max(0, -iy0); a < 4 && iy0+a < g.h; a++ {
+					b, e := max(0, -ix0), min(4, g.w-ix0)
+					if b >= e {
+						continue
+					}
+					off := ((img*g.h+iy0+a)*g.w + ix0) * g.c
+					copy(win[(a*4+b)*g.c:(a*4+e)*g.c], x[off+b*g.c:off+e*g.c])
+				}
+				src, sa = win, 4*g.c
+			}
+			ww.tr.in(v[(t-b0)*ww.ldv:], ww.ve, src, sa, sb, g.c)
+		}
+		// dy's 2x2 blocks (zero past the output), transformed in groups
+		// of winoDyGroup tiles: per k, the group's stores fill whole
+		// lines of dMT.
+		var d [winoDyGroup][4][]float32
+		for q0 := 0; q0 < nt; q0 += winoDyGroup {
+			nq := min(winoDyGroup, nt-q0)
+			for q := 0; q < nq; q++ {
+				t := b0 + q0 + q
+				img, ty, tx := t/perImg, t%perImg/ww.tw, t%ww.tw
+				oy, ox := 2*ty, 2*tx
+				row := dy[((img*g.oh+oy)*g.ow+ox)*g.k:]
+				p := &d[q]
+				p[0], p[1], p[2], p[3] = row[:g.k], zero, zero, zero
+				if ox+1 < g.ow {
+					p[1] = row[g.k : 2*g.k]
+				}
+				if oy+1 < g.oh {
+					p[2] = row[g.ow*g.k : (g.ow+1)*g.k]
+					if ox+1 < g.ow {
+						p[3] = row[(g.ow+1)*g.k : (g.ow+2)*g.k]
+					}
+				}
+			}
+			winoDyT(dmt[q0:], ww.te, ww.ldt, d[:nq], g.k)
+		}
+		part := ps.part()
+		for e := 0; e < 16; e++ {
+			a, bv, pe := dmt[e*ww.te:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
+			for j0 := 0; j0 < ww.cpad; j0 += nr {
+				for k0 := 0; k0 < ww.kpad; k0 += mr {
+					mk.fn(nt, a[k0*ww.ldt:], ww.ldt, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+				}
+			}
+		}
+		since += nt
+		if since+ww.tb > winoWeightsFlush || b0+nt >= t1 {
+			ps.push()
+			since = 0
+		}
+	}
+}
+
+// winoDyGroup is how many tiles winoDyT transforms per pass over K.
+const winoDyGroup = 16
+
+// winoDyT writes, for the tiles q < len(d) with dY = [[d[q][0], d[q][1]],
+// [d[q][2], d[q][3]]] (rows along H, each k floats), dM = A dY AT with its
+// last row and column negated, transposed: dst[e*se + k*ldk + q] is
+// element e of channel k of tile q.
+func winoDyT(dst []float32, se, ldk int, d [][4][]float32, k int) {
+	for q := range d {
+		p := &d[q]
+		p[0], p[1], p[2], p[3] = p[0][:k], p[1][:k], p[2][:k], p[3][:k]
+	}
+	n := len(d)
+	for kk := 0; kk < k; kk++ {
+		o := dst[kk*ldk : kk*ldk+15*se+n]
+		for q := range d {
+			p := &d[q]
+			y00, y01, y10, y11 := p[0][kk], p[1][kk], p[2][kk], p[3][kk]
+			// Along H: rows (y0, y0+y1, y0-y1, y1) of each column.
+			c00, c01 := y00, y01
+			c10, c11 := y00+y10, y01+y11
+			c20, c21 := y00-y10, y01-y11
+			c30, c31 := y10, y11
+			o[q], o[se+q], o[2*se+q], o[3*se+q] = c00, c00+c01, c00-c01, c01
+			o[4*se+q], o[5*se+q], o[6*se+q], o[7*se+q] = c10, c10+c11, c10-c11, c11
+			o[8*se+q], o[9*se+q], o[10*se+q], o[11*se+q] = c20, c20+c21, c20-c21, c21
+			o[12*se+q], o[13*se+q], o[14*se+q], o[15*se+q] = c30, c30+c31, c30-c31, c31
+		}
+	}
+}
+
+// final writes dw [K, C, 3, 3] = GT S G from the summed partial s
+// (16 elements of pe floats), undoing winoDyT's signs.
+func (ww *winoWeights) final(dw, s []float32) {
+	g := &ww.g
+	Parallel(g.k, max(1, 4096/(16*g.c)), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			for c := 0; c < g.c; c++ {
+				var m [4][4]float32
+				off := k*ww.ldc + c
+				for a := 0; a < 4; a++ {
+					for b := 0; b < 4; b++ {
+						m[a][b] = s[(a*4+b)*ww.pe+off]
+					}
+				}
+				// Signs: element (a, b) was stored times sa*sb, with
+				// s3 = -1 and the others 1.
+				for i := 0; i < 3; i++ {
+					m[i][3], m[3][i] = -m[i][3], -m[3][i]
+				}
+				// GT along rows, then along columns: (u0 + (u1+u2)/2,
+				// (u1-u2)/2, (u1+u2)/2 + u3).
+				var t [3][4]float32
+				for b := 0; b < 4; b++ {
+					h := (m[1][b] + m[2][b]) * 0.5
+					t[0][b], t[1][b], t[2][b] = m[0][b]+h, (m[1][b]-m[2][b])*0.5, h+m[3][b]
+				}
+				o := dw[(k*g.c+c)*9 : (k*g.c+c)*9+9]
+				for r := 0; r < 3; r++ {
+					h := (t[r][1] + t[r][2]) * 0.5
+					o[r*3], o[r*3+1], o[r*3+2] = t[r][0]+h, (t[r][1]-t[r][2])*0.5, h+t[r][3]
+				}
+			}
+		}
+	})
+}
+
+// winogradWeights computes dw [K, C, 3, 3] of the 3x3 stride-1 convolution
+// g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk and
+// F(2x2,3x3) transforms tr, over the worker pool.
+func winogradWeights(mk *microKernel, tr *winoTransforms, dw, x, dy []float32, g convGeom) {
+	ww := newWinoWeights(mk, tr, g)
+	blocks := (ww.tiles + ww.tb - 1) / ww.tb
+	nblk := min(Threads(), blocks, maxWeightsBlocks)
+	var res [maxWeightsBlocks]*[]float32
+	n := 16 * ww.pe
+	Parallel(nblk, 1, func(lo, hi int) {
+		bb := getGemmBuf(ww.bufLen())
+		defer putGemmBuf(bb)
+		for b := lo; b < hi; b++ {
+			ps := pairSum{n: n}
+			ps.cur = getGemmBuf(n)
+			clear((*ps.cur)[:n])
+			t0, t1 := b*blocks/nblk*ww.tb, min((b+1)*blocks/nblk*ww.tb, ww.tiles)
+			ww.run(&ps, x, dy, t0, t1, *bb)
+			res[b] = ps.finish()
+		}
+	})
+	// The threads' sums, pairwise in a fixed order, split by ranges of the
+	// partial.
+	if nblk > 1 {
+		Parallel(n, 16384, func(lo, hi int) {
+			for step := 1; step < nblk; step *= 2 {
+				for b := 0; b+step < nblk; b += 2 * step {
+					addInto((*res[b])[lo:hi], (*res[b+step])[lo:hi])
+				}
+			}
+		})
+	}
+	ww.final(dw, (*res[0])[:n])
+	for b := 0; b < nblk; b++ {
+		putGemmBuf(res[b])
+	}
+}
+
+// weightsWinograd runs backward-weights as F(2x2,3x3) Winograd when
+// Winograd is on (SetWinograd), g is a 3x3 stride-1 convolution with
+// padding at most 2, the impl has assembly transforms and
+// winoWeightsWorth chooses it; it reports whether it did.
+func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
+	tr := winoFor(s, 2)
+	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g)) {
+		return false
+	}
+	winogradWeights(s.winoWeightsKernel(g), tr, dw, x, dy, g)
+	return true
+}
+
+// winoWeightsKernel returns the micro-kernel of the products
+// S_e [K, C] = dM_e^T x V_e.
+func (s *simdImpl) winoWeightsKernel(g convGeom) *microKernel {
+	if i := winoWeightsMK; i >= 0 {
+		return s.kernels[min(i, len(s.kernels)-1)]
+	}
+	return s.pickRows(g.k, g.c)
+}
+
+// winoWeightsMK, when not negative, picks s.kernels[winoWeightsMK] (the
+// last if there are fewer) for the products (tuning).
+var winoWeightsMK = -1
+
+// winoWeightsWorth is the rule that picks Winograd backward-weights over
+// the direct path.
+func winoWeightsWorth(g convGeom) bool {
+	return g.c >= 16 && g.k >= 16 && g.n*g.oh*g.ow >= 1024
+}
