@@ -16,6 +16,10 @@ func BatchNormStats(mean, variance, invstd, x []float32, m, c int, eps float32) 
 	checkLen("BatchNormStats", "mean", len(mean), c)
 	checkLen("BatchNormStats", "variance", len(variance), c)
 	checkLen("BatchNormStats", "invstd", len(invstd), c)
+	if f := Active().BatchNormStats; f != nil {
+		f(mean, variance, invstd, x, m, c, eps)
+		return
+	}
 	batchNormStatsGeneric(mean, variance, invstd, x, m, c, eps)
 }
 
@@ -23,18 +27,38 @@ func BatchNormStats(mean, variance, invstd, x []float32, m, c int, eps float32) 
 // x [M, C]; mean, invstd, gamma and beta are [C]; gamma or beta may be nil
 // (1 and 0). y may alias x.
 func BatchNormApply(y, x, mean, invstd, gamma, beta []float32, m, c int) {
-	checkBN("BatchNormApply", m, c)
-	checkMatrix("BatchNormApply", "x", len(x), m, c)
-	checkLen("BatchNormApply", "y", len(y), m*c)
-	checkLen("BatchNormApply", "mean", len(mean), c)
-	checkLen("BatchNormApply", "invstd", len(invstd), c)
+	batchNormApply("BatchNormApply", y, x, nil, mean, invstd, gamma, beta, m, c, false)
+}
+
+// BatchNormApplyReLU computes y = max(BatchNormApply(x) + res, 0) on x
+// [M, C] in one pass (res [M, C], or nil for none): the float32 operations
+// of the unfused chain, in its order (normalise as BatchNormApply rounds,
+// add the residual, take the ReLU; the ReLU of -0 may give -0). y may alias
+// x or res.
+func BatchNormApplyReLU(y, x, res, mean, invstd, gamma, beta []float32, m, c int) {
+	batchNormApply("BatchNormApplyReLU", y, x, res, mean, invstd, gamma, beta, m, c, true)
+}
+
+func batchNormApply(op string, y, x, res, mean, invstd, gamma, beta []float32, m, c int, relu bool) {
+	checkBN(op, m, c)
+	checkMatrix(op, "x", len(x), m, c)
+	checkLen(op, "y", len(y), m*c)
+	if res != nil {
+		checkLen(op, "res", len(res), m*c)
+	}
+	checkLen(op, "mean", len(mean), c)
+	checkLen(op, "invstd", len(invstd), c)
 	if gamma != nil {
-		checkLen("BatchNormApply", "gamma", len(gamma), c)
+		checkLen(op, "gamma", len(gamma), c)
 	}
 	if beta != nil {
-		checkLen("BatchNormApply", "beta", len(beta), c)
+		checkLen(op, "beta", len(beta), c)
 	}
-	batchNormApplyGeneric(y, x, mean, invstd, gamma, beta, m, c)
+	if f := Active().BatchNormApply; f != nil {
+		f(y, x, res, mean, invstd, gamma, beta, m, c, relu)
+		return
+	}
+	batchNormApplyGeneric(y, x, res, mean, invstd, gamma, beta, m, c, relu)
 }
 
 // BatchNormBackward computes dx [M, C] (overwritten) and, if non-nil,
@@ -61,6 +85,10 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, 
 		if s.v != nil {
 			checkLen("BatchNormBackward", s.name, len(s.v), c)
 		}
+	}
+	if f := Active().BatchNormBackward; f != nil {
+		f(dx, dgamma, dbeta, dy, x, mean, invstd, gamma, m, c, training)
+		return
 	}
 	batchNormBackwardGeneric(dx, dgamma, dbeta, dy, x, mean, invstd, gamma, m, c, training)
 }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -12,7 +13,7 @@ import (
 // formula itself is checked against central differences of a float64
 // forward pass.
 
-var bnShapes = [][2]int{{1, 1}, {2, 3}, {7, 8}, {9, 15}, {100, 16}, {33, 17}, {5000, 33}, {64, 64}, {1000, 65}, {20000, 2}}
+var bnShapes = [][2]int{{1, 1}, {2, 3}, {7, 8}, {9, 15}, {100, 16}, {33, 17}, {5000, 33}, {64, 64}, {1000, 65}, {20000, 2}, {3, 24}, {300, 71}, {2100, 64}, {17, 520}}
 
 // bnRef64 returns mean, biased variance and invstd of x [m, c] in float64.
 func bnRef64(x []float32, m, c int, eps float64) (mu, v, is []float64) {
@@ -241,37 +242,146 @@ func TestBatchNormBackward(t *testing.T) {
 	})
 }
 
+// TestBatchNormMatchesGeneric checks every implementation against the
+// generic reference on the same inputs: bit for bit on amd64 (the SIMD
+// kernels round as the Go loops do), within a few roundings elsewhere (Go
+// fuses multiply-adds on arm64), with one and three threads.
+func TestBatchNormMatchesGeneric(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		g := tensor.NewRNG(24)
+		for i, sh := range bnShapes {
+			m, c := sh[0], sh[1]
+			off := offsets[i%len(offsets)]
+			xs := randSlice(g, m*c)
+			for j := range xs {
+				xs[j] = 3 + 2*xs[j]
+			}
+			x := guardedFrom(xs, off)
+			dy := guardedFrom(randSlice(g, m*c), (off+1)%4)
+			res := guardedFrom(randSlice(g, m*c), (off+2)%4)
+			gamma, beta := randSlice(g, c), randSlice(g, c)
+			fx, fdy, fres := freeze("x", x.s()), freeze("dy", dy.s()), freeze("res", res.s())
+			for _, threads := range []int{1, 3} {
+				withThreads(threads, func() {
+					name := fmt.Sprintf("%dx%d threads=%d", m, c, threads)
+					mean, vr, is := guarded(c, off), guarded(c, 3-off), guarded(c, (off+1)%4)
+					BatchNormStats(mean.s(), vr.s(), is.s(), x.s(), m, c, 1e-5)
+					mean.check(t, "mean")
+					vr.check(t, "variance")
+					is.check(t, "invstd")
+					wm, wv, wi := make([]float32, c), make([]float32, c), make([]float32, c)
+					batchNormStatsGeneric(wm, wv, wi, x.s(), m, c, 1e-5)
+					closeToGeneric(t, "mean "+name, mean.s(), wm)
+					closeToGeneric(t, "variance "+name, vr.s(), wv)
+					closeToGeneric(t, "invstd "+name, is.s(), wi)
+
+					for k, rs := range [][]float32{nil, res.s()} {
+						y := guarded(m*c, (off+k)%4)
+						BatchNormApplyReLU(y.s(), x.s(), rs, wm, wi, gamma, beta, m, c)
+						y.check(t, "y")
+						want := make([]float32, m*c)
+						batchNormApplyGeneric(want, x.s(), rs, wm, wi, gamma, beta, m, c, true)
+						closeToGeneric(t, fmt.Sprintf("BatchNormApplyReLU res=%v %s", rs != nil, name), y.s(), want)
+						// in place over the residual
+						if rs != nil {
+							got := append([]float32(nil), rs...)
+							BatchNormApplyReLU(got, x.s(), got, wm, wi, gamma, beta, m, c)
+							compareExact(t, "BatchNormApplyReLU over res "+name, got, y.s())
+						}
+					}
+					y := guarded(m*c, off)
+					BatchNormApply(y.s(), x.s(), wm, wi, nil, beta, m, c)
+					y.check(t, "y")
+					want := make([]float32, m*c)
+					batchNormApplyGeneric(want, x.s(), nil, wm, wi, nil, beta, m, c, false)
+					closeToGeneric(t, "BatchNormApply "+name, y.s(), want)
+
+					for _, training := range []bool{true, false} {
+						dx, dg, db := guarded(m*c, 3-off), guarded(c, off), guarded(c, (off+2)%4)
+						BatchNormBackward(dx.s(), dg.s(), db.s(), dy.s(), x.s(), wm, wi, gamma, m, c, training)
+						dx.check(t, "dx")
+						dg.check(t, "dgamma")
+						db.check(t, "dbeta")
+						wdx, wdg, wdb := make([]float32, m*c), make([]float32, c), make([]float32, c)
+						batchNormBackwardGeneric(wdx, wdg, wdb, dy.s(), x.s(), wm, wi, gamma, m, c, training)
+						tn := fmt.Sprintf("%s training=%v", name, training)
+						closeToGeneric(t, "dx "+tn, dx.s(), wdx)
+						closeToGeneric(t, "dgamma "+tn, dg.s(), wdg)
+						closeToGeneric(t, "dbeta "+tn, db.s(), wdb)
+					}
+				})
+			}
+			fx.check(t)
+			fdy.check(t)
+			fres.check(t)
+		}
+	})
+}
+
+// closeToGeneric checks got against the generic kernel's want: bit for bit
+// on amd64, else within 4 roundings of the larger magnitude of the pair's
+// neighbourhood (want's largest |value| over its row scale).
+func closeToGeneric(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	if runtime.GOARCH == "amd64" {
+		compareExact(t, name, got, want)
+		return
+	}
+	var scale float64
+	for _, w := range want {
+		scale = max(scale, math.Abs(float64(w)))
+	}
+	for i := range got {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= 4*eps32*(scale+1e-30)) &&
+			!(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+			t.Errorf("%s[%d] = %v, generic %v", name, i, got[i], want[i])
+			return
+		}
+	}
+}
+
 func TestBatchNormPanics(t *testing.T) {
 	x, s := make([]float32, 12), make([]float32, 3)
 	mustPanic(t, "m=0", func() { BatchNormStats(s, s, s, nil, 0, 3, 1e-5) })
 	mustPanic(t, "x", func() { BatchNormStats(s, s, s, x[:11], 4, 3, 1e-5) })
 	mustPanic(t, "gamma", func() { BatchNormApply(x, x, s, s, x, nil, 4, 3) })
+	mustPanic(t, "res", func() { BatchNormApplyReLU(x, x, x[:11], s, s, nil, nil, 4, 3) })
 	mustPanic(t, "dgamma", func() { BatchNormBackward(x, x, nil, x, x, s, s, nil, 4, 3, true) })
 }
 
+// BenchmarkBatchNorm runs each pass with every implementation (generic
+// included, as the baseline); SetBytes counts the bytes each pass reads
+// and writes, so MB/s is its memory bandwidth.
 func BenchmarkBatchNorm(b *testing.B) {
 	const m, c = 128 * 128, 64 // one 64-channel 128x128 image
 	g := tensor.NewRNG(1)
-	x, dy := randSlice(g, m*c), randSlice(g, m*c)
+	x, dy, res := randSlice(g, m*c), randSlice(g, m*c), randSlice(g, m*c)
 	y, dx := make([]float32, m*c), make([]float32, m*c)
 	mean, vr, is, gamma, beta := make([]float32, c), make([]float32, c), make([]float32, c), randSlice(g, c), randSlice(g, c)
 	dg, db := make([]float32, c), make([]float32, c)
 	BatchNormStats(mean, vr, is, x, m, c, 1e-5)
-	for _, bc := range []struct {
-		name  string
-		bytes int
-		fn    func()
-	}{
-		{"Stats", 8 * m * c, func() { BatchNormStats(mean, vr, is, x, m, c, 1e-5) }},
-		{"Apply", 8 * m * c, func() { BatchNormApply(y, x, mean, is, gamma, beta, m, c) }},
-		{"Backward", 16 * m * c, func() { BatchNormBackward(dx, dg, db, dy, x, mean, is, gamma, m, c, true) }},
-	} {
-		b.Run(bc.name+"/shape=64x128x128", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(bc.bytes))
-			for b.Loop() {
-				bc.fn()
-			}
-		})
+	for _, name := range Available() {
+		for _, bc := range []struct {
+			name  string
+			bytes int
+			fn    func()
+		}{
+			{"Stats", 8 * m * c, func() { BatchNormStats(mean, vr, is, x, m, c, 1e-5) }},
+			{"Apply", 8 * m * c, func() { BatchNormApply(y, x, mean, is, gamma, beta, m, c) }},
+			{"ApplyReLURes", 12 * m * c, func() { BatchNormApplyReLU(y, x, res, mean, is, gamma, beta, m, c) }},
+			{"Backward", 20 * m * c, func() { BatchNormBackward(dx, dg, db, dy, x, mean, is, gamma, m, c, true) }},
+		} {
+			b.Run(bc.name+"/impl="+name+"/shape=64x128x128", func(b *testing.B) {
+				if err := Use(name, func() {
+					b.ReportAllocs()
+					b.SetBytes(int64(bc.bytes))
+					for b.Loop() {
+						bc.fn()
+					}
+				}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }

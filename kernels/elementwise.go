@@ -10,6 +10,10 @@ import "github.com/lungo-ml/lungo/tensor"
 // Relu computes y = max(x, 0); y may alias x. NaN propagates.
 func Relu(y, x []float32) {
 	checkSameLen("Relu", "x", len(x), "y", len(y))
+	if f := Active().Relu; f != nil {
+		f(y, x)
+		return
+	}
 	reluGeneric(y, x)
 }
 
@@ -18,6 +22,10 @@ func Relu(y, x []float32) {
 func ReluBackward(dx, dy, y []float32) {
 	checkSameLen("ReluBackward", "dy", len(dy), "dx", len(dx))
 	checkSameLen("ReluBackward", "dy", len(dy), "y", len(y))
+	if f := Active().ReluBackward; f != nil {
+		f(dx, dy, y)
+		return
+	}
 	reluBackwardGeneric(dx, dy, y)
 }
 
@@ -39,6 +47,10 @@ func SigmoidBackward(dx, dy, y []float32) {
 func Add(y, a, b []float32) {
 	checkSameLen("Add", "a", len(a), "b", len(b))
 	checkSameLen("Add", "a", len(a), "y", len(y))
+	if f := Active().Add; f != nil {
+		f(y, a, b)
+		return
+	}
 	addGeneric(y, a, b)
 }
 

@@ -163,16 +163,24 @@ func addBiasGeneric(y, b []float32, m, c int) {
 // length fixed by m and c alone, so the result is thread-count independent.
 // rowFn must add row i's contributions into acc (len c).
 func colSums64(m, c int, rowFn func(acc []float64, i int)) []float64 {
+	return colSums64Blocks(m, c, func(acc []float64, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			rowFn(acc, i)
+		}
+	})
+}
+
+// colSums64Blocks is colSums64 with a function that adds the rows [lo, hi)
+// of one block into acc (len c, zero at first) in row order; the blocks
+// and their final sum in block order are colSums64's.
+func colSums64Blocks(m, c int, blockFn func(acc []float64, lo, hi int)) []float64 {
 	rows := max(1, reduceBlock/max(1, c))
 	rows = max(rows, (m+63)/64) // at most 64 partial vectors
 	nb := (m + rows - 1) / rows
 	part := make([]float64, nb*c)
 	Parallel(nb, 1, func(blo, bhi int) {
 		for b := blo; b < bhi; b++ {
-			acc := part[b*c : b*c+c]
-			for i := b * rows; i < min((b+1)*rows, m); i++ {
-				rowFn(acc, i)
-			}
+			blockFn(part[b*c:b*c+c], b*rows, min((b+1)*rows, m))
 		}
 	})
 	out := make([]float64, c)

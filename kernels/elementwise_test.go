@@ -118,9 +118,10 @@ func TestElementwiseBinary(t *testing.T) {
 			for i, n := range ewSizes {
 				off := offsets[i%len(offsets)]
 				a, b, o := randSlice(g, n), randSlice(g, n), randSlice(g, n)
-				if n > 2 {
+				if n > 3 {
 					b[1] = 0
 					a[2] = float32(math.NaN())
+					b[3] = float32(math.NaN()) // ReluBackward: y NaN gives 0
 				}
 				ag, bg := guardedFrom(a, off), guardedFrom(b, (off+1)%4)
 				fa, fb := freeze("a", ag.s()), freeze("b", bg.s())
@@ -224,25 +225,36 @@ func TestElementwisePanics(t *testing.T) {
 	mustPanic(t, "SumRows neg", func() { SumRows(a, b, -1, 3) })
 }
 
+// BenchmarkElementwise runs each kernel with every implementation (generic
+// included, as the baseline); MB/s counts the bytes read and written.
 func BenchmarkElementwise(b *testing.B) {
 	const n = 1 << 20
 	g := tensor.NewRNG(1)
-	x, y := randSlice(g, n), randSlice(g, n)
-	for _, c := range []struct {
-		name string
-		fn   func()
-	}{
-		{"Relu", func() { Relu(y, x) }},
-		{"Sigmoid", func() { Sigmoid(y, x) }},
-		{"Axpy", func() { Axpy(y, 0.5, x) }},
-		{"Dot", func() { Dot(x, y) }},
-	} {
-		b.Run(c.name+"/n=1M", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(8 * n)
-			for b.Loop() {
-				c.fn()
-			}
-		})
+	x, y, z := randSlice(g, n), randSlice(g, n), randSlice(g, n)
+	for _, name := range Available() {
+		for _, c := range []struct {
+			name  string
+			bytes int
+			fn    func()
+		}{
+			{"Relu", 8 * n, func() { Relu(y, x) }},
+			{"ReluBackward", 12 * n, func() { ReluBackward(z, y, x) }},
+			{"Add", 12 * n, func() { Add(z, x, y) }},
+			{"Sigmoid", 8 * n, func() { Sigmoid(y, x) }},
+			{"Axpy", 12 * n, func() { Axpy(y, 0.5, x) }},
+			{"Dot", 8 * n, func() { Dot(x, y) }},
+		} {
+			b.Run(c.name+"/impl="+name+"/n=1M", func(b *testing.B) {
+				if err := Use(name, func() {
+					b.ReportAllocs()
+					b.SetBytes(int64(c.bytes))
+					for b.Loop() {
+						c.fn()
+					}
+				}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }

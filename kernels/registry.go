@@ -29,6 +29,18 @@ type Impl struct {
 	MaxPool2D func(y []float32, argmax []int32, x []float32, p PoolParams) bool
 	// Adam is AdamStep on one range of elements, without threads.
 	Adam func(w, g, m, v, vmax []float32, p AdamParams)
+
+	// The memory-bound passes of batch norm and the elementwise ops, with
+	// the contracts of the exported functions (arguments already checked;
+	// BatchNormApply's res may be nil and relu adds the ReLU of
+	// BatchNormApplyReLU). Register fills the ones an implementation leaves
+	// nil with its architecture's kernels of the same name (streamSIMD).
+	BatchNormStats    func(mean, variance, invstd, x []float32, m, c int, eps float32)
+	BatchNormApply    func(y, x, res, mean, invstd, gamma, beta []float32, m, c int, relu bool)
+	BatchNormBackward func(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, m, c int, training bool)
+	Relu              func(y, x []float32)
+	ReluBackward      func(dx, dy, y []float32)
+	Add               func(y, a, b []float32)
 }
 
 var (
@@ -50,6 +62,7 @@ func Register(im *Impl) {
 			panic("kernels: implementation " + im.Name + " registered twice")
 		}
 	}
+	fillStream(im)
 	impls = append(impls, im)
 	active = nil
 }

@@ -84,7 +84,7 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 		res = residual.Data.Data
 	}
 	y := emptyTensor(x.Data.Shape...)
-	bnReluApply(y.Data, x.Data.Data, res, mean, invstd, valueData(gamma), valueData(beta), m, c)
+	kernels.BatchNormApplyReLU(y.Data, x.Data.Data, res, mean, invstd, valueData(gamma), valueData(beta), m, c)
 	return NewResult(y, func(out *Value) {
 		xNeed := x.RequiresGrad
 		gNeed := gamma != nil && gamma.RequiresGrad
@@ -119,41 +119,6 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 			gradDone(accR, dz)
 		}
 	}, x, gamma, beta, residual)
-}
-
-// bnReluApply writes y = max((x - mean)*invstd*gamma + beta + res, 0) for
-// x, y, res [m, c] (res may be nil; nil gamma and beta are 1 and 0). The
-// normalisation rounds as kernels.BatchNormApply does, then the residual is
-// added, then the ReLU taken: the float32 operations of the unfused chain.
-func bnReluApply(y, x, res, mean, invstd, gamma, beta []float32, m, c int) {
-	scale, shift := make([]float32, c), make([]float32, c)
-	for j := range scale {
-		scale[j] = invstd[j]
-		if gamma != nil {
-			scale[j] *= gamma[j]
-		}
-		if beta != nil {
-			shift[j] = beta[j]
-		}
-	}
-	kernels.Parallel(m, max(1, fusedGrain/max(c, 1)), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xs, ys := x[i*c:i*c+c], y[i*c:i*c+c]
-			ys, mean, scale, shift := ys[:len(xs)], mean[:len(xs)], scale[:len(xs)], shift[:len(xs)]
-			if res == nil {
-				for j, v := range xs {
-					ys[j] = max((v-mean[j])*scale[j]+shift[j], 0)
-				}
-				continue
-			}
-			rs := res[i*c : i*c+c]
-			rs = rs[:len(xs)]
-			for j, v := range xs {
-				z := (v-mean[j])*scale[j] + shift[j]
-				ys[j] = max(z+rs[j], 0)
-			}
-		}
-	})
 }
 
 // UpsampleConcat returns Concat(UpsampleNearest2x(x), skip): x [N, H, W, C]

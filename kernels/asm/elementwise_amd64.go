@@ -1,0 +1,45 @@
+//go:build gc && !purego
+
+package asm
+
+// Flat elementwise kernels (AVX2) over the first n = len(y) elements, n a
+// multiple of 8; the caller handles the tail. A destination may be one of
+// the sources.
+
+// ReluAVX2 computes y[k] = max(x[k], 0) for k < len(y), except that
+// max(-0, 0) gives -0 (NaN propagates). It requires len(y)%8 == 0,
+// len(x) >= len(y), and AVX2.
+func ReluAVX2(y, x []float32) {
+	checkFlat("ReluAVX2", 8, len(y), len(x))
+	if len(y) > 0 {
+		reluAVX2(y, x)
+	}
+}
+
+//go:noescape
+func reluAVX2(y, x []float32)
+
+// ReluBackwardAVX2 computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
+// 0), for k < len(dx). It requires len(dx)%8 == 0, len(dy), len(y) >=
+// len(dx), and AVX2.
+func ReluBackwardAVX2(dx, dy, y []float32) {
+	checkFlat("ReluBackwardAVX2", 8, len(dx), len(dy), len(y))
+	if len(dx) > 0 {
+		reluBackwardAVX2(dx, dy, y)
+	}
+}
+
+//go:noescape
+func reluBackwardAVX2(dx, dy, y []float32)
+
+// AddAVX2 computes y[k] = a[k] + b[k] for k < len(y). It requires
+// len(y)%8 == 0, len(a), len(b) >= len(y), and AVX2.
+func AddAVX2(y, a, b []float32) {
+	checkFlat("AddAVX2", 8, len(y), len(a), len(b))
+	if len(y) > 0 {
+		addAVX2(y, a, b)
+	}
+}
+
+//go:noescape
+func addAVX2(y, a, b []float32)
