@@ -55,8 +55,9 @@ type winoWeights struct {
 }
 
 // newWinoWeights lays out the backward-weights of g (3x3, stride 1) with
-// micro-kernel mk and transforms tr (F(2x2,3x3): tr.m == 2).
-func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom) *winoWeights {
+// micro-kernel mk and transforms tr (F(2x2,3x3): tr.m == 2) on threads
+// threads.
+func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int) *winoWeights {
 	ww := &winoWeights{g: g, mk: mk, tr: tr, th: (g.oh + 1) / 2, tw: (g.ow + 1) / 2}
 	ww.tiles = g.n * ww.th * ww.tw
 	ww.kpad = roundUp(g.k, mk.mr)
@@ -64,8 +65,15 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom) *winoWeight
 	ww.ldv = packStride(ww.cpad)
 	ww.ldc = ww.ldv
 	ww.pe = ww.kpad * ww.ldc
-	tb := winoWeightsBlockBytes / (16 * 4 * (ww.ldv + ww.kpad))
-	ww.tb = clampInt(tb/8*8, 16, roundUp(ww.tiles, 8))
+	// Blocks whose V and dMT stay in L2 where the partial fits there too;
+	// else (128 channels and more) the partial's tiles come from L3 once
+	// per call and longer calls pay more than L2 does.
+	tb := winoWeightsBlockBytes / (16 * 4 * (ww.ldv + ww.kpad)) / 8 * 8
+	if 16*4*ww.pe > winoWeightsBlockBytes {
+		tb = 256
+	}
+	// At least one block per thread.
+	ww.tb = clampInt(tb, 32, roundUp((ww.tiles+threads-1)/threads, 8))
 	if winoWeightsTB > 0 {
 		ww.tb = winoWeightsTB
 	}
@@ -236,7 +244,7 @@ func (ww *winoWeights) final(dw, s []float32) {
 // g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk and
 // F(2x2,3x3) transforms tr, over the worker pool.
 func winogradWeights(mk *microKernel, tr *winoTransforms, dw, x, dy []float32, g convGeom) {
-	ww := newWinoWeights(mk, tr, g)
+	ww := newWinoWeights(mk, tr, g, Threads())
 	blocks := (ww.tiles + ww.tb - 1) / ww.tb
 	nblk := min(Threads(), blocks, maxWeightsBlocks)
 	var res [maxWeightsBlocks]*[]float32
@@ -276,7 +284,7 @@ func winogradWeights(mk *microKernel, tr *winoTransforms, dw, x, dy []float32, g
 // winoWeightsWorth chooses it; it reports whether it did.
 func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 	tr := winoFor(s, 2)
-	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g)) {
+	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g, Threads())) {
 		return false
 	}
 	winogradWeights(s.winoWeightsKernel(g), tr, dw, x, dy, g)
@@ -284,12 +292,14 @@ func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 }
 
 // winoWeightsKernel returns the micro-kernel of the products
-// S_e [K, C] = dM_e^T x V_e.
+// S_e [K, C] = dM_e^T x V_e: the preferred one unless C fits a narrower
+// tile (pick). (On 64 and 256 channels, 12x32 measured as fast as 6x16
+// or faster, though 6x16 wastes fewer rows.)
 func (s *simdImpl) winoWeightsKernel(g convGeom) *microKernel {
 	if i := winoWeightsMK; i >= 0 {
 		return s.kernels[min(i, len(s.kernels)-1)]
 	}
-	return s.pickRows(g.k, g.c)
+	return s.pick(g.c)
 }
 
 // winoWeightsMK, when not negative, picks s.kernels[winoWeightsMK] (the
@@ -297,7 +307,23 @@ func (s *simdImpl) winoWeightsKernel(g convGeom) *microKernel {
 var winoWeightsMK = -1
 
 // winoWeightsWorth is the rule that picks Winograd backward-weights over
-// the direct path.
-func winoWeightsWorth(g convGeom) bool {
-	return g.c >= 16 && g.k >= 16 && g.n*g.oh*g.ow >= 1024
+// the direct path: 16 input and output channels or more, and 128 tiles
+// or more per thread. With fewer tiles the partial (16 elements of K x C
+// per thread, 1.8x the weights) costs more to clear, sum and transform
+// than the products save: 512->512 @8x8 n4 (64 tiles) ran 17.5 ms
+// against 16.7 direct on one thread, 26.8 against 18.7 on two. CPU ms per
+// call of BenchmarkWinogradWeights (avx512, medians of 3, Zen 4 shared
+// with other work, so +-10%), direct / Winograd:
+//
+//	                        1 thread       2 threads
+//	64->64 @128x128 n1     13.9 / 9.2     13.2 / 9.4
+//	64->64 @64x64 n4       13.6 / 10.8    15.1 / 10.8
+//	128->128 @32x32 n4     13.1 / 9.5     13.3 / 8.8
+//	256->256 @16x16 n4     14.1 / 9.4     16.0 / 10.7
+//	32->32 @256x256 n4     64.0 / 46.3    58.8 / 45.7
+//	32->16 @256x256 n4     33.1 / 26.4    34.5 / 24.7
+//	16->16 @256x256 n4     17.6 / 16.1    17.9 / 16.7
+func winoWeightsWorth(g convGeom, threads int) bool {
+	tiles := g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
+	return g.c >= 16 && g.k >= 16 && tiles >= 128*threads
 }
