@@ -1,9 +1,5 @@
 package kernels
 
-import (
-	"math/bits"
-)
-
 // The generic convolution: im2col on NHWC + Sgemm, in tiles of output
 // positions so that scratch memory stays bounded.
 //
@@ -41,46 +37,6 @@ const (
 
 // convTile returns the number of output positions per im2col tile.
 func convTile(rsc int) int { return min(2048, max(32, convTileFloats/rsc)) }
-
-// Scratch buffers (patch tiles, packed weights, float64 accumulators) come
-// from pools by power-of-two size class, so a call finds a buffer of its
-// size instead of a smaller one left by another shape.
-var (
-	scratch   [48]freeList[[]float32] // class i holds capacity 1<<i
-	scratch64 [48]freeList[[]float64]
-)
-
-// sizeClass returns the class of a buffer of n elements.
-func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
-
-// getScratch returns a buffer of n floats (contents undefined).
-func getScratch(n int) *[]float32 {
-	cl := sizeClass(n)
-	if b := scratch[cl].get(); b != nil {
-		*b = (*b)[:n]
-		return b
-	}
-	b := make([]float32, n, 1<<cl)
-	return &b
-}
-
-// putScratch returns a buffer from getScratch to its pool.
-func putScratch(b *[]float32) { scratch[sizeClass(cap(*b))].put(b) }
-
-// getScratch64 returns a zeroed buffer of n float64s.
-func getScratch64(n int) *[]float64 {
-	cl := sizeClass(n)
-	if b := scratch64[cl].get(); b != nil {
-		*b = (*b)[:n]
-		clear(*b)
-		return b
-	}
-	b := make([]float64, n, 1<<cl)
-	return &b
-}
-
-// putScratch64 returns a buffer from getScratch64 to its pool.
-func putScratch64(b *[]float64) { scratch64[sizeClass(cap(*b))].put(b) }
 
 // packWeightsRSCK returns w [K, C, R, S] repacked as [R*S*C, K].
 func packWeightsRSCK(w []float32, g convGeom) *[]float32 {
