@@ -165,49 +165,49 @@ func (k *streamKernels) batchNormBackward(dx, dgamma, dbeta, dy, x, mean, invstd
 	})
 }
 
-// flat runs a flat kernel fn over [0, n) in parallel, streamBlock elements
-// a call, the multiple of the width through fn and the tail through tail.
-func (k *streamKernels) flat(n int, fn, tail func(lo, hi int)) {
-	Parallel(n, ewGrain, func(lo, hi int) {
-		for ; lo < hi; lo += streamBlock {
-			e := min(lo+streamBlock, hi)
-			v := lo + (e - lo) - (e-lo)%k.lanes
-			if v > lo {
-				fn(lo, v)
-			}
-			if v < e {
-				tail(v, e)
-			}
-		}
-	})
+// flatBlocks calls fn on [lo, hi) in pieces of at most streamBlock
+// elements, each split at its last multiple of the width: fn(lo, v, e)
+// hands [lo, v) to the assembly and [v, e) to a Go loop.
+func (k *streamKernels) flatBlocks(lo, hi int, fn func(lo, v, e int)) {
+	for ; lo < hi; lo += streamBlock {
+		e := min(lo+streamBlock, hi)
+		fn(lo, e-(e-lo)%k.lanes, e)
+	}
 }
 
 func (k *streamKernels) reluFlat(y, x []float32) {
-	k.flat(len(x), func(lo, hi int) { k.relu(y[lo:hi], x[lo:hi]) },
-		func(lo, hi int) {
-			for i, v := range x[lo:hi] {
-				y[lo+i] = max(v, 0)
+	Parallel(len(x), ewGrain, func(lo, hi int) {
+		k.flatBlocks(lo, hi, func(lo, v, e int) {
+			k.relu(y[lo:v], x[lo:v])
+			for i := v; i < e; i++ {
+				y[i] = max(x[i], 0)
 			}
 		})
+	})
 }
 
 func (k *streamKernels) reluBackwardFlat(dx, dy, y []float32) {
-	k.flat(len(dy), func(lo, hi int) { k.reluBackward(dx[lo:hi], dy[lo:hi], y[lo:hi]) },
-		func(lo, hi int) {
-			for i, g := range dy[lo:hi] {
-				if !(y[lo+i] > 0) {
+	Parallel(len(dy), ewGrain, func(lo, hi int) {
+		k.flatBlocks(lo, hi, func(lo, v, e int) {
+			k.reluBackward(dx[lo:v], dy[lo:v], y[lo:v])
+			for i := v; i < e; i++ {
+				g := dy[i]
+				if !(y[i] > 0) {
 					g = 0
 				}
-				dx[lo+i] = g
+				dx[i] = g
 			}
 		})
+	})
 }
 
 func (k *streamKernels) addFlat(y, a, b []float32) {
-	k.flat(len(a), func(lo, hi int) { k.add(y[lo:hi], a[lo:hi], b[lo:hi]) },
-		func(lo, hi int) {
-			for i, v := range a[lo:hi] {
-				y[lo+i] = v + b[lo+i]
+	Parallel(len(a), ewGrain, func(lo, hi int) {
+		k.flatBlocks(lo, hi, func(lo, v, e int) {
+			k.add(y[lo:v], a[lo:v], b[lo:v])
+			for i := v; i < e; i++ {
+				y[i] = a[i] + b[i]
 			}
 		})
+	})
 }

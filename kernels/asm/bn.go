@@ -21,8 +21,9 @@ func checkRows(name string, lanes, rows, ld, cols int, mats, vecs []int) {
 		ok = ok && n >= cols
 	}
 	if !ok {
+		// copies, so that the callers' length lists never escape
 		panic(fmt.Sprintf("asm: %s: rows=%d ld=%d cols=%d (want rows >= 1, ld >= cols > 0, cols%%%d == 0), matrix lengths %v, vector lengths %v",
-			name, rows, ld, cols, lanes, mats, vecs))
+			name, rows, ld, cols, lanes, append([]int(nil), mats...), append([]int(nil), vecs...)))
 	}
 }
 
@@ -34,6 +35,6 @@ func checkFlat(name string, lanes, n int, ns ...int) {
 		ok = ok && m >= n
 	}
 	if !ok {
-		panic(fmt.Sprintf("asm: %s: n=%d (want a multiple of %d), lengths %v", name, n, lanes, ns))
+		panic(fmt.Sprintf("asm: %s: n=%d (want a multiple of %d), lengths %v", name, n, lanes, append([]int(nil), ns...)))
 	}
 }
