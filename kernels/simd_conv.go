@@ -361,20 +361,11 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 	g := p.geom()
 	if g.is1x1() {
-		// A plain product: y [P, K] = x [P, C] x w^T, one threaded Sgemm
-		// (the direct path's calls would have k = C only).
-		npos := g.n * g.oh * g.ow
-		s.sgemm(false, true, npos, g.k, g.c, 1, x, g.c, w, g.c, 0, y, g.k)
-		if bias != nil {
-			Parallel(npos, max(1, 16384/g.k), func(lo, hi int) {
-				for p := lo; p < hi; p++ {
-					row := y[p*g.k : (p+1)*g.k]
-					for k, b := range bias {
-						row[k] += b
-					}
-				}
-			})
-		}
+		// A plain product: y [P, K] = x [P, C] x w^T + bias, one threaded
+		// GEMM (the direct path's calls would have k = C only) whose tiles
+		// of y start from the bias (or zero) just before their first
+		// micro-kernel call, in L1, instead of in passes over y.
+		gemmSIMD(s.pick(g.k), false, true, g.n*g.oh*g.ow, g.k, g.c, 1, x, g.c, w, g.c, 0, bias, y, g.k)
 		return true
 	}
 	if s.conv2DWinograd(y, x, w, bias, g, false) {
@@ -398,39 +389,25 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 // positions and 2.4M weights). Repacking the weights into panels, a gather
 // costing about as much as the products there, is avoided by making them
 // the A operand of y^T [K, P] = w [K, C*R*S] x patches^T: w is read in
-// place row-major (reduction order c, r, s), and the patch matrix
-// [P, C*R*S] gathered from x is P*C*R*S floats, K/P times fewer.
+// place row-major (reduction order c, r, s), and the patches, P*C*R*S
+// floats, K/P times fewer, are gathered by all threads straight into the
+// packed B panels of gemmPackedB, which every thread then reads.
 func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	npos := g.n * g.oh * g.ow
 	rsc := g.r * g.s * g.c
-	rs := g.r * g.s
-	pb := getGemmBuf(npos*rsc + g.k*npos)
+	mk := s.pick(npos)
+	nr, kc := mk.nr, blockingFor(mk).kc
+	np := roundUp(npos, nr)
+	pb := getGemmBuf(np*rsc + g.k*npos)
 	defer putGemmBuf(pb)
-	patch, yT := (*pb)[:npos*rsc], (*pb)[npos*rsc:]
-	Parallel(npos, max(1, 4096/rsc), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
-			row := patch[p*rsc : (p+1)*rsc]
-			for r := 0; r < g.r; r++ {
-				iy := oy*g.sh - g.ph + r*g.dh
-				for q := 0; q < g.s; q++ {
-					ix := ox*g.sw - g.pw + q*g.dw
-					t := r*g.s + q
-					if iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
-						for c := 0; c < g.c; c++ {
-							row[c*rs+t] = 0
-						}
-						continue
-					}
-					src := x[((img*g.h+iy)*g.w+ix)*g.c:][:g.c]
-					for c, v := range src {
-						row[c*rs+t] = v
-					}
-				}
-			}
+	patch, yT := (*pb)[:np*rsc], (*pb)[np*rsc:np*rsc+g.k*npos]
+	// Threads gather whole panels (nr positions, all kc blocks).
+	Parallel(np/nr, 1, func(lo, hi int) {
+		for jp := lo; jp < hi; jp++ {
+			fewPositionsPanel(patch, x, g, kc, nr, jp)
 		}
 	})
-	sgemmSIMD(s.pick(npos), false, true, g.k, npos, rsc, 1, w, rsc, patch, rsc, 0, yT, npos)
+	gemmPackedB(mk, g.k, npos, rsc, w, rsc, patch, yT, npos)
 	Parallel(npos, max(1, 4096/g.k), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			out := y[p*g.k : (p+1)*g.k]
@@ -444,6 +421,48 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 			}
 		}
 	})
+}
+
+// fewPositionsPanel gathers the patches of output positions jp*nr ..
+// jp*nr+nr-1 (zeros beyond the last) into panel jp of the packed B of
+// conv2DFewPositions (packedBIndex, kc-row blocks): element (q, j) is
+// x at tap q%(R*S) of channel q/(R*S) for position jp*nr+j, 0 for padding.
+func fewPositionsPanel(pb, x []float32, g convGeom, kc, nr, jp int) {
+	npos := g.n * g.oh * g.ow
+	rs := g.r * g.s
+	rsc := rs * g.c
+	np := roundUp(npos, nr)
+	for q0 := 0; q0 < rsc; q0 += kc {
+		kcb := min(kc, rsc-q0)
+		pan := pb[q0*np+jp*kcb*nr : q0*np+(jp+1)*kcb*nr]
+		for j := 0; j < nr; j++ {
+			p := jp*nr + j
+			if p >= npos {
+				for q := 0; q < kcb; q++ {
+					pan[q*nr+j] = 0
+				}
+				continue
+			}
+			ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
+			for t := 0; t < rs; t++ {
+				iy := oy*g.sh - g.ph + t/g.s*g.dh
+				ix := ox*g.sw - g.pw + t%g.s*g.dw
+				// Channels c with q = c*rs + t in [q0, q0+kcb).
+				c0 := max(0, (q0-t+rs-1)/rs)
+				c1 := min(g.c, (q0+kcb-t+rs-1)/rs)
+				if iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
+					for c := c0; c < c1; c++ {
+						pan[(c*rs+t-q0)*nr+j] = 0
+					}
+					continue
+				}
+				src := x[((img*g.h+iy)*g.w+ix)*g.c:][:g.c]
+				for c := c0; c < c1; c++ {
+					pan[(c*rs+t-q0)*nr+j] = src[c]
+				}
+			}
+		}
+	}
 }
 
 // touchLines reads one float of every 64-byte line of v, in order, and

@@ -57,7 +57,7 @@ func blockingFor(mk *microKernel) gemmBlocking {
 	}
 	kc := clampInt(l1/128, 128, 512) &^ 15
 	mc := clampInt(l2/8/(kc*4), mk.mr, 1024) / mk.mr * mk.mr
-	nc := clampInt(l2/(kc*4), mk.nr, 8192) / mk.nr * mk.nr
+	nc := clampInt(l2/2/(kc*4), mk.nr, 8192) / mk.nr * mk.nr
 	return gemmBlocking{mc: mc, kc: kc, nc: nc}
 }
 
@@ -95,6 +95,23 @@ func putGemmBuf(b *[]float32) { putScratch(b) }
 // sgemmSIMD is Sgemm (same contract, arguments already checked, m, n > 0)
 // on micro-kernel mk.
 func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmSIMD(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc)
+}
+
+// gemmSIMD is sgemmSIMD, or, when bias ([n]) is not nil, C = alpha*op(A)*op(B)
+// plus bias on every row (beta is then ignored and C not read), rounded as
+// the product first and the bias added after: each tile of C is cleared
+// just before its first micro-kernel call and gets the bias after its last
+// (one more call, k = 1, against a column of ones), while it is in L1,
+// instead of in passes over C before and after. (Starting the tiles from
+// the bias instead changed the rounding enough to flip a ReLU of the
+// U-Net's r34_scse_cls golden.)
+func gemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, c []float32, ldc int) {
+	gemmRun1(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, nil, c, ldc)
+}
+
+// gemmRun1 is gemmSIMD, with op(B) read from packedB when it is not nil.
+func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, bias, packedB, c []float32, ldc int) {
 	threads := Threads()
 	if 2*m*n*k < gemmSerialFlops {
 		threads = 1
@@ -103,115 +120,188 @@ func sgemmSIMD(mk *microKernel, transA, transB bool, m, n, k int, alpha float32,
 	if r == nil {
 		r = new(gemmRun)
 		// Bound once per gemmRun: handing them to Parallel allocates nothing.
-		r.scaleFn, r.packBFn, r.taskFn = r.scaleRows, r.packB, r.task
-		r.packWholeBFn, r.taskWholeBFn = r.packWholeB, r.taskWholeB
+		r.scaleFn, r.partFn = r.scaleRows, r.part
 	}
 	defer gemmRuns.put(r)
 	r.gemmArgs = gemmArgs{mk: mk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, aInPlace: readAInPlace(mk, transA, alpha, n, lda)}
+		a: a, lda: lda, b: b, ldb: ldb, bias: bias, packedB: packedB, c: c, ldc: ldc, aInPlace: readAInPlace(mk, transA, alpha, n, lda)}
 	defer func() { r.gemmArgs = gemmArgs{} }() // drop the slices for the collector
-	if beta != 1 {
+	if alpha == 0 || k == 0 {
+		if bias == nil && beta == 1 {
+			return
+		}
 		if threads > 1 {
 			Parallel(m, max(1, 32768/n), r.scaleFn)
 		} else {
 			r.scaleRows(0, m)
 		}
-	}
-	if alpha == 0 || k == 0 {
 		return
 	}
-	bs := blockingFor(mk)
-	mr, nr := mk.mr, mk.nr
-	if threads > 1 && n <= bs.nc && k > bs.kc && k*roundUp(n, nr) <= wholeBFloats {
-		r.wholeB(bs, threads)
+	if bias != nil {
+		bp := getGemmBuf(roundUp(n, mk.nr))
+		defer putGemmBuf(bp)
+		r.biasPad = (*bp)[:roundUp(n, mk.nr)]
+		copy(r.biasPad, bias)
+		clear(r.biasPad[n:])
+	}
+	r.bs = blockingFor(mk)
+	r.tr, r.tc = gemmGrid(threads, mk, m, n, r.aInPlace)
+	if r.tr*r.tc == 1 {
+		r.block(0, m, 0, n)
 		return
 	}
-	// Enough row blocks for every thread when m allows it.
-	mc := min(bs.mc, roundUp((m+threads-1)/threads, mr))
-	nI := (m + mc - 1) / mc
-	kcMax := min(bs.kc, k)
-	bbuf := getGemmBuf(kcMax * roundUp(min(bs.nc, n), nr))
-	defer putGemmBuf(bbuf)
-	r.mc, r.ldp = mc, packStride(kcMax)
-	for r.jc = 0; r.jc < n; r.jc += bs.nc {
-		ncb := min(bs.nc, n-r.jc)
-		r.panels = (ncb + nr - 1) / nr
-		r.nJ = 1
-		if nI < threads {
-			r.nJ = min(r.panels, (threads+nI-1)/nI)
-		}
-		for r.pc = 0; r.pc < k; r.pc += bs.kc {
-			r.kcb = min(bs.kc, k-r.pc)
-			r.pb = (*bbuf)[:r.kcb*r.panels*nr]
-			if threads > 1 {
-				Parallel(r.panels, max(1, 16384/(r.kcb*nr)), r.packBFn)
-				Parallel(nI*r.nJ, 1, r.taskFn)
-			} else {
-				r.packB(0, r.panels)
-				r.task(0, nI*r.nJ)
-			}
-		}
-	}
+	Parallel(r.tr*r.tc, 1, r.partFn)
 }
 
-// gemmArgs is the state of one sgemmSIMD call shared with its tasks: the
-// arguments, and the loop position (column block jc, reduction block pc of
-// kcb rows, packed B block pb of panels panels, split nJ ways).
+// gemmPackedB is gemmSIMD(mk, false, false, m, n, k, 1, a, lda, -, -, 0,
+// nil, c, ldc) with op(B) [k, n] packed ahead by the caller into pb, in
+// the layout of packedBIndex: a B shared by all threads, gathered straight
+// into panels (the few-positions convolution's patches) instead of
+// written out and packed again by each thread.
+func gemmPackedB(mk *microKernel, m, n, k int, a []float32, lda int, pb, c []float32, ldc int) {
+	if need := roundUp(n, mk.nr) * k; len(pb) < need {
+		panic("kernels: gemmPackedB: short packed B")
+	}
+	gemmRun1(mk, false, false, m, n, k, 1, a, lda, nil, 0, 0, nil, pb, c, ldc)
+}
+
+// packedBIndex returns where gemmPackedB's packed B holds op(B)[p, j] for
+// op(B) [k, n] on micro-kernel mk: the reduction in blocks of kc =
+// blockingFor(mk).kc rows (the last kcb = min(kc, k-q) rows long), each
+// block q (starting at row q) at q*roundUp(n, nr), made of k-major panels
+// of nr columns, kcb*nr floats each; columns n .. roundUp(n, nr)-1 must
+// be zero. It is roundUp(n, nr)*k floats long.
+func packedBIndex(kc, nr, n, k, p, j int) int {
+	q := p / kc * kc
+	kcb := min(kc, k-q)
+	return q*roundUp(n, nr) + j/nr*kcb*nr + (p-q)*nr + j%nr
+}
+
+// gemmGrid returns how many row ranges (tr) and column ranges (tc) of C
+// threads split a product into, each range whole tiles (mr rows, nr
+// columns) that differ by at most one tile, each part computed start to
+// finish by one thread: no barrier but the last. A row range packs all
+// of its columns of B and a column range all of its rows of A, so the
+// grid chosen copies least: rows when B is the smaller operand (or A is
+// read in place), columns otherwise. One part means one thread.
+func gemmGrid(threads int, mk *microKernel, m, n int, aInPlace bool) (tr, tc int) {
+	mt, nt := (m+mk.mr-1)/mk.mr, (n+mk.nr-1)/mk.nr
+	tr, tc = 1, 1
+	best := -1
+	for r := 1; r <= min(threads, mt); r++ {
+		c := min(threads/r, nt)
+		if r*c < tr*tc {
+			continue
+		}
+		// Floats packed beyond one copy of each operand, per k.
+		cost := (r - 1) * n
+		if !aInPlace {
+			cost += (c - 1) * m
+		}
+		if r*c > tr*tc || cost < best {
+			tr, tc, best = r, c, cost
+		}
+	}
+	return tr, tc
+}
+
+// gemmArgs is the state of one gemmSIMD call shared with its threads: the
+// arguments, the blocking, and the grid of parts (tr x tc).
 type gemmArgs struct {
-	mk                      *microKernel
-	transA, transB          bool
-	m, n, k                 int
-	alpha, beta             float32
-	a, b, c                 []float32
-	lda, ldb, ldc           int
-	aInPlace                bool
-	mc, ldp                 int
-	jc, pc, kcb, panels, nJ int
-	pb                      []float32
-	kc, mt, nI              int // the whole-B path's
+	mk             *microKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, bias, c  []float32
+	packedB        []float32 // op(B) packed ahead (gemmPackedB), or nil
+	biasPad        []float32 // bias zero-padded to whole panels
+	lda, ldb, ldc  int
+	aInPlace       bool
+	bs             gemmBlocking
+	tr, tc         int
 }
 
 // gemmRun is a recycled gemmArgs with its methods bound once as the func
 // values handed to Parallel, so that a call allocates no closures.
 type gemmRun struct {
 	gemmArgs
-	scaleFn, packBFn, taskFn, packWholeBFn, taskWholeBFn func(lo, hi int)
+	scaleFn, partFn func(lo, hi int)
 }
-
-// scaleRows computes C = beta*C over rows [lo, hi).
-func (r *gemmArgs) scaleRows(lo, hi int) { scaleRows(lo, hi, r.n, r.beta, r.c, r.ldc) }
 
 var gemmRuns freeList[gemmRun]
 
-// packB packs the B panels [lo, hi) of the current block.
-func (r *gemmArgs) packB(lo, hi int) {
-	nr := r.mk.nr
-	for jp := lo; jp < hi; jp++ {
-		packBPanel(r.pb[jp*r.kcb*nr:(jp+1)*r.kcb*nr], nr, r.transB, r.b, r.ldb, r.pc, r.kcb, r.jc+jp*nr, min(nr, r.n-r.jc-jp*nr))
+// scaleRows computes C = beta*C (or C = bias on every row) over rows
+// [lo, hi).
+func (r *gemmArgs) scaleRows(lo, hi int) {
+	if r.bias != nil {
+		for i := lo; i < hi; i++ {
+			copy(r.c[i*r.ldc:i*r.ldc+r.n], r.bias)
+		}
+		return
+	}
+	scaleRows(lo, hi, r.n, r.beta, r.c, r.ldc)
+}
+
+// part computes the parts [lo, hi) of the grid.
+func (r *gemmArgs) part(lo, hi int) {
+	mr, nr := r.mk.mr, r.mk.nr
+	mt, nt := (r.m+mr-1)/mr, (r.n+nr-1)/nr
+	for q := lo; q < hi; q++ {
+		pi, pj := q/r.tc, q%r.tc
+		i0, i1 := pi*mt/r.tr*mr, min((pi+1)*mt/r.tr*mr, r.m)
+		j0, j1 := pj*nt/r.tc*nr, min((pj+1)*nt/r.tc*nr, r.n)
+		r.block(i0, i1, j0, j1)
 	}
 }
 
-// task runs the (row block, panel range) tasks [lo, hi) of the current block.
-func (r *gemmArgs) task(lo, hi int) {
-	mr, nr, mc, ldp := r.mk.mr, r.mk.nr, r.mc, r.ldp
-	abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-	defer putGemmBuf(abuf)
-	pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
-	packed := -1
-	for t := lo; t < hi; t++ {
-		ib, jb := t/r.nJ, t%r.nJ
-		i0 := ib * mc
-		mcb := min(mc, r.m-i0)
-		jp0, jp1 := jb*r.panels/r.nJ, (jb+1)*r.panels/r.nJ
-		if r.aInPlace && i0+roundUp(mcb, mr) <= r.m {
-			gemmBlock(r.mk, r.kcb, r.a[i0*r.lda+r.pc:], r.lda, mcb, r.pb, jp0, jp1, r.jc, r.n, r.c, r.ldc, i0, tmp)
-			continue
+// block computes C[i0:i1, j0:j1] on the calling thread:
+//
+//	for jc over [j0, j1) in steps of nc:
+//	  for pc over k in steps of kc:
+//	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide k-major panels   (in L2)
+//	    for ic over [i0, i1) in steps of mc:
+//	      pack alpha*A[ic:ic+mc, pc:pc+kc] (or read A in place)
+//	      for ir over mc in steps of mr:     A micro-panel in L1
+//	        for jr over the panels:          B micro-panels from L2
+//	          micro-kernel: C[ir:ir+mr, jr:jr+nr] += Apanel * Bpanel
+func (r *gemmArgs) block(i0, i1, j0, j1 int) {
+	mr, nr, bs := r.mk.mr, r.mk.nr, r.bs
+	kcMax := min(bs.kc, r.k)
+	mc := min(bs.mc, roundUp(i1-i0, mr))
+	ldp := packStride(kcMax)
+	nb := kcMax * min(bs.nc, roundUp(j1-j0, nr))
+	if r.packedB != nil {
+		nb = 0
+	}
+	na := 0
+	if !r.aInPlace || i1 == r.m && (i1-i0)%mr != 0 {
+		na = mc * ldp
+	}
+	buf := getGemmBuf(nb + na + mr*nr)
+	defer putGemmBuf(buf)
+	pb, pa, tmp := (*buf)[:nb], (*buf)[nb:nb+na], (*buf)[nb+na:nb+na+mr*nr]
+	for jc := j0; jc < j1; jc += bs.nc {
+		ncb := min(bs.nc, j1-jc)
+		panels := (ncb + nr - 1) / nr
+		for pc := 0; pc < r.k; pc += bs.kc {
+			kcb := min(bs.kc, r.k-pc)
+			if r.packedB != nil {
+				pb = r.packedB[pc*roundUp(r.n, nr)+jc*kcb:]
+			} else {
+				for jp := 0; jp < panels; jp++ {
+					packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, r.transB, r.b, r.ldb, pc, kcb, jc+jp*nr, min(nr, j1-jc-jp*nr))
+				}
+			}
+			for ic := i0; ic < i1; ic += mc {
+				mcb := min(mc, i1-ic)
+				if r.aInPlace && ic+roundUp(mcb, mr) <= r.m {
+					r.gemmBlock(kcb, r.a[ic*r.lda+pc:], r.lda, ic, mcb, pb, jc, jc+ncb, pc == 0, pc+kcb == r.k, tmp)
+					continue
+				}
+				packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, ic, mcb, pc, kcb)
+				r.gemmBlock(kcb, pa, ldp, ic, mcb, pb, jc, jc+ncb, pc == 0, pc+kcb == r.k, tmp)
+			}
 		}
-		if packed != ib {
-			packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, i0, mcb, r.pc, r.kcb)
-			packed = ib
-		}
-		gemmBlock(r.mk, r.kcb, pa, ldp, mcb, r.pb, jp0, jp1, r.jc, r.n, r.c, r.ldc, i0, tmp)
 	}
 }
 
@@ -226,109 +316,70 @@ func readAInPlace(mk *microKernel, transA bool, alpha float32, n, lda int) bool 
 	return !transA && alpha == 1 && n <= 4*mk.nr && lda%1024 != 0
 }
 
-// gemmBlock runs the micro-kernel over the rows [0, mcb) of the packed A
-// block pa (row stride ldp) and the panels [jp0, jp1) of the packed B block
-// pb (kcb rows), adding into C from row i0 and column jc.
-func gemmBlock(mk *microKernel, kcb int, pa []float32, ldp, mcb int, pb []float32, jp0, jp1, jc, n int, c []float32, ldc, i0 int, tmp []float32) {
+// gemmBlock runs the micro-kernel over the rows [0, mcb) of the A block pa
+// (row stride ldp) and the packed B block pb (kcb rows, panels from column
+// jc up to j1), adding into C from row i0 and column jc. On the first
+// reduction block (first), each tile of C is first set to beta*C (zero
+// with a bias) just before its first micro-kernel call; on the last
+// (last), the bias is added after it.
+func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float32, jc, j1 int, first, last bool, tmp []float32) {
+	mk, c, ldc := r.mk, r.c, r.ldc
 	mr, nr := mk.mr, mk.nr
+	initC := first && (r.bias != nil || r.beta != 1)
+	addBias := last && r.bias != nil
 	for ir := 0; ir < mcb; ir += mr {
 		mv := min(mr, mcb-ir)
 		ap := pa[ir*ldp:]
-		for jp := jp0; jp < jp1; jp++ {
-			j := jc + jp*nr
-			nv := min(nr, n-j)
-			bp := pb[jp*kcb*nr : (jp+1)*kcb*nr]
+		for j := jc; j < j1; j += nr {
+			nv := min(nr, j1-j)
+			bp := pb[(j-jc)*kcb : (j-jc+nr)*kcb]
 			ct := c[(i0+ir)*ldc+j:]
 			if mv == mr && nv == nr {
+				if initC {
+					r.initTile(ct, ldc, mr, nr)
+				}
 				mk.fn(kcb, ap, ldp, bp, nr, ct, ldc)
-			} else {
-				edgeTile(mk, kcb, ap, ldp, bp, ct, ldc, mv, nv, tmp)
-			}
-		}
-	}
-}
-
-// wholeBFloats bounds the packed B of the whole-B path (16 MiB).
-const wholeBFloats = 4 << 20
-
-// wholeB is sgemmSIMD's threaded path for products whose B fits one
-// nc block and whose reduction spans several kc blocks (tall and skinny:
-// the few-positions convolution is [K, P] = [K, RSC] x [RSC, P] with
-// P = 64 and RSC = 4608): B is packed whole up front, and each task then
-// runs all kc blocks of its rows, so the threads meet twice per call
-// instead of twice per kc block. Every C element is reduced in the same
-// order as in sgemmSIMD.
-func (r *gemmRun) wholeB(bs gemmBlocking, threads int) {
-	mr, nr := r.mk.mr, r.mk.nr
-	// Row blocks of mr-row tiles, a multiple of threads of them, whose
-	// tile counts differ by at most one (512 rows in blocks of mc = 120
-	// were 120, 120, 120, 120, 32: 272 rows for one thread, 240 for the
-	// other).
-	r.kc = bs.kc
-	r.mt = (r.m + mr - 1) / mr
-	r.nI = min(r.mt, threads*((r.mt*mr+threads*bs.mc-1)/(threads*bs.mc)))
-	r.mc = (r.mt + r.nI - 1) / r.nI * mr // the largest block
-	r.panels = (r.n + nr - 1) / nr
-	r.nJ = 1
-	if r.nI < threads {
-		r.nJ = min(r.panels, (threads+r.nI-1)/r.nI)
-	}
-	npc := (r.k + bs.kc - 1) / bs.kc
-	bbuf := getGemmBuf(r.k * r.panels * nr)
-	defer putGemmBuf(bbuf)
-	r.pb = *bbuf // block q ([kcb, panels*nr]) starts at q*kc*panels*nr
-	r.ldp = packStride(min(bs.kc, r.k))
-	Parallel(npc*r.panels, max(1, 16384/(bs.kc*nr)), r.packWholeBFn)
-	Parallel(r.nI*r.nJ, 1, r.taskWholeBFn)
-}
-
-// packWholeB packs the (kc block, panel) pairs [lo, hi) of wholeB.
-func (r *gemmArgs) packWholeB(lo, hi int) {
-	nr := r.mk.nr
-	for i := lo; i < hi; i++ {
-		pc, jp := i/r.panels*r.kc, i%r.panels
-		kcb := min(r.kc, r.k-pc)
-		pb := r.pb[pc*r.panels*nr:]
-		packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, r.transB, r.b, r.ldb, pc, kcb, jp*nr, min(nr, r.n-jp*nr))
-	}
-}
-
-// taskWholeB runs the (row block, panel range) tasks [lo, hi) of wholeB,
-// each over all kc blocks.
-func (r *gemmArgs) taskWholeB(lo, hi int) {
-	mr, nr, mc, ldp := r.mk.mr, r.mk.nr, r.mc, r.ldp
-	abuf := getGemmBuf(roundUp(mc, mr)*ldp + mr*nr)
-	defer putGemmBuf(abuf)
-	pa, tmp := (*abuf)[:roundUp(mc, mr)*ldp], (*abuf)[roundUp(mc, mr)*ldp:]
-	for t := lo; t < hi; t++ {
-		ib, jb := t/r.nJ, t%r.nJ
-		i0 := ib * r.mt / r.nI * mr
-		mcb := min((ib+1)*r.mt/r.nI*mr, r.m) - i0
-		jp0, jp1 := jb*r.panels/r.nJ, (jb+1)*r.panels/r.nJ
-		inPlace := r.aInPlace && i0+roundUp(mcb, mr) <= r.m
-		for pc := 0; pc < r.k; pc += r.kc {
-			kcb := min(r.kc, r.k-pc)
-			pb := r.pb[pc*r.panels*nr : pc*r.panels*nr+kcb*r.panels*nr]
-			if inPlace {
-				gemmBlock(r.mk, kcb, r.a[i0*r.lda+pc:], r.lda, mcb, pb, jp0, jp1, 0, r.n, r.c, r.ldc, i0, tmp)
+				if addBias {
+					mk.fn(1, gemmOne[:], 0, r.biasPad[j:], nr, ct, ldc)
+				}
 				continue
 			}
-			packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, i0, mcb, pc, kcb)
-			gemmBlock(r.mk, kcb, pa, ldp, mcb, pb, jp0, jp1, 0, r.n, r.c, r.ldc, i0, tmp)
+			// A partial tile, through tmp.
+			clear(tmp[:mr*nr])
+			for i := 0; i < mv; i++ {
+				copy(tmp[i*nr:i*nr+nv], ct[i*ldc:i*ldc+nv])
+			}
+			if initC {
+				r.initTile(tmp, nr, mv, nv)
+			}
+			mk.fn(kcb, ap, ldp, bp, nr, tmp, nr)
+			if addBias {
+				mk.fn(1, gemmOne[:], 0, r.biasPad[j:], nr, tmp, nr)
+			}
+			for i := 0; i < mv; i++ {
+				copy(ct[i*ldc:i*ldc+nv], tmp[i*nr:i*nr+nv])
+			}
 		}
 	}
 }
 
-// edgeTile runs mk on the mv x nv corner of a tile through tmp (mr*nr).
-func edgeTile(mk *microKernel, k int, a []float32, lda int, b, c []float32, ldc, mv, nv int, tmp []float32) {
-	nr := mk.nr
-	clear(tmp[:mk.mr*nr])
+// gemmOne is the column of ones (lda 0) against which a micro-kernel call
+// with k = 1 adds a row of B (the bias) to a tile: c + 1*b rounds as c + b.
+var gemmOne = [1]float32{1}
+
+// initTile sets the mv x nv tile ct (row stride ldc) of C to beta times
+// itself (zero for beta == 0 or with a bias, NaNs included).
+func (r *gemmArgs) initTile(ct []float32, ldc, mv, nv int) {
 	for i := 0; i < mv; i++ {
-		copy(tmp[i*nr:i*nr+nv], c[i*ldc:i*ldc+nv])
-	}
-	mk.fn(k, a, lda, b, nr, tmp, nr)
-	for i := 0; i < mv; i++ {
-		copy(c[i*ldc:i*ldc+nv], tmp[i*nr:i*nr+nv])
+		row := ct[i*ldc : i*ldc+nv]
+		switch {
+		case r.bias != nil || r.beta == 0:
+			clear(row)
+		default:
+			for q := range row {
+				row[q] *= r.beta
+			}
+		}
 	}
 }
 

@@ -234,7 +234,8 @@ func BenchmarkSgemm(b *testing.B) {
 }
 
 // BenchmarkSgemmBlocking compares cache blockings (mc/kc/nc) for the
-// preferred SIMD kernel on 1024^3; "auto" is blockingFor's choice.
+// preferred SIMD kernel on 1024^3, on one thread and two; "auto" is
+// blockingFor's choice.
 func BenchmarkSgemmBlocking(b *testing.B) {
 	name := Active().Name
 	if name == "generic" {
@@ -244,20 +245,24 @@ func BenchmarkSgemmBlocking(b *testing.B) {
 	rng := tensor.NewRNG(1)
 	x, y := randSlice(rng, n*n), randSlice(rng, n*n)
 	c := make([]float32, n*n)
-	for _, bl := range []gemmBlocking{{}, {144, 256, 1024}, {96, 384, 512}, {240, 192, 2048}, {480, 384, 4096}} {
-		label := "auto"
-		if bl.kc > 0 {
-			label = fmt.Sprintf("mc=%d/kc=%d/nc=%d", bl.mc, bl.kc, bl.nc)
-		}
-		b.Run(label, func(b *testing.B) {
-			blockingOverride = bl
-			defer func() { blockingOverride = gemmBlocking{} }()
-			b.ReportAllocs()
-			for b.Loop() {
-				Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+	for _, th := range []int{1, 2} {
+		for _, bl := range []gemmBlocking{{}, {120, 256, 1024}, {120, 256, 512}, {240, 256, 512}, {120, 192, 640}, {96, 384, 320}, {240, 128, 1024}} {
+			label := "auto"
+			if bl.kc > 0 {
+				label = fmt.Sprintf("mc=%d/kc=%d/nc=%d", bl.mc, bl.kc, bl.nc)
 			}
-			b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			b.Run(fmt.Sprintf("threads=%d/%s", th, label), func(b *testing.B) {
+				blockingOverride = bl
+				defer func() { blockingOverride = gemmBlocking{} }()
+				withThreads(th, func() {
+					b.ReportAllocs()
+					for b.Loop() {
+						Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+					}
+				})
+				b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 
@@ -291,4 +296,125 @@ func TestSgemmAllocs(t *testing.T) {
 			})
 		}
 	}
+}
+
+// goTileKernel is a Go micro-kernel of mr x nr (the contract of
+// microKernel.fn), to test the driver's blocking, grid, bias and packed-B
+// logic on tile sizes no assembly kernel has.
+func goTileKernel(mr, nr int) *microKernel {
+	return &microKernel{name: fmt.Sprintf("go-%dx%d", mr, nr), mr: mr, nr: nr,
+		fn: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+			for i := 0; i < mr; i++ {
+				for j := 0; j < nr; j++ {
+					s := c[i*ldc+j]
+					for p := 0; p < k; p++ {
+						s += a[i*lda+p] * b[p*ldb+j]
+					}
+					c[i*ldc+j] = s
+				}
+			}
+		}}
+}
+
+// TestGemmBiasAndPackedB checks the driver's internal entry points on Go
+// micro-kernels of odd tile sizes, on one thread and two: gemmSIMD with a
+// bias (C starts as NaN: it must not be read) and gemmPackedB with B
+// packed by packedBIndex, over several kc blocks, partial row tiles and
+// partial column panels, against a float64 reference. (Conv2D's 1x1 and
+// few-positions tests run the same paths on every SIMD kernel.)
+func TestGemmBiasAndPackedB(t *testing.T) {
+	rng := tensor.NewRNG(5)
+	for _, mk := range []*microKernel{goTileKernel(5, 8), goTileKernel(3, 4)} {
+		kc := blockingFor(mk).kc
+		for _, sh := range [][3]int{{1, 1, 1}, {13, 35, 70}, {61, 20, 2*kc + 37}, {100, 130, 3}, {50, 17, kc}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b, bias := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, n)
+			want, abs := make([]float64, m*n), make([]float64, m*n)
+			wantB, absB := make([]float64, m*n), make([]float64, m*n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var s, sa float64
+					for p := 0; p < k; p++ {
+						s += float64(a[i*k+p]) * float64(b[p*n+j])
+						sa += math.Abs(float64(a[i*k+p]) * float64(b[p*n+j]))
+					}
+					want[i*n+j], abs[i*n+j] = s, sa
+					wantB[i*n+j], absB[i*n+j] = s+float64(bias[j]), sa+math.Abs(float64(bias[j]))
+				}
+			}
+			pb := make([]float32, roundUp(n, mk.nr)*k)
+			for i := range pb {
+				pb[i] = float32(math.NaN())
+			}
+			for p := 0; p < k; p++ {
+				for j := 0; j < roundUp(n, mk.nr); j++ {
+					v := float32(0)
+					if j < n {
+						v = b[p*n+j]
+					}
+					pb[packedBIndex(kc, mk.nr, n, k, p, j)] = v
+				}
+			}
+			for i, v := range pb {
+				if math.IsNaN(float64(v)) {
+					t.Fatalf("%s: packedBIndex leaves pb[%d] unset for k=%d n=%d", mk.name, i, k, n)
+				}
+			}
+			for _, th := range []int{1, 2} {
+				name := fmt.Sprintf("%s %dx%dx%d threads=%d", mk.name, m, n, k, th)
+				withThreads(th, func() {
+					gc := guarded(m*n, th)
+					gemmSIMD(mk, false, false, m, n, k, 1, a, k, b, n, 0, bias, gc.s(), n)
+					compareReduction(t, name+" bias", gc.s(), wantB, absB, k+1)
+					gc.check(t, name+" bias")
+
+					gp := guarded(m*n, th+1)
+					gemmPackedB(mk, m, n, k, a, k, pb, gp.s(), n)
+					compareReduction(t, name+" packed B", gp.s(), want, abs, k+1)
+					gp.check(t, name+" packed B")
+				})
+			}
+		}
+	}
+}
+
+// TestConvGemmPaths runs Conv2D's 1x1 path (bias fused into the GEMM) and
+// its few-positions path (patches gathered into packed B panels, here
+// over several kc blocks and a partial panel) on every implementation,
+// with and without bias, on one thread and two, against a float64
+// reference.
+func TestConvGemmPaths(t *testing.T) {
+	std := func(n, h, w, c, k, r, st, pad int) ConvParams {
+		return ConvParams{N: n, H: h, W: w, C: c, K: k, R: r, S: r, StrideH: st, StrideW: st, PadH: pad, PadW: pad, DilH: 1, DilW: 1}
+	}
+	cases := []ConvParams{
+		std(1, 13, 11, 64, 128, 1, 1, 0), // 1x1, partial row tiles
+		std(2, 5, 7, 9, 70, 1, 1, 0),     // 1x1, K not a multiple of 16 or 32
+		std(2, 8, 8, 16, 1, 1, 1, 0),     // 1x1 to one channel (sSE)
+		std(3, 1, 1, 64, 4, 1, 1, 0),     // and on 1x1 images (cSE)
+		std(3, 1, 1, 4, 64, 1, 1, 0),
+		std(1, 5, 5, 64, 160, 3, 1, 1),   // few positions: 25 of them, R*S*C = 576
+		std(2, 4, 3, 70, 200, 3, 1, 1),   // 24 positions over 2 images, R*S*C = 630
+		{N: 1, H: 6, W: 5, C: 33, K: 130, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0, DilH: 1, DilW: 2},
+	}
+	forEachImpl(t, func(t *testing.T) {
+		g := tensor.NewRNG(9)
+		for i, p := range cases {
+			x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*p.R*p.S)
+			for _, withBias := range []bool{false, true} {
+				var bias []float32
+				if withBias {
+					bias = randSlice(g, p.K)
+				}
+				want, abs := refConv(x, w, bias, p)
+				for _, th := range []int{1, 2} {
+					y := guarded(p.N*p.OutH()*p.OutW()*p.K, (i+th)%4)
+					withThreads(th, func() { Conv2D(y.s(), x, w, bias, p) })
+					name := fmt.Sprintf("%v bias=%v threads=%d", p, withBias, th)
+					compareReduction(t, name, y.s(), want, abs, p.C*p.R*p.S+1)
+					y.check(t, name)
+				}
+			}
+		}
+	})
 }
