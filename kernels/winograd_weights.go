@@ -48,6 +48,7 @@ type winoWeights struct {
 	kpad     int // rows of the partial: K rounded up to mr
 	cpad     int // columns of C the micro-kernel covers: C rounded up to nr
 	ldv, ldt int // row strides of V [tile][ldv] and dMT [k][ldt]
+	ldm      int // row stride of dM [tile][ldm] (winoWeightsCols)
 	ldc      int // row stride of the partial [kpad][ldc]
 	tb       int // tiles per block
 	ve, te   int // element strides of V and dMT in a block buffer
@@ -78,7 +79,8 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 		ww.tb = winoWeightsTB
 	}
 	ww.ldt = ldA(ww.tb)
-	ww.ve, ww.te = elemStride(ww.tb*ww.ldv), elemStride(ww.kpad*ww.ldt)
+	ww.ldm = packStride(ww.kpad)
+	ww.ve, ww.te = elemStride(ww.tb*ww.ldv), elemStride(max(ww.kpad*ww.ldt, ww.tb*ww.ldm))
 	return ww
 }
 
@@ -131,37 +133,36 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 			}
 			ww.tr.in(v[(t-b0)*ww.ldv:], ww.ve, src, sa, sb, g.c)
 		}
-		// dy's 2x2 blocks (zero past the output), transformed in groups
-		// of winoDyGroup tiles: per k, the group's stores fill whole
-		// lines of dMT.
-		var d [winoDyGroup][4][]float32
-		for q0 := 0; q0 < nt; q0 += winoDyGroup {
-			nq := min(winoDyGroup, nt-q0)
-			for q := 0; q < nq; q++ {
-				t := b0 + q0 + q
-				img, ty, tx := t/perImg, t%perImg/ww.tw, t%ww.tw
-				oy, ox := 2*ty, 2*tx
-				row := dy[((img*g.oh+oy)*g.ow+ox)*g.k:]
-				p := &d[q]
-				p[0], p[1], p[2], p[3] = row[:g.k], zero, zero, zero
-				if ox+1 < g.ow {
-					p[1] = row[g.k : 2*g.k]
-				}
-				if oy+1 < g.oh {
-					p[2] = row[g.ow*g.k : (g.ow+1)*g.k]
-					if ox+1 < g.ow {
-						p[3] = row[(g.ow+1)*g.k : (g.ow+2)*g.k]
-					}
-				}
+		if winoWeightsCols {
+			for t := b0; t < b0+nt; t++ {
+				d00, d01, d10, d11 := ww.dyTile(dy, t, zero)
+				winoDyN(dmt[(t-b0)*ww.ldm:], ww.te, d00, d01, d10, d11)
 			}
-			winoDyT(dmt[q0:], ww.te, ww.ldt, d[:nq], g.k)
+		} else {
+			// dy's 2x2 blocks, transformed in groups of winoDyGroup tiles:
+			// per k, the group's stores fill whole lines of dMT.
+			var d [winoDyGroup][4][]float32
+			for q0 := 0; q0 < nt; q0 += winoDyGroup {
+				nq := min(winoDyGroup, nt-q0)
+				for q := 0; q < nq; q++ {
+					p := &d[q]
+					p[0], p[1], p[2], p[3] = ww.dyTile(dy, b0+q0+q, zero)
+				}
+				winoDyT(dmt[q0:], ww.te, ww.ldt, d[:nq], g.k)
+			}
 		}
 		part := ps.part()
 		for e := 0; e < 16; e++ {
 			a, bv, pe := dmt[e*ww.te:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
 			for j0 := 0; j0 < ww.cpad; j0 += nr {
 				for k0 := 0; k0 < ww.kpad; k0 += mr {
-					mk.fn(nt, a[k0*ww.ldt:], ww.ldt, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+					if winoWeightsCols {
+						// A[i, p] = dM[p, k0+i]: nt blocks of one column,
+						// ldm apart.
+						mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+					} else {
+						mk.fn(nt, a[k0*ww.ldt:], ww.ldt, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+					}
 				}
 			}
 		}
@@ -170,6 +171,63 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 			ps.push()
 			since = 0
 		}
+	}
+}
+
+// winoWeightsCols selects dM in its natural layout [tile][k], read by the
+// micro-kernel's blocks variant one column (tile) per block, over the
+// transposed dMT (tuning).
+var winoWeightsCols = true
+
+// dyTile returns the 2x2 block of dy of tile t, rows along H (zero, K
+// zeros, past the output).
+func (ww *winoWeights) dyTile(dy []float32, t int, zero []float32) (d00, d01, d10, d11 []float32) {
+	g := &ww.g
+	perImg := ww.th * ww.tw
+	img, ty, tx := t/perImg, t%perImg/ww.tw, t%ww.tw
+	oy, ox := 2*ty, 2*tx
+	row := dy[((img*g.oh+oy)*g.ow+ox)*g.k:]
+	d00, d01, d10, d11 = row[:g.k], zero, zero, zero
+	if ox+1 < g.ow {
+		d01 = row[g.k : 2*g.k]
+	}
+	if oy+1 < g.oh {
+		d10 = row[g.ow*g.k : (g.ow+1)*g.k]
+		if ox+1 < g.ow {
+			d11 = row[(g.ow+1)*g.k : (g.ow+2)*g.k]
+		}
+	}
+	return
+}
+
+// winoDyN writes one tile's dM = A dY AT, its last row and column
+// negated: dst[e*se + k] is element e of channel k < len(d00). dY is
+// [[d00, d01], [d10, d11]] (rows along H). One pass per row of dM keeps
+// the pointers in registers.
+func winoDyN(dst []float32, se int, d00, d01, d10, d11 []float32) {
+	n := len(d00)
+	d01, d10, d11 = d01[:n], d10[:n], d11[:n]
+	// Row 0 of A dY: (y00, y01); row 3: (y10, y11).
+	for a, src := range [2][2][]float32{{d00, d01}, {d10, d11}} {
+		s0, s1 := src[0][:n], src[1][:n]
+		o := dst[a*12*se:]
+		o0, o1, o2, o3 := o[:n], o[se:][:n], o[2*se:][:n], o[3*se:][:n]
+		for k := range n {
+			c0, c1 := s0[k], s1[k]
+			o0[k], o1[k], o2[k], o3[k] = c0, c0+c1, c0-c1, c1
+		}
+	}
+	// Rows 1 and 2: (y00+y10, y01+y11) and (y00-y10, y01-y11).
+	o := dst[4*se:]
+	o0, o1, o2, o3 := o[:n], o[se:][:n], o[2*se:][:n], o[3*se:][:n]
+	o = dst[8*se:]
+	o4, o5, o6, o7 := o[:n], o[se:][:n], o[2*se:][:n], o[3*se:][:n]
+	for k := range n {
+		y00, y01, y10, y11 := d00[k], d01[k], d10[k], d11[k]
+		c0, c1 := y00+y10, y01+y11
+		o0[k], o1[k], o2[k], o3[k] = c0, c0+c1, c0-c1, c1
+		c0, c1 = y00-y10, y01-y11
+		o4[k], o5[k], o6[k], o7[k] = c0, c0+c1, c0-c1, c1
 	}
 }
 

@@ -36,8 +36,8 @@ func winoWeightsCases() []ConvParams {
 	}
 }
 
-// goMicroKernelOf is a Go micro-kernel (the loop of microKernel.fn) with a
-// tile of mr x nr.
+// goMicroKernelOf is a Go micro-kernel (the loops of microKernel.fn and
+// fnBlocks) with a tile of mr x nr.
 func goMicroKernelOf(mr, nr int) *microKernel {
 	return &microKernel{name: fmt.Sprintf("go-%dx%d", mr, nr), mr: mr, nr: nr,
 		fn: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -46,6 +46,19 @@ func goMicroKernelOf(mr, nr int) *microKernel {
 					s := c[i*ldc+j]
 					for p := 0; p < k; p++ {
 						s += a[i*lda+p] * b[p*ldb+j]
+					}
+					c[i*ldc+j] = s
+				}
+			}
+		},
+		fnBlocks: func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+			for i := 0; i < mr; i++ {
+				for j := 0; j < nr; j++ {
+					s := c[i*ldc+j]
+					for q := 0; q < nb; q++ {
+						for p := 0; p < kb; p++ {
+							s += a[i*lda+q*ab+p] * b[(q*kb+p)*ldb+j]
+						}
 					}
 					c[i*ldc+j] = s
 				}
@@ -98,12 +111,14 @@ func TestWinogradWeightsGo(t *testing.T) {
 		dy := randSlice(g, p.N*p.OutH()*p.OutW()*p.K)
 		_, _, wdw, adw, _, _ := refConvBackward(x, make([]float32, p.K*p.C*9), dy, p)
 		l := p.N * p.OutH() * p.OutW()
-		for _, mk := range []*microKernel{goMicroKernelOf(3, 5), goMicroKernelOf(4, 8)} {
+		for ci, mk := range []*microKernel{goMicroKernelOf(3, 5), goMicroKernelOf(4, 8)} {
 			for _, th := range []int{1, 3} {
+				defer func(old bool) { winoWeightsCols = old }(winoWeightsCols)
+				winoWeightsCols = (i+ci)%2 == 0
 				winoWeightsTB = []int{0, 7, 16}[i%3]
 				dw := guarded(p.K*p.C*9, i%4)
 				withThreads(th, func() { winogradWeights(mk, &winoGo2, dw.s(), x, dy, convGeomOf(p)) })
-				name := fmt.Sprintf("%s tb=%d threads=%d %v", mk.name, winoWeightsTB, th, p)
+				name := fmt.Sprintf("%s cols=%v tb=%d threads=%d %v", mk.name, winoWeightsCols, winoWeightsTB, th, p)
 				dw.check(t, name+" dw")
 				compareWino(t, name+" dw", dw.s(), wdw, adw, l)
 			}
@@ -181,6 +196,10 @@ func BenchmarkWinogradWeights(b *testing.B) {
 	shapes := []ConvParams{std(1, 128, 64, 64), std(4, 128, 64, 64), std(4, 64, 64, 64), std(4, 32, 128, 128),
 		std(4, 16, 256, 256), std(4, 8, 512, 512), std(4, 256, 16, 16), std(4, 256, 32, 32), std(4, 256, 32, 16)}
 	variants := []string{"direct", "wino-kernel0", "wino-kernel1", "direct-kernel0", "direct-kernel1"}
+	if os.Getenv("LUNGO_WWT") == "1" {
+		defer func(old bool) { winoWeightsCols = old }(winoWeightsCols)
+		winoWeightsCols = false
+	}
 	if v := os.Getenv("LUNGO_WWTB"); v != "" {
 		defer func(old int) { winoWeightsTB = old }(winoWeightsTB)
 		winoWeightsTB, _ = strconv.Atoi(v)
