@@ -36,9 +36,7 @@ const adamGrain = 1 << 14
 //	denom := sqrt(v)/BC2Sqrt + Eps
 //	w = w - StepSize*(m/denom)
 //
-// v and vmax must hold no -0 (sums of squares never do): the SIMD max may
-// then keep -0 where Go's max gives +0. The elements are split across the
-// worker pool (Parallel).
+// The elements are split across the worker pool (Parallel).
 func AdamStep(w, g, m, v, vmax []float32, p AdamParams) {
 	n := len(w)
 	checkLen("AdamStep", "g", len(g), n)

@@ -153,3 +153,51 @@ func TestAdamStepPanics(t *testing.T) {
 	p.BC2Sqrt = 0
 	mustPanic(t, "BC2Sqrt 0", func() { AdamStep(x, x, x, x, x, p) })
 }
+
+// TestAdamStepSignedZeros checks AMSGrad's max on zeros of both signs in
+// the loaded state (v and vmax at -0 or +0, g at ±0 or not): every
+// implementation must keep Go's max(-0, +0) = +0 (and -0 only for
+// max(-0, -0)) bit for bit, in the SIMD lanes and the tail alike.
+func TestAdamStepSignedZeros(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	vms := []float32{negZero, 0, negZero, 1e-30}
+	vs := []float32{0, negZero, negZero}
+	gs := []float32{0, negZero, 1e-20, 0.5}
+	n := len(vms) * len(vs) * len(gs) // 48: whole vectors and, at n-5, a tail
+	forEachImpl(t, func(t *testing.T) {
+		for ci, p := range adamCases() {
+			if !p.AMSGrad {
+				continue
+			}
+			for _, l := range []int{n, n - 5} {
+				w, g, m, v, vm := make([]float32, l), make([]float32, l), make([]float32, l), make([]float32, l), make([]float32, l)
+				for k := range l {
+					vm[k] = vms[k%len(vms)]
+					v[k] = vs[k/len(vms)%len(vs)]
+					g[k] = gs[k/(len(vms)*len(vs))]
+					m[k] = g[k]
+					if g[k] != 0 {
+						w[k] = 0.25 // else 0: weight decay leaves d at ±0
+					}
+				}
+				ww, wm, wv, wvm := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...), append([]float32(nil), vm...)
+				adamGeneric(ww, g, wm, wv, wvm, p)
+				posZero := 0 // elements whose -0 in vmax the reference turns to +0
+				for k := range l {
+					if math.Signbit(float64(vm[k])) && wvm[k] == 0 && !math.Signbit(float64(wvm[k])) {
+						posZero++
+					}
+				}
+				if posZero == 0 {
+					t.Fatalf("case %d: no max(-0, +0) in the data", ci)
+				}
+				AdamStep(w, g, m, v, vm, p)
+				name := fmt.Sprintf("case %d n=%d", ci, l)
+				sameBitsSlice(t, name+" vmax", vm, wvm)
+				sameBitsSlice(t, name+" v", v, wv)
+				sameBitsSlice(t, name+" m", m, wm)
+				sameBitsSlice(t, name+" w", w, ww)
+			}
+		}
+	})
+}

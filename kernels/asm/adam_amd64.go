@@ -25,9 +25,9 @@ package asm
 //		w[k] = wk - float32(c.StepSize*(mk/denom))
 //	}
 //
-// except that max(-0, +0) may give -0 (VMAXPS; NaNs do propagate as in
-// Go's max). It requires len(w)%8 == 0, len(g), len(m), len(v) >= len(w),
-// len(vm) >= len(w) with AdamAMSGrad, and AVX2.
+// bit for bit, max included (+0 for max(-0, +0); a NaN on either side
+// gives a NaN). It requires len(w)%8 == 0, len(g), len(m), len(v) >=
+// len(w), len(vm) >= len(w) with AdamAMSGrad, and AVX2.
 func AdamAVX2(w, g, m, v, vm []float32, c *AdamCoefs, flags int) {
 	checkAdam("AdamAVX2", 8, w, g, m, v, vm, flags)
 	if len(w) == 0 {

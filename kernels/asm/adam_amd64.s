@@ -63,7 +63,10 @@ nol2:
 	TESTQ   $4, R11                   // AdamAMSGrad?
 	JZ      noams
 	VMOVUPS   (R10)(AX*4), Y13        // vm[k:k+8]
-	VMAXPS    Y13, Y12, Y14           // max(vk, vm): vm where either is NaN
+	VMAXPS    Y13, Y12, Y14           // max(vk, vm): vm where equal or either is NaN
+	VCMPPS    $0, Y13, Y12, Y15       // lanes where vk == vm (ordered; -0 == +0)
+	VANDPS    Y13, Y12, Y9            // vk & vm: that value, or +0 unless both are -0
+	VBLENDVPS Y15, Y9, Y14, Y14       // there take it: Go's max(-0, +0) is +0
 	VCMPPS    $3, Y12, Y12, Y15       // lanes where vk is NaN
 	VBLENDVPS Y15, Y12, Y14, Y14      // there take vk: a NaN on either side wins
 	VMOVUPS   Y14, (R10)(AX*4)        // vm[k:k+8] = max
