@@ -22,6 +22,29 @@
 //   - avx512 (amd64, AVX-512F): 12 x 32, 24 zmm accumulators.
 //   - neon (arm64, ASIMD): 8 x 12, 24 q-register accumulators.
 //
+// The *Blocks variants read A in nb blocks of kb columns, ab floats apart:
+// the kernel rows of a convolution in one call.
+//
 // FMALoop is the FMA peak probe: independent FMA chains that nothing but the
 // FMA units limits.
+//
+// Adam (adam_amd64.s, adam_arm64.s): AdamAVX2 (amd64, 8 lanes, VSQRTPS and
+// VDIVPS) and AdamNEON (arm64, 4 lanes, FSQRT and FDIV) apply one
+// Adam/AdamW update, with AMSGrad's running maximum, to a flat slice. They
+// fuse no multiply-add: every product is rounded before its sum, so both
+// give the Go loop of their doc comments bit for bit (max(-0, +0) = +0
+// included). Memory-bound, so no AVX-512 version.
+//
+// Max-pool (pool_amd64.s, amd64 only): MaxPoolCells (AVX2, 8 channels a
+// step) gives the maximum and the argmax of one output pixel of a
+// channels-last max-pool over its window's cells, with PyTorch's rules
+// (the first maximum and the last NaN win).
+//
+// Winograd (winograd_amd64.s, amd64 only: arm64 keeps the direct
+// convolution): the tile transforms of F(4x4,3x3) (WinoInput4x4,
+// WinoOutput4x4 with the bias, WinoWeight4x4) and F(2x2,3x3) (the 2x2
+// names), each tile element a vector of n contiguous channels, with
+// AVX2+FMA 8 channels a step and, as *AVX512, AVX-512F 16 a step. They use
+// FMAs and their own order of operations, so they equal the plain matrix
+// products of their doc comments up to float32 rounding, not bit for bit.
 package asm
