@@ -53,6 +53,9 @@ type winoWeights struct {
 	tb       int // tiles per block
 	ve, te   int // element strides of V and dMT in a block buffer
 	pe       int // element stride of the partial: kpad*ldc
+	// dyAsm is the assembly dy transform (asm.WinoDy2x2's contract) or
+	// nil: winoDyN then does all of it.
+	dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int)
 }
 
 // newWinoWeights lays out the backward-weights of g (3x3, stride 1) with
@@ -136,7 +139,16 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 		if winoWeightsCols {
 			for t := b0; t < b0+nt; t++ {
 				d00, d01, d10, d11 := ww.dyTile(dy, t, zero)
-				winoDyN(dmt[(t-b0)*ww.ldm:], ww.te, d00, d01, d10, d11)
+				dst := dmt[(t-b0)*ww.ldm:]
+				n8 := 0
+				if ww.dyAsm != nil && &d11[0] != &zero[0] {
+					// A whole 2x2 block: its rows g.ow*g.k floats apart.
+					n8 = g.k / 8 * 8
+					ww.dyAsm(dst, ww.te, d00[:(g.ow+2)*g.k], g.ow*g.k, g.k, n8)
+				}
+				if n8 < g.k {
+					winoDyN(dst[n8:], ww.te, d00[n8:], d01[n8:], d10[n8:], d11[n8:])
+				}
 			}
 		} else {
 			// dy's 2x2 blocks, transformed in groups of winoDyGroup tiles:
@@ -299,10 +311,12 @@ func (ww *winoWeights) final(dw, s []float32) {
 }
 
 // winogradWeights computes dw [K, C, 3, 3] of the 3x3 stride-1 convolution
-// g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk and
-// F(2x2,3x3) transforms tr, over the worker pool.
-func winogradWeights(mk *microKernel, tr *winoTransforms, dw, x, dy []float32, g convGeom) {
+// g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk,
+// F(2x2,3x3) transforms tr and the dy transform dyAsm (nil: winoDyN), over
+// the worker pool.
+func winogradWeights(mk *microKernel, tr *winoTransforms, dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int), dw, x, dy []float32, g convGeom) {
 	ww := newWinoWeights(mk, tr, g, Threads())
+	ww.dyAsm = dyAsm
 	blocks := (ww.tiles + ww.tb - 1) / ww.tb
 	nblk := min(Threads(), blocks, maxWeightsBlocks)
 	var res [maxWeightsBlocks]*[]float32
@@ -345,7 +359,7 @@ func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g, Threads())) {
 		return false
 	}
-	winogradWeights(s.winoWeightsKernel(g), tr, dw, x, dy, g)
+	winogradWeights(s.winoWeightsKernel(g), tr, winoDyAsm, dw, x, dy, g)
 	return true
 }
 

@@ -117,7 +117,7 @@ func TestWinogradWeightsGo(t *testing.T) {
 				winoWeightsCols = (i+ci)%2 == 0
 				winoWeightsTB = []int{0, 7, 16}[i%3]
 				dw := guarded(p.K*p.C*9, i%4)
-				withThreads(th, func() { winogradWeights(mk, &winoGo2, dw.s(), x, dy, convGeomOf(p)) })
+				withThreads(th, func() { winogradWeights(mk, &winoGo2, nil, dw.s(), x, dy, convGeomOf(p)) })
 				name := fmt.Sprintf("%s cols=%v tb=%d threads=%d %v", mk.name, winoWeightsCols, winoWeightsTB, th, p)
 				dw.check(t, name+" dw")
 				compareWino(t, name+" dw", dw.s(), wdw, adw, l)
