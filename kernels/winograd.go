@@ -20,7 +20,8 @@ import (
 // sum's (see TestWinogradError).
 //
 // Layout: the weights are transformed once per call into U
-// [ne][panels][C][nr], the nr-wide k-major panels a micro-kernel reads.
+// [ne][panels][C][nr] (elements su floats apart), the nr-wide k-major
+// panels a micro-kernel reads.
 // Tiles run in blocks of tb (a multiple of mr, V and M of a block in about
 // half of L2): the input transform writes V [ne][tb][ldv], the
 // micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm],
@@ -246,6 +247,7 @@ type winoConv struct {
 	ldv, ldm int       // row strides of V and M
 	tb       int       // tiles per block, a multiple of mr
 	ve, me   int       // element strides of V and M (see elemStride)
+	su       int       // element stride of U: elemStride(panels*c*nr)
 }
 
 // winoBlockBytes is what the V and M of a tile block may take: half of a
@@ -262,6 +264,7 @@ func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
 	tiles := g.n * wc.th * wc.tw
 	wc.tb = clampInt(winoBlockBytes/(wc.ne*4*(wc.ldv+wc.ldm))/mk.mr*mk.mr, mk.mr, roundUp(tiles, mk.mr))
 	wc.ve, wc.me = elemStride(wc.tb*wc.ldv), elemStride(wc.tb*wc.ldm)
+	wc.su = elemStride(panels * g.c * mk.nr)
 	return wc
 }
 
@@ -271,66 +274,106 @@ func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
 // different sets of L1 (a multiple of 4 KiB would put them all in one).
 func elemStride(n int) int { return roundUp(n, 1024) + 16 }
 
-// transformWeights fills u (ne*panels*C*nr floats) from w: [K, C, 3, 3]
-// (Conv2D), or with flip, [C, K, 3, 3] mirrored (backward-data: the weight
-// from c to kk at tap t is w[c, kk, 8-t]); g.c and g.k are this
-// convolution's input and output channels.
+// uLen returns the floats of U: ne elements of panels*C*nr, su apart.
+func (wc *winoConv) uLen() int { return wc.ne * wc.su }
+
+// transformWeights fills u (uLen floats) from w: [K, C, 3, 3] (Conv2D),
+// or with flip, [C, K, 3, 3] mirrored (backward-data: the weight from c to
+// kk at tap t is w[c, kk, 8-t]); g.c and g.k are this convolution's input
+// and output channels.
 func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	g := &wc.g
 	nr := wc.mk.nr
 	panels := (g.k + nr - 1) / nr
 	kp := panels * nr
-	se := panels * g.c * nr // stride of the ne elements in u
-	wc.u = u[:wc.ne*se]
+	wc.u = u[:wc.uLen()]
 	// Groups of winoWtGroup input channels: their taps are gathered into
-	// tmp [c][tap][kp] (channels past K zero), reading w sequentially, then
-	// transformed nr output channels at a time.
+	// tmp [c][tap][kp] (channels past K zero), 8 output channels at a time
+	// (a transpose of 8 rows: whole cache lines written, w read as a few
+	// sequential runs), then transformed nr output channels at a time
+	// straight into u: its elements lie su floats apart, not a multiple of
+	// 4 KiB, so the transform's read-back of its first pass hits L1.
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
 	ldt := kp + 16 // tmp's row stride: its rows one cache line apart in L1's sets
 	Parallel(groups, max(1, 16384/(winoWtGroup*45*kp)), func(lo, hi int) {
-		tb := getGemmBuf(winoWtGroup*9*ldt + wc.ne*(nr+16))
+		tb := getGemmBuf(winoWtGroup * 9 * ldt)
 		defer putGemmBuf(tb)
-		tmp, ut := (*tb)[:winoWtGroup*9*ldt], (*tb)[winoWtGroup*9*ldt:]
+		tmp := (*tb)[:winoWtGroup*9*ldt]
 		clear(tmp)
 		for gi := lo; gi < hi; gi++ {
-			c0, c1 := gi*winoWtGroup, min((gi+1)*winoWtGroup, g.c)
-			if flip {
-				// w[c, kk, 8-t]: one run of K*9 floats per c.
-				for c := c0; c < c1; c++ {
-					src := w[c*g.k*9 : (c+1)*g.k*9]
-					dst := tmp[(c-c0)*9*ldt:]
-					for k := 0; k < g.k; k++ {
-						sk := src[k*9 : k*9+9]
-						for t := 0; t < 9; t++ {
-							dst[t*ldt+k] = sk[8-t]
-						}
-					}
-				}
-			} else {
-				// w[k, c0:c1, :]: one run of (c1-c0)*9 floats per k.
-				q := (c1 - c0) * 9
-				for k := 0; k < g.k; k++ {
-					src := w[(k*g.c+c0)*9 : (k*g.c+c0)*9+q]
-					for i, v := range src {
-						tmp[i*ldt+k] = v
-					}
-				}
-			}
-			// Each panel row goes through ut (ne rows, one cache line
-			// apart in L1's sets): transformed straight into u, whose
-			// elements lie se floats (often a multiple of 4 KiB) apart,
-			// the transform's read-back of its first pass would miss L1.
-			// For each element, the group's rows of a panel are adjacent.
-			for jp := 0; jp < panels; jp++ {
-				for c := c0; c < c1; c++ {
-					wc.tr.wt(ut, nr+16, tmp[(c-c0)*9*ldt+jp*nr:], 3*ldt, ldt, nr)
-					for e := 0; e < wc.ne; e++ {
-						copy(wc.u[e*se+(jp*g.c+c)*nr:e*se+(jp*g.c+c+1)*nr], ut[e*(nr+16):e*(nr+16)+nr])
-					}
-				}
-			}
+			wc.transformGroup(wc.u, wc.su, w, flip, gi*winoWtGroup, min((gi+1)*winoWtGroup, g.c), 0, panels, tmp, ldt)
 		}
 	})
+}
+
+// transformGroup transforms the weights from input channels [c0, c1) (at
+// most winoWtGroup) to the output channels of panels [jp0, jp1) into
+// u[e*su+((jp-jp0)*C+c)*nr : ...+nr]. tmp holds winoWtGroup*9*ldt floats,
+// ldt >= (jp1-jp0)*nr; its columns from K-jp0*nr on must be zero.
+func (wc *winoConv) transformGroup(u []float32, su int, w []float32, flip bool, c0, c1, jp0, jp1 int, tmp []float32, ldt int) {
+	g := &wc.g
+	nr := wc.mk.nr
+	k0, k1 := jp0*nr, min(jp1*nr, g.k)
+	if flip {
+		// w[c, kk, 8-t]: one run of 9 floats per kk.
+		for c := c0; c < c1; c++ {
+			winoGatherFlip(tmp[(c-c0)*9*ldt:], ldt, w[(c*g.k+k0)*9:(c*g.k+k1)*9], k1-k0)
+		}
+	} else {
+		// w[kk, c0:c1, :]: one run of (c1-c0)*9 floats per kk.
+		winoGather(tmp, ldt, w[k0*g.c*9:], k1-k0, g.c*9, c0*9, (c1-c0)*9)
+	}
+	for jp := jp0; jp < jp1; jp++ {
+		for c := c0; c < c1; c++ {
+			wc.tr.wt(u[((jp-jp0)*g.c+c)*nr:], su, tmp[(c-c0)*9*ldt+(jp-jp0)*nr:], 3*ldt, ldt, nr)
+		}
+	}
+}
+
+// winoGather sets dst[i*ldd+k] = w[k*ldw+off+i] for i < q, k < kn: the
+// transpose of q columns of kn rows, 8 rows at a time.
+func winoGather(dst []float32, ldd int, w []float32, kn, ldw, off, q int) {
+	k := 0
+	for ; k+8 <= kn; k += 8 {
+		b := k*ldw + off
+		s0 := w[b : b+q]
+		s1 := w[b+ldw:][:len(s0)]
+		s2 := w[b+2*ldw:][:len(s0)]
+		s3 := w[b+3*ldw:][:len(s0)]
+		s4 := w[b+4*ldw:][:len(s0)]
+		s5 := w[b+5*ldw:][:len(s0)]
+		s6 := w[b+6*ldw:][:len(s0)]
+		s7 := w[b+7*ldw:][:len(s0)]
+		for i := range s0 {
+			d := (*[8]float32)(dst[i*ldd+k:])
+			d[0], d[1], d[2], d[3] = s0[i], s1[i], s2[i], s3[i]
+			d[4], d[5], d[6], d[7] = s4[i], s5[i], s6[i], s7[i]
+		}
+	}
+	for ; k < kn; k++ {
+		for i, v := range w[k*ldw+off : k*ldw+off+q] {
+			dst[i*ldd+k] = v
+		}
+	}
+}
+
+// winoGatherFlip sets dst[t*ldd+k] = src[k*9+8-t] for t < 9, k < kn.
+func winoGatherFlip(dst []float32, ldd int, src []float32, kn int) {
+	k := 0
+	for ; k+8 <= kn; k += 8 {
+		s := (*[72]float32)(src[k*9:])
+		for t := 0; t < 9; t++ {
+			d := (*[8]float32)(dst[t*ldd+k:])
+			d[0], d[1], d[2], d[3] = s[8-t], s[17-t], s[26-t], s[35-t]
+			d[4], d[5], d[6], d[7] = s[44-t], s[53-t], s[62-t], s[71-t]
+		}
+	}
+	for ; k < kn; k++ {
+		sk := src[k*9 : k*9+9]
+		for t := 0; t < 9; t++ {
+			dst[t*ldd+k] = sk[8-t]
+		}
+	}
 }
 
 // winoWtGroup is how many input channels transformWeights gathers at once.
@@ -339,6 +382,51 @@ const winoWtGroup = 8
 // bufLen returns the scratch floats one worker of run needs.
 func (wc *winoConv) bufLen() int {
 	return wc.ne*(wc.ve+wc.me) + wc.ne*wc.g.c + wc.m*wc.m*wc.g.k
+}
+
+// inputTile writes the transformed input of tile t to dst (elements ds
+// apart); win holds ne*C floats for windows that leave the image.
+func (wc *winoConv) inputTile(dst []float32, ds int, x []float32, t int, win []float32) {
+	g := &wc.g
+	perImg := wc.th * wc.tw
+	img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
+	iy0, ix0 := ty*wc.m-g.ph, tx*wc.m-g.pw
+	if iy0 >= 0 && ix0 >= 0 && iy0+wc.a <= g.h && ix0+wc.a <= g.w {
+		wc.tr.in(dst, ds, x[((img*g.h+iy0)*g.w+ix0)*g.c:], g.w*g.c, g.c, g.c)
+		return
+	}
+	// Gather the window, zeros outside the image.
+	clear(win)
+	for a := max(0, -iy0); a < wc.a && iy0+a < g.h; a++ {
+		b := max(0, -ix0)
+		e := min(wc.a, g.w-ix0)
+		if b >= e {
+			continue
+		}
+		off := ((img*g.h+iy0+a)*g.w + ix0) * g.c
+		copy(win[(a*wc.a+b)*g.c:(a*wc.a+e)*g.c], x[off+b*g.c:off+e*g.c])
+	}
+	wc.tr.in(dst, ds, win, wc.a*g.c, g.c, g.c)
+}
+
+// outputTile writes tile t of y from its products src (elements ss
+// apart) plus the bias; ot holds m*m*K floats for tiles that stick out of
+// the output.
+func (wc *winoConv) outputTile(y, src []float32, ss, t int, ot []float32) {
+	g := &wc.g
+	perImg := wc.th * wc.tw
+	img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
+	oy0, ox0 := ty*wc.m, tx*wc.m
+	off := ((img*g.oh+oy0)*g.ow + ox0) * g.k
+	if oy0+wc.m <= g.oh && ox0+wc.m <= g.ow {
+		wc.tr.out(y[off:], g.ow*g.k, g.k, src, ss, wc.bias, g.k)
+		return
+	}
+	wc.tr.out(ot, wc.m*g.k, g.k, src, ss, wc.bias, g.k)
+	rows, cols := min(wc.m, g.oh-oy0), min(wc.m, g.ow-ox0)
+	for i := 0; i < rows; i++ {
+		copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*wc.m*g.k:(i*wc.m+cols)*g.k])
+	}
 }
 
 // run computes the tiles [t0, t1) of y; buf holds bufLen() floats.
@@ -352,32 +440,12 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 	v, rest := buf[:wc.ne*ve], buf[wc.ne*ve:]
 	m, rest := rest[:wc.ne*me], rest[wc.ne*me:]
 	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*g.k]
-	se := panels * g.c * nr
-	perImg := wc.th * wc.tw
+	se, su := panels*g.c*nr, wc.su
 	for b0 := t0; b0 < t1; b0 += tb {
 		nt := min(tb, t1-b0)
 		ntr := roundUp(nt, mr)
 		for t := b0; t < b0+nt; t++ {
-			img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
-			iy0, ix0 := ty*wc.m-g.ph, tx*wc.m-g.pw
-			src, sa, sb := x, g.w*g.c, g.c
-			if iy0 >= 0 && ix0 >= 0 && iy0+wc.a <= g.h && ix0+wc.a <= g.w {
-				src = x[((img*g.h+iy0)*g.w+ix0)*g.c:]
-			} else {
-				// Gather the window, zeros outside the image.
-				clear(win)
-				for a := max(0, -iy0); a < wc.a && iy0+a < g.h; a++ {
-					b := max(0, -ix0)
-					e := min(wc.a, g.w-ix0)
-					if b >= e {
-						continue
-					}
-					off := ((img*g.h+iy0+a)*g.w + ix0) * g.c
-					copy(win[(a*wc.a+b)*g.c:(a*wc.a+e)*g.c], x[off+b*g.c:off+e*g.c])
-				}
-				src, sa, sb = win, wc.a*g.c, g.c
-			}
-			wc.tr.in(v[(t-b0)*ldv:], ve, src, sa, sb, g.c)
+			wc.inputTile(v[(t-b0)*ldv:], ve, x, t, win)
 		}
 		// Rows past the block's last tile feed only rows of M nobody reads;
 		// zero them so they hold no NaNs or denormals.
@@ -387,7 +455,7 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 		for e := 0; e < wc.ne; e++ {
 			me0 := m[e*me : e*me+ntr*ldm]
 			clear(me0)
-			ue := wc.u[e*se : (e+1)*se]
+			ue := wc.u[e*su : e*su+se]
 			ve0 := v[e*ve:]
 			for i0 := 0; i0 < ntr; i0 += mr {
 				a := ve0[i0*ldv:]
@@ -397,20 +465,77 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 			}
 		}
 		for t := b0; t < b0+nt; t++ {
-			img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
-			oy0, ox0 := ty*wc.m, tx*wc.m
-			off := ((img*g.oh+oy0)*g.ow + ox0) * g.k
-			if oy0+wc.m <= g.oh && ox0+wc.m <= g.ow {
-				wc.tr.out(y[off:], g.ow*g.k, g.k, m[(t-b0)*ldm:], me, wc.bias, g.k)
-				continue
-			}
-			wc.tr.out(ot, wc.m*g.k, g.k, m[(t-b0)*ldm:], me, wc.bias, g.k)
-			rows, cols := min(wc.m, g.oh-oy0), min(wc.m, g.ow-ox0)
-			for i := 0; i < rows; i++ {
-				copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*wc.m*g.k:(i*wc.m+cols)*g.k])
-			}
+			wc.outputTile(y, m[(t-b0)*ldm:], me, t, ot)
 		}
 	}
+}
+
+// convFew is winogradConv's schedule for few tiles and many channels, in
+// three parallel steps: the input transforms of all tiles into V
+// [ne][rows][ldv]; per thread, one range of panels of output channels:
+// their weight transform (its own U [ne][panels][C][nr]) and, element by
+// element, its products with all of V_e (in L2) into M [ne][rows][ldm],
+// so each thread reads its part of U once; the output transforms of all
+// tiles. Each output sums in
+// the same order as in run, whatever the thread count.
+func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
+	g := &wc.g
+	mk := wc.mk
+	mr, nr := mk.mr, mk.nr
+	panels := (g.k + nr - 1) / nr
+	tiles := g.n * wc.th * wc.tw
+	rows := roundUp(tiles, mr)
+	ldv, ldm := wc.ldv, wc.ldm
+	ve, me := elemStride(rows*ldv), elemStride(rows*ldm)
+	vb := getGemmBuf(wc.ne * (ve + me))
+	defer putGemmBuf(vb)
+	v, m := (*vb)[:wc.ne*ve], (*vb)[wc.ne*ve:wc.ne*(ve+me)]
+	grain := max(1, 4096/(wc.ne*max(g.c, g.k)))
+	Parallel(tiles, grain, func(lo, hi int) {
+		wb := getGemmBuf(wc.ne * g.c)
+		defer putGemmBuf(wb)
+		for t := lo; t < hi; t++ {
+			wc.inputTile(v[t*ldv:], ve, x, t, *wb)
+		}
+		for e := 0; e < wc.ne; e++ {
+			clear(m[e*me+lo*ldm : e*me+hi*ldm])
+		}
+	})
+	// Rows past the last tile: zero, as in run.
+	for e := 0; e < wc.ne; e++ {
+		clear(v[e*ve+tiles*ldv : e*ve+rows*ldv])
+		clear(m[e*me+tiles*ldm : e*me+rows*ldm])
+	}
+	// One range of panels per thread.
+	Parallel(panels, (panels+Threads()-1)/Threads(), func(lo, hi int) {
+		np := hi - lo
+		ldt := np*nr + 16
+		sup := elemStride(g.c * np * nr)
+		ub := getGemmBuf(wc.ne*sup + winoWtGroup*9*ldt)
+		defer putGemmBuf(ub)
+		up, tmp := (*ub)[:wc.ne*sup], (*ub)[wc.ne*sup:][:winoWtGroup*9*ldt]
+		clear(tmp)
+		for c0 := 0; c0 < g.c; c0 += winoWtGroup {
+			wc.transformGroup(up, sup, w, flip, c0, min(c0+winoWtGroup, g.c), lo, hi, tmp, ldt)
+		}
+		for e := 0; e < wc.ne; e++ {
+			ue := up[e*sup : e*sup+g.c*np*nr]
+			ve0, me0 := v[e*ve:], m[e*me+lo*nr:]
+			for i0 := 0; i0 < rows; i0 += mr {
+				a := ve0[i0*ldv:]
+				for jp := 0; jp < np; jp++ {
+					mk.fn(g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], nr, me0[i0*ldm+jp*nr:], ldm)
+				}
+			}
+		}
+	})
+	Parallel(tiles, grain, func(lo, hi int) {
+		ob := getGemmBuf(wc.m * wc.m * g.k)
+		defer putGemmBuf(ob)
+		for t := lo; t < hi; t++ {
+			wc.outputTile(y, m[t*ldm:], me, t, *ob)
+		}
+	})
 }
 
 // winogradConv computes y from x and w (see transformWeights for w and
@@ -418,21 +543,56 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 // bias [g.k] may be nil.
 func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, g convGeom, flip bool) {
 	wc := newWinoConv(mk, tr, g)
-	panels := (g.k + mk.nr - 1) / mk.nr
-	ub := getGemmBuf(wc.ne*panels*g.c*mk.nr + g.k)
+	few := winoSchedule == 2
+	ul := wc.uLen()
+	if few {
+		ul = 0 // convFew has its own U per thread
+	}
+	ub := getGemmBuf(ul + g.k)
 	defer putGemmBuf(ub)
-	u, zb := (*ub)[:wc.ne*panels*g.c*mk.nr], (*ub)[wc.ne*panels*g.c*mk.nr:][:g.k]
-	wc.transformWeights(u, w, flip)
 	wc.bias = bias
 	if bias == nil {
+		zb := (*ub)[ul:][:g.k]
 		clear(zb)
 		wc.bias = zb
 	}
+	if few {
+		wc.convFew(y, x, w, flip)
+		return
+	}
+	wc.transformWeights((*ub)[:ul], w, flip)
+	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
+	// number a multiple of the threads, the larger first; each thread
+	// claims one block at a time.
 	tiles := g.n * wc.th * wc.tw
-	blocks := (tiles + wc.tb - 1) / wc.tb
-	Parallel(blocks, 1, func(lo, hi int) {
+	t := Threads()
+	units, maxUnits := (tiles+mk.mr-1)/mk.mr, wc.tb/mk.mr
+	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
+	q, r := units/blocks, units%blocks
+	var next atomic.Int32
+	Parallel(t, 1, func(int, int) {
 		bb := getGemmBuf(wc.bufLen())
 		defer putGemmBuf(bb)
-		wc.run(y, x, lo*wc.tb, min(hi*wc.tb, tiles), *bb)
+		for {
+			b := int(next.Add(1)) - 1
+			if b >= blocks {
+				return
+			}
+			u0 := b*q + min(b, r)
+			u1 := u0 + q
+			if b < r {
+				u1++
+			}
+			wc.run(y, x, u0*mk.mr, min(u1*mk.mr, tiles), *bb)
+		}
 	})
 }
+
+// winoSchedule picks the schedule (tests, BenchmarkWinogradSchedule): 2
+// is convFew, else tile blocks (run). convFew reads U once per thread
+// where tile blocks read it once per block, but it measured no faster:
+// on one thread tile blocks re-read U from L3 at full speed (hardware
+// prefetch of sequential panels) and convFew costs 5-15% more CPU time
+// (V and M of all tiles in L3, three parallel steps); see
+// BenchmarkWinogradSchedule.
+var winoSchedule int

@@ -176,6 +176,7 @@ func winoCases() []ConvParams {
 		std(1, 30, 29, 32, 65, 1),
 		std(2, 18, 17, 64, 31, 1),
 		{N: 1, H: 10, W: 9, C: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 2, DilH: 1, DilW: 1},
+		std(2, 6, 7, 136, 100, 1), // few tiles, many channels: convFew by default
 	}
 }
 
@@ -203,6 +204,7 @@ func TestWinogradConv(t *testing.T) {
 	// check runs every case through conv (forward) and convBD
 	// (backward-data) and compares with the float64 sums.
 	check := func(t *testing.T, name string, conv func(y, x, w, bias []float32, p ConvParams), convBD func(dx, dy, w []float32, p ConvParams)) {
+		defer func(old int) { winoSchedule = old }(winoSchedule)
 		for i, p := range winoCases() {
 			off := offsets[i%len(offsets)]
 			x := guardedFrom(randSlice(g, p.N*p.H*p.W*p.C), off)
@@ -212,19 +214,24 @@ func TestWinogradConv(t *testing.T) {
 				bias = randSlice(g, p.K)
 			}
 			fx, fw := freeze("x", x.s()), freeze("w", w.s())
-			y := guarded(p.N*p.OutH()*p.OutW()*p.K, (off+2)%4)
-			withThreads(1+i%2, func() { conv(y.s(), x.s(), w.s(), bias, p) })
-			y.check(t, name+" y "+p.String())
-			want, abs := refConv(x.s(), w.s(), bias, p)
-			compareWino(t, name+" forward "+p.String(), y.s(), want, abs, p.C*9)
-
-			dy := guardedFrom(randSlice(g, len(y.s())), off)
+			dy := guardedFrom(randSlice(g, p.N*p.OutH()*p.OutW()*p.K), off)
 			fdy := freeze("dy", dy.s())
-			dx := guarded(len(x.s()), (off+3)%4)
-			withThreads(2-i%2, func() { convBD(dx.s(), dy.s(), w.s(), p) })
-			dx.check(t, name+" dx "+p.String())
+			want, abs := refConv(x.s(), w.s(), bias, p)
 			wdx, adx, _, _, _, _ := refConvBackward(x.s(), w.s(), dy.s(), p)
-			compareWino(t, name+" backward-data "+p.String(), dx.s(), wdx, adx, p.K*9)
+			// Both schedules: tile blocks (run) and few tiles (convFew).
+			for _, sched := range []int{1, 2} {
+				winoSchedule = sched
+				sn := fmt.Sprintf("%s schedule %d", name, sched)
+				y := guarded(p.N*p.OutH()*p.OutW()*p.K, (off+2)%4)
+				withThreads(1+(i+sched)%2, func() { conv(y.s(), x.s(), w.s(), bias, p) })
+				y.check(t, sn+" y "+p.String())
+				compareWino(t, sn+" forward "+p.String(), y.s(), want, abs, p.C*9)
+
+				dx := guarded(len(x.s()), (off+3)%4)
+				withThreads(2-(i+sched)%2, func() { convBD(dx.s(), dy.s(), w.s(), p) })
+				dx.check(t, sn+" dx "+p.String())
+				compareWino(t, sn+" backward-data "+p.String(), dx.s(), wdx, adx, p.K*9)
+			}
 			fx.check(t)
 			fw.check(t)
 			fdy.check(t)
@@ -255,7 +262,8 @@ func TestWinogradConv(t *testing.T) {
 	}
 }
 
-// TestWinogradThreadsBitwise: thread counts do not change the result.
+// TestWinogradThreadsBitwise: thread counts and schedules do not change
+// the result.
 func TestWinogradThreadsBitwise(t *testing.T) {
 	p := ConvParams{N: 2, H: 21, W: 34, C: 24, K: 40, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
 	g := tensor.NewRNG(5)
@@ -263,11 +271,21 @@ func TestWinogradThreadsBitwise(t *testing.T) {
 	defer func(old bool) { winoForce = old }(winoForce)
 	defer SetWinograd(SetWinograd(true))
 	winoForce = true
+	defer func(old int) { winoSchedule = old }(winoSchedule)
 	forEachImpl(t, func(t *testing.T) {
-		y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+		// Thread counts and schedules (tile blocks, few tiles) give the
+		// same bits.
+		y1 := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+		winoSchedule = 1
 		withThreads(1, func() { Conv2D(y1, x, w, nil, p) })
-		withThreads(2, func() { Conv2D(y2, x, w, nil, p) })
-		compareExact(t, "2 threads vs 1", y2, y1)
+		for _, sched := range []int{1, 2} {
+			winoSchedule = sched
+			for _, th := range []int{1, 2, 3} {
+				y2 := make([]float32, len(y1))
+				withThreads(th, func() { Conv2D(y2, x, w, nil, p) })
+				compareExact(t, fmt.Sprintf("schedule %d, %d threads vs schedule 1, 1 thread", sched, th), y2, y1)
+			}
+		}
 	})
 }
 
@@ -307,6 +325,41 @@ func BenchmarkWinograd(b *testing.B) {
 						reportGFLOPs(b, p.flops())
 					})
 				}
+			}
+		}
+	}
+}
+
+// BenchmarkWinogradSchedule compares the two schedules of winogradConv,
+// tile blocks (run) and few tiles (convFew), through Conv2D under the
+// active implementation (Winograd forced, tile per shape) on 1 and 2
+// threads: go test ./kernels -run X -bench WinogradSchedule -count 5.
+func BenchmarkWinogradSchedule(b *testing.B) {
+	for _, sh := range winoBenchShapes {
+		c, hw := sh[0], sh[1]
+		p := ConvParams{N: 1, H: hw, W: hw, C: c, K: c, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+		for _, th := range []int{1, 2} {
+			for sched, name := range []string{1: "blocks", 2: "few"} {
+				if sched == 0 {
+					continue
+				}
+				b.Run(fmt.Sprintf("shape=%dx%d/threads=%d/%s", c, hw, th, name), func(b *testing.B) {
+					g := tensor.NewRNG(1)
+					x, w, bias := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9), randSlice(g, p.K)
+					y := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+					defer func(old bool) { winoForce = old }(winoForce)
+					defer func(old int) { winoSchedule = old }(winoSchedule)
+					defer SetWinograd(SetWinograd(true))
+					defer SetWinogradTile(SetWinogradTile(0))
+					winoForce, winoSchedule = true, sched
+					withThreads(th, func() {
+						b.ReportAllocs()
+						for b.Loop() {
+							Conv2D(y, x, w, bias, p)
+						}
+					})
+					reportGFLOPs(b, p.flops())
+				})
 			}
 		}
 	}
