@@ -145,7 +145,7 @@ func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 		clear(r.biasPad[n:])
 	}
 	r.bs = blockingFor(mk)
-	r.tr, r.tc = gemmGrid(threads, mk, m, n, r.aInPlace)
+	r.tr, r.tc = gemmGrid(threads, mk, m, n, packedB != nil)
 	if r.tr*r.tc == 1 {
 		r.block(0, m, 0, n)
 		return
@@ -181,10 +181,11 @@ func packedBIndex(kc, nr, n, k, p, j int) int {
 // threads split a product into, each range whole tiles (mr rows, nr
 // columns) that differ by at most one tile, each part computed start to
 // finish by one thread: no barrier but the last. A row range packs all
-// of its columns of B and a column range all of its rows of A, so the
-// grid chosen copies least: rows when B is the smaller operand (or A is
-// read in place), columns otherwise. One part means one thread.
-func gemmGrid(threads int, mk *microKernel, m, n int, aInPlace bool) (tr, tc int) {
+// of its columns of B (unless B comes packed) and a column range reads
+// (packs, or reads in place) all of its rows of A, so of the grids with
+// the most parts the one that moves least is chosen: rows when B is the
+// smaller operand, columns otherwise. One part means one thread.
+func gemmGrid(threads int, mk *microKernel, m, n int, packedB bool) (tr, tc int) {
 	mt, nt := (m+mk.mr-1)/mk.mr, (n+mk.nr-1)/mk.nr
 	tr, tc = 1, 1
 	best := -1
@@ -193,10 +194,10 @@ func gemmGrid(threads int, mk *microKernel, m, n int, aInPlace bool) (tr, tc int
 		if r*c < tr*tc {
 			continue
 		}
-		// Floats packed beyond one copy of each operand, per k.
-		cost := (r - 1) * n
-		if !aInPlace {
-			cost += (c - 1) * m
+		// Floats of A and B read beyond one pass over each, per k.
+		cost := (c - 1) * m
+		if !packedB {
+			cost += (r - 1) * n
 		}
 		if r*c > tr*tc || cost < best {
 			tr, tc, best = r, c, cost
@@ -254,16 +255,24 @@ func (r *gemmArgs) part(lo, hi int) {
 	}
 }
 
+// packAFloats bounds the packed A that block keeps across column blocks
+// (4 MiB: at most a few MiB of L3 per thread).
+const packAFloats = 1 << 20
+
 // block computes C[i0:i1, j0:j1] on the calling thread:
 //
-//	for jc over [j0, j1) in steps of nc:
-//	  for pc over k in steps of kc:
+//	for pc over k in steps of kc:
+//	  for jc over [j0, j1) in steps of nc:
 //	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide k-major panels   (in L2)
 //	    for ic over [i0, i1) in steps of mc:
 //	      pack alpha*A[ic:ic+mc, pc:pc+kc] (or read A in place)
 //	      for ir over mc in steps of mr:     A micro-panel in L1
 //	        for jr over the panels:          B micro-panels from L2
 //	          micro-kernel: C[ir:ir+mr, jr:jr+nr] += Apanel * Bpanel
+//
+// A block packed for the first column block is kept for the others when
+// all of the part's rows fit packAFloats (1024^3 on one thread packed A
+// twice otherwise: 8% of its time went to copies).
 func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 	mr, nr, bs := r.mk.mr, r.mk.nr, r.bs
 	kcMax := min(bs.kc, r.k)
@@ -277,29 +286,37 @@ func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 	if !r.aInPlace || i1 == r.m && (i1-i0)%mr != 0 {
 		na = mc * ldp
 	}
+	keepA := j1-j0 > bs.nc && roundUp(i1-i0, mr)*ldp <= packAFloats
+	if keepA && na > 0 {
+		na = roundUp(i1-i0, mr) * ldp
+	}
 	buf := getGemmBuf(nb + na + mr*nr)
 	defer putGemmBuf(buf)
 	pb, pa, tmp := (*buf)[:nb], (*buf)[nb:nb+na], (*buf)[nb+na:nb+na+mr*nr]
-	for jc := j0; jc < j1; jc += bs.nc {
-		ncb := min(bs.nc, j1-jc)
-		panels := (ncb + nr - 1) / nr
-		for pc := 0; pc < r.k; pc += bs.kc {
-			kcb := min(bs.kc, r.k-pc)
+	for pc := 0; pc < r.k; pc += bs.kc {
+		kcb := min(bs.kc, r.k-pc)
+		for jc := j0; jc < j1; jc += bs.nc {
+			ncb := min(bs.nc, j1-jc)
 			if r.packedB != nil {
 				pb = r.packedB[pc*roundUp(r.n, nr)+jc*kcb:]
 			} else {
-				for jp := 0; jp < panels; jp++ {
-					packBPanel(pb[jp*kcb*nr:(jp+1)*kcb*nr], nr, r.transB, r.b, r.ldb, pc, kcb, jc+jp*nr, min(nr, j1-jc-jp*nr))
-				}
+				packBBlock(pb, nr, r.transB, r.b, r.ldb, pc, kcb, jc, ncb)
 			}
+			first, last := pc == 0, pc+kcb == r.k
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
 				if r.aInPlace && ic+roundUp(mcb, mr) <= r.m {
-					r.gemmBlock(kcb, r.a[ic*r.lda+pc:], r.lda, ic, mcb, pb, jc, jc+ncb, pc == 0, pc+kcb == r.k, tmp)
+					r.gemmBlock(kcb, r.a[ic*r.lda+pc:], r.lda, ic, mcb, pb, jc, jc+ncb, first, last, tmp)
 					continue
 				}
-				packAPanel(pa, ldp, mr, r.transA, r.alpha, r.a, r.lda, ic, mcb, pc, kcb)
-				r.gemmBlock(kcb, pa, ldp, ic, mcb, pb, jc, jc+ncb, pc == 0, pc+kcb == r.k, tmp)
+				pai := pa
+				if keepA {
+					pai = pa[(ic-i0)*ldp:]
+				}
+				if !keepA || jc == j0 {
+					packAPanel(pai, ldp, mr, r.transA, r.alpha, r.a, r.lda, ic, mcb, pc, kcb)
+				}
+				r.gemmBlock(kcb, pai, ldp, ic, mcb, pb, jc, jc+ncb, first, last, tmp)
 			}
 		}
 	}
@@ -370,6 +387,21 @@ var gemmOne = [1]float32{1}
 // initTile sets the mv x nv tile ct (row stride ldc) of C to beta times
 // itself (zero for beta == 0 or with a bias, NaNs included).
 func (r *gemmArgs) initTile(ct []float32, ldc, mv, nv int) {
+	if r.bias != nil || r.beta == 0 {
+		// Whole rows of 32 or 16 as array stores: no memclr call per row.
+		switch nv {
+		case 32:
+			for i := 0; i < mv; i++ {
+				*(*[32]float32)(ct[i*ldc:]) = [32]float32{}
+			}
+			return
+		case 16:
+			for i := 0; i < mv; i++ {
+				*(*[16]float32)(ct[i*ldc:]) = [16]float32{}
+			}
+			return
+		}
+	}
 	for i := 0; i < mv; i++ {
 		row := ct[i*ldc : i*ldc+nv]
 		switch {
@@ -437,6 +469,43 @@ func packAPanel(pa []float32, ldp, mr int, transA bool, alpha float32, a []float
 	}
 	for i := mc; i < roundUp(mc, mr); i++ {
 		clear(pa[i*ldp : i*ldp+kc])
+	}
+}
+
+// packBBlock writes op(B)[p0:p0+kc, j0:j0+ncb] into pb as nr-wide panels
+// ([kc, nr] each, k-major, the last zero-padded). Without transB it reads
+// B a row at a time: one stream, where a panel at a time read kc rows
+// ldb apart, a page each for ldb >= 1024.
+func packBBlock(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0, ncb int) {
+	panels := (ncb + nr - 1) / nr
+	if transB {
+		for jp := 0; jp < panels; jp++ {
+			packBPanel(pb[jp*kc*nr:(jp+1)*kc*nr], nr, true, b, ldb, p0, kc, j0+jp*nr, min(nr, ncb-jp*nr))
+		}
+		return
+	}
+	full := ncb / nr
+	for p := 0; p < kc; p++ {
+		src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+ncb]
+		dst := pb[p*nr:]
+		switch nr {
+		case 32:
+			for jp := 0; jp < full; jp++ {
+				*(*[32]float32)(dst[jp*kc*32:]) = *(*[32]float32)(src[jp*32:])
+			}
+		case 16:
+			for jp := 0; jp < full; jp++ {
+				*(*[16]float32)(dst[jp*kc*16:]) = *(*[16]float32)(src[jp*16:])
+			}
+		default:
+			for jp := 0; jp < full; jp++ {
+				copy(dst[jp*kc*nr:jp*kc*nr+nr], src[jp*nr:])
+			}
+		}
+		if full < panels {
+			d := dst[full*kc*nr : full*kc*nr+nr]
+			clear(d[copy(d, src[full*nr:]):])
+		}
 	}
 }
 

@@ -393,8 +393,8 @@ func TestConvGemmPaths(t *testing.T) {
 		std(2, 8, 8, 16, 1, 1, 1, 0),     // 1x1 to one channel (sSE)
 		std(3, 1, 1, 64, 4, 1, 1, 0),     // and on 1x1 images (cSE)
 		std(3, 1, 1, 4, 64, 1, 1, 0),
-		std(1, 5, 5, 64, 160, 3, 1, 1),   // few positions: 25 of them, R*S*C = 576
-		std(2, 4, 3, 70, 200, 3, 1, 1),   // 24 positions over 2 images, R*S*C = 630
+		std(1, 5, 5, 64, 160, 3, 1, 1), // few positions: 25 of them, R*S*C = 576
+		std(2, 4, 3, 70, 200, 3, 1, 1), // 24 positions over 2 images, R*S*C = 630
 		{N: 1, H: 6, W: 5, C: 33, K: 130, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0, DilH: 1, DilW: 2},
 	}
 	forEachImpl(t, func(t *testing.T) {
@@ -417,4 +417,32 @@ func TestConvGemmPaths(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGemmGrid checks how gemmGrid splits products between threads: as
+// many parts as threads when the tiles allow, rows when B is the smaller
+// operand or comes packed, columns when A is.
+func TestGemmGrid(t *testing.T) {
+	mk := &microKernel{name: "12x32", mr: 12, nr: 32}
+	for _, tc := range []struct {
+		threads, m, n int
+		packedB       bool
+		tr, tc        int
+	}{
+		{1, 1024, 1024, false, 1, 1},
+		{2, 4096, 128, false, 2, 1}, // the 1x1 convolution: rows
+		{2, 512, 64, true, 2, 1},    // the few-positions convolution: rows
+		{2, 512, 64, false, 2, 1},
+		{2, 5, 1300, false, 1, 2},    // one row tile: columns
+		{2, 300, 20, false, 2, 1},    // one column panel: rows
+		{2, 12, 32, false, 1, 1},     // one tile
+		{4, 600, 2000, false, 1, 4},  // A smaller: columns
+		{4, 1000, 1000, false, 2, 2}, // both
+		{3, 7, 1000, false, 1, 3},
+	} {
+		tr, tcol := gemmGrid(tc.threads, mk, tc.m, tc.n, tc.packedB)
+		if tr != tc.tr || tcol != tc.tc {
+			t.Errorf("gemmGrid(%d threads, %dx%d, packedB=%v) = %dx%d, want %dx%d", tc.threads, tc.m, tc.n, tc.packedB, tr, tcol, tc.tr, tc.tc)
+		}
+	}
 }
