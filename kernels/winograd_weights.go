@@ -18,9 +18,11 @@ package kernels
 //
 // Layout: tiles run in blocks of tb; per block the input transform (the
 // forward's, winoTransforms.in) writes V [16][tb][ldv], the transform of dy
-// (winoDyT, below) writes dM transposed, dMT [16][kpad][ldt], and the
-// micro-kernel runs k = block tiles per (e, mr rows of K, nr columns of C)
-// into a float32 partial [16][kpad][ldc]. A partial holds at most
+// (asm.WinoDy2x2, or winoDyN) writes dM [16][tb][ldm], and the
+// micro-kernel's blocks variant runs k = block tiles per (e, mr rows of K,
+// nr columns of C) into a float32 partial [16][kpad][ldc], reading
+// dM_e^T in place as nt blocks of one column, ldm floats apart (a
+// transposed dM would take one scattered store per value). A partial holds at most
 // winoWeightsFlush tiles (a chunk); chunks are summed pairwise (pairSum),
 // the threads' sums pairwise again, in a fixed order, and the final
 // transform writes dw [K, C, 3, 3] = GT S G. Threads take contiguous runs
@@ -34,7 +36,7 @@ package kernels
 // direct path sums one per position (weightsFlush).
 const winoWeightsFlush = weightsFlush / 2
 
-// winoWeightsBlockBytes is what the V and dMT of a block may take: about
+// winoWeightsBlockBytes is what the V and dM of a block may take: about
 // half of a 1 MiB L2 (the partial takes most of the rest).
 const winoWeightsBlockBytes = 512 << 10
 
@@ -47,11 +49,10 @@ type winoWeights struct {
 	tiles    int
 	kpad     int // rows of the partial: K rounded up to mr
 	cpad     int // columns of C the micro-kernel covers: C rounded up to nr
-	ldv, ldt int // row strides of V [tile][ldv] and dMT [k][ldt]
-	ldm      int // row stride of dM [tile][ldm] (winoWeightsCols)
+	ldv, ldm int // row strides of V [tile][ldv] and dM [tile][ldm]
 	ldc      int // row stride of the partial [kpad][ldc]
 	tb       int // tiles per block
-	ve, te   int // element strides of V and dMT in a block buffer
+	ve, me   int // element strides of V and dM in a block buffer
 	pe       int // element stride of the partial: kpad*ldc
 	// dyAsm is the assembly dy transform (asm.WinoDy2x2's contract) or
 	// nil: winoDyN then does all of it.
@@ -69,10 +70,11 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 	ww.ldv = packStride(ww.cpad)
 	ww.ldc = ww.ldv
 	ww.pe = ww.kpad * ww.ldc
-	// Blocks whose V and dMT stay in L2 where the partial fits there too;
+	// Blocks whose V and dM stay in L2 where the partial fits there too;
 	// else (128 channels and more) the partial's tiles come from L3 once
 	// per call and longer calls pay more than L2 does.
-	tb := winoWeightsBlockBytes / (16 * 4 * (ww.ldv + ww.kpad)) / 8 * 8
+	ww.ldm = packStride(ww.kpad)
+	tb := winoWeightsBlockBytes / (16 * 4 * (ww.ldv + ww.ldm)) / 8 * 8
 	if 16*4*ww.pe > winoWeightsBlockBytes {
 		tb = 256
 	}
@@ -81,19 +83,17 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 	if winoWeightsTB > 0 {
 		ww.tb = winoWeightsTB
 	}
-	ww.ldt = ldA(ww.tb)
-	ww.ldm = packStride(ww.kpad)
-	ww.ve, ww.te = elemStride(ww.tb*ww.ldv), elemStride(max(ww.kpad*ww.ldt, ww.tb*ww.ldm))
+	ww.ve, ww.me = elemStride(ww.tb*ww.ldv), elemStride(ww.tb*ww.ldm)
 	return ww
 }
 
 // winoWeightsTB, when positive, overrides the tiles per block (tuning).
 var winoWeightsTB int
 
-// bufLen returns the scratch floats one worker needs: V, dMT, a gathered
+// bufLen returns the scratch floats one worker needs: V, dM, a gathered
 // input window and a zero dy pixel.
 func (ww *winoWeights) bufLen() int {
-	return 16*(ww.ve+ww.te) + 16*ww.g.c + ww.g.k
+	return 16*(ww.ve+ww.me) + 16*ww.g.c + ww.g.k
 }
 
 // run accumulates the tiles [t0, t1) into ps (partials of 16*pe floats),
@@ -103,13 +103,13 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 	mk := ww.mk
 	mr, nr := mk.mr, mk.nr
 	v, rest := buf[:16*ww.ve], buf[16*ww.ve:]
-	dmt, rest := rest[:16*ww.te], rest[16*ww.te:]
+	dm, rest := rest[:16*ww.me], rest[16*ww.me:]
 	win, zero := rest[:16*g.c], rest[16*g.c:16*g.c+g.k]
-	// Columns C..ldv of V and rows K..kpad of dMT are never written: zero
+	// Columns C..ldv of V and K..ldm of dM are never written: zero
 	// so that they hold no NaNs or denormals (they only feed the
 	// partial's padding).
 	clear(v)
-	clear(dmt)
+	clear(dm)
 	clear(zero)
 	perImg := ww.th * ww.tw
 	since := 0
@@ -136,45 +136,27 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 			}
 			ww.tr.in(v[(t-b0)*ww.ldv:], ww.ve, src, sa, sb, g.c)
 		}
-		if winoWeightsCols {
-			for t := b0; t < b0+nt; t++ {
-				d00, d01, d10, d11 := ww.dyTile(dy, t, zero)
-				dst := dmt[(t-b0)*ww.ldm:]
-				n8 := 0
-				if ww.dyAsm != nil && &d11[0] != &zero[0] {
-					// A whole 2x2 block: its rows g.ow*g.k floats apart.
-					n8 = g.k / 8 * 8
-					ww.dyAsm(dst, ww.te, d00[:(g.ow+2)*g.k], g.ow*g.k, g.k, n8)
-				}
-				if n8 < g.k {
-					winoDyN(dst[n8:], ww.te, d00[n8:], d01[n8:], d10[n8:], d11[n8:])
-				}
+		for t := b0; t < b0+nt; t++ {
+			d00, d01, d10, d11 := ww.dyTile(dy, t, zero)
+			dst := dm[(t-b0)*ww.ldm:]
+			n8 := 0
+			if ww.dyAsm != nil && &d11[0] != &zero[0] {
+				// A whole 2x2 block: its rows g.ow*g.k floats apart.
+				n8 = g.k / 8 * 8
+				ww.dyAsm(dst, ww.me, d00[:(g.ow+2)*g.k], g.ow*g.k, g.k, n8)
 			}
-		} else {
-			// dy's 2x2 blocks, transformed in groups of winoDyGroup tiles:
-			// per k, the group's stores fill whole lines of dMT.
-			var d [winoDyGroup][4][]float32
-			for q0 := 0; q0 < nt; q0 += winoDyGroup {
-				nq := min(winoDyGroup, nt-q0)
-				for q := 0; q < nq; q++ {
-					p := &d[q]
-					p[0], p[1], p[2], p[3] = ww.dyTile(dy, b0+q0+q, zero)
-				}
-				winoDyT(dmt[q0:], ww.te, ww.ldt, d[:nq], g.k)
+			if n8 < g.k {
+				winoDyN(dst[n8:], ww.me, d00[n8:], d01[n8:], d10[n8:], d11[n8:])
 			}
 		}
 		part := ps.part()
 		for e := 0; e < 16; e++ {
-			a, bv, pe := dmt[e*ww.te:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
+			a, bv, pe := dm[e*ww.me:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
 			for j0 := 0; j0 < ww.cpad; j0 += nr {
 				for k0 := 0; k0 < ww.kpad; k0 += mr {
-					if winoWeightsCols {
-						// A[i, p] = dM[p, k0+i]: nt blocks of one column,
-						// ldm apart.
-						mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
-					} else {
-						mk.fn(nt, a[k0*ww.ldt:], ww.ldt, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
-					}
+					// A[i, p] = dM[p, k0+i]: nt blocks of one column,
+					// ldm apart.
+					mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
 				}
 			}
 		}
@@ -185,11 +167,6 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 		}
 	}
 }
-
-// winoWeightsCols selects dM in its natural layout [tile][k], read by the
-// micro-kernel's blocks variant one column (tile) per block, over the
-// transposed dMT (tuning).
-var winoWeightsCols = true
 
 // dyTile returns the 2x2 block of dy of tile t, rows along H (zero, K
 // zeros, past the output).
@@ -240,37 +217,6 @@ func winoDyN(dst []float32, se int, d00, d01, d10, d11 []float32) {
 		o0[k], o1[k], o2[k], o3[k] = c0, c0+c1, c0-c1, c1
 		c0, c1 = y00-y10, y01-y11
 		o4[k], o5[k], o6[k], o7[k] = c0, c0+c1, c0-c1, c1
-	}
-}
-
-// winoDyGroup is how many tiles winoDyT transforms per pass over K.
-const winoDyGroup = 16
-
-// winoDyT writes, for the tiles q < len(d) with dY = [[d[q][0], d[q][1]],
-// [d[q][2], d[q][3]]] (rows along H, each k floats), dM = A dY AT with its
-// last row and column negated, transposed: dst[e*se + k*ldk + q] is
-// element e of channel k of tile q.
-func winoDyT(dst []float32, se, ldk int, d [][4][]float32, k int) {
-	for q := range d {
-		p := &d[q]
-		p[0], p[1], p[2], p[3] = p[0][:k], p[1][:k], p[2][:k], p[3][:k]
-	}
-	n := len(d)
-	for kk := 0; kk < k; kk++ {
-		o := dst[kk*ldk : kk*ldk+15*se+n]
-		for q := range d {
-			p := &d[q]
-			y00, y01, y10, y11 := p[0][kk], p[1][kk], p[2][kk], p[3][kk]
-			// Along H: rows (y0, y0+y1, y0-y1, y1) of each column.
-			c00, c01 := y00, y01
-			c10, c11 := y00+y10, y01+y11
-			c20, c21 := y00-y10, y01-y11
-			c30, c31 := y10, y11
-			o[q], o[se+q], o[2*se+q], o[3*se+q] = c00, c00+c01, c00-c01, c01
-			o[4*se+q], o[5*se+q], o[6*se+q], o[7*se+q] = c10, c10+c11, c10-c11, c11
-			o[8*se+q], o[9*se+q], o[10*se+q], o[11*se+q] = c20, c20+c21, c20-c21, c21
-			o[12*se+q], o[13*se+q], o[14*se+q], o[15*se+q] = c30, c30+c31, c30-c31, c31
-		}
 	}
 }
 
@@ -379,23 +325,25 @@ func (s *simdImpl) winoWeightsKernel(g convGeom) *microKernel {
 var winoWeightsMK = -1
 
 // winoWeightsWorth is the rule that picks Winograd backward-weights over
-// the direct path: 16 input and output channels or more, and 128 tiles
-// or more per thread. With fewer tiles the partial (16 elements of K x C
-// per thread, 1.8x the weights) costs more to clear, sum and transform
-// than the products save: 512->512 @8x8 n4 (64 tiles) ran 17.5 ms
-// against 16.7 direct on one thread, 26.8 against 18.7 on two. CPU ms per
-// call of BenchmarkWinogradWeights (avx512, medians of 3, Zen 4 shared
-// with other work, so +-10%), direct / Winograd:
+// the direct path: 16 input and output channels or more, C*K >= 512, and
+// 128 tiles or more per thread. With C = K = 16 the transforms (16 floats
+// of V and dM per tile and channel) cost what the products save; with
+// fewer tiles the partial (16 elements of K x C per thread, 1.8x the
+// weights) costs more to clear, sum and transform than the products save
+// (512->512 @8x8 n4, 64 tiles: 16.5 ms against 17.6 direct on one
+// thread, 22.1 against 17.8 on two). CPU ms per call of
+// BenchmarkWinogradWeights (avx512, process CPU time, medians of 3, Zen 4
+// shared with other work, so +-10%), direct / Winograd:
 //
 //	                        1 thread       2 threads
-//	64->64 @128x128 n1     13.9 / 9.2     13.2 / 9.4
-//	64->64 @64x64 n4       13.6 / 10.8    15.1 / 10.8
-//	128->128 @32x32 n4     13.1 / 9.5     13.3 / 8.8
-//	256->256 @16x16 n4     14.1 / 9.4     16.0 / 10.7
-//	32->32 @256x256 n4     64.0 / 46.3    58.8 / 45.7
-//	32->16 @256x256 n4     33.1 / 26.4    34.5 / 24.7
-//	16->16 @256x256 n4     17.6 / 16.1    17.9 / 16.7
+//	64->64 @128x128 n1     13.1 / 7.4     15.8 / 8.5
+//	64->64 @64x64 n4       14.6 / 7.7     14.7 / 7.7
+//	128->128 @32x32 n4     13.4 / 6.9     13.5 / 7.6
+//	256->256 @16x16 n4     15.1 / 8.9     15.2 / 10.0
+//	32->32 @256x256 n4     59.5 / 33.7    58.8 / 35.3
+//	32->16 @256x256 n4     33.7 / 24.8    39.2 / 25.2
+//	16->16 @256x256 n4     20.8 / 21.5    18.8 / 16.7   (direct kept)
 func winoWeightsWorth(g convGeom, threads int) bool {
 	tiles := g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
-	return g.c >= 16 && g.k >= 16 && tiles >= 128*threads
+	return g.c >= 16 && g.k >= 16 && g.c*g.k >= 512 && tiles >= 128*threads
 }

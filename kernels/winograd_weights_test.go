@@ -111,14 +111,12 @@ func TestWinogradWeightsGo(t *testing.T) {
 		dy := randSlice(g, p.N*p.OutH()*p.OutW()*p.K)
 		_, _, wdw, adw, _, _ := refConvBackward(x, make([]float32, p.K*p.C*9), dy, p)
 		l := p.N * p.OutH() * p.OutW()
-		for ci, mk := range []*microKernel{goMicroKernelOf(3, 5), goMicroKernelOf(4, 8)} {
+		for _, mk := range []*microKernel{goMicroKernelOf(3, 5), goMicroKernelOf(4, 8)} {
 			for _, th := range []int{1, 3} {
-				defer func(old bool) { winoWeightsCols = old }(winoWeightsCols)
-				winoWeightsCols = (i+ci)%2 == 0
 				winoWeightsTB = []int{0, 7, 16}[i%3]
 				dw := guarded(p.K*p.C*9, i%4)
 				withThreads(th, func() { winogradWeights(mk, &winoGo2, nil, dw.s(), x, dy, convGeomOf(p)) })
-				name := fmt.Sprintf("%s cols=%v tb=%d threads=%d %v", mk.name, winoWeightsCols, winoWeightsTB, th, p)
+				name := fmt.Sprintf("%s tb=%d threads=%d %v", mk.name, winoWeightsTB, th, p)
 				dw.check(t, name+" dw")
 				compareWino(t, name+" dw", dw.s(), wdw, adw, l)
 			}
@@ -196,10 +194,6 @@ func BenchmarkWinogradWeights(b *testing.B) {
 	shapes := []ConvParams{std(1, 128, 64, 64), std(4, 128, 64, 64), std(4, 64, 64, 64), std(4, 32, 128, 128),
 		std(4, 16, 256, 256), std(4, 8, 512, 512), std(4, 256, 16, 16), std(4, 256, 32, 32), std(4, 256, 32, 16)}
 	variants := []string{"direct", "wino-kernel0", "wino-kernel1", "direct-kernel0", "direct-kernel1"}
-	if os.Getenv("LUNGO_WWT") == "1" {
-		defer func(old bool) { winoWeightsCols = old }(winoWeightsCols)
-		winoWeightsCols = false
-	}
 	if v := os.Getenv("LUNGO_WWTB"); v != "" {
 		defer func(old int) { winoWeightsTB = old }(winoWeightsTB)
 		winoWeightsTB, _ = strconv.Atoi(v)
