@@ -285,30 +285,31 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	g := &wc.g
 	nr := wc.mk.nr
 	panels := (g.k + nr - 1) / nr
-	kp := panels * nr
 	wc.u = u[:wc.uLen()]
-	// Groups of winoWtGroup input channels: their taps are gathered into
-	// tmp [c][tap][kp] (channels past K zero), 8 output channels at a time
-	// (a transpose of 8 rows: whole cache lines written, w read as a few
-	// sequential runs), then transformed nr output channels at a time
+	// Items of one panel of nr output channels and up to winoWtGroup
+	// input channels: their taps are gathered into tmp [c][tap][nr]
+	// (channels past K zero) from nr runs of w (sequential reads), 8
+	// output channels at a time (a transpose of 8 rows), then transformed
 	// straight into u: its elements lie su floats apart, not a multiple of
 	// 4 KiB, so the transform's read-back of its first pass hits L1.
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
-	ldt := kp + 16 // tmp's row stride: its rows one cache line apart in L1's sets
-	Parallel(groups, max(1, 16384/(winoWtGroup*45*kp)), func(lo, hi int) {
-		tb := getGemmBuf(winoWtGroup * 9 * ldt)
+	Parallel(panels*groups, 1, func(lo, hi int) {
+		tb := getGemmBuf(winoWtGroup * 9 * nr)
 		defer putGemmBuf(tb)
-		tmp := (*tb)[:winoWtGroup*9*ldt]
-		clear(tmp)
-		for gi := lo; gi < hi; gi++ {
-			wc.transformGroup(wc.u, wc.su, w, flip, gi*winoWtGroup, min((gi+1)*winoWtGroup, g.c), 0, panels, tmp, ldt)
+		tmp := (*tb)[:winoWtGroup*9*nr]
+		for it := lo; it < hi; it++ {
+			jp, c0 := it/groups, it%groups*winoWtGroup
+			if it == lo || (jp+1)*nr > g.k {
+				clear(tmp) // columns past K stay zero
+			}
+			wc.transformGroup(wc.u[jp*g.c*nr:], wc.su, w, flip, c0, min(c0+winoWtGroup, g.c), jp, jp+1, tmp, nr)
 		}
 	})
 }
 
-// transformGroup transforms the weights from input channels [c0, c1) (at
-// most winoWtGroup) to the output channels of panels [jp0, jp1) into
-// u[e*su+((jp-jp0)*C+c)*nr : ...+nr]. tmp holds winoWtGroup*9*ldt floats,
+// transformGroup transforms the weights from input channels [c0, c1) to
+// the output channels of panels [jp0, jp1) into
+// u[e*su+((jp-jp0)*C+c)*nr : ...+nr]. tmp holds (c1-c0)*9*ldt floats,
 // ldt >= (jp1-jp0)*nr; its columns from K-jp0*nr on must be zero.
 func (wc *winoConv) transformGroup(u []float32, su int, w []float32, flip bool, c0, c1, jp0, jp1 int, tmp []float32, ldt int) {
 	g := &wc.g
@@ -376,8 +377,9 @@ func winoGatherFlip(dst []float32, ldd int, src []float32, kn int) {
 	}
 }
 
-// winoWtGroup is how many input channels transformWeights gathers at once.
-const winoWtGroup = 8
+// winoWtGroup is how many input channels transformWeights gathers at
+// once: 128 with nr = 32 keep the gathered taps (tmp, 144 KiB) in L2.
+const winoWtGroup = 128
 
 // bufLen returns the scratch floats one worker of run needs.
 func (wc *winoConv) bufLen() int {
@@ -511,12 +513,13 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 		np := hi - lo
 		ldt := np*nr + 16
 		sup := elemStride(g.c * np * nr)
-		ub := getGemmBuf(wc.ne*sup + winoWtGroup*9*ldt)
+		const cg = 8 // input channels gathered at once
+		ub := getGemmBuf(wc.ne*sup + cg*9*ldt)
 		defer putGemmBuf(ub)
-		up, tmp := (*ub)[:wc.ne*sup], (*ub)[wc.ne*sup:][:winoWtGroup*9*ldt]
+		up, tmp := (*ub)[:wc.ne*sup], (*ub)[wc.ne*sup:][:cg*9*ldt]
 		clear(tmp)
-		for c0 := 0; c0 < g.c; c0 += winoWtGroup {
-			wc.transformGroup(up, sup, w, flip, c0, min(c0+winoWtGroup, g.c), lo, hi, tmp, ldt)
+		for c0 := 0; c0 < g.c; c0 += cg {
+			wc.transformGroup(up, sup, w, flip, c0, min(c0+cg, g.c), lo, hi, tmp, ldt)
 		}
 		for e := 0; e < wc.ne; e++ {
 			ue := up[e*sup : e*sup+g.c*np*nr]
