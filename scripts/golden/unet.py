@@ -1,6 +1,8 @@
 """Golden values for models/unet, computed with /work/shared/ref/unet_ref.py (the reference).
 
-Run from the repository root:  /usr/bin/python3 scripts/golden/unet.py
+Run from the repository root:  /usr/bin/python3 scripts/golden/unet.py [CASE...]
+(all files, or only the named cases); with --margins first, it writes nothing and prints
+how close each named case's ReLU and max-pool decisions lie to flipping (kink_margins).
 
 Weights are not stored (a ResNet-18 U-Net has 14M parameters): both sides fill every
 state-dict entry from a hash of its key (detweights below; models/unet's test helper
@@ -157,6 +159,45 @@ def conditioning(g64, state, like, train, x, tgt, ct, runs=3, eps=1e-6):
     return cond
 
 
+def kink_margins(m, x, train):
+    """How far float64's ReLU and max-pool decisions lie from flipping, in units of PyTorch
+    float32's forward error: per ReLU input |x64| / e, per max-pool window the gap between
+    its two largest values / e (but for windows whose maximum is a ReLU zero: ties that stay
+    ties), e being that layer input's largest |x32 - x64|. Returns the smallest ratio, the
+    module it is in, and how many ratios are below 1 and below 3."""
+    recs = []
+    for dtype in (torch.float64, torch.float32):
+        mm = copy.deepcopy(m).to(dtype)
+        mm.train(train)
+        rec = []
+        for name, mod in mm.named_modules():
+            if isinstance(mod, (torch.nn.ReLU, torch.nn.MaxPool2d)):
+                mod.register_forward_pre_hook(lambda mod, inp, name=name, rec=rec: rec.append((name, mod, inp[0].detach().double().clone())))
+        with torch.no_grad():
+            mm(x.to(dtype))
+        recs.append(rec)
+    closest, where, below1, below3 = float("inf"), "", 0, 0
+    for (name, mod, x64), (_, _, x32) in zip(*recs):
+        err = (x32 - x64).abs().max().item()
+        if isinstance(mod, torch.nn.ReLU):
+            marg = x64.abs().reshape(-1)
+        else:
+            k, st, pad = mod.kernel_size, mod.stride, mod.padding
+            u = F.unfold(F.pad(x64, (pad,) * 4, value=float("-inf")), k, stride=st)
+            top = u.reshape(x64.shape[0], x64.shape[1], k * k, -1).topk(2, dim=2).values
+            marg = (top[:, :, 0] - top[:, :, 1]).reshape(-1)
+            marg[(top[:, :, 0] == 0).reshape(-1)] = float("inf")
+        r = marg / max(err, 1e-300)
+        below1 += int((r < 1).sum())
+        below3 += int((r < 3).sum())
+        if r.min().item() < closest:
+            closest, where = r.min().item(), name
+    return closest, where, below1, below3
+
+
+MARGINS_ONLY = False  # --margins: print kink_margins of the named cases, write nothing
+
+
 def case(name, encoder, attention, aux, grad_modes, n=2, size=64, shifted=False, cond_runs=3, cond_eps=1e-6,
          input_key="input"):
     torch.manual_seed(0)
@@ -171,6 +212,12 @@ def case(name, encoder, attention, aux, grad_modes, n=2, size=64, shifted=False,
     if aux:
         ct = torch.from_numpy((hashu(fnv1a("cls_target"), n * aux) > 0).astype(np.float64).reshape(n, aux))
         m.classification_head[2].p = 0.0  # dropout off so that train mode is deterministic
+    for mode in grad_modes:
+        closest, where, below1, below3 = kink_margins(m, x, mode == "train")
+        print(f"{name} {mode}: ReLU/max-pool decisions closest to flipping at {closest:.2f} x float32's",
+              f"forward error ({where}); {below1} within 1 x, {below3} within 3 x")
+    if MARGINS_ONLY:
+        return
     state = copy.deepcopy(m.state_dict())
     m.eval()
     with torch.no_grad():
@@ -303,6 +350,8 @@ def views_files():
 if __name__ == "__main__":
     torch.set_num_threads(2)
     only = sys.argv[1:]  # case names to regenerate (default all)
+    if only and only[0] == "--margins":
+        MARGINS_ONLY, only = True, only[1:]
 
     def want(name):
         return not only or name in only
@@ -330,7 +379,7 @@ if __name__ == "__main__":
         case("r34_train", "resnet34", None, None, ["train"], shifted=True, cond_runs=5, cond_eps=1e-7)
     if want("r34_scse_cls_train"):
         case("r34_scse_cls_train", "resnet34", "scse", 3, ["train"], shifted=True, cond_runs=5, cond_eps=1e-7)
-    if only:
+    if only or MARGINS_ONLY:
         sys.exit(0)
     keys_file("r50_scse_cls", "resnet50", attention="scse", aux_classes=2)
     forward_only("r50_fwd", "resnet50")
