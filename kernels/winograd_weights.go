@@ -105,11 +105,15 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 	v, rest := buf[:16*ww.ve], buf[16*ww.ve:]
 	dm, rest := rest[:16*ww.me], rest[16*ww.me:]
 	win, zero := rest[:16*g.c], rest[16*g.c:16*g.c+g.k]
-	// Columns C..ldv of V and K..ldm of dM are never written: zero
-	// so that they hold no NaNs or denormals (they only feed the
-	// partial's padding).
-	clear(v)
-	clear(dm)
+	// The micro-kernel reads columns C..cpad of V and K..kpad of dM,
+	// which the transforms never write: zero them so that they hold no
+	// NaNs or denormals (they only feed the partial's padding).
+	for e := 0; e < 16; e++ {
+		for t := 0; t < ww.tb; t++ {
+			clear(v[e*ww.ve+t*ww.ldv+g.c : e*ww.ve+t*ww.ldv+ww.cpad])
+			clear(dm[e*ww.me+t*ww.ldm+g.k : e*ww.me+t*ww.ldm+ww.kpad])
+		}
+	}
 	clear(zero)
 	perImg := ww.th * ww.tw
 	since := 0
@@ -221,35 +225,38 @@ func winoDyN(dst []float32, se int, d00, d01, d10, d11 []float32) {
 }
 
 // final writes dw [K, C, 3, 3] = GT S G from the summed partial s
-// (16 elements of pe floats), undoing winoDyT's signs.
+// (16 elements of pe floats). With the dy transform's signs, S's last row
+// and column are negated, so each side applies GT with its last column
+// negated, (u0 + h, (u1-u2)/2, h - u3) with h = (u1+u2)/2: first down the
+// columns of S into t [3][4][C] (rows of C channels, contiguous), then
+// along the rows of t into dw.
 func (ww *winoWeights) final(dw, s []float32) {
 	g := &ww.g
-	Parallel(g.k, max(1, 4096/(16*g.c)), func(lo, hi int) {
+	n := g.c
+	Parallel(g.k, max(1, 4096/(16*n)), func(lo, hi int) {
+		tb := getGemmBuf(12 * n)
+		defer putGemmBuf(tb)
+		t := (*tb)[:12*n]
 		for k := lo; k < hi; k++ {
-			for c := 0; c < g.c; c++ {
-				var m [4][4]float32
-				off := k*ww.ldc + c
-				for a := 0; a < 4; a++ {
-					for b := 0; b < 4; b++ {
-						m[a][b] = s[(a*4+b)*ww.pe+off]
-					}
+			off := k * ww.ldc
+			for b := 0; b < 4; b++ {
+				u0 := s[b*ww.pe+off:][:n]
+				u1 := s[(4+b)*ww.pe+off:][:n]
+				u2 := s[(8+b)*ww.pe+off:][:n]
+				u3 := s[(12+b)*ww.pe+off:][:n]
+				t0, t1, t2 := t[b*n:][:n], t[(4+b)*n:][:n], t[(8+b)*n:][:n]
+				for c := range n {
+					h := (u1[c] + u2[c]) * 0.5
+					t0[c], t1[c], t2[c] = u0[c]+h, (u1[c]-u2[c])*0.5, h-u3[c]
 				}
-				// Signs: element (a, b) was stored times sa*sb, with
-				// s3 = -1 and the others 1.
-				for i := 0; i < 3; i++ {
-					m[i][3], m[3][i] = -m[i][3], -m[3][i]
-				}
-				// GT along rows, then along columns: (u0 + (u1+u2)/2,
-				// (u1-u2)/2, (u1+u2)/2 + u3).
-				var t [3][4]float32
-				for b := 0; b < 4; b++ {
-					h := (m[1][b] + m[2][b]) * 0.5
-					t[0][b], t[1][b], t[2][b] = m[0][b]+h, (m[1][b]-m[2][b])*0.5, h+m[3][b]
-				}
-				o := dw[(k*g.c+c)*9 : (k*g.c+c)*9+9]
-				for r := 0; r < 3; r++ {
-					h := (t[r][1] + t[r][2]) * 0.5
-					o[r*3], o[r*3+1], o[r*3+2] = t[r][0]+h, (t[r][1]-t[r][2])*0.5, h+t[r][3]
+			}
+			o := dw[k*n*9 : (k+1)*n*9]
+			for r := 0; r < 3; r++ {
+				t0, t1, t2, t3 := t[4*r*n:][:n], t[(4*r+1)*n:][:n], t[(4*r+2)*n:][:n], t[(4*r+3)*n:][:n]
+				for c := range n {
+					h := (t1[c] + t2[c]) * 0.5
+					w := o[c*9+r*3 : c*9+r*3+3]
+					w[0], w[1], w[2] = t0[c]+h, (t1[c]-t2[c])*0.5, h-t3[c]
 				}
 			}
 		}
