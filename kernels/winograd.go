@@ -292,8 +292,11 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	// output channels at a time (a transpose of 8 rows), then transformed
 	// straight into u: its elements lie su floats apart, not a multiple of
 	// 4 KiB, so the transform's read-back of its first pass hits L1.
+	// Below about 64K weights a chunk, waking a helper costs more than it
+	// saves (64->64: 37K weights, 25 us on one thread).
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
-	Parallel(panels*groups, 1, func(lo, hi int) {
+	perItem := nr * min(g.c, winoWtGroup) * 9
+	Parallel(panels*groups, (65536+perItem-1)/perItem, func(lo, hi int) {
 		tb := getGemmBuf(winoWtGroup * 9 * nr)
 		defer putGemmBuf(tb)
 		tmp := (*tb)[:winoWtGroup*9*nr]
