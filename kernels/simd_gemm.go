@@ -31,6 +31,10 @@ type microKernel struct {
 	// fnBlocks is fn with A read in nb blocks of kb columns, ab floats
 	// apart (all kernel rows of a convolution tile in one call).
 	fnBlocks func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	// fnSet, when not nil, is fn that sets C (not read) to the product
+	// instead of adding to it, plus bias[j] (nr floats) when bias is not
+	// empty, rounded as clearing C, fn, then adding the bias.
+	fnSet func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),
@@ -344,6 +348,8 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 	mr, nr := mk.mr, mk.nr
 	initC := first && (r.bias != nil || r.beta != 1)
 	addBias := last && r.bias != nil
+	// A full tile that starts from zero is set by fnSet in one call.
+	set := mk.fnSet != nil && first && (r.bias != nil || r.beta == 0)
 	for ir := 0; ir < mcb; ir += mr {
 		mv := min(mr, mcb-ir)
 		ap := pa[ir*ldp:]
@@ -352,6 +358,14 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 			bp := pb[(j-jc)*kcb : (j-jc+nr)*kcb]
 			ct := c[(i0+ir)*ldc+j:]
 			if mv == mr && nv == nr {
+				if set {
+					var bias []float32
+					if addBias {
+						bias = r.biasPad[j : j+nr]
+					}
+					mk.fnSet(kcb, ap, ldp, bp, nr, bias, ct, ldc) // later blocks add to it
+					continue
+				}
 				if initC {
 					r.initTile(ct, ldc, mr, nr)
 				}

@@ -1,0 +1,36 @@
+//go:build gc && !purego
+
+package asm
+
+import "fmt"
+
+// Sgemm12x32Set is Sgemm12x32 that sets C rather than adding to it (C is
+// not read: NaNs in it do not propagate), then adds a bias row when bias
+// is not empty:
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[i*lda+p] * b[p*ldb+j] // fused multiply-add
+//			}
+//			if len(bias) > 0 {
+//				s += bias[j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// It rounds exactly as clearing C, calling Sgemm12x32, then adding the
+// bias. It requires Sgemm12x32's conditions, len(bias) == 0 or >= 32, and
+// a CPU with AVX-512F.
+func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	checkGemm("Sgemm12x32Set", 12, 32, k, 1, 0, len(a), lda, len(b), ldb, len(c), ldc)
+	if len(bias) > 0 && len(bias) < 32 {
+		panic(fmt.Sprintf("asm: Sgemm12x32Set: len(bias)=%d < 32", len(bias)))
+	}
+	sgemm12x32Set(k, a, lda, b, ldb, bias, c, ldc)
+}
+
+//go:noescape
+func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)

@@ -1,0 +1,152 @@
+//go:build gc && !purego
+
+#include "textflag.h"
+
+// ---------------------------------------------------------------------------
+// AVX-512 12x32 micro-kernel that sets C instead of adding to it:
+// C[12x32] = A[12xk] (row stride lda) * B[kx32] (row stride ldb), plus a
+// bias row when one is given. Register use as sgemm12x32 (gemm_amd64.s):
+// accumulators Z0..Z23 (row i in Z(2i), Z(2i+1)), start at zero, C is
+// never loaded; B row in Z24, Z25; broadcasts of A rotate through Z26..Z31.
+// ---------------------------------------------------------------------------
+
+#define K    CX
+#define ROW0 SI
+#define ROW3 R8
+#define ROW6 R12
+#define ROW9 R13
+#define LDA  DX
+#define BPAN DI
+#define CP   R9
+#define LDC  R10
+#define LDB  R11
+
+#define BC2(mem, t, acc0, acc1) \
+	VBROADCASTSS mem, t         \ // A[i, p]
+	VFMADD231PS  Z24, t, acc0   \ // C[i, 0:16]  += A[i,p]*B[p, 0:16]
+	VFMADD231PS  Z25, t, acc1     // C[i, 16:32] += A[i,p]*B[p, 16:32]
+
+#define STEP12x32 \
+	VMOVUPS (BPAN), Z24                      \ // B[p, 0:16]
+	VMOVUPS 64(BPAN), Z25                    \ // B[p, 16:32]
+	BC2((ROW0), Z26, Z0, Z1)               \ // row 0
+	BC2((ROW0)(LDA*1), Z27, Z2, Z3)        \ // row 1
+	BC2((ROW0)(LDA*2), Z28, Z4, Z5)        \ // row 2
+	BC2((ROW3), Z29, Z6, Z7)               \ // row 3
+	BC2((ROW3)(LDA*1), Z30, Z8, Z9)        \ // row 4
+	BC2((ROW3)(LDA*2), Z31, Z10, Z11)      \ // row 5
+	BC2((ROW6), Z26, Z12, Z13)             \ // row 6
+	BC2((ROW6)(LDA*1), Z27, Z14, Z15)      \ // row 7
+	BC2((ROW6)(LDA*2), Z28, Z16, Z17)      \ // row 8
+	BC2((ROW9), Z29, Z18, Z19)             \ // row 9
+	BC2((ROW9)(LDA*1), Z30, Z20, Z21)      \ // row 10
+	BC2((ROW9)(LDA*2), Z31, Z22, Z23)      \ // row 11
+	ADDQ $4, ROW0                          \ // next column of A
+	ADDQ $4, ROW3                          \
+	ADDQ $4, ROW6                          \
+	ADDQ $4, ROW9                          \
+	ADDQ LDB, BPAN                             // next row of B
+
+// Add the bias row (Z24, Z25) to row accumulators lo, hi.
+#define BIASROW(lo, hi) \
+	VADDPS Z24, lo, lo  \ // C[i, 0:16]  += bias[0:16]
+	VADDPS Z25, hi, hi    // C[i, 16:32] += bias[16:32]
+
+#define STOREROW32(lo, hi) \
+	VMOVUPS lo, (CP)    \ // C[i, 0:16]
+	VMOVUPS hi, 64(CP)  \ // C[i, 16:32]
+	ADDQ    LDC, CP       // next row of C
+
+// func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int)
+TEXT ·sgemm12x32Set(SB), NOSPLIT, $0-128
+	MOVQ k+0(FP), K
+	MOVQ a_base+8(FP), ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (LDA)(LDA*2), AX             // AX = 3*lda bytes
+	LEAQ (ROW0)(AX*1), ROW3           // row 3
+	LEAQ (ROW3)(AX*1), ROW6           // row 6
+	LEAQ (ROW6)(AX*1), ROW9           // row 9
+	MOVQ b_base+40(FP), BPAN
+	MOVQ ldb+64(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+
+	// Accumulators start at zero.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+	CMPQ K, $2
+	JLT  tailSet
+
+loopSet:                              // two steps of k per iteration
+	STEP12x32
+	STEP12x32
+	SUBQ $2, K
+	CMPQ K, $2
+	JGE  loopSet
+
+tailSet:
+	TESTQ K, K
+	JEQ   biasSet
+	STEP12x32                         // k was odd: one last step
+
+biasSet:
+	MOVQ bias_len+80(FP), AX
+	TESTQ AX, AX
+	JEQ  storeSet                     // no bias
+	MOVQ bias_base+72(FP), AX
+	VMOVUPS (AX), Z24                 // bias[0:16]
+	VMOVUPS 64(AX), Z25               // bias[16:32]
+	BIASROW(Z0, Z1)
+	BIASROW(Z2, Z3)
+	BIASROW(Z4, Z5)
+	BIASROW(Z6, Z7)
+	BIASROW(Z8, Z9)
+	BIASROW(Z10, Z11)
+	BIASROW(Z12, Z13)
+	BIASROW(Z14, Z15)
+	BIASROW(Z16, Z17)
+	BIASROW(Z18, Z19)
+	BIASROW(Z20, Z21)
+	BIASROW(Z22, Z23)
+
+storeSet:
+	MOVQ c_base+96(FP), CP
+	MOVQ ldc+120(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+	STOREROW32(Z0, Z1)
+	STOREROW32(Z2, Z3)
+	STOREROW32(Z4, Z5)
+	STOREROW32(Z6, Z7)
+	STOREROW32(Z8, Z9)
+	STOREROW32(Z10, Z11)
+	STOREROW32(Z12, Z13)
+	STOREROW32(Z14, Z15)
+	STOREROW32(Z16, Z17)
+	STOREROW32(Z18, Z19)
+	STOREROW32(Z20, Z21)
+	STOREROW32(Z22, Z23)
+	VZEROUPPER
+	RET
