@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Scratch memory: the buffers kernels need for the length of a call (patch
@@ -76,10 +77,53 @@ var (
 // sizeClass returns the class of a buffer of n elements.
 func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
+// ScratchArena is memory that big scratch buffers can come from instead of
+// the kernels' own slabs. nn.Arena installs itself while it is the current
+// arena: a training step's kernel scratch then lives in the activation
+// ranges that are free at the time (dead activations, consumed gradients),
+// and no scratch memory is kept beside the arena.
+type ScratchArena interface {
+	// Floats returns a buffer of n floats with unspecified contents.
+	Floats(n int) []float32
+	// Recycle takes back a buffer from Floats.
+	Recycle(b []float32)
+}
+
+type scratchArenaBox struct{ a ScratchArena }
+
+var (
+	scratchArena atomic.Pointer[scratchArenaBox]
+	boxMu        sync.Mutex
+	lastBox      *scratchArenaBox // reused: setting the same arena again allocates nothing
+)
+
+// SetScratchArena makes big scratch buffers (1 MiB and more) come from a
+// (nil: from the kernels' own slabs) and returns the previous one. Every
+// buffer a kernel takes from a goes back to it before the kernel returns,
+// so a may reuse all its memory once no kernel runs.
+func SetScratchArena(a ScratchArena) (prev ScratchArena) {
+	var box *scratchArenaBox
+	if a != nil {
+		boxMu.Lock()
+		if lastBox == nil || lastBox.a != a {
+			lastBox = &scratchArenaBox{a}
+		}
+		box = lastBox
+		boxMu.Unlock()
+	}
+	if old := scratchArena.Swap(box); old != nil {
+		prev = old.a
+	}
+	return prev
+}
+
 // getScratch returns a buffer of n floats (contents undefined). Give it
 // back with putScratch once no goroutine uses it any more.
 func getScratch(n int) *[]float32 {
 	if n >= bigScratch {
+		if box := scratchArena.Load(); box != nil {
+			return big.fromArena(box.a, n)
+		}
 		return big.get(n)
 	}
 	cl := sizeClass(n)
@@ -125,12 +169,38 @@ func putScratch64(b *[]float64) { scratch64[sizeClass(cap(*b))].put(b) }
 // away the next time nothing uses it.
 type slabPool struct {
 	mu    sync.Mutex
-	slabs [][]float32              // nil: a dropped slab's slot
-	free  []slabRange              // free ranges, sorted by slab then offset
-	out   map[*[]float32]slabRange // buffers handed out
-	spare []*[]float32             // buffer headers to reuse
-	bytes int64                    // sum of the slabs' sizes
-	peak  int64                    // largest bytes ever held
+	slabs [][]float32                 // nil: a dropped slab's slot
+	free  []slabRange                 // free ranges, sorted by slab then offset
+	out   map[*[]float32]slabRange    // buffers handed out
+	arena map[*[]float32]ScratchArena // buffers handed out from arenas
+	spare []*[]float32                // buffer headers to reuse
+	bytes int64                       // sum of the slabs' sizes
+	peak  int64                       // largest bytes ever held
+}
+
+// fromArena returns a buffer of n floats from a, with a recycled header
+// that put recognises.
+func (p *slabPool) fromArena(a ScratchArena, n int) *[]float32 {
+	buf := a.Floats(n)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.header()
+	*b = buf
+	if p.arena == nil {
+		p.arena = map[*[]float32]ScratchArena{}
+	}
+	p.arena[b] = a
+	return b
+}
+
+// header returns a buffer header for a new range.
+func (p *slabPool) header() *[]float32 {
+	if k := len(p.spare); k > 0 {
+		b := p.spare[k-1]
+		p.spare = p.spare[:k-1]
+		return b
+	}
+	return new([]float32)
 }
 
 // slabRange is the range [off, off+n) of slab number slab.
@@ -156,12 +226,7 @@ func (p *slabPool) get(n int) *[]float32 {
 	if f.n == 0 {
 		p.free = slices.Delete(p.free, best, best+1)
 	}
-	var b *[]float32
-	if k := len(p.spare); k > 0 {
-		b, p.spare = p.spare[k-1], p.spare[:k-1]
-	} else {
-		b = new([]float32)
-	}
+	b := p.header()
 	*b = p.slabs[r.slab][r.off : r.off+n : r.off+size]
 	if p.out == nil {
 		p.out = map[*[]float32]slabRange{}
@@ -210,6 +275,15 @@ func (p *slabPool) put(b *[]float32) bool {
 		return false
 	}
 	p.mu.Lock()
+	if a, ok := p.arena[b]; ok {
+		delete(p.arena, b)
+		buf := *b
+		*b = nil
+		p.spare = append(p.spare, b)
+		p.mu.Unlock()
+		a.Recycle(buf)
+		return true
+	}
 	defer p.mu.Unlock()
 	r, ok := p.out[b]
 	if !ok {

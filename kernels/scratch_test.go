@@ -202,3 +202,60 @@ func nonNil(s [][]float32) [][]float32 {
 	}
 	return r
 }
+
+// fakeArena hands out fresh buffers and records what comes back.
+type fakeArena struct {
+	mu     sync.Mutex
+	given  map[*float32]int
+	counts [2]int // Floats, Recycle
+}
+
+func (f *fakeArena) Floats(n int) []float32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := make([]float32, n)
+	f.given[&b[0]] = n
+	f.counts[0]++
+	return b
+}
+
+func (f *fakeArena) Recycle(b []float32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n, ok := f.given[&b[0]]; !ok || n != len(b) {
+		panic("kernels test: Recycle of a buffer the arena did not hand out")
+	}
+	delete(f.given, &b[0])
+	f.counts[1]++
+}
+
+// TestScratchArena: with a ScratchArena installed, big scratch comes from
+// it and goes back to it, small scratch does not touch it, and removing it
+// restores the slabs.
+func TestScratchArena(t *testing.T) {
+	f := &fakeArena{given: map[*float32]int{}}
+	prev := SetScratchArena(f)
+	defer SetScratchArena(prev)
+	small, b1, b2 := getScratch(100), getScratch(bigScratch), getScratch(2*bigScratch+3)
+	if f.counts[0] != 2 || len(*b1) != bigScratch || len(*b2) != 2*bigScratch+3 {
+		t.Fatalf("%d big buffers from the arena (want 2), lengths %d %d", f.counts[0], len(*b1), len(*b2))
+	}
+	putScratch(b2)
+	putScratch(small)
+	putScratch(b1)
+	if f.counts[1] != 2 || len(f.given) != 0 {
+		t.Fatalf("%d buffers recycled (want 2), %d still out", f.counts[1], len(f.given))
+	}
+	if got := SetScratchArena(nil); got != f {
+		t.Fatalf("SetScratchArena returned %v, want the installed arena", got)
+	}
+	b := getScratch(bigScratch)
+	putScratch(b)
+	if f.counts[0] != 2 {
+		t.Error("a request after SetScratchArena(nil) went to the arena")
+	}
+	SetScratchArena(f)
+	if n := testing.AllocsPerRun(20, func() { SetScratchArena(f) }); n != 0 {
+		t.Errorf("setting the same arena again: %v allocations, want 0", n)
+	}
+}

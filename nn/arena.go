@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -69,10 +70,26 @@ var current *Arena
 
 // SetArena installs a (nil: allocate from the heap) as the arena ops draw
 // from and returns the previously installed one.
+//
+// While a is installed, kernels also take their big scratch buffers (1 MiB
+// and more: padded inputs, im2col matrices, weight-gradient partials) from
+// it, in the ranges free at the time, instead of keeping scratch memory of
+// their own beside the arena (see kernels.SetScratchArena).
 func SetArena(a *Arena) (prev *Arena) {
 	prev, current = current, a
+	if a == nil {
+		kernels.SetScratchArena(nil)
+	} else {
+		kernels.SetScratchArena((*arenaScratch)(a))
+	}
 	return prev
 }
+
+// arenaScratch is an Arena as the kernels' scratch source.
+type arenaScratch Arena
+
+func (s *arenaScratch) Floats(n int) []float32 { return (*Arena)(s).Floats(n) }
+func (s *arenaScratch) Recycle(b []float32)    { (*Arena)(s).recycle(b) }
 
 // CurrentArena returns the installed arena, or nil.
 func CurrentArena() *Arena { return current }
