@@ -2,10 +2,31 @@
 
 package kernels
 
+import "github.com/lungo-ml/lungo/kernels/asm"
+
 const (
-	bnResidual = 1
-	bnReLU     = 2
+	bnResidual = asm.BNResidual
+	bnReLU     = asm.BNReLU
 )
 
-// streamSIMD returns nil: no NEON batch-norm or elementwise kernels yet.
-func streamSIMD(name string) *streamKernels { return nil }
+// streamNEON are the NEON batch-norm and elementwise kernels.
+var streamNEON = &streamKernels{
+	lanes:        4,
+	colSum:       asm.ColSum64NEON,
+	colSqDev:     asm.ColSqDev64NEON,
+	colGradSums:  asm.ColGradSums64NEON,
+	applyRows:    asm.BNApplyRowsNEON,
+	gradRows:     asm.BNGradRowsNEON,
+	relu:         asm.ReluNEON,
+	reluBackward: asm.ReluBackwardNEON,
+	add:          asm.AddNEON,
+}
+
+// streamSIMD returns the batch-norm and elementwise kernels of the named
+// implementation.
+func streamSIMD(name string) *streamKernels {
+	if name == "neon" {
+		return streamNEON
+	}
+	return nil
+}

@@ -47,4 +47,11 @@
 // AVX2+FMA 8 channels a step and, as *AVX512, AVX-512F 16 a step. They use
 // FMAs and their own order of operations, so they equal the plain matrix
 // products of their doc comments up to float32 rounding, not bit for bit.
+//
+// Batch-norm row kernels (bn_*.s) walk a block of rows of a channels-last
+// [M, C] matrix over its first multiple-of-width channels; the float64
+// column sums (ColSum64*, ColSqDev64*, ColGradSums64*) add the rows in
+// order, as the generic Go does. Flat kernels (elementwise_*.s: Relu*,
+// ReluBackward*, Add*) stream one slice. Both are memory-bound: AVX2 only
+// on amd64 (8 lanes), NEON on arm64 (4 lanes).
 package asm
