@@ -191,6 +191,14 @@ func (a *Arena) recycle(b []float32) bool {
 	return true
 }
 
+// Recycle hands b, a buffer from Floats, back before Release, for ops
+// outside nn that use arena memory as scratch within a step (a tensor
+// rebuilt in the backward pass instead of kept from the forward one): later
+// requests of the same step reuse it. The caller promises that nothing
+// reads b again. Buffers the arena did not hand out are ignored; it reports
+// whether b was taken back.
+func (a *Arena) Recycle(b []float32) bool { return a.recycle(b) }
+
 // Free hands v's data back to the installed arena when no graph is being
 // recorded (inside NoGrad), so that the next operations of the same pass
 // reuse it: inference then needs memory for the values alive at once, not

@@ -95,10 +95,22 @@ func newDecoderBlock(rng *tensor.RNG, in, skip, out int, att string) *decoderBlo
 // [N, 2H, 2W, out]. It consumes x and skip: inside nn.NoGrad they and every
 // intermediate result are freed once used (see nn.Free).
 func (b *decoderBlock) Forward(x, skip *nn.Value) *nn.Value {
-	u := nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels
+	layers := []interface{ Forward(*nn.Value) *nn.Value }{b.attention1, b.conv1, b.conv2, b.attention2}
+	var u *nn.Value
+	if b.attention1.a == nil {
+		// The first convolution reads the concatenation without keeping it
+		// for the backward pass (see upConcatConv); batch norm and ReLU follow.
+		u = upConcatConv(x, skip, b.conv1.Layers[0].(*nn.Conv2d))
+		layers[0], layers[1] = &nn.Sequential{Layers: b.conv1.Layers[1:]}, nil
+	} else {
+		u = nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels
+	}
 	nn.Free(x)
 	nn.Free(skip)
-	for _, l := range []interface{ Forward(*nn.Value) *nn.Value }{b.attention1, b.conv1, b.conv2, b.attention2} {
+	for _, l := range layers {
+		if l == nil {
+			continue
+		}
 		next := l.Forward(u)
 		if next != u {
 			nn.Free(u)

@@ -1,0 +1,169 @@
+package unet
+
+import (
+	"github.com/lungo-ml/lungo/kernels"
+	"github.com/lungo-ml/lungo/nn"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// The decoder's first convolution of each block reads the concatenation u
+// of the upsampled input and the skip features, the largest tensor of the
+// block ([N, 2H, 2W, C+K]: 64 MiB at 2x512x512 in each of the last two
+// blocks). u is a copy of tensors the graph keeps anyway (x, saved by its
+// batch norm and ReLU, and the skip features), so instead of keeping it from
+// the forward pass to the weight gradient, upConcatConv builds it in arena
+// scratch for the forward convolution, hands it back at once and rebuilds it
+// (a copy, ~1% of the convolution's time) in the backward pass.
+
+// upConcatConv returns conv(UpsampleConcat(x, skip)): the convolution of the
+// nearest 2x upsampling of x [N, H, W, C] concatenated along channels with
+// skip [N, 2H, 2W, K] (nil: no skip, K = 0), by conv (weight [O, C+K, R, S],
+// optional bias). The result [N, OutH, OutW, O] and every gradient are those
+// of nn.UpsampleConcat followed by conv.Forward, bit for bit; only u is not
+// kept for the backward pass.
+func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
+	xs := x.Data.Shape
+	if len(xs) != 4 {
+		tensor.Panicf("unet", "upConcatConv: x has shape %v, want [N, H, W, C]", xs)
+	}
+	n, h, w, c := xs[0], xs[1], xs[2], xs[3]
+	k := 0
+	if skip != nil {
+		ss := skip.Data.Shape
+		if len(ss) != 4 || ss[0] != n || ss[1] != 2*h || ss[2] != 2*w {
+			tensor.Panicf("unet", "upConcatConv: skip has shape %v, want [%d, %d, %d, K] for x %v", ss, n, 2*h, 2*w, xs)
+		}
+		k = ss[3]
+	}
+	ct := c + k
+	ws := conv.Weight.Data.Shape
+	if len(ws) != 4 || ws[1] != ct {
+		tensor.Panicf("unet", "upConcatConv: weight has shape %v, want [O, %d, R, S]", ws, ct)
+	}
+	p := kernels.ConvParams{N: n, H: 2 * h, W: 2 * w, C: ct, K: ws[0], R: ws[2], S: ws[3],
+		StrideH: conv.Stride, StrideW: conv.Stride, PadH: conv.Padding, PadW: conv.Padding,
+		DilH: conv.Dilation, DilW: conv.Dilation}
+	fill := func(u []float32) {
+		var sd []float32
+		if skip != nil {
+			sd = skip.Data.Data
+		}
+		upsampleConcat(u, x.Data.Data, sd, n, h, w, c, k)
+	}
+	u := scratchFloats(n * 4 * h * w * ct)
+	fill(u)
+	y := newTensor(n, p.OutH(), p.OutW(), p.K)
+	var bias []float32
+	if conv.Bias != nil {
+		bias = conv.Bias.Data.Data
+	}
+	kernels.Conv2D(y.Data, u, conv.Weight.Data.Data, bias, p)
+	recycleFloats(u)
+	wt, b := conv.Weight, conv.Bias
+	return nn.NewResult(y, func(out *nn.Value) {
+		dy := out.Grad.Data
+		if x.RequiresGrad || (skip != nil && skip.RequiresGrad) {
+			du := scratchFloats(len(u))
+			kernels.Conv2DBackwardData(du, dy, wt.Data.Data, p)
+			if x.RequiresGrad {
+				upsampleGradAdd(x.GradTensor().Data, du, n, h, w, c, ct)
+			}
+			if skip != nil && skip.RequiresGrad {
+				ds := skip.GradTensor().Data
+				kernels.Parallel(n*4*h*w, max(1, 16384/ct), func(lo, hi int) {
+					for q := lo; q < hi; q++ {
+						d, g := ds[q*k:(q+1)*k], du[q*ct+c:(q+1)*ct]
+						for j := range d {
+							d[j] += g[j]
+						}
+					}
+				})
+			}
+			recycleFloats(du)
+		}
+		if wt.RequiresGrad || (b != nil && b.RequiresGrad) {
+			u := scratchFloats(len(u))
+			fill(u)
+			dw := scratchFloats(wt.Data.Numel())
+			var db []float32
+			if b != nil {
+				db = scratchFloats(b.Data.Numel())
+			}
+			kernels.Conv2DBackwardWeights(dw, db, u, dy, p)
+			recycleFloats(u)
+			if wt.RequiresGrad {
+				addTo(wt.GradTensor().Data, dw)
+			}
+			if b != nil && b.RequiresGrad {
+				addTo(b.GradTensor().Data, db)
+			}
+			recycleFloats(dw)
+			if db != nil {
+				recycleFloats(db)
+			}
+		}
+	}, x, skip, wt, b)
+}
+
+// upsampleConcat writes u [N, 2H, 2W, C+K] = concat(nearest 2x of x
+// [N, H, W, C], skip [N, 2H, 2W, K]) along channels (skip nil when K = 0).
+func upsampleConcat(u, x, skip []float32, n, h, w, c, k int) {
+	ct := c + k
+	kernels.Parallel(n*2*h, max(1, 16384/max(2*w*ct, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b, oy := r/(2*h), r%(2*h)
+			xrow := x[((b*h)+oy/2)*w*c:]
+			for ox := 0; ox < 2*w; ox++ {
+				q := r*2*w + ox
+				dst := u[q*ct : (q+1)*ct]
+				copy(dst[:c], xrow[(ox/2)*c:(ox/2)*c+c])
+				if k > 0 {
+					copy(dst[c:], skip[q*k:(q+1)*k])
+				}
+			}
+		}
+	})
+}
+
+// upsampleGradAdd adds to dx [N, H, W, C] the gradient of the nearest 2x
+// upsampling from du [N, 2H, 2W, ct] (its first C channels): each cell gets
+// the sum of the four it was copied to, summed as nn.UpsampleConcat does.
+func upsampleGradAdd(dx, du []float32, n, h, w, c, ct int) {
+	kernels.Parallel(n*h, max(1, 16384/max(4*w*ct, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			b, iy := r/h, r%h
+			for j := 0; j < w; j++ {
+				d := dx[((b*h+iy)*w+j)*c:][:c]
+				p00 := ((b*2*h+2*iy)*2*w + 2*j) * ct
+				p10 := p00 + 2*w*ct
+				g00, g01 := du[p00:p00+c], du[p00+ct:p00+ct+c]
+				g10, g11 := du[p10:p10+c], du[p10+ct:p10+ct+c]
+				for q := range d {
+					d[q] += (g00[q] + g01[q]) + (g10[q] + g11[q])
+				}
+			}
+		}
+	})
+}
+
+// addTo adds src to dst elementwise.
+func addTo(dst, src []float32) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// scratchFloats returns n floats with unspecified contents from nn's
+// current arena, or the heap; recycleFloats hands them back to the arena.
+func scratchFloats(n int) []float32 {
+	if a := nn.CurrentArena(); a != nil {
+		return a.Floats(n)
+	}
+	return make([]float32, n)
+}
+
+func recycleFloats(b []float32) {
+	if a := nn.CurrentArena(); a != nil {
+		a.Recycle(b)
+	}
+}
