@@ -24,7 +24,8 @@ import (
 // panels a micro-kernel reads.
 // Tiles run in blocks of tb (a multiple of mr, V and M of a block in about
 // half of L2): the input transform writes V [ne][tb][ldv], the
-// micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm],
+// micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm]
+// (setting it where the micro-kernel has fnSet, else added to zeros),
 // and the output transform writes y (or, for tiles that stick out of the
 // output, an m x m buffer copied in part). Input windows that leave the
 // image (padding, tails) are gathered into a zero-padded a x a buffer
@@ -459,13 +460,15 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 		}
 		for e := 0; e < wc.ne; e++ {
 			me0 := m[e*me : e*me+ntr*ldm]
-			clear(me0)
+			if mk.fnSet == nil {
+				clear(me0)
+			}
 			ue := wc.u[e*su : e*su+se]
 			ve0 := v[e*ve:]
 			for i0 := 0; i0 < ntr; i0 += mr {
 				a := ve0[i0*ldv:]
 				for jp := 0; jp < panels; jp++ {
-					mk.fn(g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], nr, me0[i0*ldm+jp*nr:], ldm)
+					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
 				}
 			}
 		}
@@ -473,6 +476,17 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 			wc.outputTile(y, m[(t-b0)*ldm:], me, t, ot)
 		}
 	}
+}
+
+// winoProduct sets (mk.fnSet) or, where mk has none, adds to c (mr rows,
+// ldc apart) the product of mr rows of a (lda apart) and the k x nr panel
+// b: callers clear c first when mk.fnSet is nil. Both round alike.
+func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, ldc int) {
+	if mk.fnSet != nil {
+		mk.fnSet(k, a, lda, b, mk.nr, nil, c, ldc)
+		return
+	}
+	mk.fn(k, a, lda, b, mk.nr, c, ldc)
 }
 
 // convFew is winogradConv's schedule for few tiles and many channels, in
@@ -502,7 +516,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 		for t := lo; t < hi; t++ {
 			wc.inputTile(v[t*ldv:], ve, x, t, *wb)
 		}
-		for e := 0; e < wc.ne; e++ {
+		for e := 0; e < wc.ne && mk.fnSet == nil; e++ {
 			clear(m[e*me+lo*ldm : e*me+hi*ldm])
 		}
 	})
@@ -530,7 +544,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 			for i0 := 0; i0 < rows; i0 += mr {
 				a := ve0[i0*ldv:]
 				for jp := 0; jp < np; jp++ {
-					mk.fn(g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], nr, me0[i0*ldm+jp*nr:], ldm)
+					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
 				}
 			}
 		}
