@@ -427,6 +427,10 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 // jp*nr+nr-1 (zeros beyond the last) into panel jp of the packed B of
 // conv2DFewPositions (packedBIndex, kc-row blocks): element (q, j) is
 // x at tap q%(R*S) of channel q/(R*S) for position jp*nr+j, 0 for padding.
+// Each pixel's channels are read in a row and scattered down the panel
+// block (in L1), nr*R*S floats apart. (Writing each panel row whole
+// instead, from nr pixels C floats apart, was slower for C = 512: those
+// pixels share L1 sets.)
 func fewPositionsPanel(pb, x []float32, g convGeom, kc, nr, jp int) {
 	npos := g.n * g.oh * g.ow
 	rs := g.r * g.s
@@ -437,12 +441,6 @@ func fewPositionsPanel(pb, x []float32, g convGeom, kc, nr, jp int) {
 		pan := pb[q0*np+jp*kcb*nr : q0*np+(jp+1)*kcb*nr]
 		for j := 0; j < nr; j++ {
 			p := jp*nr + j
-			if p >= npos {
-				for q := 0; q < kcb; q++ {
-					pan[q*nr+j] = 0
-				}
-				continue
-			}
 			ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
 			for t := 0; t < rs; t++ {
 				iy := oy*g.sh - g.ph + t/g.s*g.dh
@@ -450,18 +448,48 @@ func fewPositionsPanel(pb, x []float32, g convGeom, kc, nr, jp int) {
 				// Channels c with q = c*rs + t in [q0, q0+kcb).
 				c0 := max(0, (q0-t+rs-1)/rs)
 				c1 := min(g.c, (q0+kcb-t+rs-1)/rs)
-				if iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
-					for c := c0; c < c1; c++ {
-						pan[(c*rs+t-q0)*nr+j] = 0
-					}
+				if c0 >= c1 {
 					continue
 				}
-				src := x[((img*g.h+iy)*g.w+ix)*g.c:][:g.c]
-				for c := c0; c < c1; c++ {
-					pan[(c*rs+t-q0)*nr+j] = src[c]
+				d := (c0*rs+t-q0)*nr + j
+				if p >= npos || iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
+					scatterStrided(pan, d, rs*nr, nil, c1-c0)
+					continue
 				}
+				src := x[((img*g.h+iy)*g.w+ix)*g.c:]
+				scatterStrided(pan, d, rs*nr, src[c0:c1], c1-c0)
 			}
 		}
+	}
+}
+
+// scatterStrided sets d[i+k*stride] = src[k] for k < n, or to 0 when src
+// is nil.
+func scatterStrided(d []float32, i, stride int, src []float32, n int) {
+	if n == 0 {
+		return
+	}
+	_ = d[i+(n-1)*stride]
+	if src == nil {
+		for k := 0; k < n; k++ {
+			d[i] = 0
+			i += stride
+		}
+		return
+	}
+	src = src[:n]
+	k := 0
+	for ; k+4 <= n; k += 4 {
+		s4 := (*[4]float32)(src[k : k+4])
+		d[i] = s4[0]
+		d[i+stride] = s4[1]
+		d[i+2*stride] = s4[2]
+		d[i+3*stride] = s4[3]
+		i += 4 * stride
+	}
+	for ; k < n; k++ {
+		d[i] = src[k]
+		i += stride
 	}
 }
 
