@@ -54,6 +54,10 @@ type winoWeights struct {
 	tb       int // tiles per block
 	ve, me   int // element strides of V and dM in a block buffer
 	pe       int // element stride of the partial: kpad*ldc
+	// tail, if not nil, computes the last K%mr rows of the partial in
+	// fewer rows than mk would (6x16 after 12x32: K = 64 takes 66 rows
+	// instead of 72); its nr divides mk's.
+	tail *microKernel
 	// dyAsm is the assembly dy transform (asm.WinoDy2x2's contract) or
 	// nil: winoDyN then does all of it.
 	dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int)
@@ -116,6 +120,10 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 	}
 	clear(zero)
 	perImg := ww.th * ww.tw
+	kMain, tl := ww.kpad, ww.tail // rows for mk; the tail kernel takes the rest
+	if tl != nil {
+		kMain = g.k / mr * mr
+	}
 	since := 0
 	for b0 := t0; b0 < t1; b0 += ww.tb {
 		nt := min(ww.tb, t1-b0)
@@ -157,10 +165,15 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 		for e := 0; e < 16; e++ {
 			a, bv, pe := dm[e*ww.me:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
 			for j0 := 0; j0 < ww.cpad; j0 += nr {
-				for k0 := 0; k0 < ww.kpad; k0 += mr {
+				for k0 := 0; k0 < kMain; k0 += mr {
 					// A[i, p] = dM[p, k0+i]: nt blocks of one column,
 					// ldm apart.
 					mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+				}
+				for k0 := kMain; k0 < g.k; k0 += tl.mr {
+					for j := j0; j < j0+nr; j += tl.nr {
+						tl.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j:], ww.ldv, pe[k0*ww.ldc+j:], ww.ldc)
+					}
 				}
 			}
 		}
@@ -264,12 +277,13 @@ func (ww *winoWeights) final(dw, s []float32) {
 }
 
 // winogradWeights computes dw [K, C, 3, 3] of the 3x3 stride-1 convolution
-// g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk,
-// F(2x2,3x3) transforms tr and the dy transform dyAsm (nil: winoDyN), over
-// the worker pool.
-func winogradWeights(mk *microKernel, tr *winoTransforms, dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int), dw, x, dy []float32, g convGeom) {
+// g from x [N, H, W, C] and dy [N, OutH, OutW, K] with micro-kernel mk
+// (and tail for the last rows, see winoWeights.tail), F(2x2,3x3)
+// transforms tr and the dy transform dyAsm (nil: winoDyN), over the
+// worker pool.
+func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int), dw, x, dy []float32, g convGeom) {
 	ww := newWinoWeights(mk, tr, g, Threads())
-	ww.dyAsm = dyAsm
+	ww.tail, ww.dyAsm = tail, dyAsm
 	blocks := (ww.tiles + ww.tb - 1) / ww.tb
 	nblk := min(Threads(), blocks, maxWeightsBlocks)
 	var res [maxWeightsBlocks]*[]float32
@@ -312,8 +326,26 @@ func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g, Threads())) {
 		return false
 	}
-	winogradWeights(s.winoWeightsKernel(g), tr, winoDyAsm, dw, x, dy, g)
+	mk := s.winoWeightsKernel(g)
+	winogradWeights(mk, winoTailKernel(s.kernels, mk, g.k), tr, winoDyAsm, dw, x, dy, g)
 	return true
+}
+
+// winoTailKernel returns the kernel of kernels (nil if none) that computes
+// the last k%mk.mr rows of a product in fewer rows than mk, with an nr
+// that divides mk's.
+func winoTailKernel(kernels []*microKernel, mk *microKernel, k int) *microKernel {
+	r := k % mk.mr
+	if r == 0 {
+		return nil
+	}
+	var best *microKernel
+	for _, t := range kernels {
+		if t.mr < mk.mr && mk.nr%t.nr == 0 && roundUp(r, t.mr) < mk.mr && (best == nil || roundUp(r, t.mr) < roundUp(r, best.mr)) {
+			best = t
+		}
+	}
+	return best
 }
 
 // winoWeightsKernel returns the micro-kernel of the products

@@ -101,22 +101,34 @@ func TestWinogradWeights(t *testing.T) {
 }
 
 // TestWinogradWeightsGo runs winogradWeights with the Go transforms and Go
-// micro-kernels whose tiles divide none of the channel counts, small
-// blocks (many blocks, chunk pushes), on 1 and 3 threads.
+// micro-kernels whose tiles divide none of the channel counts (with tail
+// kernels of 2x5 or 1x4 where winoTailKernel picks one), small blocks
+// (many blocks, chunk pushes), on 1 and 3 threads.
 func TestWinogradWeightsGo(t *testing.T) {
 	defer func(old int) { winoWeightsTB = old }(winoWeightsTB)
 	g := tensor.NewRNG(43)
+	tails := 0
+	defer func() {
+		if tails == 0 {
+			t.Error("no case ran a tail kernel")
+		}
+	}()
 	for i, p := range winoWeightsCases() {
 		x := randSlice(g, p.N*p.H*p.W*p.C)
 		dy := randSlice(g, p.N*p.OutH()*p.OutW()*p.K)
 		_, _, wdw, adw, _, _ := refConvBackward(x, make([]float32, p.K*p.C*9), dy, p)
 		l := p.N * p.OutH() * p.OutW()
 		for _, mk := range []*microKernel{goMicroKernelOf(3, 5), goMicroKernelOf(4, 8)} {
+			// A tail kernel where K%mr leaves rows it covers in fewer.
+			tail := winoTailKernel([]*microKernel{mk, goMicroKernelOf(2, 5), goMicroKernelOf(1, 4)}, mk, p.K)
+			if tail != nil {
+				tails++
+			}
 			for _, th := range []int{1, 3} {
 				winoWeightsTB = []int{0, 7, 16}[i%3]
 				dw := guarded(p.K*p.C*9, i%4)
-				withThreads(th, func() { winogradWeights(mk, &winoGo2, nil, dw.s(), x, dy, convGeomOf(p)) })
-				name := fmt.Sprintf("%s tb=%d threads=%d %v", mk.name, winoWeightsTB, th, p)
+				withThreads(th, func() { winogradWeights(mk, tail, &winoGo2, nil, dw.s(), x, dy, convGeomOf(p)) })
+				name := fmt.Sprintf("%s tail %v tb=%d threads=%d %v", mk.name, tail != nil, winoWeightsTB, th, p)
 				dw.check(t, name+" dw")
 				compareWino(t, name+" dw", dw.s(), wdw, adw, l)
 			}
