@@ -47,6 +47,8 @@
 // AVX2+FMA 8 channels a step and, as *AVX512, AVX-512F 16 a step. They use
 // FMAs and their own order of operations, so they equal the plain matrix
 // products of their doc comments up to float32 rounding, not bit for bit.
+// WinoDy2x2 (winograd_weights_amd64.s, AVX2) is the transform of 2x2
+// blocks of output gradients for F(2x2,3x3) backward-weights.
 //
 // Batch-norm row kernels (bn_*.s) walk a block of rows of a channels-last
 // [M, C] matrix over its first multiple-of-width channels; the float64
