@@ -258,3 +258,24 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 	}
 }
+
+// TestReluMask checks the branch-free y > 0 of the generic ReluBackward on
+// the special values and on random bit patterns (every class of float).
+func TestReluMask(t *testing.T) {
+	vals := []uint32{0, 0x80000000, 1, 0x80000001, 0x007fffff, 0x00800000, 0x3f800000, 0xbf800000,
+		0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7f800001, 0x7fc00000, 0x7fffffff, 0xffc00000, 0xffffffff}
+	g := tensor.NewRNG(5)
+	for range 100000 {
+		vals = append(vals, uint32(g.Uint64()))
+	}
+	for _, b := range vals {
+		y := math.Float32frombits(b)
+		want := uint32(0)
+		if y > 0 {
+			want = ^uint32(0)
+		}
+		if got := reluMask(y); got != want {
+			t.Fatalf("reluMask(%v, bits %#x) = %#x, want %#x", y, b, got, want)
+		}
+	}
+}
