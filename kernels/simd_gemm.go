@@ -5,21 +5,32 @@ import "github.com/klauspost/cpuid/v2"
 // The SIMD Sgemm driver: BLIS-style blocking around an assembly micro-kernel
 // (package kernels/asm) that computes one mr x nr tile of C.
 //
-//	for jc over n in steps of nc:            B block [kc, nc] shared, in L2
-//	  for pc over k in steps of kc:
-//	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide k-major panels (threads split panels)
-//	    for each (ic block of mc rows, range of panels) task, in parallel:
-//	      pack alpha*A[ic:ic+mc, pc:pc+kc] row-major (row stride ldp)
+// Threads split C into a grid of parts (gemmGrid: whole tiles, balanced
+// to one tile), and each thread computes its part start to finish, packing
+// its own blocks of A and B: one Parallel call and no barrier per block
+// (the shared-B design it replaced met twice per kc block and lost ~15% of
+// two threads' time waiting). Within a part (block):
+//
+//	for pc over k in steps of kc:
+//	  for jc over the part's columns in steps of nc:
+//	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide k-major panels   (half of L2)
+//	    for ic over the part's rows in steps of mc:
+//	      pack alpha*A[ic:ic+mc, pc:pc+kc] row-major (row stride ldp),
+//	      once per pc when all rows fit packAFloats, or read A in place
 //	      for ir over mc in steps of mr:        A micro-panel stays in L1
-//	        for jr over the task's panels:      B micro-panels stream from L2
+//	        for jr over the panels:             B micro-panels stream from L2
 //	          micro-kernel: C[ir:ir+mr, jr:jr+nr] += Apanel * Bpanel
 //
-// The micro-kernels accumulate onto C, so beta is applied first, in one
-// pass over C. Tiles that stick out of C (m or n not a multiple of mr, nr)
-// go through a small temporary tile; packing pads A's rows and B's columns
-// with zeros. Transposes are handled by the packing. Scratch, call state
-// and Parallel's jobs come from free lists, so a steady state allocates
-// nothing on one thread (a closure or two per call on more).
+// The micro-kernels accumulate onto C, so on the first kc block each tile
+// is first set to beta*C, just before its first call (or, with fnSet and
+// beta == 0, set by the call itself); a bias row (the 1x1 convolution's)
+// is added after the last, by one more call with k = 1 or by fnSet. Tiles
+// that stick out of C (m or n not a multiple of mr, nr) go through a small
+// temporary tile; packing pads A's rows and B's columns with zeros.
+// Transposes are handled by the packing. Every element of C is reduced in
+// the same order whatever the thread count. Scratch, call state and
+// Parallel's jobs come from free lists, so a steady state allocates
+// nothing.
 
 // microKernel is one register tile: fn computes, for i < mr and j < nr,
 // c[i*ldc+j] += sum over p < k of a[i*lda+p] * b[p*ldb+j] (ldb = nr for
@@ -45,9 +56,10 @@ type gemmBlocking struct{ mc, kc, nc int }
 // L1d and 512 KiB L2 when it reports none): kc = L1d/128 (256 for 32 KiB:
 // a 32-wide B micro-panel of kc rows fills L1d, the A micro-panel a
 // quarter of it), an mc x kc block of A in an eighth of L2 and a kc x nc
-// block of B in L2. Measured on Zen 4 (1 MiB L2), 1024^3 on one core:
-// kc = 256, mc ~ 100-150, nc ~ 1000-4000 all give 85-88% of the FMA peak;
-// kc = 448 loses 5-8% on the 16-wide tile.
+// block of B in half of L2 (nc = 512 on Zen 4's 1 MiB: at nc = 1024 the
+// block filled L2, and 1024^3 on two threads ran at 64 GFLOP/s against
+// 95 with 512 in one BenchmarkSgemmBlocking run on a loaded machine).
+// kc = 448 lost 5-8% on the 16-wide tile.
 func blockingFor(mk *microKernel) gemmBlocking {
 	if o := blockingOverride; o.kc > 0 {
 		return gemmBlocking{mc: max(mk.mr, o.mc/mk.mr*mk.mr), kc: o.kc, nc: max(mk.nr, o.nc/mk.nr*mk.nr)}
@@ -275,8 +287,8 @@ const packAFloats = 1 << 20
 //	          micro-kernel: C[ir:ir+mr, jr:jr+nr] += Apanel * Bpanel
 //
 // A block packed for the first column block is kept for the others when
-// all of the part's rows fit packAFloats (1024^3 on one thread packed A
-// twice otherwise: 8% of its time went to copies).
+// all of the part's rows fit packAFloats (1024^3 on one thread packs A
+// once instead of twice; copies, A's and B's, were 8% of its profile).
 func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 	mr, nr, bs := r.mk.mr, r.mk.nr, r.bs
 	kcMax := min(bs.kc, r.k)
