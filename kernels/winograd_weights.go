@@ -94,18 +94,29 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 // winoWeightsTB, when positive, overrides the tiles per block (tuning).
 var winoWeightsTB int
 
+// winoKSplitTiles is the fewest tiles per thread for which the threads
+// split the tiles; below, they split the rows of S (K).
+const winoKSplitTiles = 512
+
+// winoWeightsKSplit forces the split of the threads: 1 by rows of S (K),
+// -1 by tiles, 0 by the rule (tests, tuning).
+var winoWeightsKSplit int
+
 // bufLen returns the scratch floats one worker needs: V, dM, a gathered
 // input window and a zero dy pixel.
 func (ww *winoWeights) bufLen() int {
 	return 16*(ww.ve+ww.me) + 16*ww.g.c + ww.g.k
 }
 
-// run accumulates the tiles [t0, t1) into ps (partials of 16*pe floats),
+// run accumulates the tiles [t0, t1) into ps, partials of the rows
+// [klo, khi) of S (whole mr tiles; 16 elements of (khi-klo)*ldc floats),
 // pushing a chunk every winoWeightsFlush tiles; buf holds bufLen() floats.
-func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float32) {
+func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1, klo, khi int, buf []float32) {
 	g := &ww.g
 	mk := ww.mk
 	mr, nr := mk.mr, mk.nr
+	pe := (khi - klo) * ww.ldc
+	kn := max(0, min(khi, g.k)-klo) // channels of dy this range transforms
 	v, rest := buf[:16*ww.ve], buf[16*ww.ve:]
 	dm, rest := rest[:16*ww.me], rest[16*ww.me:]
 	win, zero := rest[:16*g.c], rest[16*g.c:16*g.c+g.k]
@@ -120,9 +131,11 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 	}
 	clear(zero)
 	perImg := ww.th * ww.tw
-	kMain, tl := ww.kpad, ww.tail // rows for mk; the tail kernel takes the rest
-	if tl != nil {
+	kMain, tl := khi, ww.tail // rows for mk; the tail kernel takes the rest
+	if tl != nil && khi > g.k {
 		kMain = g.k / mr * mr
+	} else {
+		tl = nil
 	}
 	since := 0
 	for b0 := t0; b0 < t1; b0 += ww.tb {
@@ -154,25 +167,26 @@ func (ww *winoWeights) run(ps *pairSum, x, dy []float32, t0, t1 int, buf []float
 			n8 := 0
 			if ww.dyAsm != nil && &d11[0] != &zero[0] {
 				// A whole 2x2 block: its rows g.ow*g.k floats apart.
-				n8 = g.k / 8 * 8
-				ww.dyAsm(dst, ww.me, d00[:(g.ow+2)*g.k], g.ow*g.k, g.k, n8)
+				n8 = kn / 8 * 8
+				ww.dyAsm(dst[klo:], ww.me, d00[klo:(g.ow+2)*g.k], g.ow*g.k, g.k, n8)
 			}
-			if n8 < g.k {
-				winoDyN(dst[n8:], ww.me, d00[n8:], d01[n8:], d10[n8:], d11[n8:])
+			if n8 < kn {
+				k0, k1 := klo+n8, klo+kn
+				winoDyN(dst[k0:], ww.me, d00[k0:k1], d01[k0:k1], d10[k0:k1], d11[k0:k1])
 			}
 		}
 		part := ps.part()
 		for e := 0; e < 16; e++ {
-			a, bv, pe := dm[e*ww.me:], v[e*ww.ve:], part[e*ww.pe:(e+1)*ww.pe]
+			a, bv, pt := dm[e*ww.me:], v[e*ww.ve:], part[e*pe:(e+1)*pe]
 			for j0 := 0; j0 < ww.cpad; j0 += nr {
-				for k0 := 0; k0 < kMain; k0 += mr {
+				for k0 := klo; k0 < kMain; k0 += mr {
 					// A[i, p] = dM[p, k0+i]: nt blocks of one column,
 					// ldm apart.
-					mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pe[k0*ww.ldc+j0:], ww.ldc)
+					mk.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j0:], ww.ldv, pt[(k0-klo)*ww.ldc+j0:], ww.ldc)
 				}
-				for k0 := kMain; k0 < g.k; k0 += tl.mr {
+				for k0 := kMain; tl != nil && k0 < g.k; k0 += tl.mr {
 					for j := j0; j < j0+nr; j += tl.nr {
-						tl.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j:], ww.ldv, pe[k0*ww.ldc+j:], ww.ldc)
+						tl.fnBlocks(nt, 1, ww.ldm, a[k0:], 1, bv[j:], ww.ldv, pt[(k0-klo)*ww.ldc+j:], ww.ldc)
 					}
 				}
 			}
@@ -237,26 +251,27 @@ func winoDyN(dst []float32, se int, d00, d01, d10, d11 []float32) {
 	}
 }
 
-// final writes dw [K, C, 3, 3] = GT S G from the summed partial s
-// (16 elements of pe floats). With the dy transform's signs, S's last row
+// final writes the rows [klo, khi) of dw [K, C, 3, 3] = GT S G from the
+// summed partial s of those rows (16 elements of (khi-klo)*ldc floats). With the dy transform's signs, S's last row
 // and column are negated, so each side applies GT with its last column
 // negated, (u0 + h, (u1-u2)/2, h - u3) with h = (u1+u2)/2: first down the
 // columns of S into t [3][4][C] (rows of C channels, contiguous), then
 // along the rows of t into dw.
-func (ww *winoWeights) final(dw, s []float32) {
+func (ww *winoWeights) final(dw, s []float32, klo, khi int) {
 	g := &ww.g
 	n := g.c
-	Parallel(g.k, max(1, 4096/(16*n)), func(lo, hi int) {
+	pe := (khi - klo) * ww.ldc
+	Parallel(max(0, min(khi, g.k)-klo), max(1, 4096/(16*n)), func(lo, hi int) {
 		tb := getGemmBuf(12 * n)
 		defer putGemmBuf(tb)
 		t := (*tb)[:12*n]
-		for k := lo; k < hi; k++ {
-			off := k * ww.ldc
+		for k := klo + lo; k < klo+hi; k++ {
+			off := (k - klo) * ww.ldc
 			for b := 0; b < 4; b++ {
-				u0 := s[b*ww.pe+off:][:n]
-				u1 := s[(4+b)*ww.pe+off:][:n]
-				u2 := s[(8+b)*ww.pe+off:][:n]
-				u3 := s[(12+b)*ww.pe+off:][:n]
+				u0 := s[b*pe+off:][:n]
+				u1 := s[(4+b)*pe+off:][:n]
+				u2 := s[(8+b)*pe+off:][:n]
+				u3 := s[(12+b)*pe+off:][:n]
 				t0, t1, t2 := t[b*n:][:n], t[(4+b)*n:][:n], t[(8+b)*n:][:n]
 				for c := range n {
 					h := (u1[c] + u2[c]) * 0.5
@@ -282,26 +297,60 @@ func (ww *winoWeights) final(dw, s []float32) {
 // transforms tr and the dy transform dyAsm (nil: winoDyN), over the
 // worker pool.
 func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int), dw, x, dy []float32, g convGeom) {
-	ww := newWinoWeights(mk, tr, g, Threads())
+	threads := Threads()
+	ww := newWinoWeights(mk, tr, g, threads)
+	rowTiles := ww.kpad / mk.mr
+	// With few tiles per thread the threads split the rows of S (whole
+	// tiles of K) instead of the tiles: each transforms all input tiles
+	// but computes only its rows, in a partial of its own, with no sum.
+	ksplit := threads > 1 && rowTiles >= threads && ww.tiles < winoKSplitTiles*threads
+	if winoWeightsKSplit != 0 {
+		ksplit = winoWeightsKSplit > 0 && threads > 1 && rowTiles >= 2
+	}
+	if ksplit {
+		ww = newWinoWeights(mk, tr, g, 1) // blocks for all tiles
+	}
 	ww.tail, ww.dyAsm = tail, dyAsm
 	blocks := (ww.tiles + ww.tb - 1) / ww.tb
-	nblk := min(Threads(), blocks, maxWeightsBlocks)
+	nblk := min(threads, blocks, maxWeightsBlocks)
+	if ksplit {
+		nblk = min(threads, rowTiles, maxWeightsBlocks)
+	}
 	var res [maxWeightsBlocks]*[]float32
-	n := 16 * ww.pe
+	var kLo [maxWeightsBlocks + 1]int // block b computes rows kLo[b] to kLo[b+1]
+	for b := 0; b <= nblk; b++ {
+		kLo[b] = ww.kpad
+		if ksplit {
+			kLo[b] = b * rowTiles / nblk * mk.mr
+		}
+	}
 	Parallel(nblk, 1, func(lo, hi int) {
 		bb := getGemmBuf(ww.bufLen())
 		defer putGemmBuf(bb)
 		for b := lo; b < hi; b++ {
+			t0, t1 := b*blocks/nblk*ww.tb, min((b+1)*blocks/nblk*ww.tb, ww.tiles)
+			klo, khi := 0, ww.kpad
+			if ksplit {
+				t0, t1, klo, khi = 0, ww.tiles, kLo[b], kLo[b+1]
+			}
+			n := 16 * (khi - klo) * ww.ldc
 			ps := pairSum{n: n}
 			ps.cur = getGemmBuf(n)
 			clear((*ps.cur)[:n])
-			t0, t1 := b*blocks/nblk*ww.tb, min((b+1)*blocks/nblk*ww.tb, ww.tiles)
-			ww.run(&ps, x, dy, t0, t1, *bb)
+			ww.run(&ps, x, dy, t0, t1, klo, khi, *bb)
 			res[b] = ps.finish()
 		}
 	})
+	if ksplit {
+		for b := 0; b < nblk; b++ {
+			ww.final(dw, (*res[b])[:16*(kLo[b+1]-kLo[b])*ww.ldc], kLo[b], kLo[b+1])
+			putGemmBuf(res[b])
+		}
+		return
+	}
 	// The threads' sums, pairwise in a fixed order, split by ranges of the
 	// partial.
+	n := 16 * ww.pe
 	if nblk > 1 {
 		Parallel(n, 16384, func(lo, hi int) {
 			for step := 1; step < nblk; step *= 2 {
@@ -311,7 +360,7 @@ func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst [
 			}
 		})
 	}
-	ww.final(dw, (*res[0])[:n])
+	ww.final(dw, (*res[0])[:n], 0, ww.kpad)
 	for b := 0; b < nblk; b++ {
 		putGemmBuf(res[b])
 	}

@@ -67,11 +67,13 @@ func goMicroKernelOf(mr, nr int) *microKernel {
 }
 
 // TestWinogradWeights checks dw (and db) of Conv2DBackwardWeights with
-// Winograd forced on every case, impl and 1-3 threads, with NaN guards
+// Winograd forced on every case, impl and 1-3 threads (on 2 and 3 split
+// by the rule, by rows of K and by tiles), with NaN guards
 // and slice offsets, against the float64 reference; on impls without the
 // transforms it checks the direct path the same way.
 func TestWinogradWeights(t *testing.T) {
 	defer func(old bool) { winoForce = old }(winoForce)
+	defer func(old int) { winoWeightsKSplit = old }(winoWeightsKSplit)
 	defer SetWinograd(SetWinograd(true))
 	winoForce = true
 	g := tensor.NewRNG(41)
@@ -83,17 +85,23 @@ func TestWinogradWeights(t *testing.T) {
 		_, _, wdw, adw, wdb, adb := refConvBackward(x.s(), make([]float32, p.K*p.C*9), dy.s(), p)
 		l := p.N * p.OutH() * p.OutW()
 		for th := 1; th <= 3; th++ {
-			withThreads(th, func() {
-				forEachImpl(t, func(t *testing.T) {
-					dw, db := guarded(p.K*p.C*9, (off+2)%4), guarded(p.K, off)
-					Conv2DBackwardWeights(dw.s(), db.s(), x.s(), dy.s(), p)
-					name := fmt.Sprintf("threads=%d %v", th, p)
-					dw.check(t, name+" dw")
-					db.check(t, name+" db")
-					compareWino(t, name+" dw", dw.s(), wdw, adw, l)
-					compareReduction(t, name+" db", db.s(), wdb, adb, l)
+			for _, ks := range []int{0, 1, -1} {
+				if th == 1 && ks != 0 {
+					continue
+				}
+				winoWeightsKSplit = ks
+				withThreads(th, func() {
+					forEachImpl(t, func(t *testing.T) {
+						dw, db := guarded(p.K*p.C*9, (off+2)%4), guarded(p.K, off)
+						Conv2DBackwardWeights(dw.s(), db.s(), x.s(), dy.s(), p)
+						name := fmt.Sprintf("threads=%d ksplit=%d %v", th, ks, p)
+						dw.check(t, name+" dw")
+						db.check(t, name+" db")
+						compareWino(t, name+" dw", dw.s(), wdw, adw, l)
+						compareReduction(t, name+" db", db.s(), wdb, adb, l)
+					})
 				})
-			})
+			}
 		}
 		fx.check(t)
 		fdy.check(t)
@@ -103,9 +111,11 @@ func TestWinogradWeights(t *testing.T) {
 // TestWinogradWeightsGo runs winogradWeights with the Go transforms and Go
 // micro-kernels whose tiles divide none of the channel counts (with tail
 // kernels of 2x5 or 1x4 where winoTailKernel picks one), small blocks
-// (many blocks, chunk pushes), on 1 and 3 threads.
+// (many blocks, chunk pushes), on 1 and 3 threads (split by rows of K, by
+// tiles or by the rule).
 func TestWinogradWeightsGo(t *testing.T) {
 	defer func(old int) { winoWeightsTB = old }(winoWeightsTB)
+	defer func(old int) { winoWeightsKSplit = old }(winoWeightsKSplit)
 	g := tensor.NewRNG(43)
 	tails := 0
 	defer func() {
@@ -126,9 +136,10 @@ func TestWinogradWeightsGo(t *testing.T) {
 			}
 			for _, th := range []int{1, 3} {
 				winoWeightsTB = []int{0, 7, 16}[i%3]
+				winoWeightsKSplit = []int{1, -1, 0}[i%3]
 				dw := guarded(p.K*p.C*9, i%4)
 				withThreads(th, func() { winogradWeights(mk, tail, &winoGo2, nil, dw.s(), x, dy, convGeomOf(p)) })
-				name := fmt.Sprintf("%s tail %v tb=%d threads=%d %v", mk.name, tail != nil, winoWeightsTB, th, p)
+				name := fmt.Sprintf("%s tail %v tb=%d ksplit=%d threads=%d %v", mk.name, tail != nil, winoWeightsTB, winoWeightsKSplit, th, p)
 				dw.check(t, name+" dw")
 				compareWino(t, name+" dw", dw.s(), wdw, adw, l)
 			}
@@ -206,6 +217,10 @@ func BenchmarkWinogradWeights(b *testing.B) {
 	shapes := []ConvParams{std(1, 128, 64, 64), std(4, 128, 64, 64), std(4, 64, 64, 64), std(4, 32, 128, 128),
 		std(4, 16, 256, 256), std(4, 8, 512, 512), std(4, 256, 16, 16), std(4, 256, 32, 32), std(4, 256, 32, 16)}
 	variants := []string{"direct", "wino-kernel0", "wino-kernel1", "direct-kernel0", "direct-kernel1"}
+	if v := os.Getenv("LUNGO_WWKS"); v != "" {
+		defer func(old int) { winoWeightsKSplit = old }(winoWeightsKSplit)
+		winoWeightsKSplit, _ = strconv.Atoi(v)
+	}
 	if v := os.Getenv("LUNGO_WWTB"); v != "" {
 		defer func(old int) { winoWeightsTB = old }(winoWeightsTB)
 		winoWeightsTB, _ = strconv.Atoi(v)
