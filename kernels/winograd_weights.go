@@ -26,7 +26,9 @@ package kernels
 // winoWeightsFlush tiles (a chunk); chunks are summed pairwise (pairSum),
 // the threads' sums pairwise again, in a fixed order, and the final
 // transform writes dw [K, C, 3, 3] = GT S G. Threads take contiguous runs
-// of blocks. Scratch comes from the free lists (getGemmBuf).
+// of blocks or, with fewer than winoKSplitTiles tiles each, all tiles and
+// a share of the rows of S (whole mr tiles of K; no sum across threads).
+// Scratch comes from the free lists (getGemmBuf).
 //
 // The transform of dy stores A dY AT with its last row and column negated
 // (no negation per tile); the final transform undoes it.
@@ -427,7 +429,7 @@ var winoWeightsMK = -1
 //	64->64 @128x128 n1     13.1 / 7.4     15.8 / 8.5
 //	64->64 @64x64 n4       14.6 / 7.7     14.7 / 7.7
 //	128->128 @32x32 n4     13.4 / 6.9     13.5 / 7.6
-//	256->256 @16x16 n4     15.1 / 8.9     15.2 / 10.0
+//	256->256 @16x16 n4     15.1 / 8.9     15.2 / 9.6 (rows of K split)
 //	32->32 @256x256 n4     59.5 / 33.7    58.8 / 35.3
 //	32->16 @256x256 n4     33.7 / 24.8    39.2 / 25.2
 //	16->16 @256x256 n4     20.8 / 21.5    18.8 / 16.7   (direct kept)
