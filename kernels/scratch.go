@@ -80,11 +80,15 @@ func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 // ScratchArena is memory that big scratch buffers can come from instead of
 // the kernels' own slabs. nn.Arena installs itself while it is the current
 // arena: a training step's kernel scratch then lives in the activation
-// ranges that are free at the time (dead activations, consumed gradients),
-// and no scratch memory is kept beside the arena.
+// ranges that are free at the time (consumed gradients, and the whole arena
+// before the forward pass), and little scratch memory is kept beside it.
 type ScratchArena interface {
-	// Floats returns a buffer of n floats with unspecified contents.
-	Floats(n int) []float32
+	// FreeFloats returns a buffer of n floats with unspecified contents
+	// from memory the arena holds and nothing uses, or nil if it has no
+	// free range that large: scratch never grows the arena, where a
+	// short-lived buffer would split the room later activations need
+	// (packed 512-channel weights, 9 MiB, beside 64x64 activations).
+	FreeFloats(n int) []float32
 	// Recycle takes back a buffer from Floats.
 	Recycle(b []float32)
 }
@@ -98,7 +102,8 @@ var (
 )
 
 // SetScratchArena makes big scratch buffers (1 MiB and more) come from a
-// (nil: from the kernels' own slabs) and returns the previous one. Every
+// when it has room (else, and with a nil, from the kernels' own slabs) and
+// returns the previous one. Every
 // buffer a kernel takes from a goes back to it before the kernel returns,
 // so a may reuse all its memory once no kernel runs.
 func SetScratchArena(a ScratchArena) (prev ScratchArena) {
@@ -122,7 +127,9 @@ func SetScratchArena(a ScratchArena) (prev ScratchArena) {
 func getScratch(n int) *[]float32 {
 	if n >= bigScratch {
 		if box := scratchArena.Load(); box != nil {
-			return big.fromArena(box.a, n)
+			if b := big.fromArena(box.a, n); b != nil {
+				return b
+			}
 		}
 		return big.get(n)
 	}
@@ -179,9 +186,12 @@ type slabPool struct {
 }
 
 // fromArena returns a buffer of n floats from a, with a recycled header
-// that put recognises.
+// that put recognises, or nil if a has no free range that large.
 func (p *slabPool) fromArena(a ScratchArena, n int) *[]float32 {
-	buf := a.Floats(n)
+	buf := a.FreeFloats(n)
+	if buf == nil {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.header()

@@ -203,16 +203,21 @@ func nonNil(s [][]float32) [][]float32 {
 	return r
 }
 
-// fakeArena hands out fresh buffers and records what comes back.
+// fakeArena hands out fresh buffers of up to room floats and records what
+// comes back.
 type fakeArena struct {
 	mu     sync.Mutex
 	given  map[*float32]int
-	counts [2]int // Floats, Recycle
+	counts [2]int // FreeFloats, Recycle
+	room   int
 }
 
-func (f *fakeArena) Floats(n int) []float32 {
+func (f *fakeArena) FreeFloats(n int) []float32 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if n > f.room {
+		return nil
+	}
 	b := make([]float32, n)
 	f.given[&b[0]] = n
 	f.counts[0]++
@@ -230,19 +235,27 @@ func (f *fakeArena) Recycle(b []float32) {
 }
 
 // TestScratchArena: with a ScratchArena installed, big scratch comes from
-// it and goes back to it, small scratch does not touch it, and removing it
-// restores the slabs.
+// it when it has room and goes back to it, larger requests and small
+// scratch do not touch it, and removing it restores the slabs.
 func TestScratchArena(t *testing.T) {
-	f := &fakeArena{given: map[*float32]int{}}
+	f := &fakeArena{given: map[*float32]int{}, room: 3 * bigScratch}
 	prev := SetScratchArena(f)
 	defer SetScratchArena(prev)
 	small, b1, b2 := getScratch(100), getScratch(bigScratch), getScratch(2*bigScratch+3)
 	if f.counts[0] != 2 || len(*b1) != bigScratch || len(*b2) != 2*bigScratch+3 {
 		t.Fatalf("%d big buffers from the arena (want 2), lengths %d %d", f.counts[0], len(*b1), len(*b2))
 	}
+	b3 := getScratch(3*bigScratch + 1) // no room: from the slabs
+	big.mu.Lock()
+	_, fromSlab := big.out[b3]
+	big.mu.Unlock()
+	if f.counts[0] != 2 || !fromSlab {
+		t.Errorf("a request the arena has no room for: %d arena buffers, from slabs %v", f.counts[0], fromSlab)
+	}
 	putScratch(b2)
 	putScratch(small)
 	putScratch(b1)
+	putScratch(b3)
 	if f.counts[1] != 2 || len(f.given) != 0 {
 		t.Fatalf("%d buffers recycled (want 2), %d still out", f.counts[1], len(f.given))
 	}

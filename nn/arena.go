@@ -73,8 +73,9 @@ var current *Arena
 //
 // While a is installed, kernels also take their big scratch buffers (1 MiB
 // and more: padded inputs, im2col matrices, weight-gradient partials) from
-// it, in the ranges free at the time, instead of keeping scratch memory of
-// their own beside the arena (see kernels.SetScratchArena).
+// the ranges free in it at the time, when one is large enough, instead of
+// keeping scratch memory of their own beside the arena (see
+// kernels.SetScratchArena); scratch never grows the arena.
 func SetArena(a *Arena) (prev *Arena) {
 	prev, current = current, a
 	if a == nil {
@@ -88,8 +89,8 @@ func SetArena(a *Arena) (prev *Arena) {
 // arenaScratch is an Arena as the kernels' scratch source.
 type arenaScratch Arena
 
-func (s *arenaScratch) Floats(n int) []float32 { return (*Arena)(s).Floats(n) }
-func (s *arenaScratch) Recycle(b []float32)    { (*Arena)(s).recycle(b) }
+func (s *arenaScratch) FreeFloats(n int) []float32 { return (*Arena)(s).freeFloats(n) }
+func (s *arenaScratch) Recycle(b []float32)        { (*Arena)(s).recycle(b) }
 
 // CurrentArena returns the installed arena, or nil.
 func CurrentArena() *Arena { return current }
@@ -119,6 +120,29 @@ func (a *Arena) Floats(n int) []float32 {
 	if best >= 0 && n < smallFloats && a.free[best].n > 2*n {
 		best = -1 // small requests do not fragment large free ranges
 	}
+	return a.take(best, n)
+}
+
+// freeFloats is Floats for kernel scratch: a best-fit free range, or nil if
+// none holds n floats (the arena does not grow for scratch).
+func (a *Arena) freeFloats(n int) []float32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	best := -1
+	for i, f := range a.free {
+		if f.n >= n && (best < 0 || f.n < a.free[best].n) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return a.take(best, n)
+}
+
+// take returns n floats carved from free range number best, or from a new
+// slab if best < 0.
+func (a *Arena) take(best, n int) []float32 {
 	var sp span
 	if best >= 0 {
 		f := &a.free[best]

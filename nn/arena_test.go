@@ -248,8 +248,14 @@ type countingScratch struct {
 	gets, recycles int
 }
 
-func (c *countingScratch) Floats(n int) []float32 { c.gets++; return c.arenaScratch.Floats(n) }
-func (c *countingScratch) Recycle(b []float32)    { c.recycles++; c.arenaScratch.Recycle(b) }
+func (c *countingScratch) FreeFloats(n int) []float32 {
+	b := c.arenaScratch.FreeFloats(n)
+	if b != nil {
+		c.gets++
+	}
+	return b
+}
+func (c *countingScratch) Recycle(b []float32) { c.recycles++; c.arenaScratch.Recycle(b) }
 
 // TestArenaKernelScratch: SetArena makes the arena the kernels' source of
 // big scratch buffers (and SetArena(nil) undoes it); convolutions whose
