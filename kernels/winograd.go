@@ -22,16 +22,18 @@ import (
 // Layout: the weights are transformed once per call into U
 // [ne][panels][C][nr] (elements su floats apart), the nr-wide k-major
 // panels a micro-kernel reads.
-// Tiles run in blocks of tb (a multiple of mr, V and M of a block in about
-// half of L2): the input transform writes V [ne][tb][ldv], the
-// micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm]
+// Tiles run in blocks of at most tb (whole micro-panels of mr tiles, V
+// and M of a block in about half of L2; their number a multiple of the
+// threads, the larger first): the input transform writes V [ne][tb][ldv],
+// the micro-kernel runs k = C per (e, mr tiles, panel) into M [ne][tb][ldm]
 // (setting it where the micro-kernel has fnSet, else added to zeros),
 // and the output transform writes y (or, for tiles that stick out of the
 // output, an m x m buffer copied in part). Input windows that leave the
 // image (padding, tails) are gathered into a zero-padded a x a buffer
-// first. Threads take whole blocks; each output is reduced in the same
-// order whatever the thread count. Scratch comes from the free lists
-// (getGemmBuf): a steady state allocates only Parallel's closures.
+// first. Threads claim one block at a time; each output is reduced in the
+// same order whatever the thread count or schedule (convFew is the other).
+// Scratch comes from the free lists (getGemmBuf): a steady state allocates
+// only Parallel's closures and the block counter.
 
 // winogradOn and winogradTile are the settings of SetWinograd and
 // SetWinogradTile, initialised from LUNGO_WINOGRAD.
