@@ -4,31 +4,67 @@ package kernels
 // (backward) rows so each thread writes its own rows.
 
 func upsampleNearest2xGeneric(y, x []float32, n, h, w, c int) {
-	rowLen := 2 * w * c
-	Parallel(n*2*h, max(1, ewGrain/max(1, rowLen)), func(lo, hi int) {
+	upsampleConcatGeneric(y, x, nil, n, h, w, c, 0)
+}
+
+func upsampleNearest2xBackwardGeneric(dx, dy []float32, n, h, w, c int) {
+	upsampleConcatBackwardGeneric(dx, nil, dy, n, h, w, c, 0, false)
+}
+
+// upsampleConcatGeneric: one task per output row; each output cell is the
+// x cell it repeats, then the skip cell.
+func upsampleConcatGeneric(y, x, skip []float32, n, h, w, c, k int) {
+	ct := c + k
+	Parallel(n*2*h, max(1, ewGrain/max(1, 2*w*ct)), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			src := x[(row/2)*w*c : (row/2+1)*w*c] // row/2 = n*h + i/2
-			dst := y[row*rowLen : (row+1)*rowLen]
-			for j := 0; j < w; j++ {
-				v := src[j*c : (j+1)*c]
-				copy(dst[2*j*c:], v)
-				copy(dst[(2*j+1)*c:], v)
+			for ox := 0; ox < 2*w; ox++ {
+				q := row*2*w + ox
+				dst := y[q*ct : (q+1)*ct]
+				copy(dst[:c], src[(ox/2)*c:(ox/2+1)*c])
+				if k > 0 {
+					copy(dst[c:], skip[q*k:(q+1)*k])
+				}
 			}
 		}
 	})
 }
 
-func upsampleNearest2xBackwardGeneric(dx, dy []float32, n, h, w, c int) {
-	rowLen := 2 * w * c
-	Parallel(n*h, max(1, ewGrain/max(1, 2*rowLen)), func(lo, hi int) {
+// upsampleConcatBackwardGeneric: one task per input row (two output rows);
+// a dx cell sums its four dy cells as (top pair) + (bottom pair).
+func upsampleConcatBackwardGeneric(dx, dskip, dy []float32, n, h, w, c, k int, accumulate bool) {
+	ct := c + k
+	Parallel(n*h, max(1, ewGrain/max(1, 4*w*ct)), func(lo, hi int) {
 		for row := lo; row < hi; row++ {
-			d := dx[row*w*c : (row+1)*w*c]
-			r0 := dy[2*row*rowLen : (2*row+1)*rowLen]
-			r1 := dy[(2*row+1)*rowLen : (2*row+2)*rowLen]
-			for j := 0; j < w; j++ {
-				a, b := 2*j*c, (2*j+1)*c
-				for k := range c {
-					d[j*c+k] = (r0[a+k] + r0[b+k]) + (r1[a+k] + r1[b+k])
+			r0 := dy[2*row*2*w*ct : (2*row+1)*2*w*ct]
+			r1 := dy[(2*row+1)*2*w*ct : (2*row+2)*2*w*ct]
+			if dx != nil {
+				for j := 0; j < w; j++ {
+					d := dx[(row*w+j)*c : (row*w+j+1)*c]
+					g00, g01 := r0[2*j*ct:][:c], r0[(2*j+1)*ct:][:c]
+					g10, g11 := r1[2*j*ct:][:c], r1[(2*j+1)*ct:][:c]
+					if accumulate {
+						for q := range d {
+							d[q] += (g00[q] + g01[q]) + (g10[q] + g11[q])
+						}
+					} else {
+						for q := range d {
+							d[q] = (g00[q] + g01[q]) + (g10[q] + g11[q])
+						}
+					}
+				}
+			}
+			if dskip == nil || k == 0 {
+				continue
+			}
+			for q := 2 * row * 2 * w; q < (2*row+2)*2*w; q++ {
+				d, g := dskip[q*k:(q+1)*k], dy[q*ct+c:(q+1)*ct]
+				if accumulate {
+					for j := range d {
+						d[j] += g[j]
+					}
+				} else {
+					copy(d, g)
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -183,6 +184,66 @@ func TestUpsampleConcatPanics(t *testing.T) {
 	mustPanic(t, "concat len", func() { ConcatChannels(a, [][]float32{a[:8], a[:7]}, 4, []int{2, 2}) })
 	mustPanic(t, "concat nil", func() { ConcatChannels(a, [][]float32{a[:8], nil}, 4, []int{2, 2}) })
 	mustPanic(t, "split y", func() { SplitChannels([][]float32{nil, a[:8]}, a[:15], 4, []int{2, 2}) })
+}
+
+// TestUpsampleNearest2xConcat checks the fused upsample + concat and its
+// adjoint against UpsampleNearest2x, ConcatChannels and SplitChannels,
+// overwriting and accumulating, with either gradient left out.
+func TestUpsampleNearest2xConcat(t *testing.T) {
+	g := tensor.NewRNG(3)
+	for _, s := range [][5]int{{1, 1, 1, 1, 0}, {2, 3, 5, 7, 9}, {1, 4, 2, 16, 1}, {3, 2, 3, 1, 33}} {
+		n, h, w, c, k := s[0], s[1], s[2], s[3], s[4]
+		m := 4 * n * h * w
+		x, skip := randSlice(g, n*h*w*c), randSlice(g, m*k)
+		up := make([]float32, m*c)
+		UpsampleNearest2x(up, x, n, h, w, c)
+		want := make([]float32, m*(c+k))
+		if k > 0 {
+			ConcatChannels(want, [][]float32{up, skip}, m, []int{c, k})
+		} else {
+			copy(want, up)
+		}
+		y := randSlice(g, m*(c+k))
+		var sk []float32
+		if k > 0 {
+			sk = skip
+		}
+		UpsampleNearest2xConcat(y, x, sk, n, h, w, c, k)
+		if !slices.Equal(y, want) {
+			t.Fatalf("%v: forward differs", s)
+		}
+
+		dy := randSlice(g, m*(c+k))
+		dup, wantDs := make([]float32, m*c), make([]float32, m*k)
+		if k > 0 {
+			SplitChannels([][]float32{dup, wantDs}, dy, m, []int{c, k})
+		} else {
+			copy(dup, dy)
+		}
+		wantDx := make([]float32, n*h*w*c)
+		UpsampleNearest2xBackward(wantDx, dup, n, h, w, c)
+		dx, ds := randSlice(g, len(wantDx)), randSlice(g, len(wantDs))
+		UpsampleNearest2xConcatBackward(dx, ds, dy, n, h, w, c, k, false)
+		if !slices.Equal(dx, wantDx) || !slices.Equal(ds, wantDs) {
+			t.Fatalf("%v: backward differs", s)
+		}
+		// Accumulating adds the same again; a nil gradient is left out.
+		UpsampleNearest2xConcatBackward(dx, nil, dy, n, h, w, c, k, true)
+		UpsampleNearest2xConcatBackward(nil, ds, dy, n, h, w, c, k, true)
+		for i := range dx {
+			if dx[i] != 2*wantDx[i] {
+				t.Fatalf("%v: accumulated dx[%d] = %v, want %v", s, i, dx[i], 2*wantDx[i])
+			}
+		}
+		for i := range ds {
+			if ds[i] != 2*wantDs[i] {
+				t.Fatalf("%v: accumulated dskip[%d] = %v, want %v", s, i, ds[i], 2*wantDs[i])
+			}
+		}
+	}
+	a := make([]float32, 64)
+	mustPanic(t, "concat skip", func() { UpsampleNearest2xConcat(a[:32], a[:4], nil, 1, 2, 2, 1, 1) })
+	mustPanic(t, "concat len", func() { UpsampleNearest2xConcatBackward(a[:4], nil, a[:31], 1, 2, 2, 1, 1, false) })
 }
 
 func BenchmarkUpsample(b *testing.B) {

@@ -10,10 +10,6 @@ import (
 // Fused operations that keep fewer activation-sized tensors alive than their
 // parts would: the intermediate results never get a buffer of their own.
 
-// fusedGrain is the number of elements a worker of an elementwise pass
-// takes at least.
-const fusedGrain = 16384
-
 // bnStats validates BatchNorm2D's arguments and returns the rows m, the
 // channels c and the per-channel mean and 1/sqrt(var + eps) that normalise
 // x: the batch's in training mode (updating runMean and runVar), the running
@@ -138,46 +134,14 @@ func UpsampleConcat(x, skip *Value) *Value {
 	}
 	ct := c + k
 	y := emptyTensor(n, 2*h, 2*w, ct)
-	xd, sd, yd := x.Data.Data, skip.Data.Data, y.Data
-	// One task per output row (n, oy).
-	kernels.Parallel(n*2*h, max(1, fusedGrain/max(2*w*ct, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			b, oy := r/(2*h), r%(2*h)
-			xrow := xd[((b*h)+oy/2)*w*c:]
-			for ox := 0; ox < 2*w; ox++ {
-				p := r*2*w + ox
-				dst := yd[p*ct : (p+1)*ct]
-				copy(dst[:c], xrow[(ox/2)*c:(ox/2)*c+c])
-				copy(dst[c:], sd[p*k:(p+1)*k])
-			}
-		}
-	})
+	kernels.UpsampleNearest2xConcat(y.Data, x.Data.Data, skip.Data.Data, n, h, w, c, k)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data
 		accumGrad(x, func(dx []float32) {
-			// dx[b, i, j] = sum of the four cells it was copied to.
-			kernels.Parallel(n*h, max(1, fusedGrain/max(4*w*ct, 1)), func(lo, hi int) {
-				for r := lo; r < hi; r++ {
-					b, iy := r/h, r%h
-					for j := 0; j < w; j++ {
-						d := dx[((b*h+iy)*w+j)*c:][:c]
-						p00 := ((b*2*h+2*iy)*2*w + 2*j) * ct
-						p10 := p00 + 2*w*ct
-						g00, g01 := dy[p00:p00+c], dy[p00+ct:p00+ct+c]
-						g10, g11 := dy[p10:p10+c], dy[p10+ct:p10+ct+c]
-						for q := range d {
-							d[q] = (g00[q] + g01[q]) + (g10[q] + g11[q])
-						}
-					}
-				}
-			})
+			kernels.UpsampleNearest2xConcatBackward(dx, nil, dy, n, h, w, c, k, false)
 		})
 		accumGrad(skip, func(ds []float32) {
-			kernels.Parallel(n*4*h*w, max(1, fusedGrain/max(ct, 1)), func(lo, hi int) {
-				for p := lo; p < hi; p++ {
-					copy(ds[p*k:(p+1)*k], dy[p*ct+c:(p+1)*ct])
-				}
-			})
+			kernels.UpsampleNearest2xConcatBackward(nil, ds, dy, n, h, w, c, k, false)
 		})
 	}, x, skip)
 }

@@ -48,7 +48,7 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 		if skip != nil {
 			sd = skip.Data.Data
 		}
-		upsampleConcat(u, x.Data.Data, sd, n, h, w, c, k)
+		kernels.UpsampleNearest2xConcat(u, x.Data.Data, sd, n, h, w, c, k)
 	}
 	u := scratchFloats(n * 4 * h * w * ct)
 	fill(u)
@@ -65,20 +65,14 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 		if x.RequiresGrad || (skip != nil && skip.RequiresGrad) {
 			du := scratchFloats(len(u))
 			kernels.Conv2DBackwardData(du, dy, wt.Data.Data, p)
+			var dx, ds []float32
 			if x.RequiresGrad {
-				upsampleGradAdd(x.GradTensor().Data, du, n, h, w, c, ct)
+				dx = x.GradTensor().Data
 			}
 			if skip != nil && skip.RequiresGrad {
-				ds := skip.GradTensor().Data
-				kernels.Parallel(n*4*h*w, max(1, 16384/ct), func(lo, hi int) {
-					for q := lo; q < hi; q++ {
-						d, g := ds[q*k:(q+1)*k], du[q*ct+c:(q+1)*ct]
-						for j := range d {
-							d[j] += g[j]
-						}
-					}
-				})
+				ds = skip.GradTensor().Data
 			}
+			kernels.UpsampleNearest2xConcatBackward(dx, ds, du, n, h, w, c, k, true)
 			recycleFloats(du)
 		}
 		if wt.RequiresGrad || (b != nil && b.RequiresGrad) {
@@ -92,10 +86,12 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 			kernels.Conv2DBackwardWeights(dw, db, u, dy, p)
 			recycleFloats(u)
 			if wt.RequiresGrad {
-				addTo(wt.GradTensor().Data, dw)
+				g := wt.GradTensor().Data
+				kernels.Add(g, g, dw)
 			}
 			if b != nil && b.RequiresGrad {
-				addTo(b.GradTensor().Data, db)
+				g := b.GradTensor().Data
+				kernels.Add(g, g, db)
 			}
 			recycleFloats(dw)
 			if db != nil {
@@ -103,54 +99,6 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 			}
 		}
 	}, x, skip, wt, b)
-}
-
-// upsampleConcat writes u [N, 2H, 2W, C+K] = concat(nearest 2x of x
-// [N, H, W, C], skip [N, 2H, 2W, K]) along channels (skip nil when K = 0).
-func upsampleConcat(u, x, skip []float32, n, h, w, c, k int) {
-	ct := c + k
-	kernels.Parallel(n*2*h, max(1, 16384/max(2*w*ct, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			b, oy := r/(2*h), r%(2*h)
-			xrow := x[((b*h)+oy/2)*w*c:]
-			for ox := 0; ox < 2*w; ox++ {
-				q := r*2*w + ox
-				dst := u[q*ct : (q+1)*ct]
-				copy(dst[:c], xrow[(ox/2)*c:(ox/2)*c+c])
-				if k > 0 {
-					copy(dst[c:], skip[q*k:(q+1)*k])
-				}
-			}
-		}
-	})
-}
-
-// upsampleGradAdd adds to dx [N, H, W, C] the gradient of the nearest 2x
-// upsampling from du [N, 2H, 2W, ct] (its first C channels): each cell gets
-// the sum of the four it was copied to, summed as nn.UpsampleConcat does.
-func upsampleGradAdd(dx, du []float32, n, h, w, c, ct int) {
-	kernels.Parallel(n*h, max(1, 16384/max(4*w*ct, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			b, iy := r/h, r%h
-			for j := 0; j < w; j++ {
-				d := dx[((b*h+iy)*w+j)*c:][:c]
-				p00 := ((b*2*h+2*iy)*2*w + 2*j) * ct
-				p10 := p00 + 2*w*ct
-				g00, g01 := du[p00:p00+c], du[p00+ct:p00+ct+c]
-				g10, g11 := du[p10:p10+c], du[p10+ct:p10+ct+c]
-				for q := range d {
-					d[q] += (g00[q] + g01[q]) + (g10[q] + g11[q])
-				}
-			}
-		}
-	})
-}
-
-// addTo adds src to dst elementwise.
-func addTo(dst, src []float32) {
-	for i, v := range src {
-		dst[i] += v
-	}
 }
 
 // scratchFloats returns n floats with unspecified contents from nn's
