@@ -298,24 +298,6 @@ func TestSgemmAllocs(t *testing.T) {
 	}
 }
 
-// goTileKernel is a Go micro-kernel of mr x nr (the contract of
-// microKernel.fn), to test the driver's blocking, grid, bias and packed-B
-// logic on tile sizes no assembly kernel has.
-func goTileKernel(mr, nr int) *microKernel {
-	return &microKernel{name: fmt.Sprintf("go-%dx%d", mr, nr), mr: mr, nr: nr,
-		fn: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-			for i := 0; i < mr; i++ {
-				for j := 0; j < nr; j++ {
-					s := c[i*ldc+j]
-					for p := 0; p < k; p++ {
-						s += a[i*lda+p] * b[p*ldb+j]
-					}
-					c[i*ldc+j] = s
-				}
-			}
-		}}
-}
-
 // TestGemmBiasAndPackedB checks the driver's internal entry points on Go
 // micro-kernels of odd tile sizes, on one thread and two: gemmSIMD with a
 // bias (C starts as NaN: it must not be read) and gemmPackedB with B
@@ -324,7 +306,7 @@ func goTileKernel(mr, nr int) *microKernel {
 // few-positions tests run the same paths on every SIMD kernel.)
 func TestGemmBiasAndPackedB(t *testing.T) {
 	rng := tensor.NewRNG(5)
-	for _, mk := range []*microKernel{goTileKernel(5, 8), goTileKernel(3, 4)} {
+	for _, mk := range []*microKernel{goMicroKernelOf(5, 8), goMicroKernelOf(3, 4)} {
 		kc := blockingFor(mk).kc
 		for _, sh := range [][3]int{{1, 1, 1}, {13, 35, 70}, {61, 20, 2*kc + 37}, {100, 130, 3}, {50, 17, kc}} {
 			m, n, k := sh[0], sh[1], sh[2]

@@ -37,7 +37,8 @@ func winoWeightsCases() []ConvParams {
 }
 
 // goMicroKernelOf is a Go micro-kernel (the loops of microKernel.fn and
-// fnBlocks) with a tile of mr x nr.
+// fnBlocks) with a tile of mr x nr, to test drivers on tile sizes no
+// assembly kernel has.
 func goMicroKernelOf(mr, nr int) *microKernel {
 	return &microKernel{name: fmt.Sprintf("go-%dx%d", mr, nr), mr: mr, nr: nr,
 		fn: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

@@ -111,16 +111,23 @@ const smallFloats = 1 << 16
 func (a *Arena) Floats(n int) []float32 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	best := a.bestFit(n)
+	if best >= 0 && n < smallFloats && a.free[best].n > 2*n {
+		best = -1 // small requests do not fragment large free ranges
+	}
+	return a.take(best, n)
+}
+
+// bestFit returns the index of the smallest free range holding n floats,
+// or -1. The caller holds a.mu.
+func (a *Arena) bestFit(n int) int {
 	best := -1
 	for i, f := range a.free {
 		if f.n >= n && (best < 0 || f.n < a.free[best].n) {
 			best = i
 		}
 	}
-	if best >= 0 && n < smallFloats && a.free[best].n > 2*n {
-		best = -1 // small requests do not fragment large free ranges
-	}
-	return a.take(best, n)
+	return best
 }
 
 // freeFloats is Floats for kernel scratch: a best-fit free range, or nil if
@@ -128,12 +135,7 @@ func (a *Arena) Floats(n int) []float32 {
 func (a *Arena) freeFloats(n int) []float32 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	best := -1
-	for i, f := range a.free {
-		if f.n >= n && (best < 0 || f.n < a.free[best].n) {
-			best = i
-		}
-	}
+	best := a.bestFit(n)
 	if best < 0 {
 		return nil
 	}
