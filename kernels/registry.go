@@ -62,7 +62,6 @@ func Register(im *Impl) {
 			panic("kernels: implementation " + im.Name + " registered twice")
 		}
 	}
-	fillStream(im)
 	impls = append(impls, im)
 	active = nil
 }

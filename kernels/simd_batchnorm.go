@@ -29,8 +29,9 @@ type streamKernels struct {
 	add          func(y, a, b []float32)
 }
 
-// fillStream sets im's nil batch-norm and elementwise entries to the
-// kernels of the same name on this architecture, if it has them.
+// fillStream sets im's batch-norm and elementwise entries to the kernels
+// of the implementation of the same name on this architecture, if it has
+// them (simdImpl.impl calls it).
 func fillStream(im *Impl) {
 	k := streamSIMD(im.Name)
 	if k == nil {

@@ -9,7 +9,7 @@ type simdImpl struct {
 
 // impl returns the registry entry for s.
 func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
-	return &Impl{
+	im := &Impl{
 		Name:      name,
 		Available: available,
 		Priority:  priority,
@@ -20,6 +20,8 @@ func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
 		Conv2DBackwardWeights: s.conv2DBackwardWeights,
 		Adam:                  adamSIMD(name),
 	}
+	fillStream(im)
+	return im
 }
 
 // pick returns the micro-kernel for a product with n columns: the first
