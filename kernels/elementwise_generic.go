@@ -187,7 +187,9 @@ func colSums64Blocks(m, c int, blockFn func(acc []float64, lo, hi int)) []float6
 	rows := max(1, reduceBlock/max(1, c))
 	rows = max(rows, (m+63)/64) // at most 64 partial vectors
 	nb := (m + rows - 1) / rows
-	part := make([]float64, nb*c)
+	pb := getScratch64(nb * c)
+	defer putScratch64(pb)
+	part := (*pb)[:nb*c]
 	Parallel(nb, 1, func(blo, bhi int) {
 		for b := blo; b < bhi; b++ {
 			blockFn(part[b*c:b*c+c], b*rows, min((b+1)*rows, m))
