@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: a fixed set of long-lived goroutines that help any caller
@@ -16,6 +17,18 @@ import (
 // the queue, or in a helper that has yet to find its chunks all claimed,
 // after its Parallel call returned: it counts those references and goes
 // back to the free list when the last is dropped.
+//
+// A helper asleep in a channel receive starts its chunk only after the
+// runtime has woken an OS thread and handed it the goroutine, which on a
+// 2-core VM left two threads idle for a fifth of a short kernel (1x1
+// 64->128 @64x64 on two threads: 0.41-0.43 ms with 20% of it idle). So a
+// helper that finished a job keeps polling the queue for spinTime before
+// it blocks, and a caller polls its job's count of finished chunks as
+// long before it sleeps on the WaitGroup, like OpenMP's spin-then-sleep
+// wait policy. Both yield the processor (runtime.Gosched) while they
+// poll, so other goroutines still run. Measured with lungo bench -impl
+// avx512 -threads 2 (ms, before -> after): that 1x1 0.41-0.43 -> 0.32-0.34;
+// 3x3 128->128 @32x32 0.94 -> 0.78, 512->512 @8x8 1.81 -> 1.57.
 
 var (
 	poolMu      sync.Mutex
@@ -30,6 +43,7 @@ type job struct {
 	chunk  int // items per chunk
 	chunks int32
 	next   atomic.Int32
+	done   atomic.Int32 // chunks finished
 	refs   atomic.Int32 // the caller and each queued send
 	wg     sync.WaitGroup
 }
@@ -53,15 +67,61 @@ func (j *job) run() {
 		lo := i * j.chunk
 		hi := min(lo+j.chunk, j.n)
 		j.fn(lo, hi)
+		j.done.Add(1)
 		j.wg.Done()
 	}
 }
 
+// spinTime is how long a helper polls for its next job, and a caller for
+// its job's last chunk, before blocking.
+const spinTime = 100 * time.Microsecond
+
 func worker() {
-	for j := range poolJobs {
+	for {
+		j := pollJob()
+		if j == nil {
+			j = <-poolJobs
+		}
 		j.run()
 		j.release()
 	}
+}
+
+// pollJob returns the next queued job, or nil when none came within
+// spinTime.
+func pollJob() *job {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case j := <-poolJobs:
+			return j
+		default:
+		}
+		if i%64 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > spinTime {
+				return nil
+			}
+		}
+		runtime.Gosched()
+	}
+}
+
+// waitDone waits until every chunk of j has finished.
+func (j *job) waitDone() {
+	var start time.Time
+	for i := 0; j.done.Load() < j.chunks; i++ {
+		if i%64 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > spinTime {
+				break
+			}
+		}
+		runtime.Gosched()
+	}
+	j.wg.Wait()
 }
 
 // Threads returns the number of threads kernels use (the caller included).
@@ -117,6 +177,7 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	j.fn, j.n, j.chunk = fn, n, (n+chunks-1)/chunks
 	j.chunks = int32((n + j.chunk - 1) / j.chunk)
 	j.next.Store(0)
+	j.done.Store(0)
 	j.refs.Store(1)
 	j.wg.Add(int(j.chunks))
 	for i := 0; i < t-1 && i < int(j.chunks)-1; i++ {
@@ -128,6 +189,6 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 		}
 	}
 	j.run()
-	j.wg.Wait()
+	j.waitDone()
 	j.release()
 }

@@ -428,3 +428,26 @@ func TestGemmGrid(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSgemmLeading compares 1024^3 with power-of-two leading
+// dimensions against padded ones (lda = ldb = ldc = 1024 + pad): rows of
+// a tile 4 KiB apart fall into one L1 set.
+func BenchmarkSgemmLeading(b *testing.B) {
+	const n = 1024
+	for _, th := range []int{1, 2} {
+		for _, pad := range []int{0, 16} {
+			ld := n + pad
+			rng := tensor.NewRNG(1)
+			x, y := randSlice(rng, n*ld), randSlice(rng, n*ld)
+			c := make([]float32, n*ld)
+			b.Run(fmt.Sprintf("threads=%d/ld=%d", th, ld), func(b *testing.B) {
+				withThreads(th, func() {
+					for b.Loop() {
+						Sgemm(false, false, n, n, n, 1, x, ld, y, ld, 0, c, ld)
+					}
+				})
+				b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
