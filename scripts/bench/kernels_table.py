@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Join lungo's kernel benchmarks with PyTorch's from the same machine into one
+markdown table (ms, medians; ratio = PyTorch's best layout / lungo, > 1: lungo
+faster; 2T/1T = lungo's two-thread speed-up; peak% = lungo's share of the FMA
+peak for the thread count, direct-convolution flops).
+
+    lungo bench -json -threads 1,2 -impl avx512 -runs 7 > L.jsonl
+    (cd ../shared/ref && /usr/bin/python3 bench_ops.py T.jsonl --threads 1,2)
+    python3 scripts/bench/kernels_table.py L.jsonl T.jsonl
+"""
+import json
+import re
+import sys
+
+
+def torch_key(op, shape):
+    """Maps a bench_ops.py (op, shape) to lungo's (op, shape)."""
+    m = re.match(r"conv2d (\dx\d s\d p\d)$", op)
+    if m:
+        return "conv2d", f"{m.group(1)} {shape} n1"
+    if op.startswith("conv2d 3x3 fwd+bwd"):
+        return "conv2d fwd+bwd", f"3x3 s1 p1 {shape} n1"
+    if op.startswith("conv_transpose2d 2x2 s2"):
+        c, hw = re.match(r"(\S+) @(\d+)->", shape).groups()
+        return "conv_transpose2d", f"2x2 s2 p0 {c} @{hw}x{hw} n1"
+    if op.startswith("max_pool2d 3x3 s2 p1"):
+        return "maxpool2d", "3x3 s2 p1 " + shape.split("->")[0] + " n1"
+    if op.startswith("matmul"):
+        return "sgemm", shape.split("=")[-1] + "^3"
+    return None
+
+
+def main():
+    lungo = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+    torch = [json.loads(l) for l in open(sys.argv[2]) if l.startswith("{")]
+    best = {}  # (op, shape, threads) -> (ms, fmt)
+    for t in torch:
+        k = torch_key(t["op"], t["shape"])
+        if k is None:
+            continue
+        key = k + (t["threads"],)
+        ms = t["median_s"] * 1e3
+        if key not in best or ms < best[key][0]:
+            best[key] = (ms, t["fmt"])
+    rows = {}
+    for r in lungo:
+        rows.setdefault((r["op"], r["shape"]), {})[r["threads"]] = r
+    print("| op | shape | lungo 1T | PyTorch 1T | ratio | peak% 1T | lungo 2T | PyTorch 2T | ratio | peak% 2T | 2T/1T |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (op, shape), by in rows.items():
+        cells = [op, shape]
+        for th in (1, 2):
+            r = by.get(th)
+            if r is None:
+                cells += ["", "", "", ""]
+                continue
+            tb = best.get((op, shape, th))
+            cells.append(f"{r['ms']:.3g}")
+            if tb:
+                cells += [f"{tb[0]:.3g} ({'CL' if tb[1] == 'channels_last' else tb[1]})", f"{tb[0] / r['ms']:.2f}"]
+            else:
+                cells += ["", ""]
+            cells.append(f"{r.get('peak_pct', 0):.0f}")
+        if 1 in by and 2 in by:
+            cells.append(f"{by[1]['ms'] / by[2]['ms']:.2f}")
+        else:
+            cells.append("")
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
