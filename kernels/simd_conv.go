@@ -402,13 +402,61 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	pb := getGemmBuf(np*rsc + g.k*npos)
 	defer putGemmBuf(pb)
 	patch, yT := (*pb)[:np*rsc], (*pb)[np*rsc:np*rsc+g.k*npos]
-	// Threads gather whole panels (nr positions, all kc blocks).
-	Parallel(np/nr, 1, func(lo, hi int) {
-		for jp := lo; jp < hi; jp++ {
-			fewPositionsPanel(patch, x, g, kc, nr, jp)
+	zb := getGemmBuf(g.c)
+	defer putGemmBuf(zb)
+	zeros := (*zb)[:g.c]
+	clear(zeros)
+	// Where each (tap, position) pixel starts in x, -1 for padding and
+	// positions past the last (float64 scratch: exact, allocation-free).
+	ob := getScratch64(g.r * g.s * np)
+	defer putScratch64(ob)
+	offs := (*ob)[:g.r*g.s*np]
+	for t := 0; t < g.r*g.s; t++ {
+		for p := 0; p < np; p++ {
+			off := -1
+			if p < npos {
+				ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
+				iy := oy*g.sh - g.ph + t/g.s*g.dh
+				ix := ox*g.sw - g.pw + t%g.s*g.dw
+				if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
+					off = ((img*g.h+iy)*g.w + ix) * g.c
+				}
+			}
+			offs[t*np+p] = float64(off)
 		}
-	})
-	gemmPackedB(mk, g.k, npos, rsc, w, rsc, patch, yT, npos)
+	}
+	if Threads() == 1 {
+		// One kc block at a time, gathered into L2 just before its
+		// product, which accumulates onto the last (the order gemm's own
+		// kc loop adds in, so the result is the same as below; the
+		// 512->512 @8x8 patches are 1.2 MB, more than L2). With the
+		// pixel offsets computed once per call instead of per block and
+		// tap, 512->512 @8x8 on one core: 3.25-3.27 -> 3.11-3.19 ms
+		// (BenchmarkConv2D-style loop; the gather is ~10% of it).
+		for q0 := 0; q0 < rsc; q0 += kc {
+			kcb := min(kc, rsc-q0)
+			blk := patch[:np*kcb]
+			for jp := 0; jp < np/nr; jp++ {
+				fewPositionsPanel(blk, x, g, q0, kcb, nr, jp, offs, zeros)
+			}
+			beta := float32(1)
+			if q0 == 0 {
+				beta = 0
+			}
+			gemmRun1(mk, false, false, g.k, npos, kcb, 1, w[q0:], rsc, nil, 0, beta, nil, blk, yT, npos)
+		}
+	} else {
+		// Threads gather whole panels (nr positions, all kc blocks).
+		Parallel(np/nr, 1, func(lo, hi int) {
+			for jp := lo; jp < hi; jp++ {
+				for q0 := 0; q0 < rsc; q0 += kc {
+					kcb := min(kc, rsc-q0)
+					fewPositionsPanel(patch[q0*np:q0*np+np*kcb], x, g, q0, kcb, nr, jp, offs, zeros)
+				}
+			}
+		})
+		gemmPackedB(mk, g.k, npos, rsc, w, rsc, patch, yT, npos)
+	}
 	Parallel(npos, max(1, 4096/g.k), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			out := y[p*g.k : (p+1)*g.k]
@@ -424,73 +472,46 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	})
 }
 
-// fewPositionsPanel gathers the patches of output positions jp*nr ..
-// jp*nr+nr-1 (zeros beyond the last) into panel jp of the packed B of
-// conv2DFewPositions (packedBIndex, kc-row blocks): element (q, j) is
-// x at tap q%(R*S) of channel q/(R*S) for position jp*nr+j, 0 for padding.
-// Each pixel's channels are read in a row and scattered down the panel
-// block (in L1), nr*R*S floats apart. (Writing each panel row whole
-// instead, from nr pixels C floats apart, was slower for C = 512: those
-// pixels share L1 sets.)
-func fewPositionsPanel(pb, x []float32, g convGeom, kc, nr, jp int) {
-	npos := g.n * g.oh * g.ow
+// fewPositionsPanel gathers rows [q0, q0+kcb) of the patches of output
+// positions jp*nr .. jp*nr+nr-1 (zeros beyond the last) into panel jp of
+// pan, one kc block of the packed B of conv2DFewPositions (packedBIndex):
+// element (q, j) is x at tap q%(R*S) of channel q/(R*S) for position
+// jp*nr+j, 0 for padding. Per tap, four positions at a time: channel c of
+// the four pixels fills four columns of panel row c*R*S+tap (nr is a
+// multiple of 4). (Whole panel rows, from nr pixels C floats apart, were
+// slower for C = 512: those pixels share L1 sets, which four do not
+// overfill.) offs holds where each pixel starts in x ([R*S][positions
+// rounded up to nr], -1: zeros), zeros C zeros.
+func fewPositionsPanel(pan, x []float32, g convGeom, q0, kcb, nr, jp int, offs []float64, zeros []float32) {
 	rs := g.r * g.s
-	rsc := rs * g.c
-	np := roundUp(npos, nr)
-	for q0 := 0; q0 < rsc; q0 += kc {
-		kcb := min(kc, rsc-q0)
-		pan := pb[q0*np+jp*kcb*nr : q0*np+(jp+1)*kcb*nr]
-		for j := 0; j < nr; j++ {
-			p := jp*nr + j
-			ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
-			for t := 0; t < rs; t++ {
-				iy := oy*g.sh - g.ph + t/g.s*g.dh
-				ix := ox*g.sw - g.pw + t%g.s*g.dw
-				// Channels c with q = c*rs + t in [q0, q0+kcb).
-				c0 := max(0, (q0-t+rs-1)/rs)
-				c1 := min(g.c, (q0+kcb-t+rs-1)/rs)
-				if c0 >= c1 {
-					continue
+	np := len(offs) / rs
+	zeros = zeros[:g.c]
+	var src [4][]float32
+	pan = pan[jp*kcb*nr : (jp+1)*kcb*nr]
+	for t := 0; t < rs; t++ {
+		// Channels c with q = c*rs + t in [q0, q0+kcb).
+		c0 := max(0, (q0-t+rs-1)/rs)
+		c1 := min(g.c, (q0+kcb-t+rs-1)/rs)
+		if c0 >= c1 {
+			continue
+		}
+		to := offs[t*np+jp*nr : t*np+jp*nr+nr]
+		for j0 := 0; j0 < nr; j0 += 4 {
+			for jj := range src {
+				src[jj] = zeros[c0:c1]
+				if off := int(to[j0+jj]); off >= 0 {
+					src[jj] = x[off+c0 : off+c1]
 				}
-				d := (c0*rs+t-q0)*nr + j
-				if p >= npos || iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
-					scatterStrided(pan, d, rs*nr, nil, c1-c0)
-					continue
-				}
-				src := x[((img*g.h+iy)*g.w+ix)*g.c:]
-				scatterStrided(pan, d, rs*nr, src[c0:c1], c1-c0)
+			}
+			s0, s1, s2, s3 := src[0], src[1][:len(src[0])], src[2][:len(src[0])], src[3][:len(src[0])]
+			d := (c0*rs+t-q0)*nr + j0
+			step := rs * nr
+			_ = pan[d+(len(s0)-1)*step+3]
+			for c := range s0 {
+				*(*[4]float32)(pan[d:]) = [4]float32{s0[c], s1[c], s2[c], s3[c]}
+				d += step
 			}
 		}
-	}
-}
-
-// scatterStrided sets d[i+k*stride] = src[k] for k < n, or to 0 when src
-// is nil.
-func scatterStrided(d []float32, i, stride int, src []float32, n int) {
-	if n == 0 {
-		return
-	}
-	_ = d[i+(n-1)*stride]
-	if src == nil {
-		for k := 0; k < n; k++ {
-			d[i] = 0
-			i += stride
-		}
-		return
-	}
-	src = src[:n]
-	k := 0
-	for ; k+4 <= n; k += 4 {
-		s4 := (*[4]float32)(src[k : k+4])
-		d[i] = s4[0]
-		d[i+stride] = s4[1]
-		d[i+2*stride] = s4[2]
-		d[i+3*stride] = s4[3]
-		i += 4 * stride
-	}
-	for ; k < n; k++ {
-		d[i] = src[k]
-		i += stride
 	}
 }
 

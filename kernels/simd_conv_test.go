@@ -32,6 +32,7 @@ func simdConvCases() []ConvParams {
 		// Few positions, many output channels: weights as the A operand.
 		std(1, 3, 4, 20, 40, 3, 1, 1, 1),
 		std(2, 5, 5, 7, 70, 3, 2, 1, 1),
+		std(2, 3, 5, 40, 80, 3, 1, 1, 1), // few positions, C*R*S = 360: two kc blocks
 		std(1, 3, 4, 64, 24, 3, 1, 1, 1), // few positions, many input channels: backward-data as GEMM + gather
 		std(2, 9, 11, 16, 8, 1, 2, 0, 1), // 1x1 stride 2 (the ResNet downsample)
 		{N: 1, H: 4, W: 6, C: 9, K: 50, R: 3, S: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
@@ -80,16 +81,24 @@ func TestSIMDConvForwardAndBackward(t *testing.T) {
 
 // TestSIMDConvThreadsBitwise: the direct path reduces every output in the
 // same order whatever the thread count.
+// So does the few-positions path, which on one thread gathers and
+// multiplies one kc block at a time and on two gathers all blocks first.
 func TestSIMDConvThreadsBitwise(t *testing.T) {
-	p := ConvParams{N: 1, H: 20, W: 52, C: 32, K: 48, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
-	g := tensor.NewRNG(5)
-	x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9)
-	forEachImpl(t, func(t *testing.T) {
-		y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
-		withThreads(1, func() { Conv2D(y1, x, w, nil, p) })
-		withThreads(2, func() { Conv2D(y2, x, w, nil, p) })
-		compareExact(t, "2 threads vs 1", y2, y1)
-	})
+	for _, p := range []ConvParams{
+		{N: 1, H: 20, W: 52, C: 32, K: 48, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 2, H: 3, W: 5, C: 40, K: 80, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 1, H: 8, W: 8, C: 96, K: 150, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+	} {
+		g := tensor.NewRNG(5)
+		x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*9)
+		bias := randSlice(g, p.K)
+		forEachImpl(t, func(t *testing.T) {
+			y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+			withThreads(1, func() { Conv2D(y1, x, w, bias, p) })
+			withThreads(2, func() { Conv2D(y2, x, w, bias, p) })
+			compareExact(t, "2 threads vs 1 "+p.String(), y2, y1)
+		})
+	}
 }
 
 // BenchmarkSIMDConvPaths compares, under each SIMD implementation, the
