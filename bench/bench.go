@@ -32,6 +32,9 @@ type Result struct {
 	// (set-up included), after returning freed memory to the OS first;
 	// Linux only, 0 elsewhere.
 	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
+	// CoreRTTNS is CoreRoundTrip measured right after a multi-threaded
+	// case: where the threads ran (0 for one thread).
+	CoreRTTNS float64 `json:"core_rtt_ns,omitempty"`
 }
 
 // Case is one operation on one shape.
@@ -100,6 +103,9 @@ func Run(c Case, impl string, threads int, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: threads, MS: median(times) * 1e3, PeakRSSMiB: peakRSS()}
+	if threads > 1 {
+		r.CoreRTTNS = CoreRoundTrip()
+	}
 	if len(cpus) > 0 {
 		r.CPUMS = median(cpus) * 1e3 / float64(threads)
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,21 @@ func TestPeak(t *testing.T) {
 	}
 	if simd && !(p > 1 && p < 1e4) {
 		t.Errorf("Peak() = %v GFLOP/s with SIMD available", p)
+	}
+}
+
+// TestCoreRoundTrip: with two processors the round trip is a positive,
+// finite time well under a millisecond; with one there is none.
+func TestCoreRoundTrip(t *testing.T) {
+	old := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(old)
+	if runtime.NumCPU() >= 2 {
+		if ns := CoreRoundTrip(); !(ns > 0 && ns < 1e6) {
+			t.Errorf("CoreRoundTrip() = %v ns with 2 processors", ns)
+		}
+	}
+	runtime.GOMAXPROCS(1)
+	if ns := CoreRoundTrip(); ns != 0 {
+		t.Errorf("CoreRoundTrip() = %v ns with 1 processor, want 0", ns)
 	}
 }

@@ -57,7 +57,7 @@ func runBench(args []string) error {
 	enc.SetEscapeHTML(false) // shapes contain "->"
 	if !*asJSON {
 		fmt.Printf("FMA peak %.1f GFLOP/s per core (measured)\n", bench.Peak())
-		fmt.Printf("%-18s %-36s %-8s %3s %10s %9s %6s %10s %9s\n", "op", "shape", "impl", "thr", "ms", "GFLOP/s", "peak%", "cpu ms", "peak MiB")
+		fmt.Printf("%-18s %-36s %-8s %3s %10s %9s %6s %10s %9s %7s\n", "op", "shape", "impl", "thr", "ms", "GFLOP/s", "peak%", "cpu ms", "peak MiB", "rtt ns")
 	}
 	found := false
 	for _, th := range ths {
@@ -77,7 +77,7 @@ func runBench(args []string) error {
 					}
 					continue
 				}
-				fmt.Printf("%-18s %-36s %-8s %3d %10.3f %9.1f %6.1f %10.3f %9.0f\n", r.Op, r.Shape, r.Impl, r.Threads, r.MS, r.GFLOPS, r.PeakPct, r.CPUMS, r.PeakRSSMiB)
+				fmt.Printf("%-18s %-36s %-8s %3d %10.3f %9.1f %6.1f %10.3f %9.0f %7.0f\n", r.Op, r.Shape, r.Impl, r.Threads, r.MS, r.GFLOPS, r.PeakPct, r.CPUMS, r.PeakRSSMiB, r.CoreRTTNS)
 			}
 		}
 	}

@@ -2,7 +2,9 @@
 """Join lungo's kernel benchmarks with PyTorch's from the same machine into one
 markdown table (ms, medians; ratio = PyTorch's best layout / lungo, > 1: lungo
 faster; 2T/1T = lungo's two-thread speed-up; peak% = lungo's share of the FMA
-peak for the thread count, direct-convolution flops).
+peak for the thread count, direct-convolution flops; rtt = core_rtt_ns measured
+after lungo's two-thread run: about 65 ns when the two vCPUs share an L3, about
+330 ns when the host has split them, see bench.CoreRoundTrip).
 
     lungo bench -json -threads 1,2 -impl avx512 -runs 7 > L.jsonl
     (cd ../shared/ref && /usr/bin/python3 bench_ops.py T.jsonl --threads 1,2)
@@ -45,8 +47,8 @@ def main():
     rows = {}
     for r in lungo:
         rows.setdefault((r["op"], r["shape"]), {})[r["threads"]] = r
-    print("| op | shape | lungo 1T | PyTorch 1T | ratio | peak% 1T | lungo 2T | PyTorch 2T | ratio | peak% 2T | 2T/1T |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| op | shape | lungo 1T | PyTorch 1T | ratio | peak% 1T | lungo 2T | PyTorch 2T | ratio | peak% 2T | 2T/1T | rtt ns |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (op, shape), by in rows.items():
         cells = [op, shape]
         for th in (1, 2):
@@ -65,6 +67,7 @@ def main():
             cells.append(f"{by[1]['ms'] / by[2]['ms']:.2f}")
         else:
             cells.append("")
+        cells.append(f"{by[2].get('core_rtt_ns', 0):.0f}" if 2 in by else "")
         print("| " + " | ".join(cells) + " |")
 
 
