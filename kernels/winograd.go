@@ -421,19 +421,31 @@ func (wc *winoConv) inputTile(dst []float32, ds int, x []float32, t int, win []f
 // apart) plus the bias; ot holds m*m*K floats for tiles that stick out of
 // the output.
 func (wc *winoConv) outputTile(y, src []float32, ss, t int, ot []float32) {
+	wc.outputTileRange(y, src, ss, t, ot, 0, wc.g.k)
+}
+
+// outputTileRange is outputTile for output channels [k0, k0+kn) only, src
+// holding just those; ot holds m*m*kn floats.
+func (wc *winoConv) outputTileRange(y, src []float32, ss, t int, ot []float32, k0, kn int) {
 	g := &wc.g
 	perImg := wc.th * wc.tw
 	img, ty, tx := t/perImg, t%perImg/wc.tw, t%wc.tw
 	oy0, ox0 := ty*wc.m, tx*wc.m
-	off := ((img*g.oh+oy0)*g.ow + ox0) * g.k
+	off := ((img*g.oh+oy0)*g.ow+ox0)*g.k + k0
 	if oy0+wc.m <= g.oh && ox0+wc.m <= g.ow {
-		wc.tr.out(y[off:], g.ow*g.k, g.k, src, ss, wc.bias, g.k)
+		wc.tr.out(y[off:], g.ow*g.k, g.k, src, ss, wc.bias[k0:], kn)
 		return
 	}
-	wc.tr.out(ot, wc.m*g.k, g.k, src, ss, wc.bias, g.k)
+	wc.tr.out(ot, wc.m*kn, kn, src, ss, wc.bias[k0:], kn)
 	rows, cols := min(wc.m, g.oh-oy0), min(wc.m, g.ow-ox0)
 	for i := 0; i < rows; i++ {
-		copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*wc.m*g.k:(i*wc.m+cols)*g.k])
+		if kn == g.k {
+			copy(y[off+i*g.ow*g.k:off+(i*g.ow+cols)*g.k], ot[i*wc.m*g.k:(i*wc.m+cols)*g.k])
+			continue
+		}
+		for j := 0; j < cols; j++ {
+			copy(y[off+(i*g.ow+j)*g.k:off+(i*g.ow+j)*g.k+kn], ot[(i*wc.m+j)*kn:(i*wc.m+j+1)*kn])
+		}
 	}
 }
 
@@ -489,6 +501,71 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 		return
 	}
 	mk.fn(k, a, lda, b, mk.nr, c, ldc)
+}
+
+// runPanels computes the output channels of panels [jp0, jp1) of every
+// tile on the calling thread, from weights it transforms itself into a U of
+// its own: threads that split a convolution this way (winogradConv's
+// panel split) write no data another reads, only each transforming the
+// input tiles themselves. Sharing the transformed weights instead (tile
+// blocks: U written by all threads, then read whole by each) cost a
+// cache-line transfer between the cores per line of U, which when the two
+// cores share no L3 made 3x3 256->256 @16x16 on two threads 2.5 ms
+// instead of 1.1 (the weight transform alone 1.6 ms instead of 0.44). Each
+// output sums in the same order as in run.
+func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
+	g := &wc.g
+	mk := wc.mk
+	mr, nr := mk.mr, mk.nr
+	np := jp1 - jp0
+	k0 := jp0 * nr
+	kn := min(jp1*nr, g.k) - k0
+	tiles := g.n * wc.th * wc.tw
+	ldv, ldm := wc.ldv, packStride(np*nr)
+	tb := clampInt(winoBlockBytes/(wc.ne*4*(ldv+ldm))/mr*mr, mr, roundUp(tiles, mr))
+	ve, me := elemStride(tb*ldv), elemStride(tb*ldm)
+	sup := elemStride(g.c * np * nr)
+	const cg = 8 // input channels gathered at once
+	ldt := np*nr + 16
+	b := getGemmBuf(wc.ne*sup + cg*9*ldt + wc.ne*(ve+me) + wc.ne*g.c + wc.m*wc.m*kn)
+	defer putGemmBuf(b)
+	rest := *b
+	up, rest := rest[:wc.ne*sup], rest[wc.ne*sup:]
+	tmp, rest := rest[:cg*9*ldt], rest[cg*9*ldt:]
+	v, rest := rest[:wc.ne*ve], rest[wc.ne*ve:]
+	m, rest := rest[:wc.ne*me], rest[wc.ne*me:]
+	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*kn]
+	clear(tmp) // columns past K stay zero
+	for c0 := 0; c0 < g.c; c0 += cg {
+		wc.transformGroup(up, sup, w, flip, c0, min(c0+cg, g.c), jp0, jp1, tmp, ldt)
+	}
+	for b0 := 0; b0 < tiles; b0 += tb {
+		nt := min(tb, tiles-b0)
+		ntr := roundUp(nt, mr)
+		for t := b0; t < b0+nt; t++ {
+			wc.inputTile(v[(t-b0)*ldv:], ve, x, t, win)
+		}
+		for e := 0; e < wc.ne && nt < ntr; e++ {
+			clear(v[e*ve+nt*ldv : e*ve+ntr*ldv]) // as in run
+		}
+		for e := 0; e < wc.ne; e++ {
+			me0 := m[e*me : e*me+ntr*ldm]
+			if mk.fnSet == nil {
+				clear(me0)
+			}
+			ue := up[e*sup : e*sup+g.c*np*nr]
+			ve0 := v[e*ve:]
+			for i0 := 0; i0 < ntr; i0 += mr {
+				a := ve0[i0*ldv:]
+				for jp := 0; jp < np; jp++ {
+					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
+				}
+			}
+		}
+		for t := b0; t < b0+nt; t++ {
+			wc.outputTileRange(y, m[(t-b0)*ldm:], me, t, ot, k0, kn)
+		}
+	}
 }
 
 // convFew is winogradConv's schedule for few tiles and many channels, in
@@ -582,12 +659,21 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 		wc.convFew(y, x, w, flip)
 		return
 	}
+	t := Threads()
+	tiles := g.n * wc.th * wc.tw
+	if panels := (g.k + mk.nr - 1) / mk.nr; winoSchedule == 3 || winoSchedule == 0 && winoPanelSplit(t, panels, tiles, g.k) {
+		t = min(t, panels)
+		Parallel(t, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				wc.runPanels(y, x, w, flip, i*panels/t, (i+1)*panels/t)
+			}
+		})
+		return
+	}
 	wc.transformWeights((*ub)[:ul], w, flip)
 	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
 	// number a multiple of the threads, the larger first; each thread
 	// claims one block at a time.
-	tiles := g.n * wc.th * wc.tw
-	t := Threads()
 	units, maxUnits := (tiles+mk.mr-1)/mk.mr, wc.tb/mk.mr
 	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
 	q, r := units/blocks, units%blocks
@@ -610,11 +696,24 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	})
 }
 
-// winoSchedule picks the schedule (tests, BenchmarkWinogradSchedule): 2
-// is convFew, else tile blocks (run). convFew reads U once per thread
-// where tile blocks read it once per block, but it measured no faster:
-// on one thread tile blocks re-read U from L3 at full speed (hardware
-// prefetch of sequential panels) and convFew costs 5-15% more CPU time
-// (V and M of all tiles in L3, three parallel steps); see
+// winoSchedule picks the schedule (tests, benchmarks): 0 chooses between
+// tile blocks and the panel split (winoPanelSplit), 1 is tile blocks
+// (run), 2 convFew, 3 the panel split (runPanels). convFew reads U once
+// per thread where tile blocks read it once per block, but it measured no
+// faster: on one thread tile blocks re-read U from L3 at full speed
+// (hardware prefetch of sequential panels) and convFew costs 5-15% more
+// CPU time (V and M of all tiles in L3, three parallel steps); see
 // BenchmarkWinogradSchedule.
 var winoSchedule int
+
+// winoPanelSplit says whether threads split a Winograd convolution by output
+// channels (runPanels) rather than by tiles: with several threads, at
+// least one panel each, and at most 4 tiles per output channel (the
+// transformed weights, C*K per element, then outweigh the input transform
+// each thread repeats, C per tile). BenchmarkWinogradSchedule, two
+// threads, ms, tile blocks / panel split (F(2x2) tiles per channel):
+// 256->256 @16x16 1.14 / 0.99 (0.25), 128->128 @32x32 0.94 / 0.87 (2),
+// 64->64 @64x64 0.82 / 0.86 (16), @128x128 3.30 / 3.65 (64).
+func winoPanelSplit(threads, panels, tiles, k int) bool {
+	return threads > 1 && panels >= threads && tiles <= 4*k
+}

@@ -218,8 +218,9 @@ func TestWinogradConv(t *testing.T) {
 			fdy := freeze("dy", dy.s())
 			want, abs := refConv(x.s(), w.s(), bias, p)
 			wdx, adx, _, _, _, _ := refConvBackward(x.s(), w.s(), dy.s(), p)
-			// Both schedules: tile blocks (run) and few tiles (convFew).
-			for _, sched := range []int{1, 2} {
+			// Every schedule: tile blocks (run), few tiles (convFew),
+			// panel split (runPanels).
+			for _, sched := range []int{1, 2, 3} {
 				winoSchedule = sched
 				sn := fmt.Sprintf("%s schedule %d", name, sched)
 				y := guarded(p.N*p.OutH()*p.OutW()*p.K, (off+2)%4)
@@ -273,12 +274,12 @@ func TestWinogradThreadsBitwise(t *testing.T) {
 	winoForce = true
 	defer func(old int) { winoSchedule = old }(winoSchedule)
 	forEachImpl(t, func(t *testing.T) {
-		// Thread counts and schedules (tile blocks, few tiles) give the
-		// same bits.
+		// Thread counts and schedules (tile blocks, few tiles, panel
+		// split, automatic) give the same bits.
 		y1 := make([]float32, p.N*p.OutH()*p.OutW()*p.K)
 		winoSchedule = 1
 		withThreads(1, func() { Conv2D(y1, x, w, nil, p) })
-		for _, sched := range []int{1, 2} {
+		for _, sched := range []int{1, 2, 3, 0} {
 			winoSchedule = sched
 			for _, th := range []int{1, 2, 3} {
 				y2 := make([]float32, len(y1))
@@ -339,7 +340,7 @@ func BenchmarkWinogradSchedule(b *testing.B) {
 		c, hw := sh[0], sh[1]
 		p := ConvParams{N: 1, H: hw, W: hw, C: c, K: c, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
 		for _, th := range []int{1, 2} {
-			for sched, name := range []string{1: "blocks", 2: "few"} {
+			for sched, name := range []string{1: "blocks", 2: "few", 3: "panels"} {
 				if sched == 0 {
 					continue
 				}
