@@ -249,7 +249,6 @@ type winoConv struct {
 	th, tw   int       // tiles per image column, row
 	ldv, ldm int       // row strides of V and M
 	tb       int       // tiles per block, a multiple of mr
-	ve, me   int       // element strides of V and M (see elemStride)
 	su       int       // element stride of U: elemStride(panels*c*nr)
 }
 
@@ -264,11 +263,17 @@ func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
 	panels := (g.k + mk.nr - 1) / mk.nr
 	wc.ldv = packStride(g.c)
 	wc.ldm = packStride(panels * mk.nr)
-	tiles := g.n * wc.th * wc.tw
-	wc.tb = clampInt(winoBlockBytes/(wc.ne*4*(wc.ldv+wc.ldm))/mk.mr*mk.mr, mk.mr, roundUp(tiles, mk.mr))
-	wc.ve, wc.me = elemStride(wc.tb*wc.ldv), elemStride(wc.tb*wc.ldm)
+	wc.tb = wc.blockTiles(wc.ldm)
 	wc.su = elemStride(panels * g.c * mk.nr)
 	return wc
+}
+
+// blockTiles returns how many tiles a block holds, a multiple of mr, for M
+// rows ldm floats apart: V and M of a block within winoBlockBytes.
+func (wc *winoConv) blockTiles(ldm int) int {
+	mr := wc.mk.mr
+	tiles := wc.g.n * wc.th * wc.tw
+	return clampInt(winoBlockBytes/(wc.ne*4*(wc.ldv+ldm))/mr*mr, mr, roundUp(tiles, mr))
 }
 
 // elemStride returns the stride of the ne elements of a tile in a block
@@ -388,9 +393,7 @@ func winoGatherFlip(dst []float32, ldd int, src []float32, kn int) {
 const winoWtGroup = 128
 
 // bufLen returns the scratch floats one worker of run needs.
-func (wc *winoConv) bufLen() int {
-	return wc.ne*(wc.ve+wc.me) + wc.ne*wc.g.c + wc.m*wc.m*wc.g.k
-}
+func (wc *winoConv) bufLen() int { return wc.tileBlocksLen(wc.tb, wc.ldm, wc.g.k) }
 
 // inputTile writes the transformed input of tile t to dst (elements ds
 // apart); win holds ne*C floats for windows that leave the image.
@@ -451,16 +454,25 @@ func (wc *winoConv) outputTileRange(y, src []float32, ss, t int, ot []float32, k
 
 // run computes the tiles [t0, t1) of y; buf holds bufLen() floats.
 func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
+	panels := (wc.g.k + wc.mk.nr - 1) / wc.mk.nr
+	wc.tileBlocks(y, x, t0, t1, wc.u, wc.su, panels, 0, wc.g.k, wc.tb, wc.ldm, buf)
+}
+
+// tileBlocks computes output channels [k0, k0+kn) of the tiles [t0, t1)
+// of y, in blocks of at most tb tiles: their input transforms into V
+// (rows ldv apart), the products of V with the np panels of transformed
+// weights u (elements su apart) into M (rows ldm apart, ldm >= np*nr),
+// and the output transforms. buf holds tileBlocksLen(tb, ldm, kn) floats.
+func (wc *winoConv) tileBlocks(y, x []float32, t0, t1 int, u []float32, su, np, k0, kn, tb, ldm int, buf []float32) {
 	g := &wc.g
 	mk := wc.mk
 	mr, nr := mk.mr, mk.nr
-	panels := (g.k + nr - 1) / nr
-	tb, ldv, ldm := wc.tb, wc.ldv, wc.ldm
-	ve, me := wc.ve, wc.me
+	ldv := wc.ldv
+	ve, me := elemStride(tb*ldv), elemStride(tb*ldm)
 	v, rest := buf[:wc.ne*ve], buf[wc.ne*ve:]
 	m, rest := rest[:wc.ne*me], rest[wc.ne*me:]
-	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*g.k]
-	se, su := panels*g.c*nr, wc.su
+	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*kn]
+	se := np * g.c * nr
 	for b0 := t0; b0 < t1; b0 += tb {
 		nt := min(tb, t1-b0)
 		ntr := roundUp(nt, mr)
@@ -477,19 +489,24 @@ func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
 			if mk.fnSet == nil {
 				clear(me0)
 			}
-			ue := wc.u[e*su : e*su+se]
+			ue := u[e*su : e*su+se]
 			ve0 := v[e*ve:]
 			for i0 := 0; i0 < ntr; i0 += mr {
 				a := ve0[i0*ldv:]
-				for jp := 0; jp < panels; jp++ {
+				for jp := 0; jp < np; jp++ {
 					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
 				}
 			}
 		}
 		for t := b0; t < b0+nt; t++ {
-			wc.outputTile(y, m[(t-b0)*ldm:], me, t, ot)
+			wc.outputTileRange(y, m[(t-b0)*ldm:], me, t, ot, k0, kn)
 		}
 	}
+}
+
+// tileBlocksLen returns the scratch floats of tileBlocks.
+func (wc *winoConv) tileBlocksLen(tb, ldm, kn int) int {
+	return wc.ne*(elemStride(tb*wc.ldv)+elemStride(tb*ldm)) + wc.ne*wc.g.c + wc.m*wc.m*kn
 }
 
 // winoProduct sets (mk.fnSet) or, where mk has none, adds to c (mr rows,
@@ -515,57 +532,24 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 // output sums in the same order as in run.
 func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
 	g := &wc.g
-	mk := wc.mk
-	mr, nr := mk.mr, mk.nr
+	nr := wc.mk.nr
 	np := jp1 - jp0
 	k0 := jp0 * nr
 	kn := min(jp1*nr, g.k) - k0
 	tiles := g.n * wc.th * wc.tw
-	ldv, ldm := wc.ldv, packStride(np*nr)
-	tb := clampInt(winoBlockBytes/(wc.ne*4*(ldv+ldm))/mr*mr, mr, roundUp(tiles, mr))
-	ve, me := elemStride(tb*ldv), elemStride(tb*ldm)
+	ldm := packStride(np * nr)
+	tb := wc.blockTiles(ldm)
 	sup := elemStride(g.c * np * nr)
 	const cg = 8 // input channels gathered at once
 	ldt := np*nr + 16
-	b := getGemmBuf(wc.ne*sup + cg*9*ldt + wc.ne*(ve+me) + wc.ne*g.c + wc.m*wc.m*kn)
+	b := getGemmBuf(wc.ne*sup + cg*9*ldt + wc.tileBlocksLen(tb, ldm, kn))
 	defer putGemmBuf(b)
-	rest := *b
-	up, rest := rest[:wc.ne*sup], rest[wc.ne*sup:]
-	tmp, rest := rest[:cg*9*ldt], rest[cg*9*ldt:]
-	v, rest := rest[:wc.ne*ve], rest[wc.ne*ve:]
-	m, rest := rest[:wc.ne*me], rest[wc.ne*me:]
-	win, ot := rest[:wc.ne*g.c], rest[wc.ne*g.c:wc.ne*g.c+wc.m*wc.m*kn]
+	up, tmp, rest := (*b)[:wc.ne*sup], (*b)[wc.ne*sup:wc.ne*sup+cg*9*ldt], (*b)[wc.ne*sup+cg*9*ldt:]
 	clear(tmp) // columns past K stay zero
 	for c0 := 0; c0 < g.c; c0 += cg {
 		wc.transformGroup(up, sup, w, flip, c0, min(c0+cg, g.c), jp0, jp1, tmp, ldt)
 	}
-	for b0 := 0; b0 < tiles; b0 += tb {
-		nt := min(tb, tiles-b0)
-		ntr := roundUp(nt, mr)
-		for t := b0; t < b0+nt; t++ {
-			wc.inputTile(v[(t-b0)*ldv:], ve, x, t, win)
-		}
-		for e := 0; e < wc.ne && nt < ntr; e++ {
-			clear(v[e*ve+nt*ldv : e*ve+ntr*ldv]) // as in run
-		}
-		for e := 0; e < wc.ne; e++ {
-			me0 := m[e*me : e*me+ntr*ldm]
-			if mk.fnSet == nil {
-				clear(me0)
-			}
-			ue := up[e*sup : e*sup+g.c*np*nr]
-			ve0 := v[e*ve:]
-			for i0 := 0; i0 < ntr; i0 += mr {
-				a := ve0[i0*ldv:]
-				for jp := 0; jp < np; jp++ {
-					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
-				}
-			}
-		}
-		for t := b0; t < b0+nt; t++ {
-			wc.outputTileRange(y, m[(t-b0)*ldm:], me, t, ot, k0, kn)
-		}
-	}
+	wc.tileBlocks(y, x, 0, tiles, up, sup, np, k0, kn, tb, ldm, rest)
 }
 
 // convFew is winogradConv's schedule for few tiles and many channels, in
