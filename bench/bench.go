@@ -25,8 +25,10 @@ type Result struct {
 	// CPUMS is the median process CPU time of one run divided by Threads:
 	// what MS would be if every thread had a core to itself. On a shared,
 	// oversubscribed machine MS inflates with the other load while CPUMS
-	// does not (it still counts cache pollution, and it undercounts time
-	// threads spend waiting for each other). 0 where unavailable.
+	// does not (it still counts cache pollution). Threads waiting for
+	// each other count too: the kernels' worker pool polls for up to
+	// 100 us before it sleeps, so for short multi-threaded cases CPUMS is
+	// close to MS. 0 where unavailable.
 	CPUMS float64 `json:"cpu_ms"`
 	// PeakRSSMiB is the process's peak resident memory while the case ran
 	// (set-up included), after returning freed memory to the OS first;

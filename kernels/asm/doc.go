@@ -25,6 +25,9 @@
 // The *Blocks variants read A in nb blocks of kb columns, ab floats apart:
 // the kernel rows of a convolution in one call.
 //
+// PackRow32 (pack_amd64.s, amd64, AVX) scatters 32-float runs of one row of
+// B into the 32-wide panels the GEMM driver packs.
+//
 // FMALoop is the FMA peak probe: independent FMA chains that nothing but the
 // FMA units limits.
 //

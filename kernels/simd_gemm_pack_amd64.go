@@ -1,0 +1,9 @@
+//go:build gc && !purego
+
+package kernels
+
+import "github.com/lungo-ml/lungo/kernels/asm"
+
+// Every amd64 SIMD implementation requires AVX2, so packBBlock may use
+// the AVX row copy.
+func init() { packRow32 = asm.PackRow32 }
