@@ -523,13 +523,13 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 // runPanels computes the output channels of panels [jp0, jp1) of every
 // tile on the calling thread, from weights it transforms itself into a U of
 // its own: threads that split a convolution this way (winogradConv's
-// panel split) write no data another reads, only each transforming the
-// input tiles themselves. Sharing the transformed weights instead (tile
-// blocks: U written by all threads, then read whole by each) cost a
-// cache-line transfer between the cores per line of U, which when the two
-// cores share no L3 made 3x3 256->256 @16x16 on two threads 2.5 ms
-// instead of 1.1 (the weight transform alone 1.6 ms instead of 0.44). Each
-// output sums in the same order as in run.
+// panel split) write no data another reads, each transforming all input
+// tiles itself, where tile blocks have every thread read the whole of a U
+// that all threads wrote (see winoPanelSplit for when it pays; on a VM
+// whose two vCPUs sat on different L3s, 3x3 256->256 @16x16 on two
+// threads took 1.9-2.2 ms this way against 2.3-2.6 with tile blocks, and
+// 1.0 against 1.1-1.3 on a shared L3). Each output sums in the same order
+// as in run.
 func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
 	g := &wc.g
 	nr := wc.mk.nr
@@ -539,17 +539,36 @@ func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
 	tiles := g.n * wc.th * wc.tw
 	ldm := packStride(np * nr)
 	tb := wc.blockTiles(ldm)
-	sup := elemStride(g.c * np * nr)
-	const cg = 8 // input channels gathered at once
-	ldt := np*nr + 16
-	b := getGemmBuf(wc.ne*sup + cg*9*ldt + wc.tileBlocksLen(tb, ldm, kn))
+	b := getGemmBuf(wc.panelWeightsLen(np) + wc.tileBlocksLen(tb, ldm, kn))
 	defer putGemmBuf(b)
-	up, tmp, rest := (*b)[:wc.ne*sup], (*b)[wc.ne*sup:wc.ne*sup+cg*9*ldt], (*b)[wc.ne*sup+cg*9*ldt:]
-	clear(tmp) // columns past K stay zero
-	for c0 := 0; c0 < g.c; c0 += cg {
-		wc.transformGroup(up, sup, w, flip, c0, min(c0+cg, g.c), jp0, jp1, tmp, ldt)
-	}
+	up, sup, rest := wc.panelWeights(w, flip, jp0, jp1, *b)
 	wc.tileBlocks(y, x, 0, tiles, up, sup, np, k0, kn, tb, ldm, rest)
+}
+
+// panelWeightsGroup is how many input channels panelWeights gathers at once.
+const panelWeightsGroup = 8
+
+// panelWeightsLen returns the scratch floats of panelWeights for np panels.
+func (wc *winoConv) panelWeightsLen(np int) int {
+	nr := wc.mk.nr
+	return wc.ne*elemStride(wc.g.c*np*nr) + panelWeightsGroup*9*(np*nr+16)
+}
+
+// panelWeights transforms the weights of panels [jp0, jp1) alone into a U
+// at the front of buf ([ne][jp1-jp0][C][nr], elements sup apart) and
+// returns it, sup, and the rest of buf (panelWeightsLen(jp1-jp0) floats
+// are used).
+func (wc *winoConv) panelWeights(w []float32, flip bool, jp0, jp1 int, buf []float32) (up []float32, sup int, rest []float32) {
+	g := &wc.g
+	np := jp1 - jp0
+	ldt := np*wc.mk.nr + 16
+	sup = elemStride(g.c * np * wc.mk.nr)
+	up, tmp, rest := buf[:wc.ne*sup], buf[wc.ne*sup:wc.ne*sup+panelWeightsGroup*9*ldt], buf[wc.ne*sup+panelWeightsGroup*9*ldt:]
+	clear(tmp) // columns past K stay zero
+	for c0 := 0; c0 < g.c; c0 += panelWeightsGroup {
+		wc.transformGroup(up, sup, w, flip, c0, min(c0+panelWeightsGroup, g.c), jp0, jp1, tmp, ldt)
+	}
+	return up, sup, rest
 }
 
 // convFew is winogradConv's schedule for few tiles and many channels, in
@@ -591,16 +610,9 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 	// One range of panels per thread.
 	Parallel(panels, (panels+Threads()-1)/Threads(), func(lo, hi int) {
 		np := hi - lo
-		ldt := np*nr + 16
-		sup := elemStride(g.c * np * nr)
-		const cg = 8 // input channels gathered at once
-		ub := getGemmBuf(wc.ne*sup + cg*9*ldt)
+		ub := getGemmBuf(wc.panelWeightsLen(np))
 		defer putGemmBuf(ub)
-		up, tmp := (*ub)[:wc.ne*sup], (*ub)[wc.ne*sup:][:cg*9*ldt]
-		clear(tmp)
-		for c0 := 0; c0 < g.c; c0 += cg {
-			wc.transformGroup(up, sup, w, flip, c0, min(c0+cg, g.c), lo, hi, tmp, ldt)
-		}
+		up, sup, _ := wc.panelWeights(w, flip, lo, hi, *ub)
 		for e := 0; e < wc.ne; e++ {
 			ue := up[e*sup : e*sup+g.c*np*nr]
 			ve0, me0 := v[e*ve:], m[e*me+lo*nr:]
