@@ -90,38 +90,38 @@ func worker() {
 // pollJob returns the next queued job, or nil when none came within
 // spinTime.
 func pollJob() *job {
-	var start time.Time
-	for i := 0; ; i++ {
+	var j *job
+	spinWhile(func() bool {
 		select {
-		case j := <-poolJobs:
-			return j
+		case j = <-poolJobs:
+			return false
 		default:
+			return true
 		}
-		if i%64 == 0 {
-			if i == 0 {
-				start = time.Now()
-			} else if time.Since(start) > spinTime {
-				return nil
-			}
-		}
-		runtime.Gosched()
-	}
+	})
+	return j
 }
 
 // waitDone waits until every chunk of j has finished.
 func (j *job) waitDone() {
+	spinWhile(func() bool { return j.done.Load() < j.chunks })
+	j.wg.Wait()
+}
+
+// spinWhile calls busy, yielding the processor between calls, until it
+// returns false or spinTime has passed.
+func spinWhile(busy func() bool) {
 	var start time.Time
-	for i := 0; j.done.Load() < j.chunks; i++ {
+	for i := 0; busy(); i++ {
 		if i%64 == 0 {
 			if i == 0 {
 				start = time.Now()
 			} else if time.Since(start) > spinTime {
-				break
+				return
 			}
 		}
 		runtime.Gosched()
 	}
-	j.wg.Wait()
 }
 
 // Threads returns the number of threads kernels use (the caller included).
