@@ -399,9 +399,14 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	mk := s.pick(npos)
 	nr, kc := mk.nr, blockingFor(mk).kc
 	np := roundUp(npos, nr)
-	pb := getGemmBuf(np*rsc + g.k*npos)
+	serial := Threads() == 1
+	patchLen := np * rsc
+	if serial {
+		patchLen = np * min(kc, rsc) // one kc block at a time (below)
+	}
+	pb := getGemmBuf(patchLen + g.k*npos)
 	defer putGemmBuf(pb)
-	patch, yT := (*pb)[:np*rsc], (*pb)[np*rsc:np*rsc+g.k*npos]
+	patch, yT := (*pb)[:patchLen], (*pb)[patchLen:patchLen+g.k*npos]
 	zb := getGemmBuf(g.c)
 	defer putGemmBuf(zb)
 	zeros := (*zb)[:g.c]
@@ -425,7 +430,7 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 			offs[t*np+p] = float64(off)
 		}
 	}
-	if Threads() == 1 {
+	if serial {
 		// One kc block at a time, gathered into L2 just before its
 		// product, which accumulates onto the last (the order gemm's own
 		// kc loop adds in, so the result is the same as below; the
