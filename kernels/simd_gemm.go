@@ -46,6 +46,11 @@ type microKernel struct {
 	// instead of adding to it, plus bias[j] (nr floats) when bias is not
 	// empty, rounded as clearing C, fn, then adding the bias.
 	fnSet func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+	// fnSetTail, when not nil, is fnSet for mrTail rows (mrTail divides
+	// mr): the last rows of a product whose rows are not a multiple of
+	// mr, each rounded as by fnSet.
+	fnSetTail func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+	mrTail    int
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),

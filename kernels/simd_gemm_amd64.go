@@ -6,5 +6,9 @@ import "github.com/lungo-ml/lungo/kernels/asm"
 
 // The AVX-512 tile sets C on a product's first reduction block (and adds
 // the bias of a 1x1 convolution when that block is also the last): no
-// clearing of the tile before, no k = 1 bias call after.
-func init() { mkAVX512.fnSet = asm.Sgemm12x32Set }
+// clearing of the tile before, no k = 1 bias call after. Winograd products
+// compute their last rows 4 at a time (winoRows).
+func init() {
+	mkAVX512.fnSet = asm.Sgemm12x32Set
+	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32Set, 4
+}

@@ -492,10 +492,7 @@ func (wc *winoConv) tileBlocks(y, x []float32, t0, t1 int, u []float32, su, np, 
 			ue := u[e*su : e*su+se]
 			ve0 := v[e*ve:]
 			for i0 := 0; i0 < ntr; i0 += mr {
-				a := ve0[i0*ldv:]
-				for jp := 0; jp < np; jp++ {
-					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
-				}
+				winoRows(mk, g.c, ve0[i0*ldv:], ldv, min(mr, nt-i0), ue, np, me0[i0*ldm:], ldm)
 			}
 		}
 		for t := b0; t < b0+nt; t++ {
@@ -507,6 +504,28 @@ func (wc *winoConv) tileBlocks(y, x []float32, t0, t1 int, u []float32, su, np, 
 // tileBlocksLen returns the scratch floats of tileBlocks.
 func (wc *winoConv) tileBlocksLen(tb, ldm, kn int) int {
 	return wc.ne*(elemStride(tb*wc.ldv)+elemStride(tb*ldm)) + wc.ne*wc.g.c + wc.m*wc.m*kn
+}
+
+// winoRows computes rows [0, rows) of c (rows <= mr, ldc apart) as
+// winoProduct does for np panels of b (k*nr floats apart, each k x nr) into
+// columns jp*nr of c: all mr rows, or, where mk has a tail kernel and rows
+// < mr, only rows rounded up to mk.mrTail (a 3x3 256->256 @16x16 Winograd
+// product has 64 tiles: 5 tiles of 12 rows and 4 rows, rather than 72).
+// a has mr rows (lda apart), those past rows zero. The rows computed round
+// alike either way.
+func winoRows(mk *microKernel, k int, a []float32, lda, rows int, b []float32, np int, c []float32, ldc int) {
+	nr := mk.nr
+	if rows < mk.mr && mk.fnSetTail != nil {
+		for r := 0; r < rows; r += mk.mrTail {
+			for jp := 0; jp < np; jp++ {
+				mk.fnSetTail(k, a[r*lda:], lda, b[jp*k*nr:(jp+1)*k*nr], nr, nil, c[r*ldc+jp*nr:], ldc)
+			}
+		}
+		return
+	}
+	for jp := 0; jp < np; jp++ {
+		winoProduct(mk, k, a, lda, b[jp*k*nr:(jp+1)*k*nr], c[jp*nr:], ldc)
+	}
 }
 
 // winoProduct sets (mk.fnSet) or, where mk has none, adds to c (mr rows,
@@ -617,10 +636,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 			ue := up[e*sup : e*sup+g.c*np*nr]
 			ve0, me0 := v[e*ve:], m[e*me+lo*nr:]
 			for i0 := 0; i0 < rows; i0 += mr {
-				a := ve0[i0*ldv:]
-				for jp := 0; jp < np; jp++ {
-					winoProduct(mk, g.c, a, ldv, ue[jp*g.c*nr:(jp+1)*g.c*nr], me0[i0*ldm+jp*nr:], ldm)
-				}
+				winoRows(mk, g.c, ve0[i0*ldv:], ldv, min(mr, tiles-i0), ue, np, me0[i0*ldm:], ldm)
 			}
 		}
 	})

@@ -450,3 +450,78 @@ func TestWinogradError(t *testing.T) {
 		}
 	}
 }
+
+// goSetKernelOf returns goMicroKernelOf(mr, nr) with fnSet, and with a
+// tail kernel of mrTail rows (both the Go loop that sets C and adds bias).
+func goSetKernelOf(mr, nr, mrTail int) *microKernel {
+	set := func(rows int) func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+		return func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+			for i := 0; i < rows; i++ {
+				for j := 0; j < nr; j++ {
+					var s float32
+					for p := 0; p < k; p++ {
+						s += a[i*lda+p] * b[p*ldb+j]
+					}
+					if len(bias) > 0 {
+						s += bias[j]
+					}
+					c[i*ldc+j] = s
+				}
+			}
+		}
+	}
+	mk := goMicroKernelOf(mr, nr)
+	mk.name += "-set"
+	mk.fnSet, mk.fnSetTail, mk.mrTail = set(mr), set(mrTail), mrTail
+	return mk
+}
+
+// tailKernels are the micro-kernels with a tail kernel that TestWinoRows
+// checks: a Go one, and the SIMD ones this CPU runs (added by
+// architecture-specific test files).
+var tailKernels = []*microKernel{goSetKernelOf(6, 8, 2)}
+
+// TestWinoRows checks that winoRows with a tail kernel gives, for every
+// row count up to mr, the bits of the full-tile kernel in the rows it
+// computes, computes rows up to a multiple of mrTail only, and writes no
+// other cell of c (NaN guards).
+func TestWinoRows(t *testing.T) {
+	nan := float32(math.NaN())
+	g := tensor.NewRNG(9)
+	for _, mk := range tailKernels {
+		full := *mk
+		full.fnSetTail, full.mrTail = nil, 0
+		for _, k := range []int{1, 5, 64} {
+			for _, np := range []int{1, 3} {
+				for rows := 1; rows <= mk.mr; rows++ {
+					lda, ldc := k+3, np*mk.nr+5
+					a := randSlice(g, mk.mr*lda)
+					clear(a[rows*lda:]) // rows past the last are zero, as in tileBlocks
+					b := randSlice(g, np*k*mk.nr)
+					got, want := make([]float32, mk.mr*ldc), make([]float32, mk.mr*ldc)
+					for i := range got {
+						got[i], want[i] = nan, nan
+					}
+					winoRows(mk, k, a, lda, rows, b, np, got, ldc)
+					winoRows(&full, k, a, lda, rows, b, np, want, ldc)
+					done := roundUp(rows, mk.mrTail)
+					if rows == mk.mr {
+						done = mk.mr
+					}
+					for i := range got {
+						r, j := i/ldc, i%ldc
+						name := fmt.Sprintf("%s k=%d np=%d rows=%d: c[%d][%d]", mk.name, k, np, rows, r, j)
+						switch {
+						case r < done && j < np*mk.nr:
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s = %v, want %v (full tile)", name, got[i], want[i])
+							}
+						case !math.IsNaN(float64(got[i])):
+							t.Fatalf("%s = %v, written outside the rows computed", name, got[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

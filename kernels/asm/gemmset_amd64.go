@@ -34,3 +34,21 @@ func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []
 
 //go:noescape
 func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+
+// Sgemm4x32Set is Sgemm12x32Set for 4 rows of A and C: the last rows of
+// a product whose row count is not a multiple of 12, which the 12-row tile
+// would compute in full (a Winograd product over 64 tiles, 3x3 256->256
+// @16x16, computed 72 rows for 64). Each element rounds as in
+// Sgemm12x32Set. It requires k >= 0, lda >= 0, ldb >= 0, len(a) >=
+// 3*lda+k, len(b) >= (k-1)*ldb+32, ldc >= 32, len(c) >= 3*ldc+32, len(bias)
+// == 0 or >= 32, and a CPU with AVX-512F.
+func Sgemm4x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	checkGemm("Sgemm4x32Set", 4, 32, k, 1, 0, len(a), lda, len(b), ldb, len(c), ldc)
+	if len(bias) > 0 && len(bias) < 32 {
+		panic(fmt.Sprintf("asm: Sgemm4x32Set: len(bias)=%d < 32", len(bias)))
+	}
+	sgemm4x32Set(k, a, lda, b, ldb, bias, c, ldc)
+}
+
+//go:noescape
+func sgemm4x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)

@@ -150,3 +150,85 @@ storeSet:
 	STOREROW32(Z22, Z23)
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// AVX-512 4x32 micro-kernel that sets C: sgemm12x32Set for 4 rows, the
+// tail of a product whose rows are not a multiple of 12. Accumulators
+// Z0..Z7 (row i in Z(2i), Z(2i+1)); B row in Z24, Z25; broadcasts of A in
+// Z26..Z29. Rows of A: (ROW0), (ROW0)(LDA*1), (ROW0)(LDA*2), (ROW3).
+// ---------------------------------------------------------------------------
+
+#define STEP4x32 \
+	VMOVUPS (BPAN), Z24                      \ // B[p, 0:16]
+	VMOVUPS 64(BPAN), Z25                    \ // B[p, 16:32]
+	BC2((ROW0), Z26, Z0, Z1)               \ // row 0
+	BC2((ROW0)(LDA*1), Z27, Z2, Z3)        \ // row 1
+	BC2((ROW0)(LDA*2), Z28, Z4, Z5)        \ // row 2
+	BC2((ROW3), Z29, Z6, Z7)               \ // row 3
+	ADDQ $4, ROW0                          \ // next column of A
+	ADDQ $4, ROW3                          \
+	ADDQ LDB, BPAN                             // next row of B
+
+// func sgemm4x32Set(k int, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int)
+TEXT ·sgemm4x32Set(SB), NOSPLIT, $0-128
+	MOVQ k+0(FP), K
+	MOVQ a_base+8(FP), ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (LDA)(LDA*2), AX             // AX = 3*lda bytes
+	LEAQ (ROW0)(AX*1), ROW3           // row 3
+	MOVQ b_base+40(FP), BPAN
+	MOVQ ldb+64(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+
+	// Accumulators start at zero.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	CMPQ K, $4
+	JLT  tail4Set
+
+loop4Set:                             // four steps of k per iteration
+	STEP4x32
+	STEP4x32
+	STEP4x32
+	STEP4x32
+	SUBQ $4, K
+	CMPQ K, $4
+	JGE  loop4Set
+
+tail4Set:                             // the last k%4 steps
+	TESTQ K, K
+	JEQ   bias4Set
+	STEP4x32
+	DECQ  K
+	JMP   tail4Set
+
+bias4Set:
+	MOVQ bias_len+80(FP), AX
+	TESTQ AX, AX
+	JEQ  store4Set                    // no bias
+	MOVQ bias_base+72(FP), AX
+	VMOVUPS (AX), Z24                 // bias[0:16]
+	VMOVUPS 64(AX), Z25               // bias[16:32]
+	BIASROW(Z0, Z1)
+	BIASROW(Z2, Z3)
+	BIASROW(Z4, Z5)
+	BIASROW(Z6, Z7)
+
+store4Set:
+	MOVQ c_base+96(FP), CP
+	MOVQ ldc+120(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+	STOREROW32(Z0, Z1)
+	STOREROW32(Z2, Z3)
+	STOREROW32(Z4, Z5)
+	STOREROW32(Z6, Z7)
+	VZEROUPPER
+	RET
