@@ -27,8 +27,8 @@ type Result struct {
 	// oversubscribed machine MS inflates with the other load while CPUMS
 	// does not (it still counts cache pollution). Threads waiting for
 	// each other count too: the kernels' worker pool polls for up to
-	// 100 us before it sleeps, so for short multi-threaded cases CPUMS is
-	// close to MS. 0 where unavailable.
+	// 2 ms before it sleeps (kernels.SetSpin), so for multi-threaded
+	// cases CPUMS is close to MS. 0 where unavailable.
 	CPUMS float64 `json:"cpu_ms"`
 	// PeakRSSMiB is the process's peak resident memory while the case ran
 	// (set-up included), after returning freed memory to the OS first;
@@ -78,47 +78,98 @@ func (o Options) withDefaults() Options {
 // < 1: GOMAXPROCS) and returns the median. The previous implementation and
 // thread count are restored afterwards.
 func Run(c Case, impl string, threads int, opt Options) (Result, error) {
+	rs, err := RunThreads(c, impl, []int{threads}, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	return rs[0], nil
+}
+
+// RunThreads measures c with the named implementation at each of the
+// thread counts (< 1: GOMAXPROCS) and returns one Result per count, in
+// order. The counts take turns on one set of inputs (after opt.Warmup runs
+// at each), turnRuns timed runs a turn after one untimed run (which finds
+// the data in the caches where the other count's threads left it), so
+// that a slow spell of a shared machine falls on all of them alike and
+// the ratios between them hold: a thread-scaling figure from two separate
+// Runs seconds apart compares two different machines when the host's load
+// changes in between. Each count gets at least opt.Runs timed runs and
+// opt.MinTime of them (about opt.MaxRuns at most). PeakRSSMiB is that of the whole interleaved measurement. The
+// previous implementation and thread count are restored afterwards.
+func RunThreads(c Case, impl string, threads []int, opt Options) ([]Result, error) {
 	opt = opt.withDefaults()
 	old := kernels.Threads()
-	kernels.SetThreads(threads)
 	defer kernels.SetThreads(old)
-	threads = kernels.Threads()
-	var times, cpus []float64
+	ths := make([]int, len(threads))
+	for i, t := range threads {
+		kernels.SetThreads(t)
+		ths[i] = kernels.Threads()
+	}
+	times := make([][]float64, len(ths))
+	cpus := make([][]float64, len(ths))
+	spent := make([]time.Duration, len(ths))
 	resetPeakRSS()
 	err := kernels.Use(impl, func() {
 		fn := c.Setup()
-		for i := 0; i < opt.Warmup; i++ {
-			fn()
+		for _, t := range ths {
+			kernels.SetThreads(t)
+			for i := 0; i < opt.Warmup; i++ {
+				fn()
+			}
 		}
-		start := time.Now()
-		for len(times) < opt.Runs || (time.Since(start) < opt.MinTime && len(times) < opt.MaxRuns) {
-			c0, cok := processCPU()
-			t0 := time.Now()
-			fn()
-			times = append(times, time.Since(t0).Seconds())
-			if c1, _ := processCPU(); cok {
-				cpus = append(cpus, (c1 - c0).Seconds())
+		for n := 0; n < opt.MaxRuns; n += turnRuns {
+			if n >= opt.Runs && !slices.ContainsFunc(spent, func(d time.Duration) bool { return d < opt.MinTime }) {
+				break
+			}
+			for i, t := range ths {
+				kernels.SetThreads(t)
+				if len(ths) > 1 {
+					fn() // untimed: caches as the previous count left them
+				}
+				for range turnRuns {
+					c0, cok := processCPU()
+					t0 := time.Now()
+					fn()
+					d := time.Since(t0)
+					spent[i] += d
+					times[i] = append(times[i], d.Seconds())
+					if c1, _ := processCPU(); cok {
+						cpus[i] = append(cpus[i], (c1 - c0).Seconds())
+					}
+				}
 			}
 		}
 	})
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: threads, MS: median(times) * 1e3, PeakRSSMiB: peakRSS()}
-	if threads > 1 {
-		r.CoreRTTNS = CoreRoundTrip()
+	rss := peakRSS()
+	var rtt float64
+	if slices.ContainsFunc(ths, func(t int) bool { return t > 1 }) {
+		rtt = CoreRoundTrip()
 	}
-	if len(cpus) > 0 {
-		r.CPUMS = median(cpus) * 1e3 / float64(threads)
-	}
-	if c.Flops > 0 {
-		r.GFLOPS = c.Flops / (r.MS / 1e3) / 1e9
-		if p := Peak(); p > 0 {
-			r.PeakPct = 100 * r.GFLOPS / (p * float64(threads))
+	rs := make([]Result, len(ths))
+	for i, t := range ths {
+		r := Result{Op: c.Op, Shape: c.Shape, Impl: impl, Threads: t, MS: median(times[i]) * 1e3, PeakRSSMiB: rss}
+		if t > 1 {
+			r.CoreRTTNS = rtt
 		}
+		if len(cpus[i]) > 0 {
+			r.CPUMS = median(cpus[i]) * 1e3 / float64(t)
+		}
+		if c.Flops > 0 {
+			r.GFLOPS = c.Flops / (r.MS / 1e3) / 1e9
+			if p := Peak(); p > 0 {
+				r.PeakPct = 100 * r.GFLOPS / (p * float64(t))
+			}
+		}
+		rs[i] = r
 	}
-	return r, nil
+	return rs, nil
 }
+
+// turnRuns is the timed runs of one thread count's turn in RunThreads.
+const turnRuns = 3
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)

@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,39 @@ func TestRunCountsRuns(t *testing.T) {
 	}
 	if _, err := Run(c, "no-such-impl", 1, Options{}); err == nil {
 		t.Error("unknown impl: no error")
+	}
+}
+
+// TestRunThreads checks that the thread counts take turns, each getting
+// its warm-up and at least Runs timed runs, with one result per count in
+// order, and that the pool's thread count is restored.
+func TestRunThreads(t *testing.T) {
+	old := kernels.Threads()
+	var seen []int
+	c := Case{Op: "test", Shape: "s", Flops: 1e6, Setup: func() func() {
+		return func() { seen = append(seen, kernels.Threads()) }
+	}}
+	rs, err := RunThreads(c, "generic", []int{1, 3, 2}, Options{Warmup: 2, Runs: 4, MinTime: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int{1, 1, 3, 3, 2, 2} // warm-up at each count
+	for range 2 {                   // turns of 1 untimed + 3 timed runs
+		want = append(want, 1, 1, 1, 1, 3, 3, 3, 3, 2, 2, 2, 2)
+	}
+	if !slices.Equal(seen, want) {
+		t.Errorf("thread count of each run %v, want %v", seen, want)
+	}
+	if len(rs) != 3 || rs[0].Threads != 1 || rs[1].Threads != 3 || rs[2].Threads != 2 {
+		t.Fatalf("results %+v, want threads 1, 3, 2", rs)
+	}
+	for _, r := range rs {
+		if r.Op != "test" || r.Impl != "generic" || !(r.MS > 0) {
+			t.Errorf("result %+v", r)
+		}
+	}
+	if got := kernels.Threads(); got != old {
+		t.Errorf("threads after RunThreads %d, want %d", got, old)
 	}
 }
 

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -22,13 +23,26 @@ import (
 // runtime has woken an OS thread and handed it the goroutine, which on a
 // 2-core VM left two threads idle for a fifth of a short kernel (1x1
 // 64->128 @64x64 on two threads: 0.41-0.43 ms with 20% of it idle). So a
-// helper that finished a job keeps polling the queue for spinTime before
-// it blocks, and a caller polls its job's count of finished chunks as
-// long before it sleeps on the WaitGroup, like OpenMP's spin-then-sleep
-// wait policy. Both yield the processor (runtime.Gosched) while they
-// poll, so other goroutines still run. Measured with lungo bench -impl
-// avx512 -threads 2 (ms, before -> after): that 1x1 0.41-0.43 -> 0.32-0.34;
-// 3x3 128->128 @32x32 0.94 -> 0.78, 512->512 @8x8 1.81 -> 1.57.
+// helper that finished a job keeps polling the queue for a while (the
+// spin time, SetSpin) before it blocks, and a caller polls its job's count
+// of finished chunks as long before it sleeps on the WaitGroup, like
+// OpenMP's spin-then-sleep wait policy. Both yield the processor
+// (runtime.Gosched) while they poll, so other goroutines still run.
+// Measured with lungo bench -impl avx512 -threads 2 (ms, no spinning ->
+// 100 us): that 1x1 0.41-0.43 -> 0.32-0.34; 3x3 128->128 @32x32 0.94 ->
+// 0.78, 512->512 @8x8 1.81 -> 1.57.
+//
+// The spin is 2 ms, not 100 us: on a VM, waking a vCPU that went idle
+// takes the host tens of microseconds and, on a busy host, milliseconds,
+// and the gaps between one kernel's parallel part and the next (the
+// caller's own serial work: a weight transform, an elementwise op) often
+// exceed 100 us. With 100 us, 128->128 @32x32 on two threads had the
+// helper start its chunk 30-135 us (median) after the caller posted it,
+// up to 13 ms, and in 1-9 of 160 calls the caller did both chunks before
+// the helper came; with 5 ms, none came late (at most 0.3 ms). lungo bench
+// -op conv2d -shape "3x3 s1 p1" -threads 1,2 (3 alternating runs each,
+// medians of 2-thread speed-up, 100 us -> 2 ms): 64->64 @64x64 1.68 ->
+// 1.83, 16->16 @256x256 1.60 -> 1.82, the others 1.81-2.02 either way.
 
 var (
 	poolMu      sync.Mutex
@@ -72,9 +86,30 @@ func (j *job) run() {
 	}
 }
 
-// spinTime is how long a helper polls for its next job, and a caller for
-// its job's last chunk, before blocking.
-const spinTime = 100 * time.Microsecond
+// spinNanos is how long a helper polls for its next job, and a caller for
+// its job's last chunk, before blocking (SetSpin).
+var spinNanos atomic.Int64
+
+func init() {
+	spinNanos.Store(int64(defaultSpin))
+	if v, err := time.ParseDuration(os.Getenv("LUNGO_SPIN")); err == nil && v >= 0 {
+		spinNanos.Store(int64(v))
+	}
+}
+
+// defaultSpin is the spin time unless set.
+const defaultSpin = 2 * time.Millisecond
+
+// SetSpin sets how long the worker pool's threads keep polling for work
+// after their last, burning a core, before they sleep, and returns the
+// previous setting. It is 2 ms by default or what the environment
+// variable LUNGO_SPIN (a Go duration: "500us", "0") says at start-up.
+// Shorter saves CPU time (and power on a small board) between sparse
+// kernel calls; longer keeps the threads awake across longer serial gaps
+// between parallel kernels, as OpenMP's spin-wait does. d < 0 means 0.
+func SetSpin(d time.Duration) time.Duration {
+	return time.Duration(spinNanos.Swap(int64(max(d, 0))))
+}
 
 func worker() {
 	for {
@@ -87,8 +122,8 @@ func worker() {
 	}
 }
 
-// pollJob returns the next queued job, or nil when none came within
-// spinTime.
+// pollJob returns the next queued job, or nil when none came within the
+// spin time.
 func pollJob() *job {
 	var j *job
 	spinWhile(func() bool {
@@ -109,14 +144,15 @@ func (j *job) waitDone() {
 }
 
 // spinWhile calls busy, yielding the processor between calls, until it
-// returns false or spinTime has passed.
+// returns false or the spin time has passed.
 func spinWhile(busy func() bool) {
 	var start time.Time
+	spin := time.Duration(spinNanos.Load())
 	for i := 0; busy(); i++ {
 		if i%64 == 0 {
 			if i == 0 {
 				start = time.Now()
-			} else if time.Since(start) > spinTime {
+			} else if time.Since(start) > spin {
 				return
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestParallelCoversRangeOnce(t *testing.T) {
@@ -125,4 +126,38 @@ func TestParallelRecyclesJobsSafely(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// TestSetSpin checks SetSpin's returns and that Parallel covers its range
+// once with helpers that sleep at once (0) and ones that poll long.
+func TestSetSpin(t *testing.T) {
+	old := SetSpin(5 * time.Millisecond)
+	defer SetSpin(old)
+	if old < 0 {
+		t.Errorf("spin time %v < 0", old)
+	}
+	if got := SetSpin(-time.Second); got != 5*time.Millisecond {
+		t.Errorf("SetSpin returned %v, want the 5ms set before", got)
+	}
+	if got := SetSpin(0); got != 0 {
+		t.Errorf("SetSpin after a negative time returned %v, want 0", got)
+	}
+	for _, spin := range []time.Duration{0, 20 * time.Millisecond} {
+		SetSpin(spin)
+		withThreads(3, func() {
+			for range 50 {
+				hits := make([]int32, 97)
+				Parallel(len(hits), 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						atomic.AddInt32(&hits[i], 1)
+					}
+				})
+				for i, h := range hits {
+					if h != 1 {
+						t.Fatalf("spin %v: index %d hit %d times", spin, i, h)
+					}
+				}
+			}
+		})
+	}
 }

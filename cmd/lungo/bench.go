@@ -21,7 +21,7 @@ func runBench(args []string) error {
 	op := fs.String("op", "", "only cases whose op is NAME (sgemm, conv2d, \"conv2d fwd+bwd\", conv_transpose2d, maxpool2d)")
 	shape := fs.String("shape", "", "only cases whose shape contains this substring")
 	impl := fs.String("impl", "", "kernel implementations, comma-separated (default: the active one and generic)")
-	threads := fs.String("threads", "", "thread counts, comma-separated (default: GOMAXPROCS)")
+	threads := fs.String("threads", "", "thread counts, comma-separated, taking turns on each case (default: GOMAXPROCS)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	runs := fs.Int("runs", 10, "at least this many timed runs per case (after 3 warm-up runs)")
 	minTime := fs.Duration("mintime", 500*time.Millisecond, "and at least this much time of them")
@@ -60,17 +60,17 @@ func runBench(args []string) error {
 		fmt.Printf("%-18s %-36s %-8s %3s %10s %9s %6s %10s %9s %7s\n", "op", "shape", "impl", "thr", "ms", "GFLOP/s", "peak%", "cpu ms", "peak MiB", "rtt ns")
 	}
 	found := false
-	for _, th := range ths {
-		for _, c := range cases {
-			if (*op != "" && c.Op != *op) || !strings.Contains(c.Shape, *shape) {
-				continue
+	for _, c := range cases {
+		if (*op != "" && c.Op != *op) || !strings.Contains(c.Shape, *shape) {
+			continue
+		}
+		found = true
+		for _, im := range impls {
+			rs, err := bench.RunThreads(c, im, ths, bench.Options{Runs: *runs, MinTime: *minTime})
+			if err != nil {
+				return err
 			}
-			found = true
-			for _, im := range impls {
-				r, err := bench.Run(c, im, th, bench.Options{Runs: *runs, MinTime: *minTime})
-				if err != nil {
-					return err
-				}
+			for _, r := range rs {
 				if *asJSON {
 					if err := enc.Encode(r); err != nil {
 						return err
