@@ -53,8 +53,9 @@ var (
 
 type job struct {
 	fn     func(lo, hi int)
-	n      int // total items
-	chunk  int // items per chunk
+	fnW    func(w, lo, hi int) // instead of fn: parallelW
+	n      int                 // total items
+	chunk  int                 // items per chunk
 	chunks int32
 	next   atomic.Int32
 	done   atomic.Int32 // chunks finished
@@ -67,12 +68,13 @@ var jobs freeList[job]
 // release drops one reference to j, recycling it after the last.
 func (j *job) release() {
 	if j.refs.Add(-1) == 0 {
-		j.fn = nil
+		j.fn, j.fnW = nil, nil
 		jobs.put(j)
 	}
 }
 
-func (j *job) run() {
+// run claims and runs chunks of j on worker w until none are left.
+func (j *job) run(w int) {
 	for {
 		i := int(j.next.Add(1) - 1)
 		if i >= int(j.chunks) {
@@ -80,7 +82,11 @@ func (j *job) run() {
 		}
 		lo := i * j.chunk
 		hi := min(lo+j.chunk, j.n)
-		j.fn(lo, hi)
+		if j.fnW != nil {
+			j.fnW(w, lo, hi)
+		} else {
+			j.fn(lo, hi)
+		}
 		j.done.Add(1)
 		j.wg.Done()
 	}
@@ -111,13 +117,15 @@ func SetSpin(d time.Duration) time.Duration {
 	return time.Duration(spinNanos.Swap(int64(max(d, 0))))
 }
 
-func worker() {
+// worker is the loop of helper w (1, 2, ...; the caller of Parallel is
+// worker 0).
+func worker(w int) {
 	for {
 		j := pollJob()
 		if j == nil {
 			j = <-poolJobs
 		}
-		j.run()
+		j.run(w)
 		j.release()
 	}
 }
@@ -179,8 +187,8 @@ func SetThreads(n int) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	for poolStarted < n-1 {
-		go worker()
 		poolStarted++
+		go worker(poolStarted)
 	}
 	poolThreads.Store(int32(n))
 }
@@ -189,7 +197,16 @@ func SetThreads(n int) {
 // to Threads() threads. grain is the smallest range worth a thread; ranges
 // are at least grain long except the last. fn must be safe to call
 // concurrently on disjoint ranges. Parallel returns when all calls are done.
-func Parallel(n, grain int, fn func(lo, hi int)) {
+func Parallel(n, grain int, fn func(lo, hi int)) { parallel(n, grain, fn, nil) }
+
+// parallelW is Parallel whose fn also gets the worker that runs the
+// range: 0 for the caller, 1, 2, ... for the pool's helpers, each a
+// long-lived goroutine (see workerBuf). Concurrent or nested callers are
+// all worker 0.
+func parallelW(n, grain int, fn func(w, lo, hi int)) { parallel(n, grain, nil, fn) }
+
+// parallel is Parallel with fn, or parallelW with fnW.
+func parallel(n, grain int, fn func(lo, hi int), fnW func(w, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
@@ -199,7 +216,11 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	t := Threads()
 	chunks := min(t, (n+grain-1)/grain)
 	if chunks <= 1 {
-		fn(0, n)
+		if fnW != nil {
+			fnW(0, 0, n)
+		} else {
+			fn(0, n)
+		}
 		return
 	}
 	// A few chunks per thread balances uneven work without much overhead.
@@ -210,7 +231,7 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	if j == nil {
 		j = new(job)
 	}
-	j.fn, j.n, j.chunk = fn, n, (n+chunks-1)/chunks
+	j.fn, j.fnW, j.n, j.chunk = fn, fnW, n, (n+chunks-1)/chunks
 	j.chunks = int32((n + j.chunk - 1) / j.chunk)
 	j.next.Store(0)
 	j.done.Store(0)
@@ -224,7 +245,7 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 			j.refs.Add(-1)
 		}
 	}
-	j.run()
+	j.run(0)
 	j.waitDone()
 	j.release()
 }

@@ -161,3 +161,34 @@ func TestSetSpin(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelWWorkers checks that parallelW covers its range once and
+// that no worker index runs two ranges at the same time (a worker's buffer
+// is its own). (Helpers started for more threads earlier may take part:
+// indices are those of started helpers, not below Threads.)
+func TestParallelWWorkers(t *testing.T) {
+	withThreads(3, func() {
+		for range 100 {
+			var busy [maxWorkers]atomic.Int32
+			hits := make([]int32, 64)
+			parallelW(len(hits), 1, func(w, lo, hi int) {
+				if w < 0 || w >= maxWorkers {
+					t.Errorf("worker %d", w)
+					return
+				}
+				if busy[w].Add(1) != 1 {
+					t.Errorf("worker %d runs two ranges at once", w)
+				}
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+				busy[w].Add(-1)
+			})
+			for i, h := range hits {
+				if h != 1 {
+					t.Fatalf("index %d hit %d times", i, h)
+				}
+			}
+		}
+	})
+}

@@ -272,3 +272,39 @@ func TestScratchArena(t *testing.T) {
 		t.Errorf("setting the same arena again: %v allocations, want 0", n)
 	}
 }
+
+// TestWorkerBuf checks that a worker gets its own buffer back call after
+// call, that a second user of a busy worker's buffer, a worker past
+// maxWorkers and a request over workerBufMax get free-list scratch, and
+// that the buffer grows with the requests.
+func TestWorkerBuf(t *testing.T) {
+	const w = maxWorkers - 1 // no pool helper has this index in tests
+	a := getWorkerBuf(w, 100)
+	if len(a.f) != 100 || a.slot == nil {
+		t.Fatalf("first buffer: len %d, slot %v", len(a.f), a.slot != nil)
+	}
+	a.f[0] = 42
+	b := getWorkerBuf(w, 50) // worker busy: free-list scratch
+	if b.slot != nil || len(b.f) != 50 {
+		t.Fatalf("second buffer of a busy worker: slot %v, len %d", b.slot != nil, len(b.f))
+	}
+	b.put()
+	a.put()
+	c := getWorkerBuf(w, 80)
+	if c.slot == nil || &c.f[0] != &a.f[0] || c.f[0] != 42 {
+		t.Fatal("worker did not get its buffer back")
+	}
+	c.put()
+	d := getWorkerBuf(w, 1000) // grows
+	if d.slot == nil || len(d.f) != 1000 {
+		t.Fatalf("grown buffer: slot %v, len %d", d.slot != nil, len(d.f))
+	}
+	d.put()
+	for _, tc := range []struct{ w, n int }{{-1, 10}, {maxWorkers, 10}, {w, workerBufMax + 1}} {
+		e := getWorkerBuf(tc.w, tc.n)
+		if e.slot != nil || len(e.f) != tc.n {
+			t.Errorf("worker %d, %d floats: slot %v, len %d, want free-list scratch", tc.w, tc.n, e.slot != nil, len(e.f))
+		}
+		e.put()
+	}
+}

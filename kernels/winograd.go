@@ -392,7 +392,8 @@ func winoGatherFlip(dst []float32, ldd int, src []float32, kn int) {
 // once: 128 with nr = 32 keep the gathered taps (tmp, 144 KiB) in L2.
 const winoWtGroup = 128
 
-// bufLen returns the scratch floats one worker of run needs.
+// bufLen returns the scratch floats of tileBlocks over all K for one
+// worker of winogradConv's tile blocks.
 func (wc *winoConv) bufLen() int { return wc.tileBlocksLen(wc.tb, wc.ldm, wc.g.k) }
 
 // inputTile writes the transformed input of tile t to dst (elements ds
@@ -450,12 +451,6 @@ func (wc *winoConv) outputTileRange(y, src []float32, ss, t int, ot []float32, k
 			copy(y[off+(i*g.ow+j)*g.k:off+(i*g.ow+j)*g.k+kn], ot[(i*wc.m+j)*kn:(i*wc.m+j+1)*kn])
 		}
 	}
-}
-
-// run computes the tiles [t0, t1) of y; buf holds bufLen() floats.
-func (wc *winoConv) run(y, x []float32, t0, t1 int, buf []float32) {
-	panels := (wc.g.k + wc.mk.nr - 1) / wc.mk.nr
-	wc.tileBlocks(y, x, t0, t1, wc.u, wc.su, panels, 0, wc.g.k, wc.tb, wc.ldm, buf)
 }
 
 // tileBlocks computes output channels [k0, k0+kn) of the tiles [t0, t1)
@@ -548,8 +543,8 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 // whose two vCPUs sat on different L3s, 3x3 256->256 @16x16 on two
 // threads took 1.9-2.2 ms this way against 2.3-2.6 with tile blocks, and
 // 1.0 against 1.1-1.3 on a shared L3). Each output sums in the same order
-// as in run.
-func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
+// as in the tile blocks. wk is the worker that runs it (parallelW).
+func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1, wk int) {
 	g := &wc.g
 	nr := wc.mk.nr
 	np := jp1 - jp0
@@ -558,9 +553,9 @@ func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1 int) {
 	tiles := g.n * wc.th * wc.tw
 	ldm := packStride(np * nr)
 	tb := wc.blockTiles(ldm)
-	b := getGemmBuf(wc.panelWeightsLen(np) + wc.tileBlocksLen(tb, ldm, kn))
-	defer putGemmBuf(b)
-	up, sup, rest := wc.panelWeights(w, flip, jp0, jp1, *b)
+	b := getWorkerBuf(wk, wc.panelWeightsLen(np)+wc.tileBlocksLen(tb, ldm, kn))
+	defer b.put()
+	up, sup, rest := wc.panelWeights(w, flip, jp0, jp1, b.f)
 	wc.tileBlocks(y, x, 0, tiles, up, sup, np, k0, kn, tb, ldm, rest)
 }
 
@@ -597,7 +592,7 @@ func (wc *winoConv) panelWeights(w []float32, flip bool, jp0, jp1 int, buf []flo
 // element, its products with all of V_e (in L2) into M [ne][rows][ldm],
 // so each thread reads its part of U once; the output transforms of all
 // tiles. Each output sums in
-// the same order as in run, whatever the thread count.
+// the same order as in the tile blocks, whatever the thread count.
 func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 	g := &wc.g
 	mk := wc.mk
@@ -621,7 +616,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 			clear(m[e*me+lo*ldm : e*me+hi*ldm])
 		}
 	})
-	// Rows past the last tile: zero, as in run.
+	// Rows past the last tile: zero, as in tileBlocks.
 	for e := 0; e < wc.ne; e++ {
 		clear(v[e*ve+tiles*ldv : e*ve+rows*ldv])
 		clear(m[e*me+tiles*ldm : e*me+rows*ldm])
@@ -655,9 +650,14 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, g convGeom, flip bool) {
 	wc := newWinoConv(mk, tr, g)
 	few := winoSchedule == 2
+	t := Threads()
+	tiles := g.n * wc.th * wc.tw
+	panels := (g.k + mk.nr - 1) / mk.nr
+	split := winoSchedule == 3 || winoSchedule == 0 && winoPanelSplit(t, panels, tiles, g.k)
+	own := !few && !split && t > 1 && winoOwnWeights(g)
 	ul := wc.uLen()
-	if few {
-		ul = 0 // convFew has its own U per thread
+	if few || split || own {
+		ul = 0 // a U per thread
 	}
 	ub := getGemmBuf(ul + g.k)
 	defer putGemmBuf(ub)
@@ -671,18 +671,18 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 		wc.convFew(y, x, w, flip)
 		return
 	}
-	t := Threads()
-	tiles := g.n * wc.th * wc.tw
-	if panels := (g.k + mk.nr - 1) / mk.nr; winoSchedule == 3 || winoSchedule == 0 && winoPanelSplit(t, panels, tiles, g.k) {
+	if split {
 		t = min(t, panels)
-		Parallel(t, 1, func(lo, hi int) {
+		parallelW(t, 1, func(wk, lo, hi int) {
 			for i := lo; i < hi; i++ {
-				wc.runPanels(y, x, w, flip, i*panels/t, (i+1)*panels/t)
+				wc.runPanels(y, x, w, flip, i*panels/t, (i+1)*panels/t, wk)
 			}
 		})
 		return
 	}
-	wc.transformWeights((*ub)[:ul], w, flip)
+	if !own {
+		wc.transformWeights((*ub)[:ul], w, flip)
+	}
 	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
 	// number a multiple of the threads, the larger first; each thread
 	// claims one block at a time.
@@ -690,9 +690,17 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
 	q, r := units/blocks, units%blocks
 	var next atomic.Int32
-	Parallel(t, 1, func(int, int) {
-		bb := getGemmBuf(wc.bufLen())
-		defer putGemmBuf(bb)
+	parallelW(t, 1, func(wk, _, _ int) {
+		n := wc.bufLen()
+		if own {
+			n += wc.panelWeightsLen(panels)
+		}
+		b := getWorkerBuf(wk, n)
+		defer b.put()
+		u, su, buf := wc.u, wc.su, b.f
+		if own {
+			u, su, buf = wc.panelWeights(w, flip, 0, panels, buf)
+		}
 		for {
 			b := int(next.Add(1)) - 1
 			if b >= blocks {
@@ -703,14 +711,29 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 			if b < r {
 				u1++
 			}
-			wc.run(y, x, u0*mk.mr, min(u1*mk.mr, tiles), *bb)
+			wc.tileBlocks(y, x, u0*mk.mr, min(u1*mk.mr, tiles), u, su, panels, 0, g.k, wc.tb, wc.ldm, buf)
 		}
 	})
 }
 
+// winoOwnWeights says whether each thread of a tile-block convolution
+// transforms all the weights into a U of its own rather than sharing one
+// (with several threads): where there are few weights, at most
+// winoOwnWeightsMax (64->64: 37K, 25 us on one thread). That transform
+// then runs on one thread anyway, the others waiting, and a shared U,
+// written by one thread and read by all, moves between their caches on
+// every call: 3x3 64->64 @64x64 on two threads, ms, shared U / own U (in
+// worker buffers): 0.97 / 0.91 where the two vCPUs shared an L3, 1.23 /
+// 0.91 where they did not.
+func winoOwnWeights(g convGeom) bool { return g.c*g.k*9 <= winoOwnWeightsMax }
+
+// winoOwnWeightsMax is the most weights winoOwnWeights lets each thread
+// transform for itself.
+const winoOwnWeightsMax = 1 << 17
+
 // winoSchedule picks the schedule (tests, benchmarks): 0 chooses between
 // tile blocks and the panel split (winoPanelSplit), 1 is tile blocks
-// (run), 2 convFew, 3 the panel split (runPanels). convFew reads U once
+// (tileBlocks), 2 convFew, 3 the panel split (runPanels). convFew reads U once
 // per thread where tile blocks read it once per block, but it measured no
 // faster: on one thread tile blocks re-read U from L3 at full speed
 // (hardware prefetch of sequential panels) and convFew costs 5-15% more
