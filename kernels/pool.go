@@ -249,3 +249,50 @@ func parallel(n, grain int, fn func(lo, hi int), fnW func(w, lo, hi int)) {
 	j.waitDone()
 	j.release()
 }
+
+// claims hands out the blocks [0, n) of a parallelW job to its workers,
+// each worker first the blocks of its own share (shares contiguous ranges,
+// worker w owning share w % shares), in order, then what is left of the
+// others' shares. Where a dynamic claim from one counter gave each
+// block to whichever thread came first, so that a block's output went to
+// a different core's cache from one call to the next, a thread now writes
+// the same part of the output on every call unless another thread ran
+// out of work first.
+type claims struct {
+	n, shares int
+	next      [maxWorkers]struct {
+		v atomic.Int32
+		_ [60]byte // a counter per cache line
+	}
+}
+
+var claimLists freeList[claims]
+
+// newClaims returns claims of n blocks in shares shares (at most
+// maxWorkers). Give it back with release after the job.
+func newClaims(n, shares int) *claims {
+	c := claimLists.get()
+	if c == nil {
+		c = new(claims)
+	}
+	c.n, c.shares = n, max(1, min(shares, maxWorkers))
+	for i := range c.shares {
+		c.next[i].v.Store(0)
+	}
+	return c
+}
+
+func (c *claims) release() { claimLists.put(c) }
+
+// claim returns the next block for worker w, or -1 when none is left.
+func (c *claims) claim(w int) int {
+	own := w % c.shares
+	for d := range c.shares {
+		s := (own + d) % c.shares
+		lo, hi := s*c.n/c.shares, (s+1)*c.n/c.shares
+		if b := lo + int(c.next[s].v.Add(1)) - 1; b < hi {
+			return b
+		}
+	}
+	return -1
+}

@@ -192,3 +192,56 @@ func TestParallelWWorkers(t *testing.T) {
 		}
 	})
 }
+
+// TestClaims checks that claims hand out every block once, whatever the
+// workers' indices (past the shares too), that a worker's first blocks are
+// its own share in order, and that the others' shares follow.
+func TestClaims(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 5, 16, 17} {
+		for _, shares := range []int{1, 2, 3, maxWorkers + 5} {
+			c := newClaims(n, shares)
+			s := c.shares
+			// Worker 1 alone takes its share in order, then the rest.
+			var got []int
+			for b := c.claim(1); b >= 0; b = c.claim(1) {
+				got = append(got, b)
+			}
+			own := 1 % s
+			lo, hi := own*n/s, (own+1)*n/s
+			if len(got) != n {
+				t.Fatalf("n=%d shares=%d: one worker claimed %d blocks", n, shares, len(got))
+			}
+			seen := make([]bool, n)
+			for i, b := range got {
+				if seen[b] {
+					t.Fatalf("n=%d shares=%d: block %d twice", n, shares, b)
+				}
+				seen[b] = true
+				if i < hi-lo && b != lo+i {
+					t.Fatalf("n=%d shares=%d: claim %d = %d, want %d (own share first)", n, shares, i, b, lo+i)
+				}
+			}
+			c.release()
+			// Many workers at once: every block once.
+			c = newClaims(n, shares)
+			hits := make([]int32, n)
+			var wg sync.WaitGroup
+			for w := range 7 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for b := c.claim(w); b >= 0; b = c.claim(w) {
+						atomic.AddInt32(&hits[b], 1)
+					}
+				}()
+			}
+			wg.Wait()
+			for b, h := range hits {
+				if h != 1 {
+					t.Fatalf("n=%d shares=%d: block %d claimed %d times", n, shares, b, h)
+				}
+			}
+			c.release()
+		}
+	}
+}

@@ -685,11 +685,14 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	}
 	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
 	// number a multiple of the threads, the larger first; each thread
-	// claims one block at a time.
+	// claims one block at a time, from its own share first (claims: on
+	// two threads, 16->16 @256x256 1.44 -> 1.39 ms with the vCPUs on one
+	// L3, 1.61 -> 1.35 on two, against claims from one counter).
 	units, maxUnits := (tiles+mk.mr-1)/mk.mr, wc.tb/mk.mr
 	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
 	q, r := units/blocks, units%blocks
-	var next atomic.Int32
+	cl := newClaims(blocks, t)
+	defer cl.release()
 	parallelW(t, 1, func(wk, _, _ int) {
 		n := wc.bufLen()
 		if own {
@@ -702,8 +705,8 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 			u, su, buf = wc.panelWeights(w, flip, 0, panels, buf)
 		}
 		for {
-			b := int(next.Add(1)) - 1
-			if b >= blocks {
+			b := cl.claim(wk)
+			if b < 0 {
 				return
 			}
 			u0 := b*q + min(b, r)
