@@ -672,9 +672,13 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 		return
 	}
 	if split {
+		// Worker i computes panel range i (claims), so that it writes the
+		// same output channels on every call.
 		t = min(t, panels)
-		parallelW(t, 1, func(wk, lo, hi int) {
-			for i := lo; i < hi; i++ {
+		cl := newClaims(t, t)
+		defer cl.release()
+		parallelW(t, 1, func(wk, _, _ int) {
+			for i := cl.claim(wk); i >= 0; i = cl.claim(wk) {
 				wc.runPanels(y, x, w, flip, i*panels/t, (i+1)*panels/t, wk)
 			}
 		})
