@@ -141,7 +141,7 @@ func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	if r == nil {
 		r = new(gemmRun)
 		// Bound once per gemmRun: handing them to Parallel allocates nothing.
-		r.scaleFn, r.partFn = r.scaleRows, r.part
+		r.scaleFn, r.partWFn = r.scaleRows, r.partW
 	}
 	defer gemmRuns.put(r)
 	r.gemmArgs = gemmArgs{mk: mk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
@@ -171,7 +171,9 @@ func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 		r.block(0, m, 0, n)
 		return
 	}
-	Parallel(r.tr*r.tc, 1, r.partFn)
+	r.claims = newClaims(r.tr*r.tc, threads)
+	defer r.claims.release()
+	parallelW(r.tr*r.tc, 1, r.partWFn)
 }
 
 // gemmPackedB is gemmSIMD(mk, false, false, m, n, k, 1, a, lda, -, -, 0,
@@ -241,13 +243,15 @@ type gemmArgs struct {
 	aInPlace       bool
 	bs             gemmBlocking
 	tr, tc         int
+	claims         *claims // of the parts, a share per thread
 }
 
 // gemmRun is a recycled gemmArgs with its methods bound once as the func
 // values handed to Parallel, so that a call allocates no closures.
 type gemmRun struct {
 	gemmArgs
-	scaleFn, partFn func(lo, hi int)
+	scaleFn func(lo, hi int)
+	partWFn func(w, lo, hi int)
 }
 
 var gemmRuns freeList[gemmRun]
@@ -273,6 +277,15 @@ func (r *gemmArgs) part(lo, hi int) {
 		i0, i1 := pi*mt/r.tr*mr, min((pi+1)*mt/r.tr*mr, r.m)
 		j0, j1 := pj*nt/r.tc*nr, min((pj+1)*nt/r.tc*nr, r.n)
 		r.block(i0, i1, j0, j1)
+	}
+}
+
+// partW computes the parts worker w claims (claims: a thread computes the
+// same part of C on every call of a given shape unless another ran out
+// of work first).
+func (r *gemmArgs) partW(w, _, _ int) {
+	for q := r.claims.claim(w); q >= 0; q = r.claims.claim(w) {
+		r.part(q, q+1)
 	}
 }
 
