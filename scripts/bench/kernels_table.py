@@ -9,10 +9,39 @@ after lungo's two-thread run: about 65 ns when the two vCPUs share an L3, about
     lungo bench -json -threads 1,2 -impl avx512 -runs 7 > L.jsonl
     (cd ../shared/ref && /usr/bin/python3 bench_ops.py T.jsonl --threads 1,2)
     python3 scripts/bench/kernels_table.py L.jsonl T.jsonl
+
+Several rounds, alternating the two tools so that both see the same spells
+of a noisy host: give comma-separated files, L1.jsonl,L2.jsonl,L3.jsonl
+T1.jsonl,T2.jsonl,T3.jsonl. Each time is then the median over the rounds of
+the rounds' medians, and the rtt column lists every round's.
 """
 import json
 import re
+import statistics
 import sys
+
+
+def read_rounds(arg, key, fields):
+    """Reads the comma-separated JSON-lines files in arg and returns one
+    record per key(record), with each of fields the median over the files
+    (and "rounds": the records merged, in file order)."""
+    merged = {}
+    for path in arg.split(","):
+        for line in open(path):
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            merged.setdefault(key(r), []).append(r)
+    out = []
+    for rs in merged.values():
+        m = dict(rs[0])
+        for f in fields:
+            vals = [r[f] for r in rs if f in r]
+            if vals:
+                m[f] = statistics.median(vals)
+        m["rounds"] = rs
+        out.append(m)
+    return out
 
 
 def torch_key(op, shape):
@@ -33,8 +62,8 @@ def torch_key(op, shape):
 
 
 def main():
-    lungo = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-    torch = [json.loads(l) for l in open(sys.argv[2]) if l.startswith("{")]
+    lungo = read_rounds(sys.argv[1], lambda r: (r["op"], r["shape"], r["threads"]), ["ms", "peak_pct"])
+    torch = read_rounds(sys.argv[2], lambda r: (r["op"], r["shape"], r["fmt"], r["threads"]), ["median_s"])
     best = {}  # (op, shape, threads) -> (ms, fmt)
     for t in torch:
         k = torch_key(t["op"], t["shape"])
@@ -67,7 +96,7 @@ def main():
             cells.append(f"{by[1]['ms'] / by[2]['ms']:.2f}")
         else:
             cells.append("")
-        cells.append(f"{by[2].get('core_rtt_ns', 0):.0f}" if 2 in by else "")
+        cells.append("/".join(f"{r.get('core_rtt_ns', 0):.0f}" for r in by[2]["rounds"]) if 2 in by else "")
         print("| " + " | ".join(cells) + " |")
 
 
