@@ -18,6 +18,9 @@ var (
 )
 
 func init() {
+	if cpuid.CPU.Supports(cpuid.AVX) {
+		winoTranspose8 = asm.Transpose8
+	}
 	if cpuid.CPU.Supports(cpuid.AVX512F) {
 		winoAVX512 = winoAsm(4, asm.WinoInput4x4AVX512, asm.WinoOutput4x4AVX512, asm.WinoWeight4x4AVX512, winoSIMD, 16)
 		winoAVX512x2 = winoAsm(2, asm.WinoInput2x2AVX512, asm.WinoOutput2x2AVX512, asm.WinoWeight2x2AVX512, winoSIMD2, 16)

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -519,6 +520,41 @@ func TestWinoRows(t *testing.T) {
 						case !math.IsNaN(float64(got[i])):
 							t.Fatalf("%s = %v, written outside the rows computed", name, got[i])
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestWinoGather checks winoGather, with winoTranspose8 where this build
+// has it and without, against its loop, over row and column counts around
+// the 8-row blocks and 8-column tails, with NaN guards in dst.
+func TestWinoGather(t *testing.T) {
+	g := tensor.NewRNG(11)
+	nan := float32(math.NaN())
+	asmT := winoTranspose8
+	defer func() { winoTranspose8 = asmT }()
+	for _, tr := range []func(dst []float32, ldd int, src []float32, lds, q int){nil, asmT} {
+		winoTranspose8 = tr
+		for _, kn := range []int{1, 7, 8, 9, 16, 32} {
+			for _, q := range []int{1, 8, 9, 72, 77} {
+				ldw, off, ldd := q+13, 5, kn+3
+				w := randSlice(g, (kn-1)*ldw+off+q)
+				dst := make([]float32, (q-1)*ldd+kn+4)
+				for i := range dst {
+					dst[i] = nan
+				}
+				want := slices.Clone(dst)
+				for k := 0; k < kn; k++ {
+					for i := 0; i < q; i++ {
+						want[i*ldd+k] = w[k*ldw+off+i]
+					}
+				}
+				winoGather(dst, ldd, w, kn, ldw, off, q)
+				for i := range dst {
+					if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("asm %v kn=%d q=%d: dst[%d] = %v, want %v", tr != nil, kn, q, i, dst[i], want[i])
 					}
 				}
 			}

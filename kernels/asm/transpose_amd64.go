@@ -1,0 +1,32 @@
+//go:build gc && !purego
+
+package asm
+
+import "fmt"
+
+// Transpose8 transposes q columns of 8 rows:
+//
+//	for r := 0; r < 8; r++ {
+//		for i := 0; i < q; i++ {
+//			dst[i*ldd+r] = src[r*lds+i]
+//		}
+//	}
+//
+// 8x8 blocks at a time in AVX registers (unpack, shuffle, lane
+// permute): the gather of a Winograd weight transform, eight output
+// channels' taps into one row per tap, where Go's scalar copies took as
+// long as the transform itself. It requires q >= 0 a multiple of 8, lds
+// >= 0, ldd >= 8, len(src) >= 7*lds+q and len(dst) >= (q-1)*ldd+8 when q
+// > 0, and AVX.
+func Transpose8(dst []float32, ldd int, src []float32, lds, q int) {
+	if q < 0 || q%8 != 0 || lds < 0 || ldd < 8 || q > 0 && (len(src) < 7*lds+q || len(dst) < (q-1)*ldd+8) {
+		panic(fmt.Sprintf("asm: Transpose8: q=%d lds=%d ldd=%d len(src)=%d len(dst)=%d", q, lds, ldd, len(src), len(dst)))
+	}
+	if q == 0 {
+		return
+	}
+	transpose8(&dst[0], ldd, &src[0], lds, q/8)
+}
+
+//go:noescape
+func transpose8(dst *float32, ldd int, src *float32, lds int, blocks int)
