@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/lungo-ml/lungo/tensor"
@@ -35,6 +36,12 @@ func simdConvCases() []ConvParams {
 		std(2, 3, 5, 40, 80, 3, 1, 1, 1), // few positions, C*R*S = 360: two kc blocks
 		std(1, 3, 4, 64, 24, 3, 1, 1, 1), // few positions, many input channels: backward-data as GEMM + gather
 		std(2, 9, 11, 16, 8, 1, 2, 0, 1), // 1x1 stride 2 (the ResNet downsample)
+		// Few positions in rows of 8: the padded-copy gather (fewPad),
+		// channels not a multiple of 8, two images, padding 0 and 2.
+		std(1, 3, 8, 37, 64, 3, 1, 1, 1),
+		std(2, 2, 16, 24, 140, 3, 1, 1, 1),
+		{N: 1, H: 5, W: 10, C: 19, K: 80, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilH: 1, DilW: 1},
+		{N: 1, H: 1, W: 12, C: 9, K: 70, R: 3, S: 5, StrideH: 1, StrideW: 1, PadH: 1, PadW: 2, DilH: 1, DilW: 1},
 		{N: 1, H: 4, W: 6, C: 9, K: 50, R: 3, S: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1, DilH: 2, DilW: 1},
 	}
 }
@@ -97,6 +104,35 @@ func TestSIMDConvThreadsBitwise(t *testing.T) {
 			withThreads(1, func() { Conv2D(y1, x, w, bias, p) })
 			withThreads(2, func() { Conv2D(y2, x, w, bias, p) })
 			compareExact(t, "2 threads vs 1 "+p.String(), y2, y1)
+		})
+	}
+}
+
+// TestFewPadBitwise: the few-positions convolution gives the same bits
+// with its padded-copy gather (8 positions at a time, fewPad) as with the
+// offset gather, on one and two threads.
+func TestFewPadBitwise(t *testing.T) {
+	defer func() { fewPadOff = false }()
+	for _, p := range []ConvParams{
+		{N: 1, H: 8, W: 8, C: 45, K: 130, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 2, H: 2, W: 16, C: 64, K: 200, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
+		{N: 1, H: 3, W: 10, C: 130, K: 100, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilH: 1, DilW: 1},
+	} {
+		if 2*p.N*p.OutH()*p.OutW() > p.K || p.OutW()%8 != 0 {
+			t.Fatalf("%v is not a few-positions shape in rows of 8", p)
+		}
+		g := tensor.NewRNG(7)
+		x, w := randSlice(g, p.N*p.H*p.W*p.C), randSlice(g, p.K*p.C*p.R*p.S)
+		bias := randSlice(g, p.K)
+		forEachImpl(t, func(t *testing.T) {
+			for _, th := range []int{1, 2} {
+				y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
+				fewPadOff = true
+				withThreads(th, func() { Conv2D(y1, x, w, bias, p) })
+				fewPadOff = false
+				withThreads(th, func() { Conv2D(y2, x, w, bias, p) })
+				compareExact(t, fmt.Sprintf("padded-copy gather vs offsets, %d threads, %v", th, p), y2, y1)
+			}
 		})
 	}
 }
