@@ -385,3 +385,25 @@ func BenchmarkBatchNorm(b *testing.B) {
 		}
 	}
 }
+
+// TestSumRowsForMatchesGeneric: every implementation's column sums (the
+// SIMD convolutions' bias gradients) give the generic sums' bits, on 1
+// and 3 threads, with guards.
+func TestSumRowsForMatchesGeneric(t *testing.T) {
+	g := tensor.NewRNG(31)
+	for _, name := range append(Available(), "no-such-impl") {
+		sum := sumRowsFor(name)
+		for i, sh := range bnShapes {
+			m, c := sh[0], sh[1]
+			x := guardedFrom(randSlice(g, m*c), offsets[i%len(offsets)])
+			want := make([]float32, c)
+			sumRowsGeneric(want, x.s(), m, c)
+			for _, threads := range []int{1, 3} {
+				out := guarded(c, i%4)
+				withThreads(threads, func() { sum(out.s(), x.s(), m, c) })
+				out.check(t, "out")
+				compareExact(t, fmt.Sprintf("%s %dx%d threads=%d", name, m, c, threads), out.s(), want)
+			}
+		}
+	}
+}

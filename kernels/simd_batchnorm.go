@@ -57,6 +57,36 @@ func fillStream(im *Impl) {
 	}
 }
 
+// sumRowsFor returns SumRows' sums for the implementation of the given
+// name: with its assembly column sums if it has them.
+func sumRowsFor(name string) func(out, x []float32, m, c int) {
+	if k := streamSIMD(name); k != nil {
+		return k.sumRows
+	}
+	return sumRowsGeneric
+}
+
+// sumRows is sumRowsGeneric (the same row blocks, each column summed in
+// float64 in the same order: the same bits) with the column sums in
+// assembly: a convolution's bias gradient, 4% of 3x3 64->64 @128x128
+// forward and backward on one thread in Go.
+func (k *streamKernels) sumRows(out, x []float32, m, c int) {
+	cv := k.vecCols(c)
+	s := colSums64Blocks(m, c, func(acc []float64, lo, hi int) {
+		if cv > 0 {
+			k.colSum(acc[:cv], x[lo*c:hi*c], hi-lo, c)
+		}
+		for i := lo; i < hi && cv < c; i++ {
+			for j, v := range x[i*c+cv : i*c+c] {
+				acc[cv+j] += float64(v)
+			}
+		}
+	})
+	for j, v := range s {
+		out[j] = float32(v)
+	}
+}
+
 // vecCols returns the channels of c the row kernels take: the largest
 // multiple of the width.
 func (k *streamKernels) vecCols(c int) int { return c - c%k.lanes }

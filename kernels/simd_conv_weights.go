@@ -306,7 +306,7 @@ func (s *simdImpl) conv2DBackwardWeights(dw, db, x, dy []float32, p ConvParams) 
 		return false
 	}
 	if db != nil {
-		sumRowsGeneric(db, dy, g.n*g.oh*g.ow, g.k)
+		s.sumRows(db, dy, g.n*g.oh*g.ow, g.k)
 	}
 	if stride1 && s.weightsWinograd(dw, x, dy, g) {
 		return true

@@ -5,6 +5,9 @@ package kernels
 // column count.
 type simdImpl struct {
 	kernels []*microKernel
+	// sumRows is sumRowsGeneric, with assembly column sums where the
+	// architecture has them (the same bits).
+	sumRows func(out, x []float32, m, c int)
 }
 
 // impl returns the registry entry for s.
@@ -21,6 +24,7 @@ func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
 		Adam:                  adamSIMD(name),
 	}
 	fillStream(im)
+	s.sumRows = sumRowsFor(name)
 	return im
 }
 
