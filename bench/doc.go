@@ -6,7 +6,9 @@
 // ("kernels" here; other packages add theirs with RegisterSuite, e.g. a
 // whole-model suite). Run times a case under one kernel implementation and
 // thread count: warm-up runs, then the median of at least Options.Runs
-// timed runs (and at least Options.MinTime of them). Peak probes the FMA
+// timed runs (and at least Options.MinTime of them); RunThreads times it at
+// several thread counts that take turns, so that their ratio is measured
+// under one machine state. Peak probes the FMA
 // throughput with the assembly loop of package kernels/asm, so results
 // carry the fraction of peak they reach.
 //
