@@ -422,16 +422,21 @@ func (wc *winoConv) inputTile(dst []float32, ds int, x []float32, t int, win []f
 		wc.tr.in(dst, ds, x[((img*g.h+iy0)*g.w+ix0)*g.c:], g.w*g.c, g.c, g.c)
 		return
 	}
-	// Gather the window, zeros outside the image.
-	clear(win)
-	for a := max(0, -iy0); a < wc.a && iy0+a < g.h; a++ {
-		b := max(0, -ix0)
-		e := min(wc.a, g.w-ix0)
-		if b >= e {
+	// Gather the window, zeros outside the image, cleared where outside
+	// only (a quarter of 128->128 @32x32's tiles are on its border; in-
+	// process A/B on two threads, clearing all of it first: 0.891 -> 0.878
+	// ms, 256->256 @16x16 0.744 -> 0.736).
+	b, e := max(0, -ix0), min(wc.a, g.w-ix0)
+	for a := range wc.a {
+		row := win[a*wc.a*g.c : (a+1)*wc.a*g.c]
+		if iy0+a < 0 || iy0+a >= g.h || b >= e {
+			clear(row)
 			continue
 		}
 		off := ((img*g.h+iy0+a)*g.w + ix0) * g.c
-		copy(win[(a*wc.a+b)*g.c:(a*wc.a+e)*g.c], x[off+b*g.c:off+e*g.c])
+		clear(row[:b*g.c])
+		copy(row[b*g.c:e*g.c], x[off+b*g.c:off+e*g.c])
+		clear(row[e*g.c:])
 	}
 	wc.tr.in(dst, ds, win, wc.a*g.c, g.c, g.c)
 }
