@@ -71,8 +71,16 @@ func sumRowsFor(name string) func(out, x []float32, m, c int) {
 // assembly: a convolution's bias gradient, 4% of 3x3 64->64 @128x128
 // forward and backward on one thread in Go.
 func (k *streamKernels) sumRows(out, x []float32, m, c int) {
+	for j, v := range k.colSums(x, m, c) {
+		out[j] = float32(v)
+	}
+}
+
+// colSums returns the float64 column sums of x [m, c] in the row blocks
+// and order of colSums64Blocks (the bits of sumRowsGeneric's sums).
+func (k *streamKernels) colSums(x []float32, m, c int) []float64 {
 	cv := k.vecCols(c)
-	s := colSums64Blocks(m, c, func(acc []float64, lo, hi int) {
+	return colSums64Blocks(m, c, func(acc []float64, lo, hi int) {
 		if cv > 0 {
 			k.colSum(acc[:cv], x[lo*c:hi*c], hi-lo, c)
 		}
@@ -82,9 +90,6 @@ func (k *streamKernels) sumRows(out, x []float32, m, c int) {
 			}
 		}
 	})
-	for j, v := range s {
-		out[j] = float32(v)
-	}
 }
 
 // vecCols returns the channels of c the row kernels take: the largest
@@ -93,16 +98,7 @@ func (k *streamKernels) vecCols(c int) int { return c - c%k.lanes }
 
 func (k *streamKernels) batchNormStats(mean, variance, invstd, x []float32, m, c int, eps float32) {
 	cv := k.vecCols(c)
-	s := colSums64Blocks(m, c, func(acc []float64, lo, hi int) {
-		if cv > 0 {
-			k.colSum(acc[:cv], x[lo*c:hi*c], hi-lo, c)
-		}
-		for i := lo; i < hi && cv < c; i++ {
-			for j, v := range x[i*c+cv : i*c+c] {
-				acc[cv+j] += float64(v)
-			}
-		}
-	})
+	s := k.colSums(x, m, c)
 	mu := make([]float64, c)
 	for j := range mu {
 		mu[j] = s[j] / float64(m)
