@@ -252,9 +252,13 @@ type winoConv struct {
 	su       int       // element stride of U: elemStride(panels*c*nr)
 }
 
-// winoBlockBytes is what the V and M of a tile block may take: half of a
-// 1 MiB L2.
-const winoBlockBytes = 512 << 10
+// winoBlockBytes is what the V and M of a tile block may take: a quarter
+// of a 1 MiB L2. Half of it measured the same on one thread and slower on
+// two (in-process A/B, medians, 512 -> 256 KiB: 64->64 @64x64 0.787 ->
+// 0.755 ms, 16->16 @256x256 0.988 -> 0.962, 256->256 @16x16 0.777 ->
+// 0.762; 128->128 @32x32 with each thread's own U 0.766 -> 0.727), 1 MiB
+// slower still.
+const winoBlockBytes = 256 << 10
 
 func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
 	m := tr.m
@@ -679,8 +683,8 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	t := Threads()
 	tiles := g.n * wc.th * wc.tw
 	panels := (g.k + mk.nr - 1) / mk.nr
-	split := winoSchedule == 3 || winoSchedule == 0 && winoPanelSplit(t, panels, tiles, g.k)
-	own := !few && !split && t > 1 && winoOwnWeights(g)
+	split := winoSchedule == 3 || winoSchedule == 0 && winoPanelSplit(t, panels, tiles, g.k) && !winoOwnWeights(g, tiles)
+	own := !few && !split && t > 1 && winoOwnWeights(g, tiles)
 	ul := wc.uLen()
 	if few || split || own {
 		ul = 0 // a U per thread
@@ -750,19 +754,27 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 }
 
 // winoOwnWeights says whether each thread of a tile-block convolution
-// transforms all the weights into a U of its own rather than sharing one
-// (with several threads): where there are few weights, at most
-// winoOwnWeightsMax (64->64: 37K, 25 us on one thread). That transform
-// then runs on one thread anyway, the others waiting, and a shared U,
-// written by one thread and read by all, moves between their caches on
-// every call: 3x3 64->64 @64x64 on two threads, ms, shared U / own U (in
-// worker buffers): 0.97 / 0.91 where the two vCPUs shared an L3, 1.23 /
-// 0.91 where they did not.
-func winoOwnWeights(g convGeom) bool { return g.c*g.k*9 <= winoOwnWeightsMax }
+// with tiles tiles transforms all the weights into a U of its own rather
+// than sharing one (with several threads), and whether that beats the
+// panel split (winoPanelSplit): with few weights, at most
+// winoOwnWeightsMax, and at least 2*K tiles. A shared U is written by one
+// thread and read by all on every call; the panel split gives each thread
+// a fixed half of the output channels, so the slower of two vCPUs sets
+// its pace (and with an odd number of panels one thread has more). Two
+// threads, in-process A/B, medians, shared L3 / split L3, ms: 64->64
+// @64x64 shared U / own U (in worker buffers) 0.97 / 0.91, 1.23 / 0.91;
+// panel split / own U: 128->128 @32x32 0.729 / 0.715, 0.846 / 0.753;
+// 64->64 @32x32 0.217 / 0.203, 0.273 / 0.206; 96->96 @32x32 0.554 /
+// 0.412; with fewer tiles the duplicated transform costs more than the
+// balance gains: 128->128 @16x16 0.200 / 0.228, 64->64 @16x16 0.060 /
+// 0.069.
+func winoOwnWeights(g convGeom, tiles int) bool {
+	return g.c*g.k*9 <= winoOwnWeightsMax && tiles >= 2*g.k
+}
 
 // winoOwnWeightsMax is the most weights winoOwnWeights lets each thread
-// transform for itself.
-const winoOwnWeightsMax = 1 << 17
+// transform for itself (128->128: 147K, about 40 us on one thread).
+const winoOwnWeightsMax = 1 << 18
 
 // winoSchedule picks the schedule (tests, benchmarks): 0 chooses between
 // tile blocks and the panel split (winoPanelSplit), 1 is tile blocks
@@ -781,7 +793,9 @@ var winoSchedule int
 // each thread repeats, C per tile). BenchmarkWinogradSchedule, two
 // threads, ms, tile blocks / panel split (F(2x2) tiles per channel):
 // 256->256 @16x16 1.14 / 0.99 (0.25), 128->128 @32x32 0.94 / 0.87 (2),
-// 64->64 @64x64 0.82 / 0.86 (16), @128x128 3.30 / 3.65 (64).
+// 64->64 @64x64 0.82 / 0.86 (16), @128x128 3.30 / 3.65 (64) (tile blocks
+// with a shared U; with few weights and enough tiles winogradConv now
+// prefers tile blocks with a U per thread, see winoOwnWeights).
 func winoPanelSplit(threads, panels, tiles, k int) bool {
 	return threads > 1 && panels >= threads && tiles <= 4*k
 }
