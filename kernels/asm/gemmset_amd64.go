@@ -25,10 +25,7 @@ import "fmt"
 // bias. It requires Sgemm12x32's conditions, len(bias) == 0 or >= 32, and
 // a CPU with AVX-512F.
 func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
-	checkGemm("Sgemm12x32Set", 12, 32, k, 1, 0, len(a), lda, len(b), ldb, len(c), ldc)
-	if len(bias) > 0 && len(bias) < 32 {
-		panic(fmt.Sprintf("asm: Sgemm12x32Set: len(bias)=%d < 32", len(bias)))
-	}
+	checkSet("Sgemm12x32Set", 12, k, len(a), lda, len(b), ldb, len(bias), len(c), ldc)
 	sgemm12x32Set(k, a, lda, b, ldb, bias, c, ldc)
 }
 
@@ -43,12 +40,19 @@ func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []
 // 3*lda+k, len(b) >= (k-1)*ldb+32, ldc >= 32, len(c) >= 3*ldc+32, len(bias)
 // == 0 or >= 32, and a CPU with AVX-512F.
 func Sgemm4x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
-	checkGemm("Sgemm4x32Set", 4, 32, k, 1, 0, len(a), lda, len(b), ldb, len(c), ldc)
-	if len(bias) > 0 && len(bias) < 32 {
-		panic(fmt.Sprintf("asm: Sgemm4x32Set: len(bias)=%d < 32", len(bias)))
-	}
+	checkSet("Sgemm4x32Set", 4, k, len(a), lda, len(b), ldb, len(bias), len(c), ldc)
 	sgemm4x32Set(k, a, lda, b, ldb, bias, c, ldc)
 }
 
 //go:noescape
 func sgemm4x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+
+// checkSet panics unless a set kernel of mr rows and 32 columns may run on
+// operands of these lengths and strides (checkGemm's conditions, and a
+// bias of 0 or at least 32 floats).
+func checkSet(name string, mr, k, la, lda, lb, ldb, lbias, lc, ldc int) {
+	checkGemm(name, mr, 32, k, 1, 0, la, lda, lb, ldb, lc, ldc)
+	if lbias > 0 && lbias < 32 {
+		panic(fmt.Sprintf("asm: %s: len(bias)=%d < 32", name, lbias))
+	}
+}
