@@ -391,98 +391,124 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 // costing about as much as the products there, is avoided by making them
 // the A operand of y^T [K, P] = w [K, C*R*S] x patches^T: w is read in
 // place row-major (reduction order c, r, s), and the patches, P*C*R*S
-// floats, K/P times fewer, are gathered by all threads straight into the
-// packed B panels of gemmPackedB, which every thread then reads.
+// floats, K/P times fewer, are gathered straight into packed B panels
+// (packedBIndex), one kc block at a time into L2 just before its product.
+//
+// Each thread computes a contiguous share of the output channels (its own
+// rows of w, the bulk of the data) from patches it gathers itself, and
+// writes those channels of y: nothing one thread wrote is read by another.
+// When the patches were gathered once, a panel per thread, and read by
+// all, 512->512 @8x8 on two threads whose vCPUs the host had put on
+// different L3s took 1.97 ms against 1.72 now (1.59 either way on one L3;
+// in-process alternation, medians).
 func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	npos := g.n * g.oh * g.ow
 	rsc := g.r * g.s * g.c
 	mk := s.pick(npos)
-	nr, kc := mk.nr, blockingFor(mk).kc
+	nr, kc := mk.nr, min(blockingFor(mk).kc, rsc)
 	np := roundUp(npos, nr)
-	serial := Threads() == 1
-	patchLen := np * rsc
-	if serial {
-		patchLen = np * min(kc, rsc) // one kc block at a time (below)
-	}
-	pb := getGemmBuf(patchLen + g.k*npos)
-	defer putGemmBuf(pb)
-	patch, yT := (*pb)[:patchLen], (*pb)[patchLen:patchLen+g.k*npos]
+	yb := getGemmBuf(g.k * npos)
+	defer putGemmBuf(yb)
 	zb := getGemmBuf(g.c)
 	defer putGemmBuf(zb)
-	zeros := (*zb)[:g.c]
-	clear(zeros)
+	f := fewPositions{g: g, mk: mk, x: x, w: w, bias: bias, y: y, yT: (*yb)[:g.k*npos],
+		zeros: (*zb)[:g.c], npos: npos, np: np, kc: kc}
+	clear(f.zeros)
 	// With stride and dilation 1 and whole rows of 8 positions, a padded
 	// copy of x lets every 8 positions of a tap be one 8x8-block transpose
-	// (fewPad).
+	// (fewPad); otherwise the gather reads x at offsets computed here once.
+	f.pad = winoTranspose8 != nil && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ow%8 == 0 && nr%8 == 0 && !fewPadOff
+	if !f.pad {
+		// Where each (tap, position) pixel starts in x, -1 for padding and
+		// positions past the last (float64 scratch: exact, allocation-free).
+		ob := getScratch64(g.r * g.s * np)
+		defer putScratch64(ob)
+		f.offs = (*ob)[:g.r*g.s*np]
+		for t := 0; t < g.r*g.s; t++ {
+			for p := 0; p < np; p++ {
+				off := -1
+				if p < npos {
+					ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
+					iy := oy*g.sh - g.ph + t/g.s*g.dh
+					ix := ox*g.sw - g.pw + t%g.s*g.dw
+					if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
+						off = ((img*g.h+iy)*g.w + ix) * g.c
+					}
+				}
+				f.offs[t*np+p] = float64(off)
+			}
+		}
+	}
+	f.parts = min(Threads(), (g.k+mk.mr-1)/mk.mr)
+	f.claims = newClaims(f.parts, f.parts)
+	defer f.claims.release()
+	parallelW(f.parts, 1, f.runW)
+}
+
+// fewPositions is the state of one conv2DFewPositions call shared by its
+// threads.
+type fewPositions struct {
+	g            convGeom
+	mk           *microKernel
+	x, w, bias   []float32
+	y, yT, zeros []float32
+	offs         []float64 // pixel offsets (no pad)
+	pad          bool      // gather from a padded copy of x (fewPad)
+	npos, np, kc int
+	parts        int // row shares, one per thread
+	claims       *claims
+}
+
+// runW computes the shares worker wk claims.
+func (f *fewPositions) runW(wk, _, _ int) {
+	mt := (f.g.k + f.mk.mr - 1) / f.mk.mr
+	for q := f.claims.claim(wk); q >= 0; q = f.claims.claim(wk) {
+		f.rows(wk, q*mt/f.parts*f.mk.mr, min((q+1)*mt/f.parts*f.mk.mr, f.g.k))
+	}
+}
+
+// rows computes output channels [i0, i1) on the calling thread (worker
+// wk), in its own scratch: the patches a kc block at a time (and the
+// padded copy of x), the product into rows [i0, i1) of yT, then those
+// channels of every position of y.
+func (f *fewPositions) rows(wk, i0, i1 int) {
+	g, nr, kc, np, npos := f.g, f.mk.nr, f.kc, f.np, f.npos
+	rsc := g.r * g.s * g.c
+	pl, need := np*kc, np*kc
+	if f.pad {
+		need += fewPadLen(g)
+	}
+	wb := getWorkerBuf(wk, need)
+	defer wb.put()
 	var fp *fewPad
-	if winoTranspose8 != nil && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ow%8 == 0 && nr%8 == 0 && !fewPadOff {
-		fp = newFewPad(x, g)
-		defer fp.release()
+	if f.pad {
+		v := fillFewPad(wb.f[pl:need], f.x, g)
+		fp = &v
 	}
-	// Where each (tap, position) pixel starts in x, -1 for padding and
-	// positions past the last (float64 scratch: exact, allocation-free).
-	ob := getScratch64(g.r * g.s * np)
-	defer putScratch64(ob)
-	offs := (*ob)[:g.r*g.s*np]
-	for t := 0; t < g.r*g.s; t++ {
-		for p := 0; p < np; p++ {
-			off := -1
-			if p < npos {
-				ox, oy, img := p%g.ow, (p/g.ow)%g.oh, p/(g.ow*g.oh)
-				iy := oy*g.sh - g.ph + t/g.s*g.dh
-				ix := ox*g.sw - g.pw + t%g.s*g.dw
-				if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
-					off = ((img*g.h+iy)*g.w + ix) * g.c
-				}
-			}
-			offs[t*np+p] = float64(off)
+	for q0 := 0; q0 < rsc; q0 += kc {
+		kcb := min(kc, rsc-q0)
+		blk := wb.f[:np*kcb]
+		for jp := 0; jp < np/nr; jp++ {
+			fewPositionsPanel(blk, f.x, g, q0, kcb, nr, jp, f.offs, f.zeros, fp)
 		}
-	}
-	if serial {
-		// One kc block at a time, gathered into L2 just before its
-		// product, which accumulates onto the last (the order gemm's own
-		// kc loop adds in, so the result is the same as below; the
-		// 512->512 @8x8 patches are 1.2 MB, more than L2). With the
-		// pixel offsets computed once per call instead of per block and
-		// tap, 512->512 @8x8 on one core: 3.25-3.27 -> 3.11-3.19 ms
-		// (BenchmarkConv2D-style loop; the gather is ~10% of it).
-		for q0 := 0; q0 < rsc; q0 += kc {
-			kcb := min(kc, rsc-q0)
-			blk := patch[:np*kcb]
-			for jp := 0; jp < np/nr; jp++ {
-				fewPositionsPanel(blk, x, g, q0, kcb, nr, jp, offs, zeros, fp)
-			}
-			beta := float32(1)
-			if q0 == 0 {
-				beta = 0
-			}
-			gemmRun1(mk, false, false, g.k, npos, kcb, 1, w[q0:], rsc, nil, 0, beta, nil, blk, yT, npos)
+		// Later blocks add onto the first: the order gemm's own kc loop
+		// adds in.
+		beta := float32(1)
+		if q0 == 0 {
+			beta = 0
 		}
-	} else {
-		// Threads gather whole panels (nr positions, all kc blocks).
-		Parallel(np/nr, 1, func(lo, hi int) {
-			for jp := lo; jp < hi; jp++ {
-				for q0 := 0; q0 < rsc; q0 += kc {
-					kcb := min(kc, rsc-q0)
-					fewPositionsPanel(patch[q0*np:q0*np+np*kcb], x, g, q0, kcb, nr, jp, offs, zeros, fp)
-				}
-			}
-		})
-		gemmPackedB(mk, g.k, npos, rsc, w, rsc, patch, yT, npos)
+		gemmPackedBRows(f.mk, g.k, npos, kcb, i0, i1, f.w[q0:], rsc, blk, beta, f.yT, npos)
 	}
-	Parallel(npos, max(1, 4096/g.k), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			out := y[p*g.k : (p+1)*g.k]
+	winoGather(f.y[i0:], g.k, f.yT[i0*npos:], i1-i0, npos, 0, npos)
+	if f.bias != nil {
+		b := f.bias[i0:i1]
+		for p := 0; p < npos; p++ {
+			out := f.y[p*g.k+i0 : p*g.k+i1]
 			for k := range out {
-				out[k] = yT[k*npos+p]
-			}
-			if bias != nil {
-				for k, b := range bias {
-					out[k] += b
-				}
+				out[k] += b[k]
 			}
 		}
-	})
+	}
 }
 
 // fewPositionsPanel gathers rows [q0, q0+kcb) of the patches of output
@@ -540,16 +566,17 @@ func fewPositionsPanel(pan, x []float32, g convGeom, q0, kcb, nr, jp int, offs [
 // apart, padding included. The scalar gather, four positions at a time,
 // was a tenth of 3x3 512->512 @8x8's time.
 type fewPad struct {
-	buf    *[]float32
 	xp     []float32
 	hp, wp int
 }
 
-// newFewPad copies x into a padded buffer. Give it back with release.
-func newFewPad(x []float32, g convGeom) *fewPad {
+// fewPadLen is the length of fewPad's copy of x.
+func fewPadLen(g convGeom) int { return g.n * (g.h + 2*g.ph) * (g.w + 2*g.pw) * g.c }
+
+// fillFewPad copies x into xp (fewPadLen floats) and returns the fewPad
+// that reads it.
+func fillFewPad(xp, x []float32, g convGeom) fewPad {
 	hp, wp := g.h+2*g.ph, g.w+2*g.pw
-	b := getGemmBuf(g.n * hp * wp * g.c)
-	xp := (*b)[:g.n*hp*wp*g.c]
 	for img := 0; img < g.n; img++ {
 		for iy := 0; iy < hp; iy++ {
 			row := xp[(img*hp+iy)*wp*g.c : (img*hp+iy+1)*wp*g.c]
@@ -563,10 +590,8 @@ func newFewPad(x []float32, g convGeom) *fewPad {
 			clear(row[(g.pw+g.w)*g.c:])
 		}
 	}
-	return &fewPad{buf: b, xp: xp, hp: hp, wp: wp}
+	return fewPad{xp: xp, hp: hp, wp: wp}
 }
-
-func (fp *fewPad) release() { putGemmBuf(fp.buf) }
 
 // panel fills panel jp of one kc block (pan, kcb*nr floats) as
 // fewPositionsPanel does, from the padded copy.

@@ -176,16 +176,25 @@ func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	parallelW(r.tr*r.tc, 1, r.partWFn)
 }
 
-// gemmPackedB is gemmSIMD(mk, false, false, m, n, k, 1, a, lda, -, -, 0,
-// nil, c, ldc) with op(B) [k, n] packed ahead by the caller into pb, in
-// the layout of packedBIndex: a B shared by all threads, gathered straight
-// into panels (the few-positions convolution's patches) instead of
-// written out and packed again by each thread.
-func gemmPackedB(mk *microKernel, m, n, k int, a []float32, lda int, pb, c []float32, ldc int) {
+// gemmPackedBRows computes rows [i0, i1) of C = A op(B) + beta*C on the
+// calling thread, A [m, k] read row-major lda apart and op(B) [k, n]
+// packed ahead by the caller into pb in the layout of packedBIndex:
+// gathered straight into panels (the few-positions convolution's patches)
+// instead of written out and packed again.
+func gemmPackedBRows(mk *microKernel, m, n, k, i0, i1 int, a []float32, lda int, pb []float32, beta float32, c []float32, ldc int) {
 	if need := roundUp(n, mk.nr) * k; len(pb) < need {
-		panic("kernels: gemmPackedB: short packed B")
+		panic("kernels: gemmPackedBRows: short packed B")
 	}
-	gemmRun1(mk, false, false, m, n, k, 1, a, lda, nil, 0, 0, nil, pb, c, ldc)
+	if i0 >= i1 || n == 0 {
+		return
+	}
+	if k == 0 {
+		scaleRows(i0, i1, n, beta, c, ldc)
+		return
+	}
+	r := gemmArgs{mk: mk, m: m, n: n, k: k, alpha: 1, beta: beta, a: a, lda: lda, packedB: pb, c: c, ldc: ldc,
+		aInPlace: readAInPlace(mk, false, 1, n, lda), bs: blockingFor(mk)}
+	r.block(i0, i1, 0, n)
 }
 
 // packedBIndex returns where gemmPackedB's packed B holds op(B)[p, j] for

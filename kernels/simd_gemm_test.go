@@ -300,7 +300,7 @@ func TestSgemmAllocs(t *testing.T) {
 
 // TestGemmBiasAndPackedB checks the driver's internal entry points on Go
 // micro-kernels of odd tile sizes, on one thread and two: gemmSIMD with a
-// bias (C starts as NaN: it must not be read) and gemmPackedB with B
+// bias (C starts as NaN: it must not be read) and gemmPackedBRows with B
 // packed by packedBIndex, over several kc blocks, partial row tiles and
 // partial column panels, against a float64 reference. (Conv2D's 1x1 and
 // few-positions tests run the same paths on every SIMD kernel.)
@@ -350,9 +350,25 @@ func TestGemmBiasAndPackedB(t *testing.T) {
 					compareReduction(t, name+" bias", gc.s(), wantB, absB, k+1)
 					gc.check(t, name+" bias")
 
+					// Rows in two ranges (split at a tile and, on two
+					// "threads", one row past it), C set (beta 0, from
+					// NaN) and added to (beta 1).
 					gp := guarded(m*n, th+1)
-					gemmPackedB(mk, m, n, k, a, k, pb, gp.s(), n)
-					compareReduction(t, name+" packed B", gp.s(), want, abs, k+1)
+					cp := gp.s()
+					for i := range cp {
+						cp[i] = float32(math.NaN())
+					}
+					split := min(m, roundUp(m/2, mk.mr)+th-1)
+					gemmPackedBRows(mk, m, n, k, 0, split, a, k, pb, 0, cp, n)
+					gemmPackedBRows(mk, m, n, k, split, m, a, k, pb, 0, cp, n)
+					compareReduction(t, name+" packed B", cp, want, abs, k+1)
+					gemmPackedBRows(mk, m, n, k, split, m, a, k, pb, 1, cp, n)
+					gemmPackedBRows(mk, m, n, k, 0, split, a, k, pb, 1, cp, n)
+					twice, abs2 := make([]float64, m*n), make([]float64, m*n)
+					for i := range twice {
+						twice[i], abs2[i] = 2*want[i], 2*abs[i]
+					}
+					compareReduction(t, name+" packed B beta 1", cp, twice, abs2, k+1)
 					gp.check(t, name+" packed B")
 				})
 			}
