@@ -2,7 +2,10 @@
 
 package asm
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // MaxPoolCells is the AVX2 max-pool of one output pixel over the cells of
 // its window (offs[i]: offset in x of cell i's channel 0; idxs[i]: the
@@ -39,3 +42,32 @@ func MaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int3
 
 //go:noescape
 func maxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int)
+
+// MaxPoolSpan is MaxPoolCells over n output pixels whose windows are the
+// first one moved xstep floats on per pixel, with indices istep more: for
+// q < n it computes MaxPoolCells(y[q*c:], arg[q*c:], x, offs + q*xstep,
+// idxs + q*istep, c), four groups of 8 channels at a time (a row of a
+// max-pool's interior pixels in one call). It requires MaxPoolCells'
+// conditions for every pixel, n >= 0, xstep >= 0, istep >= 0, len(y) >=
+// n*c and len(arg) >= n*c, and that the indices stay within int32.
+func MaxPoolSpan(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int) {
+	if c%8 != 0 || c < 0 || len(offs) == 0 || len(offs) != len(idxs) || n < 0 || xstep < 0 || istep < 0 || len(y) < n*c || len(arg) < n*c {
+		panic(fmt.Sprintf("asm: MaxPoolSpan: c=%d, %d offsets, %d indices, n=%d, xstep=%d, istep=%d, len(y)=%d, len(arg)=%d",
+			c, len(offs), len(idxs), n, xstep, istep, len(y), len(arg)))
+	}
+	if n == 0 || c == 0 {
+		return
+	}
+	for i, o := range offs {
+		if o < 0 || o+(n-1)*xstep > len(x)-c {
+			panic(fmt.Sprintf("asm: MaxPoolSpan: cell %d's windows [%d, %d] out of [0, %d]", i, o, o+(n-1)*xstep, len(x)-c))
+		}
+		if last := int64(idxs[i]) + int64((n-1)*istep); last > math.MaxInt32 {
+			panic(fmt.Sprintf("asm: MaxPoolSpan: cell %d's last index %d overflows int32", i, last))
+		}
+	}
+	maxPoolSpan(y, arg, x, offs, idxs, c, n, xstep, istep)
+}
+
+//go:noescape
+func maxPoolSpan(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int)

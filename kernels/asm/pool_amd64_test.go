@@ -68,3 +68,66 @@ func TestMaxPoolCells(t *testing.T) {
 		MaxPoolCells(make([]float32, 8), make([]int32, 8), make([]float32, 9), []int{2}, []int32{0}, 8)
 	})
 }
+
+// TestMaxPoolSpan checks MaxPoolSpan against MaxPoolCells pixel by pixel
+// (channel counts with and without whole groups of 32, NaNs, -Inf, ties,
+// one pixel and many), and that it writes nothing past n pixels.
+func TestMaxPoolSpan(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX2) {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
+	for trial := 0; trial < 300; trial++ {
+		c := 8 * (1 + rng.IntN(12))
+		cells := 1 + rng.IntN(9)
+		n := rng.IntN(6)
+		xstep, istep := c*rng.IntN(3), rng.IntN(4)
+		x := make([]float32, (cells+2)*c+n*xstep+5)
+		for i := range x {
+			switch rng.IntN(10) {
+			case 0:
+				x[i] = nan
+			case 1:
+				x[i] = inf
+			case 2, 3:
+				x[i] = float32(rng.IntN(3))
+			default:
+				x[i] = rng.Float32()*2 - 1
+			}
+		}
+		offs, idxs := make([]int, cells), make([]int32, cells)
+		for i := range offs {
+			offs[i] = rng.IntN(len(x) - c - max(n-1, 0)*xstep + 1)
+			idxs[i] = int32(rng.IntN(1000))
+		}
+		const guard = 7
+		y, arg := make([]float32, n*c+guard), make([]int32, n*c+guard)
+		for i := range y {
+			y[i], arg[i] = 42, 42
+		}
+		wy, warg := make([]float32, n*c+guard), make([]int32, n*c+guard)
+		copy(wy, y)
+		copy(warg, arg)
+		MaxPoolSpan(y, arg, x, offs, idxs, c, n, xstep, istep)
+		po, pi := make([]int, cells), make([]int32, cells)
+		for q := 0; q < n; q++ {
+			for i := range po {
+				po[i], pi[i] = offs[i]+q*xstep, idxs[i]+int32(q*istep)
+			}
+			MaxPoolCells(wy[q*c:], warg[q*c:], x, po, pi, c)
+		}
+		for j := range y {
+			same := y[j] == wy[j] || (y[j] != y[j] && wy[j] != wy[j])
+			if !same || arg[j] != warg[j] {
+				t.Fatalf("trial %d c=%d cells=%d n=%d: y[%d]=%v arg %d, want %v arg %d", trial, c, cells, n, j, y[j], arg[j], wy[j], warg[j])
+			}
+		}
+	}
+	mustPanic(t, "window past the end", func() {
+		MaxPoolSpan(make([]float32, 16), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 9, 1)
+	})
+	mustPanic(t, "short y", func() {
+		MaxPoolSpan(make([]float32, 15), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 8, 1)
+	})
+}
