@@ -10,5 +10,6 @@ import "github.com/lungo-ml/lungo/kernels/asm"
 // compute their last rows 4 at a time (winoRows).
 func init() {
 	mkAVX512.fnSet = asm.Sgemm12x32Set
+	mkAVX512.fnSetPanels = asm.Sgemm12x32SetPanels
 	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32Set, 4
 }

@@ -32,6 +32,33 @@ func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []
 //go:noescape
 func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 
+// Sgemm12x32SetPanels is Sgemm12x32Set over np column panels in one call:
+// panel q reads B from b[q*pstride:], its bias from bias[32*q:] (when bias
+// is not empty) and sets C from c[32*q:], A the same for all: a row of
+// tiles with one call from Go instead of np (a 1x1 convolution, k = 64,
+// spent 7% of its time in Go between the calls). Each tile rounds as in
+// Sgemm12x32Set. It requires np >= 1, pstride >= 0, Sgemm12x32Set's
+// conditions for each panel (len(b) >= (np-1)*pstride+(k-1)*ldb+32,
+// len(c) >= 11*ldc+32*np, len(bias) == 0 or >= 32*np), and a CPU with
+// AVX-512F.
+func Sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
+	if np < 1 || pstride < 0 {
+		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: np=%d, pstride=%d", np, pstride))
+	}
+	last := (np - 1) * pstride
+	if len(b) < last {
+		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: len(b)=%d < %d for %d panels %d apart", len(b), last, np, pstride))
+	}
+	checkSet("Sgemm12x32SetPanels", 12, k, len(a), lda, len(b)-last, ldb, len(bias)-32*(np-1), len(c)-32*(np-1), ldc)
+	if len(bias) > 0 && len(bias) < 32*np {
+		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: len(bias)=%d < %d", len(bias), 32*np))
+	}
+	sgemm12x32SetPanels(k, a, lda, b, ldb, pstride, np, bias, c, ldc)
+}
+
+//go:noescape
+func sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+
 // Sgemm4x32Set is Sgemm12x32Set for 4 rows of A and C: the last rows of
 // a product whose row count is not a multiple of 12, which the 12-row tile
 // would compute in full (a Winograd product over 64 tiles, 3x3 256->256

@@ -151,6 +151,115 @@ storeSet:
 	VZEROUPPER
 	RET
 
+// sgemm12x32SetPanels: sgemm12x32Set over np panels of B (pstride floats
+// apart), bias and C moving 32 floats a panel. BX counts the panels left,
+// R14 holds the current panel of B; the bias and C pointers move in their
+// argument slots.
+// func sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int)
+TEXT ·sgemm12x32SetPanels(SB), NOSPLIT, $0-144
+	MOVQ np+80(FP), BX
+	MOVQ b_base+40(FP), R14
+
+panelSP:
+	MOVQ k+0(FP), K
+	MOVQ a_base+8(FP), ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (LDA)(LDA*2), AX             // AX = 3*lda bytes
+	LEAQ (ROW0)(AX*1), ROW3           // row 3
+	LEAQ (ROW3)(AX*1), ROW6           // row 6
+	LEAQ (ROW6)(AX*1), ROW9           // row 9
+	MOVQ R14, BPAN
+	MOVQ ldb+64(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+
+	// Accumulators start at zero.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+	CMPQ K, $2
+	JLT  tailSP
+
+loopSP:                              // two steps of k per iteration
+	STEP12x32
+	STEP12x32
+	SUBQ $2, K
+	CMPQ K, $2
+	JGE  loopSP
+
+tailSP:
+	TESTQ K, K
+	JEQ   biasSP
+	STEP12x32                         // k was odd: one last step
+
+biasSP:
+	MOVQ bias_len+96(FP), AX
+	TESTQ AX, AX
+	JEQ  storeSP                     // no bias
+	MOVQ bias_base+88(FP), AX
+	VMOVUPS (AX), Z24                 // bias[0:16]
+	VMOVUPS 64(AX), Z25               // bias[16:32]
+	BIASROW(Z0, Z1)
+	BIASROW(Z2, Z3)
+	BIASROW(Z4, Z5)
+	BIASROW(Z6, Z7)
+	BIASROW(Z8, Z9)
+	BIASROW(Z10, Z11)
+	BIASROW(Z12, Z13)
+	BIASROW(Z14, Z15)
+	BIASROW(Z16, Z17)
+	BIASROW(Z18, Z19)
+	BIASROW(Z20, Z21)
+	BIASROW(Z22, Z23)
+
+storeSP:
+	MOVQ c_base+112(FP), CP
+	MOVQ ldc+136(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+	STOREROW32(Z0, Z1)
+	STOREROW32(Z2, Z3)
+	STOREROW32(Z4, Z5)
+	STOREROW32(Z6, Z7)
+	STOREROW32(Z8, Z9)
+	STOREROW32(Z10, Z11)
+	STOREROW32(Z12, Z13)
+	STOREROW32(Z14, Z15)
+	STOREROW32(Z16, Z17)
+	STOREROW32(Z18, Z19)
+	STOREROW32(Z20, Z21)
+	STOREROW32(Z22, Z23)
+	ADDQ $128, c_base+112(FP)         // next panel: C and bias 32 floats on
+	ADDQ $128, bias_base+88(FP)
+	MOVQ pstride+72(FP), AX
+	LEAQ (R14)(AX*4), R14             // B pstride floats on
+	DECQ BX
+	JNE  panelSP
+	VZEROUPPER
+	RET
+
+
 // ---------------------------------------------------------------------------
 // AVX-512 4x32 micro-kernel that sets C: sgemm12x32Set for 4 rows, the
 // tail of a product whose rows are not a multiple of 12. Accumulators
