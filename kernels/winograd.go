@@ -542,6 +542,10 @@ func winoRows(mk *microKernel, k int, a []float32, lda, rows int, b []float32, n
 		}
 		return
 	}
+	if np > 1 && mk.fnSetPanels != nil {
+		mk.fnSetPanels(k, a, lda, b, nr, k*nr, np, nil, c, ldc) // as fnSet panel by panel
+		return
+	}
 	for jp := 0; jp < np; jp++ {
 		winoProduct(mk, k, a, lda, b[jp*k*nr:(jp+1)*k*nr], c[jp*nr:], ldc)
 	}
