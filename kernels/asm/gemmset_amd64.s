@@ -154,21 +154,27 @@ storeSet:
 // sgemm12x32SetPanels: sgemm12x32Set over np panels of B (pstride floats
 // apart), bias and C moving 32 floats a panel. BX counts the panels left,
 // R14 holds the current panel of B; the bias and C pointers move in their
-// argument slots.
+// argument slots. AX walks the next 12 rows of A (the caller's next row of
+// tiles), one prefetched line per two steps: 1% off 1x1 64->128 @64 and
+// 3x3 64->64 @128 on two threads.
 // func sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int)
 TEXT ·sgemm12x32SetPanels(SB), NOSPLIT, $0-144
 	MOVQ np+80(FP), BX
 	MOVQ b_base+40(FP), R14
+	MOVQ a_base+8(FP), AX             // AX: the next row tile's A, prefetched
+	MOVQ lda+32(FP), CX
+	IMULQ $48, CX                     // 12 rows in bytes
+	ADDQ CX, AX
 
 panelSP:
 	MOVQ k+0(FP), K
 	MOVQ a_base+8(FP), ROW0
 	MOVQ lda+32(FP), LDA
 	SHLQ $2, LDA                      // lda in bytes
-	LEAQ (LDA)(LDA*2), AX             // AX = 3*lda bytes
-	LEAQ (ROW0)(AX*1), ROW3           // row 3
-	LEAQ (ROW3)(AX*1), ROW6           // row 6
-	LEAQ (ROW6)(AX*1), ROW9           // row 9
+	LEAQ (LDA)(LDA*2), ROW9           // 3*lda bytes
+	LEAQ (ROW0)(ROW9*1), ROW3         // row 3
+	LEAQ (ROW3)(ROW9*1), ROW6         // row 6
+	LEAQ (ROW6)(ROW9*1), ROW9         // row 9
 	MOVQ R14, BPAN
 	MOVQ ldb+64(FP), LDB
 	SHLQ $2, LDB                      // ldb in bytes
@@ -203,6 +209,8 @@ panelSP:
 	JLT  tailSP
 
 loopSP:                              // two steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
 	STEP12x32
 	STEP12x32
 	SUBQ $2, K
@@ -215,12 +223,12 @@ tailSP:
 	STEP12x32                         // k was odd: one last step
 
 biasSP:
-	MOVQ bias_len+96(FP), AX
-	TESTQ AX, AX
+	MOVQ bias_len+96(FP), CX
+	TESTQ CX, CX
 	JEQ  storeSP                     // no bias
-	MOVQ bias_base+88(FP), AX
-	VMOVUPS (AX), Z24                 // bias[0:16]
-	VMOVUPS 64(AX), Z25               // bias[16:32]
+	MOVQ bias_base+88(FP), CX
+	VMOVUPS (CX), Z24                 // bias[0:16]
+	VMOVUPS 64(CX), Z25               // bias[16:32]
 	BIASROW(Z0, Z1)
 	BIASROW(Z2, Z3)
 	BIASROW(Z4, Z5)
@@ -252,12 +260,13 @@ storeSP:
 	STOREROW32(Z22, Z23)
 	ADDQ $128, c_base+112(FP)         // next panel: C and bias 32 floats on
 	ADDQ $128, bias_base+88(FP)
-	MOVQ pstride+72(FP), AX
-	LEAQ (R14)(AX*4), R14             // B pstride floats on
+	MOVQ pstride+72(FP), CX
+	LEAQ (R14)(CX*4), R14             // B pstride floats on
 	DECQ BX
 	JNE  panelSP
 	VZEROUPPER
 	RET
+
 
 
 // ---------------------------------------------------------------------------
