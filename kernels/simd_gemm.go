@@ -51,10 +51,12 @@ type microKernel struct {
 	// mr, each rounded as by fnSet.
 	fnSetTail func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 	mrTail    int
-	// fnSetPanels, when not nil, is fnSet over np panels of B pstride
-	// floats apart, bias and C moving nr floats a panel: a row of tiles
-	// in one call.
-	fnSetPanels func(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+	// fnSetTiles, when not nil, sets rt x np tiles of C in one call as
+	// clearing C and calling fn would, plus the bias: tile (r, q) reads
+	// A from a[r*mr*lda:], B from b[q*pstride:] (ldb apart), its bias
+	// from bias[q*nr:] (when not empty), and is set at c[r*mr*ldc+q*nr:].
+	// A bias needs fnSet too (the AVX2 tile has none).
+	fnSetTiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),
@@ -393,18 +395,24 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 	addBias := last && r.bias != nil
 	// A full tile that starts from zero is set by fnSet in one call.
 	set := mk.fnSet != nil && first && (r.bias != nil || r.beta == 0)
-	for ir := 0; ir < mcb; ir += mr {
-		mv := min(mr, mcb-ir)
-		ap := pa[ir*ldp:]
-		j := jc
-		if full := (j1 - jc) / nr; set && mv == mr && full > 1 && mk.fnSetPanels != nil {
-			// The row's full tiles in one call (1x1 64->128 @64, k = 64:
-			// 7% of the time was Go between per-tile calls).
+	// The full tiles in one call (1x1 64->128 @64, k = 64: 7% of the
+	// time was Go between per-tile calls), the rest tile by tile below.
+	rt, full := 0, 0
+	if set && mk.fnSetTiles != nil {
+		rt, full = mcb/mr, (j1-jc)/nr
+		if rt > 0 && full > 0 {
 			var bias []float32
 			if addBias {
 				bias = r.biasPad[jc : jc+full*nr]
 			}
-			mk.fnSetPanels(kcb, ap, ldp, pb, nr, kcb*nr, full, bias, c[(i0+ir)*ldc+jc:], ldc)
+			mk.fnSetTiles(kcb, pa, ldp, rt, pb, nr, kcb*nr, full, bias, c[i0*ldc+jc:], ldc)
+		}
+	}
+	for ir := 0; ir < mcb; ir += mr {
+		mv := min(mr, mcb-ir)
+		ap := pa[ir*ldp:]
+		j := jc
+		if ir < rt*mr {
 			j += full * nr
 		}
 		for ; j < j1; j += nr {

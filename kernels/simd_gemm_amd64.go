@@ -10,6 +10,12 @@ import "github.com/lungo-ml/lungo/kernels/asm"
 // compute their last rows 4 at a time (winoRows).
 func init() {
 	mkAVX512.fnSet = asm.Sgemm12x32Set
-	mkAVX512.fnSetPanels = asm.Sgemm12x32SetPanels
+	mkAVX512.fnSetTiles = asm.Sgemm12x32SetTiles
+	mkAVX2.fnSetTiles = func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
+		if len(bias) > 0 {
+			panic("kernels: the AVX2 tile sets no bias")
+		}
+		asm.Sgemm6x16SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
+	}
 	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32Set, 4
 }

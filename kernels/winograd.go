@@ -505,14 +505,10 @@ func (wc *winoConv) tileBlocks(y, x []float32, t0, t1 int, u []float32, su, np, 
 		}
 		for e := 0; e < wc.ne; e++ {
 			me0 := m[e*me : e*me+ntr*ldm]
-			if mk.fnSet == nil {
+			if mk.fnSet == nil && mk.fnSetTiles == nil {
 				clear(me0)
 			}
-			ue := u[e*su : e*su+se]
-			ve0 := v[e*ve:]
-			for i0 := 0; i0 < ntr; i0 += mr {
-				winoRows(mk, g.c, ve0[i0*ldv:], ldv, min(mr, nt-i0), ue, np, me0[i0*ldm:], ldm)
-			}
+			winoProducts(mk, g.c, v[e*ve:], ldv, nt, u[e*su:e*su+se], np, me0, ldm)
 		}
 		for t := b0; t < b0+nt; t++ {
 			wc.outputTileRange(y, m[(t-b0)*ldm:], me, t, ot, k0, kn)
@@ -525,13 +521,34 @@ func (wc *winoConv) tileBlocksLen(tb, ldm, kn int) int {
 	return wc.ne*(elemStride(tb*wc.ldv)+elemStride(tb*ldm)) + wc.ne*wc.g.c + wc.m*wc.m*kn
 }
 
+// winoProducts computes rows [0, n) of c (ldc apart) as winoRows does,
+// mr rows at a time, for np panels of b: the full row tiles in one
+// fnSetTiles call where mk has one (3x3 16->16 @256x256 spent a fifth of
+// its time in Go around per-tile calls with k = 16), the last rows by
+// winoRows. a has n rows rounded up to mr (lda apart), those past n zero,
+// and c as many.
+func winoProducts(mk *microKernel, k int, a []float32, lda, n int, b []float32, np int, c []float32, ldc int) {
+	i0 := 0
+	if mk.fnSetTiles != nil {
+		if rt := n / mk.mr; rt > 0 {
+			mk.fnSetTiles(k, a, lda, rt, b, mk.nr, k*mk.nr, np, nil, c, ldc)
+			i0 = rt * mk.mr
+		}
+	}
+	for ; i0 < n; i0 += mk.mr {
+		winoRows(mk, k, a[i0*lda:], lda, min(mk.mr, n-i0), b, np, c[i0*ldc:], ldc)
+	}
+}
+
 // winoRows computes rows [0, rows) of c (rows <= mr, ldc apart) as
 // winoProduct does for np panels of b (k*nr floats apart, each k x nr) into
 // columns jp*nr of c: all mr rows, or, where mk has a tail kernel and rows
 // < mr, only rows rounded up to mk.mrTail (a 3x3 256->256 @16x16 Winograd
 // product has 64 tiles: 5 tiles of 12 rows and 4 rows, rather than 72).
 // a has mr rows (lda apart), those past rows zero. The rows computed round
-// alike either way.
+// alike either way, and as by mk.fnSetTiles (one call for all the panels
+// where mk has it; it sets C, so callers clear c only where mk has neither
+// fnSet nor fnSetTiles).
 func winoRows(mk *microKernel, k int, a []float32, lda, rows int, b []float32, np int, c []float32, ldc int) {
 	nr := mk.nr
 	if rows < mk.mr && mk.fnSetTail != nil {
@@ -542,8 +559,8 @@ func winoRows(mk *microKernel, k int, a []float32, lda, rows int, b []float32, n
 		}
 		return
 	}
-	if np > 1 && mk.fnSetPanels != nil {
-		mk.fnSetPanels(k, a, lda, b, nr, k*nr, np, nil, c, ldc) // as fnSet panel by panel
+	if mk.fnSetTiles != nil {
+		mk.fnSetTiles(k, a, lda, 1, b, nr, k*nr, np, nil, c, ldc) // as fnSet panel by panel
 		return
 	}
 	for jp := 0; jp < np; jp++ {
@@ -646,7 +663,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 		for t := lo; t < hi; t++ {
 			wc.inputTile(v[t*ldv:], ve, x, t, *wb)
 		}
-		for e := 0; e < wc.ne && mk.fnSet == nil; e++ {
+		for e := 0; e < wc.ne && mk.fnSet == nil && mk.fnSetTiles == nil; e++ {
 			clear(m[e*me+lo*ldm : e*me+hi*ldm])
 		}
 	})
@@ -663,10 +680,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 		up, sup, _ := wc.panelWeights(w, flip, lo, hi, *ub)
 		for e := 0; e < wc.ne; e++ {
 			ue := up[e*sup : e*sup+g.c*np*nr]
-			ve0, me0 := v[e*ve:], m[e*me+lo*nr:]
-			for i0 := 0; i0 < rows; i0 += mr {
-				winoRows(mk, g.c, ve0[i0*ldv:], ldv, min(mr, tiles-i0), ue, np, me0[i0*ldm:], ldm)
-			}
+			winoProducts(mk, g.c, v[e*ve:], ldv, tiles, ue, np, m[e*me+lo*nr:], ldm)
 		}
 	})
 	Parallel(tiles, grain, func(lo, hi int) {

@@ -126,6 +126,96 @@ store6x16:
 	VZEROUPPER
 	RET
 
+// sgemm6x16SetTiles sets rt x np tiles of C: tile (r, q) is the product of
+// the 6 rows of A from a[6*r*lda:] and the k x 16 panel of B from
+// b[q*pstride:] (ldb apart), written at c[6*r*ldc+16*q:]; accumulators
+// start at zero, C is never read. AX holds the row tile's A, R12 the
+// tile's C, R13 the row tiles left, BX the panels left, R14 the panel of
+// B; the row tile's C lives at crow-8(SP).
+// func sgemm6x16SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, c []float32, ldc int)
+TEXT ·sgemm6x16SetTiles(SB), NOSPLIT, $8-128
+	MOVQ  rt+40(FP), R13
+	TESTQ R13, R13
+	JEQ   doneST6
+	MOVQ  a_base+8(FP), AX
+	MOVQ  c_base+96(FP), CX
+	MOVQ  CX, crow-8(SP)
+
+rowST6:
+	MOVQ np+88(FP), BX
+	MOVQ b_base+48(FP), R14
+	MOVQ crow-8(SP), R12
+
+panelST6:
+	MOVQ AX, ROW0
+	MOVQ lda+32(FP), LDA
+	SHLQ $2, LDA                      // lda in bytes
+	LEAQ (ROW0)(LDA*2), ROW3
+	ADDQ LDA, ROW3                    // ROW3 = row 3 of A
+	MOVQ R14, BPAN
+	MOVQ ldb+72(FP), LDB
+	SHLQ $2, LDB                      // ldb in bytes
+	VXORPS Y0, Y0, Y0                 // accumulators start at zero
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ k+0(FP), K
+	CMPQ K, $4
+	JLT  tailST6
+
+loopST6:                              // four steps of k per iteration
+	STEP6x16
+	STEP6x16
+	STEP6x16
+	STEP6x16
+	SUBQ $4, K
+	CMPQ K, $4
+	JGE  loopST6
+
+tailST6:
+	TESTQ K, K
+	JEQ   storeST6
+	STEP6x16
+	DECQ  K
+	JMP   tailST6
+
+storeST6:
+	MOVQ R12, CP
+	MOVQ ldc+120(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+	STOREROW16(Y0, Y1)
+	STOREROW16(Y2, Y3)
+	STOREROW16(Y4, Y5)
+	STOREROW16(Y6, Y7)
+	STOREROW16(Y8, Y9)
+	STOREROW16(Y10, Y11)
+	ADDQ $64, R12                     // next panel: C 16 floats on,
+	MOVQ pstride+80(FP), CX
+	LEAQ (R14)(CX*4), R14             // B pstride floats on
+	DECQ BX
+	JNE  panelST6
+
+	MOVQ  lda+32(FP), CX              // next row tile: A and C 6 rows on
+	IMULQ $24, CX
+	ADDQ  CX, AX
+	MOVQ  ldc+120(FP), CX
+	IMULQ $24, CX
+	ADDQ  CX, crow-8(SP)
+	DECQ  R13
+	JNE   rowST6
+
+doneST6:
+	VZEROUPPER
+	RET
+
 // ---------------------------------------------------------------------------
 // AVX-512 12x32 micro-kernel: C[12x32] += A[12xk] (row stride lda) * B[kx32]
 // (row stride ldb).

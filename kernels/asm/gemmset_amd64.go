@@ -32,32 +32,65 @@ func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []
 //go:noescape
 func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 
-// Sgemm12x32SetPanels is Sgemm12x32Set over np column panels in one call:
-// panel q reads B from b[q*pstride:], its bias from bias[32*q:] (when bias
-// is not empty) and sets C from c[32*q:], A the same for all: a row of
-// tiles with one call from Go instead of np (a 1x1 convolution, k = 64,
-// spent 7% of its time in Go between the calls). Each tile rounds as in
-// Sgemm12x32Set. It requires np >= 1, pstride >= 0, Sgemm12x32Set's
-// conditions for each panel (len(b) >= (np-1)*pstride+(k-1)*ldb+32,
-// len(c) >= 11*ldc+32*np, len(bias) == 0 or >= 32*np), and a CPU with
-// AVX-512F.
-func Sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
-	if np < 1 || pstride < 0 {
-		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: np=%d, pstride=%d", np, pstride))
-	}
-	last := (np - 1) * pstride
-	if len(b) < last {
-		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: len(b)=%d < %d for %d panels %d apart", len(b), last, np, pstride))
-	}
-	checkSet("Sgemm12x32SetPanels", 12, k, len(a), lda, len(b)-last, ldb, len(bias)-32*(np-1), len(c)-32*(np-1), ldc)
+// Sgemm12x32SetTiles is Sgemm12x32Set over rt x np tiles in one call:
+// tile (r, q) reads A from a[12*r*lda:], B from b[q*pstride:] (ldb
+// apart), its bias from bias[32*q:] when bias is not empty, and sets C at
+// c[12*r*ldc+32*q:]: rows of tiles with one call from Go instead of one a
+// tile (a 1x1 convolution, k = 64, spent 7% of its time in Go between the
+// calls; the Winograd products of 3x3 32->32 more). Each tile rounds as in
+// Sgemm12x32Set. It requires rt >= 0, np >= 1, pstride >= 0, and
+// Sgemm12x32Set's conditions for each tile (len(a) >= 12*(rt-1)*lda +
+// 11*lda+k, len(b) >= (np-1)*pstride+(k-1)*ldb+32, len(c) >=
+// 12*(rt-1)*ldc+11*ldc+32*np, len(bias) == 0 or >= 32*np), and a CPU
+// with AVX-512F.
+func Sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
+	checkTiles("Sgemm12x32SetTiles", 12, 32, k, len(a), lda, rt, len(b), ldb, pstride, np, len(c), ldc)
 	if len(bias) > 0 && len(bias) < 32*np {
-		panic(fmt.Sprintf("asm: Sgemm12x32SetPanels: len(bias)=%d < %d", len(bias), 32*np))
+		panic(fmt.Sprintf("asm: Sgemm12x32SetTiles: len(bias)=%d < %d", len(bias), 32*np))
 	}
-	sgemm12x32SetPanels(k, a, lda, b, ldb, pstride, np, bias, c, ldc)
+	if rt == 0 {
+		return
+	}
+	sgemm12x32SetTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc)
 }
 
 //go:noescape
-func sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+
+// Sgemm6x16SetTiles is Sgemm12x32SetTiles for the AVX2 6x16 tile, without
+// a bias: tile (r, q) of C, at c[6*r*ldc+16*q:], is set to the product
+// of the 6 rows of A from a[6*r*lda:] and the k x 16 panel from
+// b[q*pstride:] (ldb apart), rounded as clearing it and calling Sgemm6x16.
+// It requires rt >= 0, np >= 1, pstride >= 0, k >= 0, lda >= 0, ldb >= 0,
+// ldc >= 16, len(a) >= 6*(rt-1)*lda+5*lda+k, len(b) >=
+// (np-1)*pstride+(k-1)*ldb+16, len(c) >= 6*(rt-1)*ldc+5*ldc+16*np, and a
+// CPU with AVX2 and FMA.
+func Sgemm6x16SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, c []float32, ldc int) {
+	checkTiles("Sgemm6x16SetTiles", 6, 16, k, len(a), lda, rt, len(b), ldb, pstride, np, len(c), ldc)
+	if rt == 0 {
+		return
+	}
+	sgemm6x16SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
+}
+
+//go:noescape
+func sgemm6x16SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, c []float32, ldc int)
+
+// checkTiles panics unless rt x np tiles of mr x nr fit: the last tile's
+// A, B and C slices meet checkGemm's conditions.
+func checkTiles(name string, mr, nr, k, la, lda, rt, lb, ldb, pstride, np, lc, ldc int) {
+	if rt < 0 || np < 1 || pstride < 0 || lda < 0 {
+		panic(fmt.Sprintf("asm: %s: rt=%d, np=%d, pstride=%d, lda=%d", name, rt, np, pstride, lda))
+	}
+	if rt == 0 {
+		return
+	}
+	da, db, dc := mr*(rt-1)*lda, (np-1)*pstride, mr*(rt-1)*ldc+nr*(np-1)
+	if la < da || lb < db || lc < dc {
+		panic(fmt.Sprintf("asm: %s: len(a)=%d, len(b)=%d, len(c)=%d too short for %d x %d tiles", name, la, lb, lc, rt, np))
+	}
+	checkGemm(name, mr, nr, k, 1, 0, la-da, lda, lb-db, ldb, lc-dc, ldc)
+}
 
 // Sgemm4x32Set is Sgemm12x32Set for 4 rows of A and C: the last rows of
 // a product whose row count is not a multiple of 12, which the 12-row tile

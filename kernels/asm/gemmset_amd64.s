@@ -151,24 +151,39 @@ storeSet:
 	VZEROUPPER
 	RET
 
-// sgemm12x32SetPanels: sgemm12x32Set over np panels of B (pstride floats
-// apart), bias and C moving 32 floats a panel. BX counts the panels left,
-// R14 holds the current panel of B; the bias and C pointers move in their
-// argument slots. AX walks the next 12 rows of A (the caller's next row of
-// tiles), one prefetched line per two steps: 1% off 1x1 64->128 @64 and
-// 3x3 64->64 @128 on two threads.
-// func sgemm12x32SetPanels(k int, a []float32, lda int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int)
-TEXT ·sgemm12x32SetPanels(SB), NOSPLIT, $0-144
-	MOVQ np+80(FP), BX
-	MOVQ b_base+40(FP), R14
-	MOVQ a_base+8(FP), AX             // AX: the next row tile's A, prefetched
-	MOVQ lda+32(FP), CX
-	IMULQ $48, CX                     // 12 rows in bytes
-	ADDQ CX, AX
+// sgemm12x32SetTiles: sgemm12x32Set over rt x np tiles: tile (r, q)
+// reads A from a[12*r*lda:], B from b[q*pstride:], its bias from
+// bias[32*q:] and sets C at c[12*r*ldc+32*q:]. BX counts the panels left,
+// R14 holds the panel of B; the row tile's A and C, the tile's C and bias
+// pointers and the row tiles left live in the frame. AX walks the next
+// 12 rows of A (the next row tile), one prefetched line per two steps
+// (1% off 1x1 64->128 @64 and 3x3 64->64 @128 on two threads).
+// func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int)
+TEXT ·sgemm12x32SetTiles(SB), NOSPLIT, $40-152
+	MOVQ  rt+40(FP), CX
+	TESTQ CX, CX
+	JEQ   doneST
+	MOVQ  CX, rtleft-24(SP)
+	MOVQ  a_base+8(FP), CX
+	MOVQ  CX, arow-32(SP)
+	MOVQ  c_base+120(FP), CX
+	MOVQ  CX, crow-40(SP)
 
-panelSP:
+rowST:
+	MOVQ  np+88(FP), BX
+	MOVQ  b_base+48(FP), R14
+	MOVQ  crow-40(SP), CX
+	MOVQ  CX, curc-8(SP)
+	MOVQ  bias_base+96(FP), CX
+	MOVQ  CX, curbias-16(SP)
+	MOVQ  lda+32(FP), CX
+	IMULQ $48, CX                     // 12 rows in bytes
+	MOVQ  arow-32(SP), AX
+	ADDQ  CX, AX                      // AX: the next row tile's A, prefetched
+
+panelST:
 	MOVQ k+0(FP), K
-	MOVQ a_base+8(FP), ROW0
+	MOVQ arow-32(SP), ROW0
 	MOVQ lda+32(FP), LDA
 	SHLQ $2, LDA                      // lda in bytes
 	LEAQ (LDA)(LDA*2), ROW9           // 3*lda bytes
@@ -176,7 +191,7 @@ panelSP:
 	LEAQ (ROW3)(ROW9*1), ROW6         // row 6
 	LEAQ (ROW6)(ROW9*1), ROW9         // row 9
 	MOVQ R14, BPAN
-	MOVQ ldb+64(FP), LDB
+	MOVQ ldb+72(FP), LDB
 	SHLQ $2, LDB                      // ldb in bytes
 
 	// Accumulators start at zero.
@@ -206,27 +221,27 @@ panelSP:
 	VPXORD Z23, Z23, Z23
 
 	CMPQ K, $2
-	JLT  tailSP
+	JLT  tailST
 
-loopSP:                              // two steps of k per iteration
+loopST:                               // two steps of k per iteration
 	PREFETCHT0 (AX)
 	ADDQ $64, AX
 	STEP12x32
 	STEP12x32
 	SUBQ $2, K
 	CMPQ K, $2
-	JGE  loopSP
+	JGE  loopST
 
-tailSP:
+tailST:
 	TESTQ K, K
-	JEQ   biasSP
+	JEQ   biasST
 	STEP12x32                         // k was odd: one last step
 
-biasSP:
-	MOVQ bias_len+96(FP), CX
+biasST:
+	MOVQ  bias_len+104(FP), CX
 	TESTQ CX, CX
-	JEQ  storeSP                     // no bias
-	MOVQ bias_base+88(FP), CX
+	JEQ   storeST                     // no bias
+	MOVQ  curbias-16(SP), CX
 	VMOVUPS (CX), Z24                 // bias[0:16]
 	VMOVUPS 64(CX), Z25               // bias[16:32]
 	BIASROW(Z0, Z1)
@@ -242,9 +257,9 @@ biasSP:
 	BIASROW(Z20, Z21)
 	BIASROW(Z22, Z23)
 
-storeSP:
-	MOVQ c_base+112(FP), CP
-	MOVQ ldc+136(FP), LDC
+storeST:
+	MOVQ curc-8(SP), CP
+	MOVQ ldc+144(FP), LDC
 	SHLQ $2, LDC                      // ldc in bytes
 	STOREROW32(Z0, Z1)
 	STOREROW32(Z2, Z3)
@@ -258,16 +273,25 @@ storeSP:
 	STOREROW32(Z18, Z19)
 	STOREROW32(Z20, Z21)
 	STOREROW32(Z22, Z23)
-	ADDQ $128, c_base+112(FP)         // next panel: C and bias 32 floats on
-	ADDQ $128, bias_base+88(FP)
-	MOVQ pstride+72(FP), CX
+	ADDQ $128, curc-8(SP)             // next panel: C and bias 32 floats on,
+	ADDQ $128, curbias-16(SP)
+	MOVQ pstride+80(FP), CX
 	LEAQ (R14)(CX*4), R14             // B pstride floats on
 	DECQ BX
-	JNE  panelSP
+	JNE  panelST
+
+	MOVQ  lda+32(FP), CX              // next row tile: A and C 12 rows on
+	IMULQ $48, CX
+	ADDQ  CX, arow-32(SP)
+	MOVQ  ldc+144(FP), CX
+	IMULQ $48, CX
+	ADDQ  CX, crow-40(SP)
+	DECQ  rtleft-24(SP)
+	JNE   rowST
+
+doneST:
 	VZEROUPPER
 	RET
-
-
 
 // ---------------------------------------------------------------------------
 // AVX-512 4x32 micro-kernel that sets C: sgemm12x32Set for 4 rows, the

@@ -97,65 +97,103 @@ func TestSgemm12x32Set(t *testing.T) {
 	})
 }
 
-// TestSgemm12x32SetPanels checks Sgemm12x32SetPanels bit for bit against
-// one Sgemm12x32Set call per panel, over k around the unrolls, 1 to 5
-// panels (B panels pstride apart with a gap), with and without bias, into
-// C that starts as NaN and whose cells outside the tiles must stay so,
-// all slices exactly as long as the kernel needs.
-func TestSgemm12x32SetPanels(t *testing.T) {
-	if !cpuid.CPU.Supports(cpuid.AVX512F) {
-		t.Skip("no AVX-512F")
-	}
+// TestSgemmSetTiles checks Sgemm12x32SetTiles and Sgemm6x16SetTiles bit for
+// bit against one call per tile of Sgemm12x32Set (bias or not) and of
+// clearing the tile and Sgemm6x16, over k around the unrolls, 0 to 3 row
+// tiles and 1 to 4 panels (B panels pstride apart with a gap, A rows and
+// C rows padded), into C that starts as NaN and whose cells outside the
+// tiles must stay so, all slices exactly as long as the kernels need.
+func TestSgemmSetTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	nan := float32(math.NaN())
-	for _, k := range []int{0, 1, 2, 3, 16, 17, 64} {
-		for np := 1; np <= 5; np++ {
-			for _, withBias := range []bool{false, true} {
-				lda, ldb := k+3, 32
-				pstride := max(0, k-1)*ldb + 32 + 8
-				ldc := 32*np + 5
-				a := make([]float32, 11*lda+k)
-				b := make([]float32, (np-1)*pstride+max(0, k-1)*ldb+32)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
+	type tiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+	kernels := []struct {
+		name   string
+		mr, nr int
+		ok     bool
+		fn     tiles
+		one    func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+	}{
+		{"Sgemm12x32SetTiles", 12, 32, cpuid.CPU.Supports(cpuid.AVX512F), Sgemm12x32SetTiles, Sgemm12x32Set},
+		{"Sgemm6x16SetTiles", 6, 16, cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
+			func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, _, c []float32, ldc int) {
+				Sgemm6x16SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
+			},
+			func(k int, a []float32, lda int, b []float32, ldb int, _, c []float32, ldc int) {
+				for i := 0; i < 6; i++ {
+					clear(c[i*ldc : i*ldc+16])
 				}
-				for i := range b {
-					b[i] = rng.Float32()*2 - 1
-				}
-				var bias []float32
-				if withBias {
-					bias = make([]float32, 32*np)
-					for i := range bias {
-						bias[i] = rng.Float32()*2 - 1
-					}
-				}
-				got, want := make([]float32, 11*ldc+32*np), make([]float32, 11*ldc+32*np)
-				for i := range got {
-					got[i], want[i] = nan, nan
-				}
-				for q := 0; q < np; q++ {
-					var bq []float32
-					if withBias {
-						bq = bias[32*q:]
-					}
-					Sgemm12x32Set(k, a, lda, b[q*pstride:], ldb, bq, want[32*q:], ldc)
-				}
-				Sgemm12x32SetPanels(k, a, lda, b, ldb, pstride, np, bias, got, ldc)
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("k=%d np=%d bias=%v: c[%d] = %v, want %v", k, np, withBias, i, got[i], want[i])
+				Sgemm6x16(k, a, lda, b, ldb, c, ldc)
+			}},
+	}
+	for _, kn := range kernels {
+		if !kn.ok {
+			t.Logf("%s: CPU lacks the ISA", kn.name)
+			continue
+		}
+		mr, nr := kn.mr, kn.nr
+		for _, k := range []int{0, 1, 2, 3, 4, 5, 16, 17, 64} {
+			for rt := 0; rt <= 3; rt++ {
+				for np := 1; np <= 4; np++ {
+					for _, withBias := range []bool{false, true} {
+						if withBias && mr == 6 {
+							continue
+						}
+						lda, ldb := k+3, nr
+						pstride := max(0, k-1)*ldb + nr + 8
+						ldc := nr*np + 5
+						a := make([]float32, max(0, mr*(rt-1)*lda+(mr-1)*lda+k))
+						b := make([]float32, (np-1)*pstride+max(0, k-1)*ldb+nr)
+						for i := range a {
+							a[i] = rng.Float32()*2 - 1
+						}
+						for i := range b {
+							b[i] = rng.Float32()*2 - 1
+						}
+						var bias []float32
+						if withBias {
+							bias = make([]float32, nr*np)
+							for i := range bias {
+								bias[i] = rng.Float32()*2 - 1
+							}
+						}
+						nc := max(0, mr*(rt-1)*ldc+(mr-1)*ldc+nr*np)
+						got, want := make([]float32, nc), make([]float32, nc)
+						for i := range got {
+							got[i], want[i] = nan, nan
+						}
+						for r := 0; r < rt; r++ {
+							for q := 0; q < np; q++ {
+								var bq []float32
+								if withBias {
+									bq = bias[nr*q:]
+								}
+								kn.one(k, a[mr*r*lda:], lda, b[q*pstride:], ldb, bq, want[mr*r*ldc+nr*q:], ldc)
+							}
+						}
+						kn.fn(k, a, lda, rt, b, ldb, pstride, np, bias, got, ldc)
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s k=%d rt=%d np=%d bias=%v: c[%d] = %v, want %v", kn.name, k, rt, np, withBias, i, got[i], want[i])
+							}
+						}
 					}
 				}
 			}
 		}
+		mustPanic(t, kn.name+" short C", func() {
+			kn.fn(1, make([]float32, 2*mr), 1, 2, make([]float32, 2*nr), nr, nr, 2, nil, make([]float32, mr*2*nr+(mr-1)*2*nr+2*nr-1), 2*nr)
+		})
+		mustPanic(t, kn.name+" short A", func() {
+			kn.fn(1, make([]float32, 2*mr-1), 1, 2, make([]float32, 2*nr), nr, nr, 2, nil, make([]float32, mr*2*nr+(mr-1)*2*nr+2*nr), 2*nr)
+		})
+		mustPanic(t, kn.name+" short B", func() {
+			kn.fn(1, make([]float32, 2*mr), 1, 2, make([]float32, 2*nr-1), nr, nr, 2, nil, make([]float32, mr*2*nr+(mr-1)*2*nr+2*nr), 2*nr)
+		})
 	}
-	mustPanic(t, "short bias", func() {
-		Sgemm12x32SetPanels(1, make([]float32, 12), 1, make([]float32, 64), 32, 32, 2, make([]float32, 32), make([]float32, 11*64+64), 64)
-	})
-	mustPanic(t, "short C", func() {
-		Sgemm12x32SetPanels(1, make([]float32, 12), 1, make([]float32, 64), 32, 32, 2, nil, make([]float32, 11*64+63), 64)
-	})
-	mustPanic(t, "short B", func() {
-		Sgemm12x32SetPanels(1, make([]float32, 12), 1, make([]float32, 63), 32, 32, 2, nil, make([]float32, 11*64+64), 64)
-	})
+	if cpuid.CPU.Supports(cpuid.AVX512F) {
+		mustPanic(t, "short bias", func() {
+			Sgemm12x32SetTiles(1, make([]float32, 12), 1, 1, make([]float32, 64), 32, 32, 2, make([]float32, 32), make([]float32, 11*64+64), 64)
+		})
+	}
 }
