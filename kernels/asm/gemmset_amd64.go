@@ -26,11 +26,8 @@ import "fmt"
 // a CPU with AVX-512F.
 func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
 	checkSet("Sgemm12x32Set", 12, k, len(a), lda, len(b), ldb, len(bias), len(c), ldc)
-	sgemm12x32Set(k, a, lda, b, ldb, bias, c, ldc)
+	sgemm12x32SetTiles(k, a, lda, 1, b, ldb, 0, 1, bias, c, ldc)
 }
-
-//go:noescape
-func sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 
 // Sgemm12x32SetTiles is Sgemm12x32Set over rt x np tiles in one call:
 // tile (r, q) reads A from a[12*r*lda:], B from b[q*pstride:] (ldb
