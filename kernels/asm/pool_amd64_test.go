@@ -23,28 +23,34 @@ func refMaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []i
 	}
 }
 
+// poolValues returns n values for the max-pool kernels' tests: a tenth NaN,
+// a tenth -Inf, a fifth small integers (ties), the rest in [-1, 1).
+func poolValues(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		switch rng.IntN(10) {
+		case 0:
+			x[i] = float32(math.NaN())
+		case 1:
+			x[i] = float32(math.Inf(-1))
+		case 2, 3:
+			x[i] = float32(rng.IntN(3))
+		default:
+			x[i] = rng.Float32()*2 - 1
+		}
+	}
+	return x
+}
+
 func TestMaxPoolCells(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX2) {
 		t.Skip("no AVX2")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
 	for trial := 0; trial < 200; trial++ {
 		c := 8 * (1 + rng.IntN(9))
 		cells := 1 + rng.IntN(9)
-		x := make([]float32, (cells+2)*c+5)
-		for i := range x {
-			switch rng.IntN(10) {
-			case 0:
-				x[i] = nan
-			case 1:
-				x[i] = inf
-			case 2, 3:
-				x[i] = float32(rng.IntN(3)) // ties
-			default:
-				x[i] = rng.Float32()*2 - 1
-			}
-		}
+		x := poolValues(rng, (cells+2)*c+5)
 		offs, idxs := make([]int, cells), make([]int32, cells)
 		for i := range offs {
 			offs[i] = rng.IntN(len(x) - c + 1)
@@ -77,25 +83,12 @@ func TestMaxPoolSpan(t *testing.T) {
 		t.Skip("no AVX2")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
 	for trial := 0; trial < 300; trial++ {
 		c := 8 * (1 + rng.IntN(12))
 		cells := 1 + rng.IntN(9)
 		n := rng.IntN(6)
 		xstep, istep := c*rng.IntN(3), rng.IntN(4)
-		x := make([]float32, (cells+2)*c+n*xstep+5)
-		for i := range x {
-			switch rng.IntN(10) {
-			case 0:
-				x[i] = nan
-			case 1:
-				x[i] = inf
-			case 2, 3:
-				x[i] = float32(rng.IntN(3))
-			default:
-				x[i] = rng.Float32()*2 - 1
-			}
-		}
+		x := poolValues(rng, (cells+2)*c+n*xstep+5)
 		offs, idxs := make([]int, cells), make([]int32, cells)
 		for i := range offs {
 			offs[i] = rng.IntN(len(x) - c - max(n-1, 0)*xstep + 1)
