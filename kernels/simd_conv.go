@@ -499,7 +499,7 @@ func (f *fewPositions) rows(wk, i0, i1 int) {
 		}
 		gemmPackedBRows(f.mk, g.k, npos, kcb, i0, i1, f.w[q0:], rsc, blk, beta, f.yT, npos)
 	}
-	winoGather(f.y[i0:], g.k, f.yT[i0*npos:], i1-i0, npos, 0, npos)
+	transposeInto(f.y[i0:], g.k, f.yT[i0*npos:], npos, i1-i0, npos)
 	if f.bias != nil {
 		b := f.bias[i0:i1]
 		for p := 0; p < npos; p++ {

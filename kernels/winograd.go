@@ -337,7 +337,7 @@ func (wc *winoConv) transformGroup(u []float32, su int, w []float32, flip bool, 
 		}
 	} else {
 		// w[kk, c0:c1, :]: one run of (c1-c0)*9 floats per kk.
-		winoGather(tmp, ldt, w[k0*g.c*9:], k1-k0, g.c*9, c0*9, (c1-c0)*9)
+		transposeInto(tmp, ldt, w[k0*g.c*9+c0*9:], g.c*9, k1-k0, (c1-c0)*9)
 	}
 	for jp := jp0; jp < jp1; jp++ {
 		for c := c0; c < c1; c++ {
@@ -346,40 +346,50 @@ func (wc *winoConv) transformGroup(u []float32, su int, w []float32, flip bool, 
 	}
 }
 
-// winoGather sets dst[i*ldd+k] = w[k*ldw+off+i] for i < q, k < kn: the
-// transpose of q columns of kn rows, 8 rows at a time (8x8 blocks in
-// assembly where there is winoTranspose8: 3x3 128->128 @32x32 on two
-// threads spent 5.7% of its CPU time in this scalar loop).
-func winoGather(dst []float32, ldd int, w []float32, kn, ldw, off, q int) {
-	k := 0
-	for ; k+8 <= kn; k += 8 {
-		b := k*ldw + off
-		if q8 := q &^ 7; winoTranspose8 != nil && q8 > 0 && ldd >= 8 {
-			winoTranspose8(dst[k:], ldd, w[b:], ldw, q8)
-			for r := range 8 {
-				for i, v := range w[b+r*ldw+q8 : b+r*ldw+q] {
-					dst[(q8+i)*ldd+k+r] = v
-				}
-			}
-			continue
+// transposeInto writes the first m columns of src [n rows, lds apart]
+// transposed into dst: dst[j*ldd+i] = src[i*lds+j] for i < n, j < m. Rows
+// go 8 at a time where ldd >= 8, as 8x8 blocks in assembly where there is
+// winoTranspose8 (the Winograd weight gather of 3x3 128->128 @32x32 on two
+// threads spent 5.7% of its CPU time in the scalar loop), then 4 at a time
+// (four loads in flight, one bounds check per four stores). It lays out
+// the Winograd weight panels, the few-positions output, and the weights
+// and row blocks of the backward convolutions.
+func transposeInto(dst []float32, ldd int, src []float32, lds, n, m int) {
+	i := 0
+	for ; i+8 <= n && ldd >= 8; i += 8 {
+		b := i * lds
+		m8 := 0
+		if winoTranspose8 != nil {
+			m8 = m &^ 7
 		}
-		s0 := w[b : b+q]
-		s1 := w[b+ldw:][:len(s0)]
-		s2 := w[b+2*ldw:][:len(s0)]
-		s3 := w[b+3*ldw:][:len(s0)]
-		s4 := w[b+4*ldw:][:len(s0)]
-		s5 := w[b+5*ldw:][:len(s0)]
-		s6 := w[b+6*ldw:][:len(s0)]
-		s7 := w[b+7*ldw:][:len(s0)]
-		for i := range s0 {
-			d := (*[8]float32)(dst[i*ldd+k:])
-			d[0], d[1], d[2], d[3] = s0[i], s1[i], s2[i], s3[i]
-			d[4], d[5], d[6], d[7] = s4[i], s5[i], s6[i], s7[i]
+		if m8 > 0 {
+			winoTranspose8(dst[i:], ldd, src[b:], lds, m8)
+		}
+		s0 := src[b+m8 : b+m]
+		s1 := src[b+lds+m8:][:len(s0)]
+		s2 := src[b+2*lds+m8:][:len(s0)]
+		s3 := src[b+3*lds+m8:][:len(s0)]
+		s4 := src[b+4*lds+m8:][:len(s0)]
+		s5 := src[b+5*lds+m8:][:len(s0)]
+		s6 := src[b+6*lds+m8:][:len(s0)]
+		s7 := src[b+7*lds+m8:][:len(s0)]
+		for j := range s0 {
+			d := (*[8]float32)(dst[(m8+j)*ldd+i:])
+			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+			d[4], d[5], d[6], d[7] = s4[j], s5[j], s6[j], s7[j]
 		}
 	}
-	for ; k < kn; k++ {
-		for i, v := range w[k*ldw+off : k*ldw+off+q] {
-			dst[i*ldd+k] = v
+	for ; i+4 <= n && ldd >= 4; i += 4 {
+		s0, s1 := src[i*lds:i*lds+m], src[(i+1)*lds:(i+1)*lds+m]
+		s2, s3 := src[(i+2)*lds:(i+2)*lds+m], src[(i+3)*lds:(i+3)*lds+m]
+		for j := range s0 {
+			d := dst[j*ldd+i : j*ldd+i+4]
+			d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+		}
+	}
+	for ; i < n; i++ {
+		for j, v := range src[i*lds : i*lds+m] {
+			dst[j*ldd+i] = v
 		}
 	}
 }

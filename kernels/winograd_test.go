@@ -527,17 +527,18 @@ func TestWinoRows(t *testing.T) {
 	}
 }
 
-// TestWinoGather checks winoGather, with winoTranspose8 where this build
-// has it and without, against its loop, over row and column counts around
-// the 8-row blocks and 8-column tails, with NaN guards in dst.
-func TestWinoGather(t *testing.T) {
+// TestTransposeInto checks transposeInto, with winoTranspose8 where this build
+// has it and without, against its loop, over row counts around the 8- and
+// 4-row blocks and column counts around the 8-column tails, from an offset
+// into src, with NaN guards in dst.
+func TestTransposeInto(t *testing.T) {
 	g := tensor.NewRNG(11)
 	nan := float32(math.NaN())
 	asmT := winoTranspose8
 	defer func() { winoTranspose8 = asmT }()
 	for _, tr := range []func(dst []float32, ldd int, src []float32, lds, q int){nil, asmT} {
 		winoTranspose8 = tr
-		for _, kn := range []int{1, 7, 8, 9, 16, 32} {
+		for _, kn := range []int{1, 3, 4, 5, 7, 8, 9, 12, 13, 16, 32} {
 			for _, q := range []int{1, 8, 9, 72, 77} {
 				ldw, off, ldd := q+13, 5, kn+3
 				w := randSlice(g, (kn-1)*ldw+off+q)
@@ -551,7 +552,7 @@ func TestWinoGather(t *testing.T) {
 						want[i*ldd+k] = w[k*ldw+off+i]
 					}
 				}
-				winoGather(dst, ldd, w, kn, ldw, off, q)
+				transposeInto(dst, ldd, w[off:], ldw, kn, q)
 				for i := range dst {
 					if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("asm %v kn=%d q=%d: dst[%d] = %v, want %v", tr != nil, kn, q, i, dst[i], want[i])
