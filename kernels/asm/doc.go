@@ -23,7 +23,13 @@
 //   - neon (arm64, ASIMD): 8 x 12, 24 q-register accumulators.
 //
 // The *Blocks variants read A in nb blocks of kb columns, ab floats apart:
-// the kernel rows of a convolution in one call.
+// the kernel rows of a convolution in one call. The set kernels start from
+// zero instead of C (C is never read) and round as clearing C first would:
+// Sgemm12x32Set (plus a bias row), Sgemm4x32Set (its last 4 rows), and the
+// tile loops Sgemm12x32SetTiles and Sgemm6x16SetTiles, which set rt x np
+// tiles in one call (row tiles mr rows of A and C apart, panels of B
+// pstride apart): a Winograd product with k = 16 spent as long in Go
+// between per-tile calls as in them.
 //
 // PackRow32 (pack_amd64.s, amd64, AVX) scatters 32-float runs of one row of
 // B into the 32-wide panels the GEMM driver packs.
@@ -41,7 +47,11 @@
 // Max-pool (pool_amd64.s, amd64 only): MaxPoolCells (AVX2, 8 channels a
 // step) gives the maximum and the argmax of one output pixel of a
 // channels-last max-pool over its window's cells, with PyTorch's rules
-// (the first maximum and the last NaN win).
+// (the first maximum and the last NaN win); MaxPoolSpan does the same for
+// a run of pixels whose windows move a fixed stride apart (a row's
+// interior), 32 channels a step.
+//
+// Transpose8 (transpose_amd64.s, AVX) transposes 8-row blocks of floats.
 //
 // Winograd (winograd_amd64.s, amd64 only: arm64 keeps the direct
 // convolution): the tile transforms of F(4x4,3x3) (WinoInput4x4,
