@@ -160,10 +160,15 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1, jp0, jp1 int, 
 		b1 := min(b0+tb, t1)
 		clear(packed[:])
 		// Full tiles start from the bias (or zero) over all their output
-		// channels at once (with all K channels, mr rows of y are contiguous).
+		// channels at once (with all K channels, mr rows of y are contiguous),
+		// except those the kernel sets from the bias itself (fnBiasBlocks:
+		// every kernel row read in place; partial panels go through tmp).
 		for t := b0; t < b1; t++ {
 			p0 := t * mr
 			if npos-p0 < mr {
+				continue
+			}
+			if _, ok := d.inPlace(x, p0, mr); ok && !whole && mk.fnBiasBlocks != nil {
 				continue
 			}
 			if k0 == 0 && k1 == g.k {
@@ -235,10 +240,18 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1, jp0, jp1 int, 
 						packed[t-b0] = 1
 					}
 					mk.fn(rsc, pa, rsc, bp, nr, ct, ldc)
-				} else if iy0 := oy*g.sh - g.ph; colsIn && iy0 >= 0 && iy0+(g.r-1)*g.dh < g.h {
-					// Every kernel row reads x in place: one call.
-					a := x[((img*g.h+iy0)*g.w+ix0)*g.c:]
-					mk.fnBlocks(g.r, sc, g.dh*g.w*g.c, a, g.sw*g.c, bp, nr, ct, ldc)
+				} else if a, ok := d.inPlace(x, p0, mr); ok && mv == mr {
+					// Every kernel row reads x in place: one call, which
+					// sets a full tile from the bias where mk can.
+					if full && mk.fnBiasBlocks != nil {
+						var bias []float32
+						if d.bias != nil {
+							bias = d.bias[j0 : j0+nr]
+						}
+						mk.fnBiasBlocks(g.r, sc, g.dh*g.w*g.c, a, g.sw*g.c, bp, nr, bias, ct, ldc)
+					} else {
+						mk.fnBlocks(g.r, sc, g.dh*g.w*g.c, a, g.sw*g.c, bp, nr, ct, ldc)
+					}
 				} else {
 					for r := 0; r < g.r; r++ {
 						iy := oy*g.sh - g.ph + r*g.dh
@@ -270,6 +283,22 @@ func (d *directConv) run(mk *microKernel, y, x []float32, t0, t1, jp0, jp1 int, 
 			}
 		}
 	}
+}
+
+// inPlace reports whether the tile of mr output positions from p0 can read
+// every kernel row of its patches from x in place (one output row, all
+// columns and rows of the window inside the image, no column dilation),
+// and where its A starts in x.
+func (d *directConv) inPlace(x []float32, p0, mr int) ([]float32, bool) {
+	g := &d.g
+	ox0 := p0 % g.ow
+	oy := (p0 / g.ow) % g.oh
+	img := p0 / (g.ow * g.oh)
+	ix0, iy0 := ox0*g.sw-g.pw, oy*g.sh-g.ph
+	if ox0+mr > g.ow || g.dw != 1 || ix0 < 0 || (ox0+mr-1)*g.sw-g.pw+g.s > g.w || iy0 < 0 || iy0+(g.r-1)*g.dh >= g.h {
+		return nil, false
+	}
+	return x[((img*g.h+iy0)*g.w+ix0)*g.c:], true
 }
 
 // packRows writes the patch of output position p for kernel rows

@@ -57,6 +57,10 @@ type microKernel struct {
 	// from bias[q*nr:] (when not empty), and is set at c[r*mr*ldc+q*nr:].
 	// A bias needs fnSet too (the AVX2 tile has none).
 	fnSetTiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+	// fnBiasBlocks, when not nil, is fnBlocks that sets C (not read)
+	// from bias[j] (nr floats; zero when bias is empty) plus the
+	// product, rounded as filling C with the bias and calling fnBlocks.
+	fnBiasBlocks func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),

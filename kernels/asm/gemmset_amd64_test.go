@@ -197,3 +197,62 @@ func TestSgemmSetTiles(t *testing.T) {
 		})
 	}
 }
+
+// TestSgemm12x32BiasBlocks checks Sgemm12x32BiasBlocks bit for bit against
+// filling C's rows with the bias (or zeros) and calling Sgemm12x32Blocks,
+// over block counts and lengths around the unroll, block gaps, with and
+// without bias, into C that starts as NaN (it must not be read) and whose
+// cells between and after the tile's rows must stay NaN.
+func TestSgemm12x32BiasBlocks(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512F")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	nan := float32(math.NaN())
+	for _, nb := range []int{1, 2, 3, 7} {
+		for _, kb := range []int{0, 1, 2, 3, 21} {
+			for _, withBias := range []bool{false, true} {
+				ab, lda, ldb, ldc := kb+5, 6, 32, 32+3
+				a := make([]float32, 11*lda+(nb-1)*ab+kb)
+				b := make([]float32, max(0, nb*kb-1)*ldb+32)
+				for i := range a {
+					a[i] = rng.Float32()*2 - 1
+				}
+				for i := range b {
+					b[i] = rng.Float32()*2 - 1
+				}
+				var bias []float32
+				if withBias {
+					bias = make([]float32, 32)
+					for i := range bias {
+						bias[i] = rng.Float32()*2 - 1
+					}
+				}
+				got, want := make([]float32, 11*ldc+32), make([]float32, 11*ldc+32)
+				for i := range got {
+					got[i], want[i] = nan, nan
+				}
+				for i := 0; i < 12; i++ {
+					row := want[i*ldc : i*ldc+32]
+					clear(row)
+					copy(row, bias)
+				}
+				if kb > 0 {
+					Sgemm12x32Blocks(nb, kb, ab, a, lda, b, ldb, want, ldc)
+				}
+				Sgemm12x32BiasBlocks(nb, kb, ab, a, lda, b, ldb, bias, got, ldc)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("nb=%d kb=%d bias=%v: c[%d] = %v, want %v", nb, kb, withBias, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "short bias", func() {
+		Sgemm12x32BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 11*32+32), 32)
+	})
+	mustPanic(t, "short C", func() {
+		Sgemm12x32BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, nil, make([]float32, 11*32+31), 32)
+	})
+}
