@@ -25,7 +25,8 @@
 // The *Blocks variants read A in nb blocks of kb columns, ab floats apart:
 // the kernel rows of a convolution in one call. The set kernels start from
 // zero instead of C (C is never read) and round as clearing C first would:
-// Sgemm12x32Set (plus a bias row), Sgemm4x32Set (its last 4 rows), and the
+// Sgemm12x32Set (plus a bias row), Sgemm4x32Set (its last 4 rows),
+// Sgemm12x32BiasBlocks (Sgemm12x32Blocks starting from a bias row), and the
 // tile loops Sgemm12x32SetTiles and Sgemm6x16SetTiles, which set rt x np
 // tiles in one call (row tiles mr rows of A and C apart, panels of B
 // pstride apart): a Winograd product with k = 16 spent as long in Go
