@@ -2,8 +2,6 @@
 
 package asm
 
-import "fmt"
-
 // HasAVX2, HasAVX512 and HasNEON say which kernels this build contains (not
 // whether the CPU can run them).
 const (
@@ -76,23 +74,6 @@ func Sgemm12x32Blocks(nb, kb, ab int, a []float32, lda int, b []float32, ldb int
 	}
 	sgemm12x32(kb, a, lda, b, ldb, c, ldc, nb, ab-kb)
 }
-
-// Sgemm12x32BiasBlocks is Sgemm12x32Blocks with C set rather than added
-// to: the accumulators start from bias[0:32] on every row (from zero when
-// bias is empty) and C is only written, rounded exactly as filling each
-// row of C with the bias and calling Sgemm12x32Blocks (a convolution
-// tile's output, without a pass over it first). It requires
-// Sgemm12x32Blocks' conditions and len(bias) == 0 or >= 32.
-func Sgemm12x32BiasBlocks(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
-	checkGemm("Sgemm12x32BiasBlocks", 12, 32, nb*kb, nb, ab, len(a), lda, len(b), ldb, len(c), ldc)
-	if len(bias) > 0 && len(bias) < 32 {
-		panic(fmt.Sprintf("asm: Sgemm12x32BiasBlocks: len(bias)=%d < 32", len(bias)))
-	}
-	sgemm12x32BiasBlocks(kb, a, lda, b, ldb, bias, c, ldc, nb, ab-kb)
-}
-
-//go:noescape
-func sgemm12x32BiasBlocks(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int, nb, adv int)
 
 //go:noescape
 func sgemm6x16(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)

@@ -89,6 +89,23 @@ func checkTiles(name string, mr, nr, k, la, lda, rt, lb, ldb, pstride, np, lc, l
 	checkGemm(name, mr, nr, k, 1, 0, la-da, lda, lb-db, ldb, lc-dc, ldc)
 }
 
+// Sgemm12x32BiasBlocks is Sgemm12x32Blocks with C set rather than added
+// to: the accumulators start from bias[0:32] on every row (from zero when
+// bias is empty) and C is only written, rounded exactly as filling each
+// row of C with the bias and calling Sgemm12x32Blocks (a convolution
+// tile's output, without a pass over it first). It requires
+// Sgemm12x32Blocks' conditions and len(bias) == 0 or >= 32.
+func Sgemm12x32BiasBlocks(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	checkGemm("Sgemm12x32BiasBlocks", 12, 32, nb*kb, nb, ab, len(a), lda, len(b), ldb, len(c), ldc)
+	if len(bias) > 0 && len(bias) < 32 {
+		panic(fmt.Sprintf("asm: Sgemm12x32BiasBlocks: len(bias)=%d < 32", len(bias)))
+	}
+	sgemm12x32BiasBlocks(kb, a, lda, b, ldb, bias, c, ldc, nb, ab-kb)
+}
+
+//go:noescape
+func sgemm12x32BiasBlocks(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int, nb, adv int)
+
 // Sgemm4x32Set is Sgemm12x32Set for 4 rows of A and C: the last rows of
 // a product whose row count is not a multiple of 12, which the 12-row tile
 // would compute in full (a Winograd product over 64 tiles, 3x3 256->256
