@@ -57,6 +57,9 @@ type microKernel struct {
 	// from bias[q*nr:] (when not empty), and is set at c[r*mr*ldc+q*nr:].
 	// A bias needs fnSet too (the AVX2 tile has none).
 	fnSetTiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+	// fnTiles, when not nil, is fn over rt x np tiles in one call, laid
+	// out as in fnSetTiles (C += the product, tile by tile).
+	fnTiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, c []float32, ldc int)
 	// fnBiasBlocks, when not nil, is fnBlocks that sets C (not read)
 	// from bias[j] (nr floats; zero when bias is empty) plus the
 	// product, rounded as filling C with the bias and calling fnBlocks.
@@ -402,7 +405,8 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 	// The full tiles in one call (1x1 64->128 @64, k = 64: 7% of the
 	// time was Go between per-tile calls), the rest tile by tile below.
 	rt, full := 0, 0
-	if set && mk.fnSetTiles != nil {
+	switch {
+	case set && mk.fnSetTiles != nil:
 		rt, full = mcb/mr, (j1-jc)/nr
 		if rt > 0 && full > 0 {
 			var bias []float32
@@ -410,6 +414,12 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 				bias = r.biasPad[jc : jc+full*nr]
 			}
 			mk.fnSetTiles(kcb, pa, ldp, rt, pb, nr, kcb*nr, full, bias, c[i0*ldc+jc:], ldc)
+		}
+	case !set && !initC && !addBias && mk.fnTiles != nil:
+		// Later reduction blocks: the full tiles add to C in one call.
+		rt, full = mcb/mr, (j1-jc)/nr
+		if rt > 0 && full > 0 {
+			mk.fnTiles(kcb, pa, ldp, rt, pb, nr, kcb*nr, full, c[i0*ldc+jc:], ldc)
 		}
 	}
 	for ir := 0; ir < mcb; ir += mr {

@@ -11,6 +11,7 @@ import "github.com/lungo-ml/lungo/kernels/asm"
 func init() {
 	mkAVX512.fnSet = asm.Sgemm12x32Set
 	mkAVX512.fnSetTiles = asm.Sgemm12x32SetTiles
+	mkAVX512.fnTiles = asm.Sgemm12x32Tiles
 	mkAVX512.fnBiasBlocks = asm.Sgemm12x32BiasBlocks
 	mkAVX2.fnSetTiles = func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
 		if len(bias) > 0 {

@@ -30,7 +30,8 @@
 // tile loops Sgemm12x32SetTiles and Sgemm6x16SetTiles, which set rt x np
 // tiles in one call (row tiles mr rows of A and C apart, panels of B
 // pstride apart): a Winograd product with k = 16 spent as long in Go
-// between per-tile calls as in them.
+// between per-tile calls as in them. Sgemm12x32Tiles is the same loop adding
+// to C (a product's later reduction blocks).
 //
 // PackRow32 (pack_amd64.s, amd64, AVX) scatters 32-float runs of one row of
 // B into the 32-wide panels the GEMM driver packs.

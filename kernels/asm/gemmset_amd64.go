@@ -26,7 +26,7 @@ import "fmt"
 // a CPU with AVX-512F.
 func Sgemm12x32Set(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
 	checkSet("Sgemm12x32Set", 12, k, len(a), lda, len(b), ldb, len(bias), len(c), ldc)
-	sgemm12x32SetTiles(k, a, lda, 1, b, ldb, 0, 1, bias, c, ldc)
+	sgemm12x32SetTiles(k, a, lda, 1, b, ldb, 0, 1, bias, c, ldc, false)
 }
 
 // Sgemm12x32SetTiles is Sgemm12x32Set over rt x np tiles in one call:
@@ -48,11 +48,26 @@ func Sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstri
 	if rt == 0 {
 		return
 	}
-	sgemm12x32SetTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc)
+	sgemm12x32SetTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc, false)
+}
+
+// Sgemm12x32Tiles is Sgemm12x32 over rt x np tiles in one call, laid out as
+// in Sgemm12x32SetTiles: tile (r, q) of C, at c[12*r*ldc+32*q:], gets the
+// product of the 12 rows of A from a[12*r*lda:] and the k x 32 panel from
+// b[q*pstride:] (ldb apart) added to it, rounded as Sgemm12x32 tile by
+// tile (the later reduction blocks of a product: one call from Go for a
+// block's full tiles). It requires Sgemm12x32SetTiles' conditions without
+// a bias.
+func Sgemm12x32Tiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, c []float32, ldc int) {
+	checkTiles("Sgemm12x32Tiles", 12, 32, k, len(a), lda, rt, len(b), ldb, pstride, np, len(c), ldc)
+	if rt == 0 {
+		return
+	}
+	sgemm12x32SetTiles(k, a, lda, rt, b, ldb, pstride, np, nil, c, ldc, true)
 }
 
 //go:noescape
-func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int)
+func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool)
 
 // Sgemm6x16SetTiles is Sgemm12x32SetTiles for the AVX2 6x16 tile, without
 // a bias: tile (r, q) of C, at c[6*r*ldc+16*q:], is set to the product

@@ -84,6 +84,45 @@
 	VPXORD Z22, Z22, Z22 \
 	VPXORD Z23, Z23, Z23
 
+// The 12x32 tile loaded from CP, rows LDC bytes apart.
+#define LOAD12x32 \
+	VMOVUPS (CP), Z0    \
+	VMOVUPS 64(CP), Z1  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z2    \
+	VMOVUPS 64(CP), Z3  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z4    \
+	VMOVUPS 64(CP), Z5  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z6    \
+	VMOVUPS 64(CP), Z7  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z8    \
+	VMOVUPS 64(CP), Z9  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z10    \
+	VMOVUPS 64(CP), Z11  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z12    \
+	VMOVUPS 64(CP), Z13  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z14    \
+	VMOVUPS 64(CP), Z15  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z16    \
+	VMOVUPS 64(CP), Z17  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z18    \
+	VMOVUPS 64(CP), Z19  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z20    \
+	VMOVUPS 64(CP), Z21  \
+	ADDQ    LDC, CP \
+	VMOVUPS (CP), Z22    \
+	VMOVUPS 64(CP), Z23  \
+	ADDQ    LDC, CP
+
 // The 12x32 tile stored at CP, rows LDC bytes apart.
 #define STORE12x32 \
 	STOREROW32(Z0, Z1) \
@@ -168,8 +207,10 @@
 // pointers and the row tiles left live in the frame. AX walks the next
 // 12 rows of A (the next row tile), one prefetched line per two steps
 // (1% off 1x1 64->128 @64 and 3x3 64->64 @128 on two threads).
-// func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int)
-TEXT ·sgemm12x32SetTiles(SB), NOSPLIT, $40-152
+// With add set, the accumulators start from the tile of C instead (C +=
+// the product: sgemm12x32 over the tiles).
+// func sgemm12x32SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool)
+TEXT ·sgemm12x32SetTiles(SB), NOSPLIT, $40-153
 	MOVQ  rt+40(FP), CX
 	TESTQ CX, CX
 	JEQ   doneST
@@ -204,9 +245,20 @@ panelST:
 	MOVQ ldb+72(FP), LDB
 	SHLQ $2, LDB                      // ldb in bytes
 
-	// Accumulators start at zero.
+	// Accumulators start at zero, or from C with add.
+	MOVBQZX add+152(FP), CP
+	TESTQ   CP, CP
+	JNE     loadST
 	ZERO12x32
+	JMP     startST
 
+loadST:
+	MOVQ curc-8(SP), CP
+	MOVQ ldc+144(FP), LDC
+	SHLQ $2, LDC                      // ldc in bytes
+	LOAD12x32
+
+startST:
 	CMPQ K, $2
 	JLT  tailST
 

@@ -256,3 +256,58 @@ func TestSgemm12x32BiasBlocks(t *testing.T) {
 		Sgemm12x32BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, nil, make([]float32, 11*32+31), 32)
 	})
 }
+
+// TestSgemm12x32Tiles checks Sgemm12x32Tiles bit for bit against one
+// Sgemm12x32 call per tile, over k around the unroll, 0 to 3 row tiles and
+// 1 to 4 panels (B panels pstride apart with a gap, A and C rows padded),
+// into C whose tiles start from random values and whose other cells are
+// NaN and must stay so, all slices exactly as long as the kernel needs.
+func TestSgemm12x32Tiles(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512F")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	nan := float32(math.NaN())
+	for _, k := range []int{0, 1, 2, 3, 17, 64} {
+		for rt := 0; rt <= 3; rt++ {
+			for np := 1; np <= 4; np++ {
+				lda, ldb := k+3, 32
+				pstride := max(0, k-1)*ldb + 32 + 8
+				ldc := 32*np + 5
+				a := make([]float32, max(0, 12*(rt-1)*lda+11*lda+k))
+				b := make([]float32, (np-1)*pstride+max(0, k-1)*ldb+32)
+				for i := range a {
+					a[i] = rng.Float32()*2 - 1
+				}
+				for i := range b {
+					b[i] = rng.Float32()*2 - 1
+				}
+				nc := max(0, 12*(rt-1)*ldc+11*ldc+32*np)
+				got, want := make([]float32, nc), make([]float32, nc)
+				for i := range got {
+					got[i] = nan
+				}
+				for r := 0; r < 12*rt; r++ {
+					for j := 0; j < 32*np; j++ {
+						got[r*ldc+j] = rng.Float32()*2 - 1
+					}
+				}
+				copy(want, got)
+				for r := 0; r < rt && k > 0; r++ {
+					for q := 0; q < np; q++ {
+						Sgemm12x32(k, a[12*r*lda:], lda, b[q*pstride:], ldb, want[12*r*ldc+32*q:], ldc)
+					}
+				}
+				Sgemm12x32Tiles(k, a, lda, rt, b, ldb, pstride, np, got, ldc)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k=%d rt=%d np=%d: c[%d] = %v, want %v", k, rt, np, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "short C", func() {
+		Sgemm12x32Tiles(1, make([]float32, 24), 1, 2, make([]float32, 64), 32, 32, 2, make([]float32, 12*64+11*64+63), 64)
+	})
+}
