@@ -38,14 +38,7 @@ func testMicroKernel(t *testing.T, mk microKernel) {
 			}
 			lda, ldc := k+pad, mk.nr+pad+2 // pad -1: overlapping rows of A
 			ldb := mk.nr + 2*pad           // pad -1: overlapping rows of B
-			a := make([]float32, (mk.mr-1)*lda+k+max(pad, 0))
-			b := make([]float32, max(0, (k-1)*ldb+mk.nr)+max(pad, 0))
-			for i := range a {
-				a[i] = rng.Float32()*2 - 1
-			}
-			for i := range b {
-				b[i] = rng.Float32()*2 - 1
-			}
+			a, b := uniform(rng, (mk.mr-1)*lda+k+max(pad, 0)), uniform(rng, max(0, (k-1)*ldb+mk.nr)+max(pad, 0))
 			c := make([]float32, (mk.mr-1)*ldc+mk.nr+4)
 			for i := range c {
 				c[i] = float32(math.NaN())
@@ -164,6 +157,15 @@ func TestMicroKernelChecks(t *testing.T) {
 			mk.fn(2, make([]float32, 2*mk.mr), 2, make([]float32, 2*mk.nr), -1, make([]float32, mk.mr*mk.nr), mk.nr)
 		})
 	}
+}
+
+// uniform returns n values drawn uniformly from [-1, 1).
+func uniform(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = rng.Float32()*2 - 1
+	}
+	return v
 }
 
 func mustPanic(t *testing.T, name string, fn func()) {

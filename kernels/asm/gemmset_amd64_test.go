@@ -32,20 +32,10 @@ func TestSgemm12x32Set(t *testing.T) {
 		for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 16, 17, 64, 255} {
 			for _, withBias := range []bool{false, true} {
 				lda, ldb, ldc := k+3, 32+5, 32+7
-				a := make([]float32, 11*lda+k+1)
-				b := make([]float32, max(0, k-1)*ldb+32)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
-				}
-				for i := range b {
-					b[i] = rng.Float32()*2 - 1
-				}
+				a, b := uniform(rng, 11*lda+k+1), uniform(rng, max(0, k-1)*ldb+32)
 				var bias []float32
 				if withBias {
-					bias = make([]float32, 32)
-					for i := range bias {
-						bias[i] = rng.Float32()*2 - 1
-					}
+					bias = uniform(rng, 32)
 				}
 				want := make([]float32, 12*ldc)
 				for i := range want {
@@ -142,20 +132,10 @@ func TestSgemmSetTiles(t *testing.T) {
 						lda, ldb := k+3, nr
 						pstride := max(0, k-1)*ldb + nr + 8
 						ldc := nr*np + 5
-						a := make([]float32, max(0, mr*(rt-1)*lda+(mr-1)*lda+k))
-						b := make([]float32, (np-1)*pstride+max(0, k-1)*ldb+nr)
-						for i := range a {
-							a[i] = rng.Float32()*2 - 1
-						}
-						for i := range b {
-							b[i] = rng.Float32()*2 - 1
-						}
+						a, b := uniform(rng, max(0, mr*(rt-1)*lda+(mr-1)*lda+k)), uniform(rng, (np-1)*pstride+max(0, k-1)*ldb+nr)
 						var bias []float32
 						if withBias {
-							bias = make([]float32, nr*np)
-							for i := range bias {
-								bias[i] = rng.Float32()*2 - 1
-							}
+							bias = uniform(rng, nr*np)
 						}
 						nc := max(0, mr*(rt-1)*ldc+(mr-1)*ldc+nr*np)
 						got, want := make([]float32, nc), make([]float32, nc)
@@ -213,20 +193,10 @@ func TestSgemm12x32BiasBlocks(t *testing.T) {
 		for _, kb := range []int{0, 1, 2, 3, 21} {
 			for _, withBias := range []bool{false, true} {
 				ab, lda, ldb, ldc := kb+5, 6, 32, 32+3
-				a := make([]float32, 11*lda+(nb-1)*ab+kb)
-				b := make([]float32, max(0, nb*kb-1)*ldb+32)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
-				}
-				for i := range b {
-					b[i] = rng.Float32()*2 - 1
-				}
+				a, b := uniform(rng, 11*lda+(nb-1)*ab+kb), uniform(rng, max(0, nb*kb-1)*ldb+32)
 				var bias []float32
 				if withBias {
-					bias = make([]float32, 32)
-					for i := range bias {
-						bias[i] = rng.Float32()*2 - 1
-					}
+					bias = uniform(rng, 32)
 				}
 				got, want := make([]float32, 11*ldc+32), make([]float32, 11*ldc+32)
 				for i := range got {
@@ -274,14 +244,7 @@ func TestSgemm12x32Tiles(t *testing.T) {
 				lda, ldb := k+3, 32
 				pstride := max(0, k-1)*ldb + 32 + 8
 				ldc := 32*np + 5
-				a := make([]float32, max(0, 12*(rt-1)*lda+11*lda+k))
-				b := make([]float32, (np-1)*pstride+max(0, k-1)*ldb+32)
-				for i := range a {
-					a[i] = rng.Float32()*2 - 1
-				}
-				for i := range b {
-					b[i] = rng.Float32()*2 - 1
-				}
+				a, b := uniform(rng, max(0, 12*(rt-1)*lda+11*lda+k)), uniform(rng, (np-1)*pstride+max(0, k-1)*ldb+32)
 				nc := max(0, 12*(rt-1)*ldc+11*ldc+32*np)
 				got, want := make([]float32, nc), make([]float32, nc)
 				for i := range got {
