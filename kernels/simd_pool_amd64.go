@@ -41,11 +41,18 @@ func maxPoolAVX2(y []float32, argmax []int32, x []float32, p PoolParams) bool {
 	Parallel(p.N*oh, max(1, 16384/max(1, ow*c*p.R*p.S)), func(lo, hi int) {
 		var offs [64]int
 		var idxs [64]int32
-		// The argmax of a pool that keeps none, a span of pixels at a time.
+		// Where a call's argmax goes: argmax itself or, for a pool that
+		// keeps none, scratch for at least one pixel.
 		var spare [1024]int32
-		var big []int32
+		scratch := spare[:]
 		if argmax == nil && c > len(spare) {
-			big = make([]int32, c)
+			scratch = make([]int32, c)
+		}
+		argAt := func(o int) []int32 {
+			if argmax != nil {
+				return argmax[o:]
+			}
+			return scratch
 		}
 		for row := lo; row < hi; row++ {
 			n, oy := row/oh, row%oh
@@ -66,38 +73,22 @@ func maxPoolAVX2(y []float32, argmax []int32, x []float32, p PoolParams) bool {
 				return k
 			}
 			for ox := 0; ox < ow; ox++ {
-				o := (row*ow + ox) * c
 				if ox == in0 && in1 > in0 {
 					// The interior: MaxPoolSpan, all of it in one call, or
-					// as many pixels as spare holds.
+					// as many pixels as scratch holds.
 					per := in1 - in0
 					if argmax == nil {
-						per = max(1, len(spare)/c)
+						per = len(scratch) / c
 					}
 					for q := in0; q < in1; q += per {
-						k, m := cells(q), min(per, in1-q)
-						o := (row*ow + q) * c
-						am := spare[:]
-						if argmax != nil {
-							am = argmax[o:]
-						}
-						if argmax == nil && c > len(spare) {
-							am = big
-						}
-						asm.MaxPoolSpan(y[o:], am, x, offs[:k], idxs[:k], c, m, p.StrideW*c, p.StrideW)
+						k, o := cells(q), (row*ow+q)*c
+						asm.MaxPoolSpan(y[o:], argAt(o), x, offs[:k], idxs[:k], c, min(per, in1-q), p.StrideW*c, p.StrideW)
 					}
 					ox = in1 - 1
 					continue
 				}
-				k := cells(ox)
-				yv := y[o : o+c]
-				am := spare[:]
-				switch {
-				case argmax != nil:
-					am = argmax[o : o+c]
-				case c > len(spare):
-					am = big
-				}
+				k, o := cells(ox), (row*ow+ox)*c
+				yv, am := y[o:o+c], argAt(o)[:c]
 				asm.MaxPoolCells(yv, am, x, offs[:k], idxs[:k], c8)
 				for j := c8; j < c; j++ {
 					best, a := float32(math.Inf(-1)), idxs[0]
