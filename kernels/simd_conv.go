@@ -438,16 +438,18 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	np := roundUp(npos, nr)
 	yb := getGemmBuf(g.k * npos)
 	defer putGemmBuf(yb)
-	zb := getGemmBuf(g.c)
-	defer putGemmBuf(zb)
 	f := fewPositions{g: g, mk: mk, x: x, w: w, bias: bias, y: y, yT: (*yb)[:g.k*npos],
-		zeros: (*zb)[:g.c], npos: npos, np: np, kc: kc}
-	clear(f.zeros)
+		npos: npos, np: np, kc: kc}
 	// With stride and dilation 1 and whole rows of 8 positions, a padded
 	// copy of x lets every 8 positions of a tap be one 8x8-block transpose
-	// (fewPad); otherwise the gather reads x at offsets computed here once.
+	// (fewPad); otherwise the gather reads x at offsets computed here once,
+	// and padding from zeros.
 	f.pad = winoTranspose8 != nil && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ow%8 == 0 && nr%8 == 0 && !fewPadOff
 	if !f.pad {
+		zb := getGemmBuf(g.c)
+		defer putGemmBuf(zb)
+		f.zeros = (*zb)[:g.c]
+		clear(f.zeros)
 		// Where each (tap, position) pixel starts in x, -1 for padding and
 		// positions past the last (float64 scratch: exact, allocation-free).
 		ob := getScratch64(g.r * g.s * np)
@@ -480,7 +482,7 @@ type fewPositions struct {
 	g            convGeom
 	mk           *microKernel
 	x, w, bias   []float32
-	y, yT, zeros []float32
+	y, yT, zeros []float32 // zeros: C of them (no pad)
 	offs         []float64 // pixel offsets (no pad)
 	pad          bool      // gather from a padded copy of x (fewPad)
 	npos, np, kc int
@@ -550,17 +552,18 @@ func (f *fewPositions) rows(wk, i0, i1 int) {
 // slower for C = 512: those pixels share L1 sets, which four do not
 // overfill.) offs holds where each pixel starts in x ([R*S][positions
 // rounded up to nr], -1: zeros), zeros C zeros. With fp (not nil), the
-// pixels come from its padded copy of x instead, 8 positions at a time.
+// pixels come from its padded copy of x instead, 8 positions at a time,
+// and offs and zeros are not used.
 func fewPositionsPanel(pan, x []float32, g convGeom, q0, kcb, nr, jp int, offs []float64, zeros []float32, fp *fewPad) {
-	rs := g.r * g.s
-	np := len(offs) / rs
-	zeros = zeros[:g.c]
-	var src [4][]float32
 	pan = pan[jp*kcb*nr : (jp+1)*kcb*nr]
 	if fp != nil {
 		fp.panel(pan, g, q0, kcb, nr, jp)
 		return
 	}
+	rs := g.r * g.s
+	np := len(offs) / rs
+	zeros = zeros[:g.c]
+	var src [4][]float32
 	for t := 0; t < rs; t++ {
 		// Channels c with q = c*rs + t in [q0, q0+kcb).
 		c0 := max(0, (q0-t+rs-1)/rs)
