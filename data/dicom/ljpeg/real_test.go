@@ -1,0 +1,101 @@
+package ljpeg_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lungo-ml/lungo/data/dicom"
+	"github.com/lungo-ml/lungo/data/dicom/ljpeg"
+)
+
+// sharedDir holds the real test files (see /work/shared/data/README.md).
+const sharedDir = "../../../../shared/data"
+
+// sharedFile returns the path of a shared test file; without it the test
+// fails in CI (CI=true) and is skipped elsewhere.
+func sharedFile(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(sharedDir, name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared test file missing (CI=true): %v", err)
+		}
+		t.Skipf("shared test file missing: %v", err)
+	}
+	return p
+}
+
+// frame returns the JPEG codestream of the single frame of a DICOM file
+// with encapsulated pixel data (its fragments joined), and the file.
+func frame(t testing.TB, path string) ([]byte, *dicom.File) {
+	t.Helper()
+	f, err := dicom.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, ok := f.Get(dicom.PixelData)
+	if !ok || len(pe.Fragments) == 0 {
+		t.Fatalf("%s: no encapsulated pixel data", path)
+	}
+	var b []byte
+	for _, fr := range pe.Fragments {
+		b = append(b, fr...)
+	}
+	return b, f
+}
+
+// storedSHA returns the sha256 of the samples as DICOM stores them: one
+// byte each for BitsAllocated 8, little-endian 16-bit words for 16.
+func storedSHA(pix []int32, bitsAllocated int) string {
+	var b []byte
+	for _, v := range pix {
+		if bitsAllocated == 8 {
+			b = append(b, byte(v))
+		} else {
+			b = binary.LittleEndian.AppendUint16(b, uint16(v))
+		}
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestRealFiles decodes the shared DICOM files and compares the stored
+// values with the sha256 of GDCM's decode (shared/data/README.md).
+func TestRealFiles(t *testing.T) {
+	for _, c := range []struct {
+		file             string
+		rows, cols, prec int
+		sha              string
+	}{
+		{"dicom/JPEG-LL.dcm", 1024, 256, 16, "a6e9d32143339d3f5748b5520aa4e6c6ffb3550b6f71fdf17bdb2ebb44bc2611"},
+		{"dicom/JPGLosslessP14SV1_1s_1f_8b.dcm", 768, 1024, 8, "36e27e4f1e87a7d50407463323ddc3736736ecff35eb4e4a4c1b74646938835d"},
+		{"dicom/JPGExtended.dcm", 1024, 256, 12, "d30242775a414c01d616447854ebe3f2b20259822894bcd6891f879bcdcbf313"},
+		{"dicom/Fake_MONOHR1.dcm", 1024, 1024, 8, "938432fbb18d79f48568dc5b1fb06ffd2ace4a4ded4bfc490c35981e58f053fb"},
+	} {
+		t.Run(filepath.Base(c.file), func(t *testing.T) {
+			data, f := frame(t, sharedFile(t, c.file))
+			rows, cols, nc, prec, err := ljpeg.DecodeConfig(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows != c.rows || cols != c.cols || nc != 1 || prec != c.prec {
+				t.Fatalf("DecodeConfig: %dx%dx%d, %d bits; want %dx%dx1, %d bits", rows, cols, nc, prec, c.rows, c.cols, c.prec)
+			}
+			img, err := ljpeg.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Rows != c.rows || img.Cols != c.cols || img.Components != 1 || img.Precision != c.prec || len(img.Pix) != rows*cols {
+				t.Fatalf("Decode: %dx%dx%d, %d bits, %d samples", img.Rows, img.Cols, img.Components, img.Precision, len(img.Pix))
+			}
+			ba, _ := f.Int(dicom.BitsAllocated)
+			if got := storedSHA(img.Pix, ba); got != c.sha {
+				t.Errorf("sha256 of stored values %s, want %s (GDCM)", got, c.sha)
+			}
+		})
+	}
+}
