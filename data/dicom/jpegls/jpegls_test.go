@@ -1,0 +1,103 @@
+package jpegls_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lungo-ml/lungo/data/dicom"
+	"github.com/lungo-ml/lungo/data/dicom/jpegls"
+)
+
+// sharedDir holds the real test files (see ../shared/data/README.md).
+const sharedDir = "../../../../shared/data/dicom"
+
+// sharedFile returns the path of a shared test file; a missing file fails
+// in CI (CI=true) and is skipped elsewhere.
+func sharedFile(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(sharedDir, name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared test file missing (CI=true): %v", err)
+		}
+		t.Skipf("shared test file missing: %v", err)
+	}
+	return p
+}
+
+// codestream returns the JPEG-LS codestream of a single-frame DICOM file
+// (its fragments joined) and its BitsAllocated.
+func codestream(t testing.TB, name string) ([]byte, int) {
+	t.Helper()
+	f, err := dicom.ReadFile(sharedFile(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, ok := f.DataSet.Get(dicom.PixelData)
+	if !ok || len(pe.Fragments) == 0 {
+		t.Fatalf("%s: no encapsulated pixel data", name)
+	}
+	var cs []byte
+	for _, fr := range pe.Fragments {
+		cs = append(cs, fr...)
+	}
+	ba, _ := f.DataSet.Int(dicom.BitsAllocated)
+	return cs, ba
+}
+
+// storedSHA returns the sha256 of the values as stored in BitsAllocated
+// bits, little endian, C order (the shared README's rule).
+func storedSHA(img *jpegls.Image, bitsAllocated int) string {
+	var b []byte
+	for _, v := range img.Pix {
+		if bitsAllocated == 8 {
+			b = append(b, byte(v))
+		} else {
+			b = binary.LittleEndian.AppendUint16(b, uint16(v))
+		}
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+var realFiles = []struct {
+	name             string
+	rows, cols, prec int
+	sha              string
+}{
+	{"MR_small_jpeg_ls_lossless.dcm", 64, 64, 16, "88617aaa46138fb1b6e2a951e762d962382354d69f47f8c04d4abff2f6a6a63e"},
+	{"JLSL_08_07_0_1F.dcm", 128, 128, 7, "210dc401f95db43be537b01d15cd4ad5d3d3016ec415a98ac93dd5bd8e5c8393"},
+	{"JPEGLSNearLossless_16.dcm", 50, 10, 16, "f929318278115ce952d85c011f752634e266720680e807bd03bf97ded3f0d3e4"},
+}
+
+// TestRealFiles decodes the shared JPEG-LS DICOM files to GDCM's (CharLS's)
+// stored values.
+func TestRealFiles(t *testing.T) {
+	for _, tc := range realFiles {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, ba := codestream(t, tc.name)
+			rows, cols, nc, prec, err := jpegls.DecodeConfig(cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := jpegls.Decode(cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%dx%d, %d component(s), %d bits", rows, cols, nc, prec)
+			if img.Rows != rows || img.Cols != cols || img.Components != nc || img.Precision != prec {
+				t.Errorf("Decode gives %dx%dx%d P=%d, DecodeConfig %dx%dx%d P=%d", img.Rows, img.Cols, img.Components, img.Precision, rows, cols, nc, prec)
+			}
+			if rows != tc.rows || cols != tc.cols || prec != tc.prec || nc != 1 {
+				t.Errorf("size %dx%dx%d P=%d, want %dx%dx1 P=%d", rows, cols, nc, prec, tc.rows, tc.cols, tc.prec)
+			}
+			if got := storedSHA(img, ba); got != tc.sha {
+				t.Errorf("sha256 of stored values %s, want %s", got, tc.sha)
+			}
+		})
+	}
+}
