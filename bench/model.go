@@ -74,16 +74,14 @@ func UnetTrainCase(encoder string, batch, size int) Case {
 				}
 			}
 			opt := optim.NewAdam(nn.Parameters(m), optim.DefaultAdam(1e-4))
-			arena := nn.NewArena()
+			ex := nn.NewExec(nil, nn.NewArena(), true)
 			return func() {
-				prev := nn.SetArena(arena)
-				defer nn.SetArena(prev)
 				opt.ZeroGrad()
-				mask, _ := m.Forward(nn.Const(x))
+				mask, _ := m.Forward(ex.Input(x))
 				loss := nn.BCEWithLogits(mask, y, nil)
 				loss.Backward()
 				opt.Step()
-				arena.Release()
+				ex.Arena().Release()
 			}
 		}}
 }

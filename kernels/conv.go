@@ -12,6 +12,11 @@ type ConvParams struct {
 	StrideH, StrideW int // >= 1
 	PadH, PadW       int // zero padding on each side
 	DilH, DilW       int // >= 1
+	// Scratch, when set, is where the call takes its big scratch buffers
+	// (padded inputs, im2col matrices, packed weights, partial sums) when
+	// it has room, instead of the kernels' own pool: nn passes the arena of
+	// the pass that runs the convolution. Optional.
+	Scratch ScratchArena
 }
 
 // OutH returns the output height: (H + 2*PadH - DilH*(R-1) - 1)/StrideH + 1.
@@ -95,5 +100,5 @@ func (p ConvParams) check(op string) {
 func (p ConvParams) geom() convGeom {
 	return convGeom{n: p.N, h: p.H, w: p.W, c: p.C, k: p.K, r: p.R, s: p.S,
 		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, dh: p.DilH, dw: p.DilW,
-		oh: p.OutH(), ow: p.OutW()}
+		oh: p.OutH(), ow: p.OutW(), sa: p.Scratch}
 }

@@ -28,7 +28,12 @@ type convGeom struct {
 	n, h, w, c, k, r, s    int
 	sh, sw, ph, pw, dh, dw int
 	oh, ow                 int
+	sa                     ScratchArena // where big scratch may come from (ConvParams.Scratch)
 }
+
+// scratch returns n floats of scratch for a kernel working on g (see
+// getScratchIn); give them back with putScratch.
+func (g convGeom) scratch(n int) *[]float32 { return getScratchIn(g.sa, n) }
 
 const (
 	convTileFloats = 1 << 17 // target patch tile size: 512 KiB, half of L2
@@ -41,7 +46,7 @@ func convTile(rsc int) int { return min(2048, max(32, convTileFloats/rsc)) }
 // packWeightsRSCK returns w [K, C, R, S] repacked as [R*S*C, K].
 func packWeightsRSCK(w []float32, g convGeom) *[]float32 {
 	rsc := g.r * g.s * g.c
-	bp := getScratch(rsc * g.k)
+	bp := g.scratch(rsc * g.k)
 	wp := *bp
 	Parallel(g.k, max(1, 4096/rsc), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
@@ -107,7 +112,7 @@ func conv2DGeneric(y, x, w, bias []float32, g convGeom) {
 	Parallel(m, tile, func(lo, hi int) {
 		var patch *[]float32
 		if !g.is1x1() {
-			patch = getScratch(tile * rsc)
+			patch = g.scratch(tile * rsc)
 			defer putScratch(patch)
 		}
 		for t0 := lo; t0 < hi; t0 += tile {
@@ -146,7 +151,7 @@ func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
 // convolution (ConvParams derive the output size; g states it).
 func (g convGeom) params() (ConvParams, bool) {
 	p := ConvParams{N: g.n, H: g.h, W: g.w, C: g.c, K: g.k, R: g.r, S: g.s,
-		StrideH: g.sh, StrideW: g.sw, PadH: g.ph, PadW: g.pw, DilH: g.dh, DilW: g.dw}
+		StrideH: g.sh, StrideW: g.sw, PadH: g.ph, PadW: g.pw, DilH: g.dh, DilW: g.dw, Scratch: g.sa}
 	return p, p.OutH() == g.oh && p.OutW() == g.ow
 }
 
@@ -172,7 +177,7 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 		// dx[iy, ix, c] = sum dy[iy+ph-r*dh, ix+pw-s*dw, k] w[k, c, r, s]:
 		// with r' = R-1-r a correlation of dy padded by dh*(R-1)-ph.
 		rs := g.r * g.s
-		bp := getScratch(len(w))
+		bp := g.scratch(len(w))
 		defer putScratch(bp)
 		wf := *bp // [C, K, R, S], flipped in space
 		Parallel(g.k, max(1, 4096/(rs*g.c)), func(lo, hi int) {
@@ -196,7 +201,7 @@ func conv2DBackwardDataGeneric(dx, dy, w []float32, g convGeom) {
 	}
 	// w2 is w [K, C, R, S] repacked as [R*S][K][C].
 	rs := g.r * g.s
-	bp := getScratch(rs * g.k * g.c)
+	bp := g.scratch(rs * g.k * g.c)
 	defer putScratch(bp)
 	w2 := *bp
 	Parallel(g.k, max(1, 4096/(rs*g.c)), func(lo, hi int) {
@@ -256,7 +261,7 @@ func (g convGeom) tapRow(iy, r int) (int, bool) {
 // the thread owns the row, so no conflicts).
 func conv2DBackwardDataRows(dx, dy, w []float32, g convGeom) {
 	rs, sc := g.r*g.s, g.s*g.c
-	bp := getScratch(g.r * g.k * sc)
+	bp := g.scratch(g.r * g.k * sc)
 	defer putScratch(bp)
 	w3 := *bp // [R][K][S*C]
 	for k := 0; k < g.k; k++ {
@@ -269,7 +274,7 @@ func conv2DBackwardDataRows(dx, dy, w []float32, g convGeom) {
 	}
 	rowLen := g.w * g.c
 	Parallel(g.n*g.h, max(1, 8192/(g.ow*g.r*g.k*sc)), func(lo, hi int) {
-		tp := getScratch(g.ow * sc)
+		tp := g.scratch(g.ow * sc)
 		defer putScratch(tp)
 		tmp := *tp
 		for row := lo; row < hi; row++ {
@@ -326,10 +331,10 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 	Parallel(nblk, 1, func(blo, bhi int) {
 		var patch *[]float32
 		if !g.is1x1() {
-			patch = getScratch(tile * rsc)
+			patch = g.scratch(tile * rsc)
 			defer putScratch(patch)
 		}
-		pp := getScratch(size)
+		pp := g.scratch(size)
 		defer putScratch(pp)
 		part := *pp
 		for b := blo; b < bhi; b++ {

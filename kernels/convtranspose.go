@@ -15,6 +15,7 @@ type ConvTransposeParams struct {
 	PadH, PadW       int
 	DilH, DilW       int
 	OutPadH, OutPadW int
+	Scratch          ScratchArena // as ConvParams.Scratch; optional
 }
 
 // OutH returns (H-1)*StrideH - 2*PadH + DilH*(R-1) + OutPadH + 1.
@@ -120,7 +121,7 @@ func (p ConvTransposeParams) check(op string) {
 // ConvParams can express it (its OutH/OutW must give back H and W).
 func (p ConvTransposeParams) asConv() (ConvParams, bool) {
 	cp := ConvParams{N: p.N, H: p.OutH(), W: p.OutW(), C: p.K, K: p.C, R: p.R, S: p.S,
-		StrideH: p.StrideH, StrideW: p.StrideW, PadH: p.PadH, PadW: p.PadW, DilH: p.DilH, DilW: p.DilW}
+		StrideH: p.StrideH, StrideW: p.StrideW, PadH: p.PadH, PadW: p.PadW, DilH: p.DilH, DilW: p.DilW, Scratch: p.Scratch}
 	return cp, cp.OutH() == p.H && cp.OutW() == p.W
 }
 
@@ -128,5 +129,5 @@ func (p ConvTransposeParams) asConv() (ConvParams, bool) {
 func (p ConvTransposeParams) geom() convGeom {
 	return convGeom{n: p.N, h: p.OutH(), w: p.OutW(), c: p.K, k: p.C, r: p.R, s: p.S,
 		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, dh: p.DilH, dw: p.DilW,
-		oh: p.H, ow: p.W}
+		oh: p.H, ow: p.W, sa: p.Scratch}
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"sync"
@@ -125,7 +126,10 @@ func worker(w int) {
 		if j == nil {
 			j = <-poolJobs
 		}
-		j.run(w)
+		if tryAcquire() { // else every thread is busy: the caller does it
+			j.run(w)
+			Release()
+		}
 		j.release()
 	}
 }
@@ -237,7 +241,7 @@ func parallel(n, grain int, fn func(lo, hi int), fnW func(w, lo, hi int)) {
 	j.done.Store(0)
 	j.refs.Store(1)
 	j.wg.Add(int(j.chunks))
-	for i := 0; i < t-1 && i < int(j.chunks)-1; i++ {
+	for i := 0; i < t-1 && i < int(j.chunks)-1 && i < freeSlots(); i++ {
 		j.refs.Add(1)
 		select {
 		case poolJobs <- j:
@@ -295,4 +299,90 @@ func (c *claims) claim(w int) int {
 		}
 	}
 	return -1
+}
+
+// Compute slots bound the threads that run kernels at once, whoever calls
+// them: there are Threads() slots; a pool helper runs a chunk only while it
+// holds one (else it leaves the chunk to the job's caller), and a caller
+// that runs a whole computation (a model's Predict, a training step) holds
+// one for its own thread for the length of it (Acquire, Release). With as
+// many such callers as slots, each runs its kernels on its own thread and
+// the helpers stay out; with fewer, the helpers take the free slots. A
+// call's result does not depend on how many threads join it: work is split
+// by Threads(), not by the threads that turn up.
+var (
+	slotMu   sync.Mutex
+	slotUsed int
+	slotWait int                   // goroutines waiting in Acquire
+	slotFree = make(chan struct{}) // closed and replaced when a slot frees and someone waits
+	slotPeak atomic.Int32          // most slots ever held at once (tests)
+)
+
+// Acquire waits for a compute slot for the calling goroutine (see the
+// package doc's Threads section) and returns nil once it holds one, or
+// ctx's error if ctx is done first. Release gives the slot back. A
+// goroutine holds at most one slot: it must not call Acquire again before
+// its Release (it could wait for itself).
+func Acquire(ctx context.Context) error {
+	for {
+		slotMu.Lock()
+		if slotUsed < Threads() {
+			slotUsed++
+			slotPeak.Store(max(slotPeak.Load(), int32(slotUsed)))
+			slotMu.Unlock()
+			return nil
+		}
+		wait := slotFree
+		slotWait++
+		slotMu.Unlock()
+		var err error
+		if ctx == nil {
+			<-wait
+		} else {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		slotMu.Lock()
+		slotWait--
+		slotMu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// tryAcquire takes a compute slot if one is free.
+func tryAcquire() bool {
+	slotMu.Lock()
+	defer slotMu.Unlock()
+	if slotUsed >= Threads() {
+		return false
+	}
+	slotUsed++
+	slotPeak.Store(max(slotPeak.Load(), int32(slotUsed)))
+	return true
+}
+
+// Release gives back a slot taken with Acquire.
+func Release() {
+	slotMu.Lock()
+	defer slotMu.Unlock()
+	if slotUsed == 0 {
+		panic("kernels: Release without Acquire")
+	}
+	slotUsed--
+	if slotWait > 0 {
+		close(slotFree)
+		slotFree = make(chan struct{})
+	}
+}
+
+// freeSlots returns the number of compute slots nobody holds.
+func freeSlots() int {
+	slotMu.Lock()
+	defer slotMu.Unlock()
+	return Threads() - slotUsed
 }

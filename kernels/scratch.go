@@ -78,10 +78,12 @@ var (
 func sizeClass(n int) int { return bits.Len(uint(max(n, 1) - 1)) }
 
 // ScratchArena is memory that big scratch buffers can come from instead of
-// the kernels' own slabs. nn.Arena installs itself while it is the current
-// arena: a training step's kernel scratch then lives in the activation
-// ranges that are free at the time (consumed gradients, and the whole arena
-// before the forward pass), and little scratch memory is kept beside it.
+// the kernels' own slabs: a convolution whose ConvParams.Scratch is set
+// takes them from it when it has room. nn passes its arena (per pass, never
+// process-wide): a training step's kernel scratch then lives in the
+// activation ranges that are free at the time (consumed gradients, and the
+// whole arena before the forward pass), and little scratch memory is kept
+// beside it.
 type ScratchArena interface {
 	// FreeFloats returns a buffer of n floats with unspecified contents
 	// from memory the arena holds and nothing uses, or nil if it has no
@@ -93,44 +95,22 @@ type ScratchArena interface {
 	Recycle(b []float32)
 }
 
-type scratchArenaBox struct{ a ScratchArena }
-
-var (
-	scratchArena atomic.Pointer[scratchArenaBox]
-	boxMu        sync.Mutex
-	lastBox      *scratchArenaBox // reused: setting the same arena again allocates nothing
-)
-
-// SetScratchArena makes big scratch buffers (1 MiB and more) come from a
-// when it has room (else, and with a nil, from the kernels' own slabs) and
-// returns the previous one. Every
-// buffer a kernel takes from a goes back to it before the kernel returns,
-// so a may reuse all its memory once no kernel runs.
-func SetScratchArena(a ScratchArena) (prev ScratchArena) {
-	var box *scratchArenaBox
-	if a != nil {
-		boxMu.Lock()
-		if lastBox == nil || lastBox.a != a {
-			lastBox = &scratchArenaBox{a}
+// getScratchIn is getScratch for a call whose big buffers may come from
+// sa (nil: the kernels' own slabs). Every buffer a kernel takes from sa goes
+// back to it before the kernel returns.
+func getScratchIn(sa ScratchArena, n int) *[]float32 {
+	if n >= bigScratch && sa != nil {
+		if b := big.fromArena(sa, n); b != nil {
+			return b
 		}
-		box = lastBox
-		boxMu.Unlock()
 	}
-	if old := scratchArena.Swap(box); old != nil {
-		prev = old.a
-	}
-	return prev
+	return getScratch(n)
 }
 
 // getScratch returns a buffer of n floats (contents undefined). Give it
 // back with putScratch once no goroutine uses it any more.
 func getScratch(n int) *[]float32 {
 	if n >= bigScratch {
-		if box := scratchArena.Load(); box != nil {
-			if b := big.fromArena(box.a, n); b != nil {
-				return b
-			}
-		}
 		return big.get(n)
 	}
 	cl := sizeClass(n)

@@ -234,18 +234,16 @@ func (f *fakeArena) Recycle(b []float32) {
 	f.counts[1]++
 }
 
-// TestScratchArena: with a ScratchArena installed, big scratch comes from
-// it when it has room and goes back to it, larger requests and small
-// scratch do not touch it, and removing it restores the slabs.
+// TestScratchArena: a call's big scratch comes from the arena it names
+// when that has room and goes back to it; larger requests, small scratch
+// and calls without an arena do not touch it.
 func TestScratchArena(t *testing.T) {
 	f := &fakeArena{given: map[*float32]int{}, room: 3 * bigScratch}
-	prev := SetScratchArena(f)
-	defer SetScratchArena(prev)
-	small, b1, b2 := getScratch(100), getScratch(bigScratch), getScratch(2*bigScratch+3)
+	small, b1, b2 := getScratchIn(f, 100), getScratchIn(f, bigScratch), getScratchIn(f, 2*bigScratch+3)
 	if f.counts[0] != 2 || len(*b1) != bigScratch || len(*b2) != 2*bigScratch+3 {
 		t.Fatalf("%d big buffers from the arena (want 2), lengths %d %d", f.counts[0], len(*b1), len(*b2))
 	}
-	b3 := getScratch(3*bigScratch + 1) // no room: from the slabs
+	b3 := getScratchIn(f, 3*bigScratch+1) // no room: from the slabs
 	big.mu.Lock()
 	_, fromSlab := big.out[b3]
 	big.mu.Unlock()
@@ -259,17 +257,10 @@ func TestScratchArena(t *testing.T) {
 	if f.counts[1] != 2 || len(f.given) != 0 {
 		t.Fatalf("%d buffers recycled (want 2), %d still out", f.counts[1], len(f.given))
 	}
-	if got := SetScratchArena(nil); got != f {
-		t.Fatalf("SetScratchArena returned %v, want the installed arena", got)
-	}
-	b := getScratch(bigScratch)
+	b := getScratchIn(nil, bigScratch)
 	putScratch(b)
 	if f.counts[0] != 2 {
-		t.Error("a request after SetScratchArena(nil) went to the arena")
-	}
-	SetScratchArena(f)
-	if n := testing.AllocsPerRun(20, func() { SetScratchArena(f) }); n != 0 {
-		t.Errorf("setting the same arena again: %v allocations, want 0", n)
+		t.Error("a request without an arena went to the arena")
 	}
 }
 

@@ -358,12 +358,12 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 			// two threads, splitting the panels this way cost more
 			// (1.85 ms against 1.77; 128@32 1.99 against 1.63): each
 			// thread gathers every tile.
-			bb := getGemmBuf(tiles*mk.mr*rsc + mk.mr*mk.nr + rsc*mk.nr)
+			bb := g.scratch(tiles*mk.mr*rsc + mk.mr*mk.nr + rsc*mk.nr)
 			defer putGemmBuf(bb)
 			d.run(mk, y, x, 0, tiles, 0, panels, *bb)
 			return
 		}
-		wb := getGemmBuf(panels * rsc * mk.nr)
+		wb := g.scratch(panels * rsc * mk.nr)
 		defer putGemmBuf(wb)
 		packConvB(*wb, mk.nr, *g, d.w, d.flip)
 		d = &directConv{g: d.g, wp: *wb, bias: d.bias}
@@ -373,13 +373,13 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 		chunks = min(tiles, t)
 	}
 	if t == 1 || chunks <= 1 {
-		bb := getGemmBuf(tileBlock(mk.mr, rsc, tiles)*mk.mr*rsc + mk.mr*mk.nr)
+		bb := g.scratch(tileBlock(mk.mr, rsc, tiles)*mk.mr*rsc + mk.mr*mk.nr)
 		defer putGemmBuf(bb)
 		d.run(mk, y, x, 0, tiles, 0, panels, *bb)
 		return
 	}
 	Parallel(chunks, 1, func(lo, hi int) {
-		bb := getGemmBuf(tileBlock(mk.mr, rsc, tiles/chunks+1)*mk.mr*rsc + mk.mr*mk.nr)
+		bb := g.scratch(tileBlock(mk.mr, rsc, tiles/chunks+1)*mk.mr*rsc + mk.mr*mk.nr)
 		defer putGemmBuf(bb)
 		for i := lo; i < hi; i++ {
 			d.run(mk, y, x, i*tiles/chunks, (i+1)*tiles/chunks, 0, panels, *bb)
@@ -436,7 +436,7 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	mk := s.pick(npos)
 	nr, kc := mk.nr, min(blockingFor(mk).kc, rsc)
 	np := roundUp(npos, nr)
-	yb := getGemmBuf(g.k * npos)
+	yb := g.scratch(g.k * npos)
 	defer putGemmBuf(yb)
 	f := fewPositions{g: g, mk: mk, x: x, w: w, bias: bias, y: y, yT: (*yb)[:g.k*npos],
 		npos: npos, np: np, kc: kc}
@@ -446,7 +446,7 @@ func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	// and padding from zeros.
 	f.pad = winoTranspose8 != nil && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ow%8 == 0 && nr%8 == 0 && !fewPadOff
 	if !f.pad {
-		zb := getGemmBuf(g.c)
+		zb := g.scratch(g.c)
 		defer putGemmBuf(zb)
 		f.zeros = (*zb)[:g.c]
 		clear(f.zeros)

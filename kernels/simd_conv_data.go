@@ -23,7 +23,7 @@ func (s *simdImpl) conv2DBackwardData(dx, dy, w []float32, p ConvParams) bool {
 	mk := s.pick(g.k)
 	rsc := g.r * g.s * g.c
 	panels := (g.k + mk.nr - 1) / mk.nr
-	wb := getGemmBuf(panels * rsc * mk.nr)
+	wb := g.scratch(panels * rsc * mk.nr)
 	defer putGemmBuf(wb)
 	packConvB(*wb, mk.nr, g, w, true)
 	d := directConv{g: g, wp: *wb}
@@ -51,7 +51,7 @@ func (s *simdImpl) conv2DBackwardDataGemm(dx, dy, w []float32, p ConvParams, npo
 		// generic per-tap products do better (24% of peak against 19%).
 		return false
 	}
-	cb := getGemmBuf(npos*rsc + p.K*rsc)
+	cb := getScratchIn(p.Scratch, npos*rsc+p.K*rsc)
 	defer putGemmBuf(cb)
 	cols, wt := (*cb)[:npos*rsc], w
 	if rs > 1 {

@@ -242,7 +242,7 @@ func (j *weightsJob) reduce(dw []float32) {
 		// U-Net training step at 2x128x128).
 		var tb *[]float32
 		if rs > 1 {
-			tb = getGemmBuf(rs * g.c)
+			tb = g.scratch(rs * g.c)
 			defer putGemmBuf(tb)
 		}
 		for k := lo; k < hi; k++ {
@@ -366,7 +366,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 		j.splitK()
 	}
 	plane := g.n * imgRows * rowW * cp
-	xb := getGemmBuf(planes*plane + (g.s+1)*cp)
+	xb := g.scratch(planes*plane + (g.s+1)*cp)
 	defer putGemmBuf(xb)
 	xpad := *xb
 	rowLen := rowW * cp
@@ -426,7 +426,7 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 		for b := blo + 1; b < bhi; b++ {
 			maxRows = max(maxRows, j.kLo[b+1]-j.kLo[b])
 		}
-		bb := getGemmBuf(maxRows * lda)
+		bb := g.scratch(maxRows * lda)
 		defer putGemmBuf(bb)
 		var kq, base [maxWeightsGroup]int
 		for b := blo; b < bhi; b++ {
@@ -503,7 +503,7 @@ func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 	xpLen := (g.w+2*g.pw)*g.c + j.segPad // padded input row + slack for the last window's tile
 	lda := ldA(g.ow)
 	Parallel(j.nblk, 1, func(blo, bhi int) {
-		bb := getGemmBuf(j.kpad*lda + xpLen)
+		bb := g.scratch(j.kpad*lda + xpLen)
 		defer putGemmBuf(bb)
 		buf := *bb
 		dyT := buf[:j.kpad*lda]

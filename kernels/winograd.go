@@ -309,7 +309,7 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
 	perItem := nr * min(g.c, winoWtGroup) * 9
 	Parallel(panels*groups, (65536+perItem-1)/perItem, func(lo, hi int) {
-		tb := getGemmBuf(winoWtGroup * 9 * nr)
+		tb := g.scratch(winoWtGroup * 9 * nr)
 		defer putGemmBuf(tb)
 		tmp := (*tb)[:winoWtGroup*9*nr]
 		for it := lo; it < hi; it++ {
@@ -663,12 +663,12 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 	rows := roundUp(tiles, mr)
 	ldv, ldm := wc.ldv, wc.ldm
 	ve, me := elemStride(rows*ldv), elemStride(rows*ldm)
-	vb := getGemmBuf(wc.ne * (ve + me))
+	vb := g.scratch(wc.ne * (ve + me))
 	defer putGemmBuf(vb)
 	v, m := (*vb)[:wc.ne*ve], (*vb)[wc.ne*ve:wc.ne*(ve+me)]
 	grain := max(1, 4096/(wc.ne*max(g.c, g.k)))
 	Parallel(tiles, grain, func(lo, hi int) {
-		wb := getGemmBuf(wc.ne * g.c)
+		wb := g.scratch(wc.ne * g.c)
 		defer putGemmBuf(wb)
 		for t := lo; t < hi; t++ {
 			wc.inputTile(v[t*ldv:], ve, x, t, *wb)
@@ -685,7 +685,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 	// One range of panels per thread.
 	Parallel(panels, (panels+Threads()-1)/Threads(), func(lo, hi int) {
 		np := hi - lo
-		ub := getGemmBuf(wc.panelWeightsLen(np))
+		ub := g.scratch(wc.panelWeightsLen(np))
 		defer putGemmBuf(ub)
 		up, sup, _ := wc.panelWeights(w, flip, lo, hi, *ub)
 		for e := 0; e < wc.ne; e++ {
@@ -694,7 +694,7 @@ func (wc *winoConv) convFew(y, x, w []float32, flip bool) {
 		}
 	})
 	Parallel(tiles, grain, func(lo, hi int) {
-		ob := getGemmBuf(wc.m * wc.m * g.k)
+		ob := g.scratch(wc.m * wc.m * g.k)
 		defer putGemmBuf(ob)
 		for t := lo; t < hi; t++ {
 			wc.outputTile(y, m[t*ldm:], me, t, *ob)
@@ -717,7 +717,7 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	if few || split || own {
 		ul = 0 // a U per thread
 	}
-	ub := getGemmBuf(ul + g.k)
+	ub := g.scratch(ul + g.k)
 	defer putGemmBuf(ub)
 	wc.bias = bias
 	if bias == nil {

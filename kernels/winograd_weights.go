@@ -264,7 +264,7 @@ func (ww *winoWeights) final(dw, s []float32, klo, khi int) {
 	n := g.c
 	pe := (khi - klo) * ww.ldc
 	Parallel(max(0, min(khi, g.k)-klo), max(1, 4096/(16*n)), func(lo, hi int) {
-		tb := getGemmBuf(12 * n)
+		tb := g.scratch(12 * n)
 		defer putGemmBuf(tb)
 		t := (*tb)[:12*n]
 		for k := klo + lo; k < klo+hi; k++ {
@@ -327,7 +327,7 @@ func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst [
 		}
 	}
 	Parallel(nblk, 1, func(lo, hi int) {
-		bb := getGemmBuf(ww.bufLen())
+		bb := g.scratch(ww.bufLen())
 		defer putGemmBuf(bb)
 		for b := lo; b < hi; b++ {
 			t0, t1 := b*blocks/nblk*ww.tb, min((b+1)*blocks/nblk*ww.tb, ww.tiles)
@@ -337,7 +337,7 @@ func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst [
 			}
 			n := 16 * (khi - klo) * ww.ldc
 			ps := pairSum{n: n}
-			ps.cur = getGemmBuf(n)
+			ps.cur = g.scratch(n)
 			clear((*ps.cur)[:n])
 			ww.run(&ps, x, dy, t0, t1, klo, khi, *bb)
 			res[b] = ps.finish()

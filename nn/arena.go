@@ -4,13 +4,12 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
-// Arena recycles the memory of a training step. While an arena is installed
-// with SetArena, every op draws its output, the tensors it saves for
-// backward (masks, argmax indices, batch statistics) and the gradients of
+// Arena recycles the memory of a training step. Every op of a pass whose
+// Exec has an arena draws its output, the tensors it saves for backward
+// (masks, argmax indices, batch statistics) and the gradients of
 // intermediate values from the arena instead of the Go heap. Release hands
 // all of them back at once; the next step then reuses the same buffers, so a
 // training loop in steady state allocates no activation memory.
@@ -18,10 +17,9 @@ import (
 // Typical use:
 //
 //	arena := nn.NewArena()
-//	prev := nn.SetArena(arena)
-//	defer nn.SetArena(prev)
+//	ex := nn.NewExec(ctx, arena, true)
 //	for step := range steps {
-//		out := model.Forward(nn.Const(x)) // activations from the arena
+//		out := model.Forward(ex.Input(x)) // activations from the arena
 //		loss := nn.Mean(out)
 //		loss.Backward()                   // intermediate grads from the arena
 //		l := loss.Item()                  // read what you need first ...
@@ -29,10 +27,10 @@ import (
 //		arena.Release()                   // ... then recycle the whole graph
 //	}
 //
-// With an arena installed, Backward also recycles each intermediate
-// value's gradient as soon as it has been propagated (as PyTorch keeps
-// gradients of leaves only): the gradients of a step then need little more
-// memory than the largest few of them, not all of them at once.
+// With an arena, Backward also recycles each intermediate value's gradient
+// as soon as it has been propagated (as PyTorch keeps gradients of leaves
+// only): the gradients of a step then need little more memory than the
+// largest few of them, not all of them at once.
 //
 // After Release every tensor and Value produced since the previous Release
 // is invalid: its memory belongs to the next step. Copy out (tensor.Clone)
@@ -42,8 +40,9 @@ import (
 // the same sizes in the same order as the previous one, so after the first
 // step it finds them all free.
 //
-// An Arena is safe for concurrent use, but the arena installed with SetArena
-// is global to the process, like NoGrad.
+// An Arena's methods are safe for concurrent use, but an arena serves one
+// pass at a time: two goroutines whose passes share an arena would hand
+// each other's buffers out after a Release. Give each goroutine its own.
 type Arena struct {
 	mu      sync.Mutex
 	slabs   [][]float32      // every float buffer the arena owns
@@ -65,35 +64,12 @@ func NewArena() *Arena {
 	return &Arena{freeI: map[int][][]int32{}, usedIdx: map[*float32]int{}}
 }
 
-// current is the arena ops allocate from; nil means the Go heap.
-var current *Arena
-
-// SetArena installs a (nil: allocate from the heap) as the arena ops draw
-// from and returns the previously installed one.
-//
-// While a is installed, kernels also take their big scratch buffers (1 MiB
-// and more: padded inputs, im2col matrices, weight-gradient partials) from
-// the ranges free in it at the time, when one is large enough, instead of
-// keeping scratch memory of their own beside the arena (see
-// kernels.SetScratchArena); scratch never grows the arena.
-func SetArena(a *Arena) (prev *Arena) {
-	prev, current = current, a
-	if a == nil {
-		kernels.SetScratchArena(nil)
-	} else {
-		kernels.SetScratchArena((*arenaScratch)(a))
-	}
-	return prev
-}
-
-// arenaScratch is an Arena as the kernels' scratch source.
+// arenaScratch is an Arena as the kernels' scratch source (see
+// kernels.ConvParams.Scratch).
 type arenaScratch Arena
 
 func (s *arenaScratch) FreeFloats(n int) []float32 { return (*Arena)(s).freeFloats(n) }
 func (s *arenaScratch) Recycle(b []float32)        { (*Arena)(s).recycle(b) }
-
-// CurrentArena returns the installed arena, or nil.
-func CurrentArena() *Arena { return current }
 
 // smallFloats is the size below which a request takes only a free range of
 // at most twice its size: batch statistics and the like would otherwise
@@ -225,26 +201,23 @@ func (a *Arena) recycle(b []float32) bool {
 // whether b was taken back.
 func (a *Arena) Recycle(b []float32) bool { return a.recycle(b) }
 
-// Free hands v's data back to the installed arena when no graph is being
-// recorded (inside NoGrad), so that the next operations of the same pass
-// reuse it: inference then needs memory for the values alive at once, not
-// for all of them. The caller promises that nothing reads v (or a view of
-// its data) again; v's Data becomes nil. Outside NoGrad, without an arena,
+// Free hands v's data back to its pass's arena when that pass records no
+// graph (see Exec), so that the next operations of the same pass reuse it:
+// inference then needs memory for the values alive at once, not for all
+// of them. The caller promises that nothing reads v (or a view of its data)
+// again; v's Data becomes nil. When the pass records a graph, has no arena,
 // or for data the arena did not hand out it does nothing, so models can
 // call it unconditionally on values their forward has consumed.
 func Free(v *Value) {
-	if gradEnabled || current == nil || v == nil || v.Data == nil || v.backward != nil {
+	if v == nil || v.Data == nil || v.backward != nil {
 		return
 	}
-	if current.recycle(v.Data.Data) {
-		v.Data = nil
+	e := v.exec
+	if e == nil || e.arena == nil || !e.noGrad {
+		return
 	}
-}
-
-// recycle returns b to the installed arena, if any (see Arena.recycle).
-func recycle(b []float32) {
-	if current != nil {
-		current.recycle(b)
+	if e.arena.recycle(v.Data.Data) {
+		v.Data = nil
 	}
 }
 
@@ -322,55 +295,4 @@ func (a *Arena) Reset() {
 	a.used, a.usedI = a.used[:0], a.usedI[:0]
 	clear(a.usedIdx)
 	a.headers, a.next, a.pooled = nil, 0, 0
-}
-
-// Alloc returns a tensor of the given shape with unspecified contents, from
-// the installed arena if there is one, else from the heap (then zeroed).
-// Operations written outside nn with NewResult use it for outputs and saved
-// tensors they overwrite entirely, so that an arena recycles them too.
-func Alloc(shape ...int) *tensor.Tensor { return emptyTensor(shape...) }
-
-// AllocZero is Alloc with the contents set to zero.
-func AllocZero(shape ...int) *tensor.Tensor { return newTensor(shape...) }
-
-// newTensor returns a zeroed tensor from the current arena or the heap.
-func newTensor(shape ...int) *tensor.Tensor {
-	t := emptyTensor(shape...)
-	if current != nil {
-		clear(t.Data)
-	}
-	return t
-}
-
-// emptyTensor returns a tensor whose contents are unspecified (the caller
-// overwrites all of it), from the current arena or the heap.
-func emptyTensor(shape ...int) *tensor.Tensor {
-	if current == nil {
-		return tensor.New(shape...)
-	}
-	return current.header(current.Floats(tensor.Numel(shape)), shape)
-}
-
-// view returns a tensor header over data with a new shape.
-func view(data []float32, shape ...int) *tensor.Tensor {
-	if current == nil {
-		return tensor.FromData(data, shape...)
-	}
-	return current.header(data, shape)
-}
-
-// floats returns a scratch buffer of n float32s with unspecified contents.
-func floats(n int) []float32 {
-	if current == nil {
-		return make([]float32, n)
-	}
-	return current.Floats(n)
-}
-
-// int32s returns a scratch buffer of n int32s with unspecified contents.
-func int32s(n int) []int32 {
-	if current == nil {
-		return make([]int32, n)
-	}
-	return current.Int32s(n)
 }

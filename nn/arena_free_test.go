@@ -49,46 +49,41 @@ func TestArenaBestFit(t *testing.T) {
 	}
 }
 
-// TestFree: inside NoGrad with an arena, Free recycles a value's buffer for
-// the next allocation and clears its Data; elsewhere it does nothing.
+// TestFree: in a pass that records nothing and has an arena, Free recycles
+// a value's buffer for the next allocation and clears its Data; elsewhere
+// it does nothing.
 func TestFree(t *testing.T) {
 	a := NewArena()
-	prev := SetArena(a)
-	defer SetArena(prev)
-	x := Param(tensor.NewRNG(1).Randn(8))
+	x := NewExec(nil, a, true).Param(tensor.NewRNG(1).Randn(8))
 	y := Relu(x)
 	Free(y) // recording: no-op
 	if y.Data == nil {
 		t.Fatal("Free cleared a value of a recorded graph")
 	}
-	NoGrad(func() {
-		c := Const(tensor.New(8))
-		Free(c) // not arena memory: no-op
-		if c.Data == nil {
-			t.Error("Free cleared a value the arena did not allocate")
-		}
-		v := Relu(Const(x.Data))
-		buf := &v.Data.Data[0]
-		Free(v)
-		if v.Data != nil {
-			t.Error("Free left Data set")
-		}
-		Free(v) // twice is harmless
-		if w := Scale(Const(x.Data), 2); &w.Data.Data[0] != buf {
-			t.Error("the next allocation did not reuse the freed buffer")
-		}
-	})
-	SetArena(nil)
-	NoGrad(func() {
-		v := Relu(Const(x.Data))
-		Free(v) // no arena: no-op
-		if v.Data == nil {
-			t.Error("Free without an arena cleared Data")
-		}
-	})
+	ex := NewExec(nil, a, false)
+	c := ex.Input(tensor.New(8))
+	Free(c) // not arena memory: no-op
+	if c.Data == nil {
+		t.Error("Free cleared a value the arena did not allocate")
+	}
+	v := Relu(ex.Input(x.Data))
+	buf := &v.Data.Data[0]
+	Free(v)
+	if v.Data != nil {
+		t.Error("Free left Data set")
+	}
+	Free(v) // twice is harmless
+	if w := Scale(ex.Input(x.Data), 2); &w.Data.Data[0] != buf {
+		t.Error("the next allocation did not reuse the freed buffer")
+	}
+	v = Relu(NewExec(nil, nil, false).Input(x.Data))
+	Free(v) // no arena: no-op
+	if v.Data == nil {
+		t.Error("Free without an arena cleared Data")
+	}
 }
 
-// TestSequentialFreesInNoGrad: inside NoGrad a Sequential keeps only about
+// TestSequentialFreesInNoGrad: in a pass without a graph a Sequential keeps only about
 // the largest two activations at once, and its input is untouched.
 func TestSequentialFreesInNoGrad(t *testing.T) {
 	rng := tensor.NewRNG(2)
@@ -99,14 +94,7 @@ func TestSequentialFreesInNoGrad(t *testing.T) {
 	xcopy := x.Data.Clone()
 	run := func(noGrad bool) (*tensor.Tensor, int64) {
 		a := NewArena()
-		prev := SetArena(a)
-		defer SetArena(prev)
-		var y *Value
-		if noGrad {
-			NoGrad(func() { y = seq.Forward(x) })
-		} else {
-			y = seq.Forward(x)
-		}
+		y := seq.Forward(NewExec(nil, a, !noGrad).Input(x.Data))
 		return y.Data.Clone(), a.Bytes()
 	}
 	want, all := run(false)
@@ -130,9 +118,7 @@ func TestBatchNormReLUArenaInPlace(t *testing.T) {
 	rng := tensor.NewRNG(3)
 	x0, g0, b0, gy := randT(rng, 2, 3, 4, 5), randT(rng, 5), randT(rng, 5), randT(rng, 2, 3, 4, 5)
 	run := func(a *Arena, root bool) ([]*tensor.Tensor, *tensor.Tensor) {
-		prev := SetArena(a)
-		defer SetArena(prev)
-		x, g, b := Param(x0.Clone()), Param(g0.Clone()), Param(b0.Clone())
+		x, g, b := NewExec(nil, a, true).Param(x0.Clone()), Param(g0.Clone()), Param(b0.Clone())
 		y := BatchNormReLU(x, g, b, nil, nil, nil, true, 0.1, 1e-5)
 		if root {
 			y.BackwardWith(gy)

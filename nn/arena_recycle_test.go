@@ -12,9 +12,7 @@ import (
 func TestArenaRecyclesIntermediateGradients(t *testing.T) {
 	const n, k = 1000, 12
 	run := func(a *Arena) (*Value, int64) {
-		prev := SetArena(a)
-		defer SetArena(prev)
-		x := Param(tensor.NewRNG(1).Randn(n))
+		x := NewExec(nil, a, true).Param(tensor.NewRNG(1).Randn(n))
 		y := x
 		for i := 0; i < k; i++ {
 			y = Scale(Relu(y), 1.5)

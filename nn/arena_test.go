@@ -25,9 +25,9 @@ func smallNet(rng *tensor.RNG) *Sequential {
 
 // trainStep runs forward, a mean-squared loss, backward and an SGD update,
 // and returns the loss. Gradients are zeroed first.
-func trainStep(net *Sequential, x, target *tensor.Tensor) float32 {
+func trainStep(ex *Exec, net *Sequential, x, target *tensor.Tensor) float32 {
 	ZeroGrad(net)
-	out := net.Forward(Const(x))
+	out := net.Forward(ex.Input(x))
 	d := Add(out, Scale(Const(target), -1))
 	loss := Mean(Mul(d, d))
 	loss.Backward()
@@ -45,10 +45,8 @@ func TestArenaTrainStepMatchesHeap(t *testing.T) {
 	arena := NewArena()
 	var sizes []int64
 	for step := 0; step < 4; step++ {
-		want := trainStep(heapNet, x, target)
-		prev := SetArena(arena)
-		got := trainStep(arenaNet, x, target)
-		SetArena(prev)
+		want := trainStep(nil, heapNet, x, target)
+		got := trainStep(NewExec(nil, arena, true), arenaNet, x, target)
 		arena.Release()
 		sizes = append(sizes, arena.Bytes())
 		if got != want {
@@ -113,9 +111,7 @@ func TestArenaReuse(t *testing.T) {
 // zero even though the buffers held the previous step's values.
 func TestArenaZeroedGrads(t *testing.T) {
 	a := NewArena()
-	prev := SetArena(a)
-	defer SetArena(prev)
-	x := Param(tensor.FromData([]float32{1, -2, 3, 4}, 4))
+	x := NewExec(nil, a, true).Param(tensor.FromData([]float32{1, -2, 3, 4}, 4))
 	for step := 0; step < 3; step++ {
 		x.ZeroGrad()
 		y := Relu(Scale(x, 2))
@@ -146,16 +142,13 @@ func BenchmarkTrainStepSmallNet(b *testing.B) {
 			net := smallNet(rng)
 			x, target := rng.Randn(4, 32, 32, 1), rng.Rand(4, 32, 32, 1)
 			arena := NewArena()
+			var ex *Exec
+			if useArena {
+				ex = NewExec(nil, arena, true)
+			}
 			step := func() {
-				var prev *Arena
-				if useArena {
-					prev = SetArena(arena)
-				}
-				trainStep(net, x, target)
-				if useArena {
-					SetArena(prev)
-					arena.Release()
-				}
+				trainStep(ex, net, x, target)
+				arena.Release()
 			}
 			step() // warm the pool and allocate parameter gradients
 			b.ReportAllocs()
@@ -188,12 +181,13 @@ func TestArenaSteadyStateAllocations(t *testing.T) {
 	x, target := rng.Randn(4, 32, 32, 1), rng.Rand(4, 32, 32, 1)
 	arena := NewArena()
 	perStep := func(useArena bool) float64 {
+		var ex *Exec
+		if useArena {
+			ex = NewExec(nil, arena, true)
+		}
 		step := func() {
-			if useArena {
-				prev := SetArena(arena)
-				defer func() { SetArena(prev); arena.Release() }()
-			}
-			trainStep(net, x, target)
+			trainStep(ex, net, x, target)
+			arena.Release()
 		}
 		step()
 		step() // steady state: parameter grads exist, pools are warm
@@ -219,19 +213,19 @@ func TestArenaSteadyStateAllocations(t *testing.T) {
 }
 
 func TestAlloc(t *testing.T) {
-	if got := AllocZero(2, 3); !tensor.SameShape(got.Shape, []int{2, 3}) || len(got.Data) != 6 {
+	var heap *Exec
+	if got := heap.AllocZero(2, 3); !tensor.SameShape(got.Shape, []int{2, 3}) || len(got.Data) != 6 {
 		t.Fatalf("heap AllocZero: %v", got)
 	}
 	a := NewArena()
-	prev := SetArena(a)
-	defer SetArena(prev)
-	x := Alloc(4, 5)
+	ex := NewExec(nil, a, true)
+	x := ex.Alloc(4, 5)
 	x.Fill(7)
 	if a.Bytes() != 4*20 || !tensor.SameShape(x.Shape, []int{4, 5}) {
 		t.Fatalf("arena Alloc: shape %v, arena bytes %d", x.Shape, a.Bytes())
 	}
 	a.Release()
-	z := AllocZero(4, 5) // the recycled buffer, which held 7s
+	z := ex.AllocZero(4, 5) // the recycled buffer, which held 7s
 	if a.Bytes() != 4*20 {
 		t.Errorf("AllocZero after Release grew the arena to %d bytes", a.Bytes())
 	}
@@ -257,33 +251,28 @@ func (c *countingScratch) FreeFloats(n int) []float32 {
 }
 func (c *countingScratch) Recycle(b []float32) { c.recycles++; c.arenaScratch.Recycle(b) }
 
-// TestArenaKernelScratch: SetArena makes the arena the kernels' source of
-// big scratch buffers (and SetArena(nil) undoes it); convolutions whose
-// scratch comes from the ranges free in the arena, between live
-// activations and gradients, give exactly the heap's results, step after
-// step, and every scratch buffer goes back before the op returns.
+// TestArenaKernelScratch: a pass with an arena is the kernels' source of
+// big scratch buffers (ConvParams.Scratch); convolutions whose scratch
+// comes from the ranges free in the arena, between live activations and
+// gradients, give exactly the heap's results, step after step, and every
+// scratch buffer goes back before the op returns.
 func TestArenaKernelScratch(t *testing.T) {
 	a := NewArena()
-	prev := SetArena(a)
-	got := kernels.SetScratchArena(nil)
-	SetArena(prev)
-	if got != (*arenaScratch)(a) {
-		t.Fatalf("SetArena installed %v as kernel scratch source, want the arena", got)
+	if got := NewExec(nil, a, true).Scratch(); got != (*arenaScratch)(a) {
+		t.Fatalf("an Exec's kernel scratch source is %v, want its arena", got)
 	}
-	if prev == nil {
-		if got := kernels.SetScratchArena(nil); got != nil {
-			t.Fatalf("SetArena(nil) left %v as kernel scratch source", got)
-		}
+	if got := NewExec(nil, nil, true).Scratch(); got != nil {
+		t.Fatalf("an Exec without an arena gives %v as kernel scratch source", got)
 	}
 
 	rng := tensor.NewRNG(5)
 	// 64 channels at 2x64x64: backward-weights copies its 2 MiB input.
 	x := rng.Randn(2, 64, 64, 64)
 	w1, w2 := Param(rng.Randn(64, 64, 3, 3)), Param(rng.Randn(32, 64, 3, 3))
-	step := func() (float32, []float32, []float32) {
+	step := func(ex *Exec) (float32, []float32, []float32) {
 		w1.ZeroGrad()
 		w2.ZeroGrad()
-		h := Relu(Conv2D(Const(x), w1, nil, 1, 1, 1))
+		h := Relu(Conv2D(ex.Input(x), w1, nil, 1, 1, 1))
 		loss := Mean(Conv2D(h, w2, nil, 1, 1, 1))
 		loss.Backward()
 		return loss.Item(), slices.Clone(w1.Grad.Data), slices.Clone(w2.Grad.Data)
@@ -291,15 +280,14 @@ func TestArenaKernelScratch(t *testing.T) {
 	var requests int
 	for _, impl := range kernels.Available() {
 		err := kernels.Use(impl, func() {
-			wantL, want1, want2 := step()
+			wantL, want1, want2 := step(nil)
 			arena := NewArena()
 			var sizes []int64
 			for s := range 3 {
 				cs := &countingScratch{arenaScratch: (*arenaScratch)(arena)}
-				prev := SetArena(arena)
-				kernels.SetScratchArena(cs)
-				l, g1, g2 := step()
-				SetArena(prev)
+				ex := NewExec(nil, arena, true)
+				ex.scratch = cs
+				l, g1, g2 := step(ex)
 				arena.Release()
 				sizes = append(sizes, arena.Bytes())
 				if l != wantL || !slices.Equal(g1, want1) || !slices.Equal(g2, want2) {

@@ -23,9 +23,26 @@
 // across passes until ZeroGrad. New operations outside nn (losses, custom
 // layers) are written with NewResult.
 //
-// NoGrad(fn) runs fn without recording: results keep no parents or backward
-// closures, so inference holds only live activations. Like torch.no_grad the
-// switch is global to the process.
+// # Execution state: Exec
+//
+// nn keeps no process-wide execution state. What a pass needs (the arena its
+// memory comes from, whether it records the graph, the context that can
+// cancel it) is an Exec, and it travels with the values: an input made with
+// Exec.Input carries its Exec, and every operation's result belongs to the
+// Exec of its inputs. A pass whose Exec does not record the graph is
+// torch.no_grad: results keep no parents or backward closures, so inference
+// holds only live activations. Values without an Exec (Const, Param)
+// record and use the heap, as plain PyTorch does.
+//
+// Why on the values, not in a global switch or a goroutine-local: Go has no
+// goroutine-local storage, and a global (torch.no_grad, an installed arena)
+// made two models predicting in two goroutines swap each other's arena and
+// grad mode mid-pass. Passing an Exec to every operation would have doubled
+// every signature; carrying it on the values gives each pass its own state
+// with the operations' signatures unchanged, the way a PyTorch tensor carries
+// its device. Parameters belong to no pass, so replicas of a model that share
+// read-only weights run at once, each with its own Exec (see
+// unet.Model.Replica). An Exec serves one goroutine at a time.
 //
 // # Layers
 //
@@ -40,8 +57,8 @@
 // # Memory: the Arena
 //
 // A training step creates the same activations, saved tensors and
-// intermediate gradients every time. Install an Arena with SetArena and call
-// its Release after the optimizer step: ops then draw all of that memory
+// intermediate gradients every time. Give its Exec an Arena and call the
+// arena's Release after the optimizer step: ops then draw all of that memory
 // from the arena (best-fit ranges of reused slabs) and the
 // next step reuses it, so steady-state steps allocate only small graph
 // bookkeeping (Value structs and closures), not activations. Anything read
@@ -56,8 +73,8 @@
 // concatenation with a skip connection). Sequential runs a BatchNorm2d
 // followed by a ReLU as one BatchNormReLU.
 //
-// Inference under an arena frees as it goes: inside NoGrad, Free hands a
-// consumed value's buffer back for the next operations, and Sequential
+// Inference under an arena frees as it goes: in a pass that records no
+// graph, Free hands a consumed value's buffer back for the next operations, and Sequential
 // frees each intermediate result once the next layer has read it, so a
 // forward pass needs memory for the values alive at once, not for all.
 package nn

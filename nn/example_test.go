@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/lungo-ml/lungo/nn"
@@ -50,12 +51,11 @@ func ExampleArena() {
 	x, target := rng.Randn(2, 8, 8, 1), rng.Rand(2, 8, 8, 1) // channels-last
 
 	arena := nn.NewArena()
-	prev := nn.SetArena(arena)
-	defer nn.SetArena(prev)
+	ex := nn.NewExec(context.Background(), arena, true) // this loop's passes
 	var losses []float32
 	for step := 0; step < 20; step++ {
 		nn.ZeroGrad(net)
-		d := nn.Add(net.Forward(nn.Const(x)), nn.Scale(nn.Const(target), -1))
+		d := nn.Add(net.Forward(ex.Input(x)), nn.Scale(nn.Const(target), -1))
 		loss := nn.Mean(nn.Mul(d, d))
 		loss.Backward()
 		losses = append(losses, loss.Item()) // read before Release

@@ -59,14 +59,12 @@ func gradCheck(t fdReporter, name string, f func(xs []*Value) *Value, inputs []*
 	}
 	out.BackwardWith(r)
 	loss := func() float64 {
-		var o *Value
-		NoGrad(func() {
-			ps := make([]*Value, len(xs))
-			for i, x := range xs {
-				ps[i] = Const(x.Data)
-			}
-			o = f(ps)
-		})
+		ex := NewExec(nil, nil, false)
+		ps := make([]*Value, len(xs))
+		for i, x := range xs {
+			ps[i] = ex.Input(x.Data)
+		}
+		o := f(ps)
 		s := 0.0
 		for i, v := range o.Data.Data {
 			s += float64(v) * float64(r.Data[i])
@@ -303,12 +301,10 @@ func TestGradLayers(t *testing.T) {
 	r := randT(rng, 2, 14, 11, 2)
 	loss := func() float64 {
 		var s float64
-		NoGrad(func() {
-			o := net.Forward(Const(x))
-			for i, v := range o.Data.Data {
-				s += float64(v) * float64(r.Data[i])
-			}
-		})
+		o := net.Forward(NewExec(nil, nil, false).Input(x))
+		for i, v := range o.Data.Data {
+			s += float64(v) * float64(r.Data[i])
+		}
 		return s
 	}
 	out := net.Forward(Const(x))
@@ -346,12 +342,13 @@ func TestFDSanity(t *testing.T) {
 	// The checker itself must catch a wrong gradient.
 	wrong := func(xs []*Value) *Value {
 		x := xs[0]
-		y := emptyTensor(x.Data.Shape...)
+		e := ExecOf(x)
+		y := e.Alloc(x.Data.Shape...)
 		for i, v := range x.Data.Data {
 			y.Data[i] = v * v
 		}
 		return NewResult(y, func(out *Value) {
-			accumGrad(x, func(dx []float32) {
+			accumGrad(e, x, func(dx []float32) {
 				for i := range dx {
 					dx[i] = out.Grad.Data[i] * x.Data.Data[i] // missing factor 2
 				}

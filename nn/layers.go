@@ -32,7 +32,7 @@ func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: lay
 
 // Forward applies the layers in order. A BatchNorm2d followed by a ReLU
 // runs as one BatchNormReLU (same result, one activation fewer kept).
-// Inside NoGrad each intermediate result is freed (see Free) once the next
+// In a pass that records no graph each intermediate result is freed (see Free) once the next
 // layer has consumed it; the input is the caller's and is kept.
 func (s *Sequential) Forward(x *Value) *Value {
 	in := x

@@ -34,6 +34,7 @@ func biasData(b *Value) []float32 {
 // (groups = 1). The result is [N, OutH, OutW, K] with
 // OutH = (H + 2*pad - dil*(R-1) - 1)/stride + 1, as torch.nn.functional.conv2d.
 func Conv2D(x, w, b *Value, stride, pad, dil int) *Value {
+	e := execOf(x, w, b)
 	n, h, wd, c := dims4("Conv2D", x)
 	ws := w.Data.Shape
 	if len(ws) != 4 || ws[1] != c {
@@ -45,62 +46,62 @@ func Conv2D(x, w, b *Value, stride, pad, dil int) *Value {
 	k := ws[0]
 	checkBias("Conv2D", b, k)
 	p := kernels.ConvParams{N: n, H: h, W: wd, C: c, K: k, R: ws[2], S: ws[3],
-		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil}
+		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil, Scratch: e.Scratch()}
 	oh, ow := p.OutH(), p.OutW()
 	if oh < 1 || ow < 1 {
 		tensor.Panicf("nn", "Conv2D: input %v too small for a %dx%d kernel (pad %d, dilation %d)", x.Data.Shape, ws[2], ws[3], pad, dil)
 	}
-	y := emptyTensor(n, oh, ow, k)
+	y := e.Alloc(n, oh, ow, k)
 	kernels.Conv2D(y.Data, x.Data.Data, w.Data.Data, biasData(b), p)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data
-		accumGrad(x, func(dx []float32) { kernels.Conv2DBackwardData(dx, dy, w.Data.Data, p) })
-		paramGrads(w, b, func(dw, db []float32) { kernels.Conv2DBackwardWeights(dw, db, x.Data.Data, dy, p) })
+		accumGrad(e, x, func(dx []float32) { kernels.Conv2DBackwardData(dx, dy, w.Data.Data, p) })
+		paramGrads(e, w, b, func(dw, db []float32) { kernels.Conv2DBackwardWeights(dw, db, x.Data.Data, dy, p) })
 	}, x, w, b)
 }
 
 // paramGrads accumulates the weight and bias gradients that compute writes
 // (overwriting) in one call. db is nil when there is no bias; the weight
 // gradient is always computed (into scratch if w needs none).
-func paramGrads(w, b *Value, compute func(dw, db []float32)) {
+func paramGrads(e *Exec, w, b *Value, compute func(dw, db []float32)) {
 	if !w.RequiresGrad && (b == nil || !b.RequiresGrad) {
 		return
 	}
-	dw, accW := gradDst(w)
+	dw, accW := gradDst(e, w)
 	var db []float32
 	var accB *tensor.Tensor
 	if b != nil {
-		db, accB = gradDst(b)
+		db, accB = gradDst(e, b)
 	}
 	compute(dw, db)
-	gradDone(accW, dw)
-	gradDone(accB, db)
+	gradDone(e, accW, dw)
+	gradDone(e, accB, db)
 }
 
 // gradDst returns where a kernel that overwrites its output should write v's
 // gradient contribution: straight into a fresh v.Grad when v has none yet
 // (acc nil), or into scratch to be added to acc by gradDone. For a v that
 // needs no gradient it returns scratch and a nil acc.
-func gradDst(v *Value) (buf []float32, acc *tensor.Tensor) {
+func gradDst(e *Exec, v *Value) (buf []float32, acc *tensor.Tensor) {
 	if !v.RequiresGrad {
-		return floats(v.Data.Numel()), nil
+		return e.Floats(v.Data.Numel()), nil
 	}
 	if v.Grad == nil {
 		if v.backward != nil {
-			v.Grad = emptyTensor(v.Data.Shape...)
+			v.Grad = e.Alloc(v.Data.Shape...)
 		} else {
 			v.Grad = tensor.New(v.Data.Shape...)
 		}
 		return v.Grad.Data, nil
 	}
-	return floats(len(v.Grad.Data)), v.Grad
+	return e.Floats(len(v.Grad.Data)), v.Grad
 }
 
 // gradDone adds buf into acc when gradDst staged it in scratch.
-func gradDone(acc *tensor.Tensor, buf []float32) {
+func gradDone(e *Exec, acc *tensor.Tensor, buf []float32) {
 	if acc != nil {
 		kernels.Add(acc.Data, acc.Data, buf)
-		recycle(buf)
+		e.Recycle(buf)
 	}
 }
 
@@ -110,6 +111,7 @@ func gradDone(acc *tensor.Tensor, buf []float32) {
 // OutH = (H-1)*stride - 2*pad + dil*(R-1) + outPad + 1, as
 // torch.nn.functional.conv_transpose2d; outPad < max(stride, dil).
 func ConvTranspose2D(x, w, b *Value, stride, pad, outPad, dil int) *Value {
+	e := execOf(x, w, b)
 	n, h, wd, c := dims4("ConvTranspose2D", x)
 	ws := w.Data.Shape
 	if len(ws) != 4 || ws[0] != c {
@@ -121,17 +123,17 @@ func ConvTranspose2D(x, w, b *Value, stride, pad, outPad, dil int) *Value {
 	k := ws[1]
 	checkBias("ConvTranspose2D", b, k)
 	p := kernels.ConvTransposeParams{N: n, H: h, W: wd, C: c, K: k, R: ws[2], S: ws[3],
-		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil, OutPadH: outPad, OutPadW: outPad}
+		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil, OutPadH: outPad, OutPadW: outPad, Scratch: e.Scratch()}
 	oh := (h-1)*stride - 2*pad + dil*(ws[2]-1) + outPad + 1
 	ow := (wd-1)*stride - 2*pad + dil*(ws[3]-1) + outPad + 1
 	if oh < 1 || ow < 1 {
 		tensor.Panicf("nn", "ConvTranspose2D: padding %d leaves an empty output for input %v and kernel %v", pad, x.Data.Shape, ws)
 	}
-	y := emptyTensor(n, oh, ow, k)
+	y := e.Alloc(n, oh, ow, k)
 	kernels.ConvTranspose2D(y.Data, x.Data.Data, w.Data.Data, biasData(b), p)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data
-		accumGrad(x, func(dx []float32) { kernels.ConvTranspose2DBackwardData(dx, dy, w.Data.Data, p) })
-		paramGrads(w, b, func(dw, db []float32) { kernels.ConvTranspose2DBackwardWeights(dw, db, x.Data.Data, dy, p) })
+		accumGrad(e, x, func(dx []float32) { kernels.ConvTranspose2DBackwardData(dx, dy, w.Data.Data, p) })
+		paramGrads(e, w, b, func(dw, db []float32) { kernels.ConvTranspose2DBackwardWeights(dw, db, x.Data.Data, dy, p) })
 	}, x, w, b)
 }

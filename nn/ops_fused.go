@@ -14,7 +14,7 @@ import (
 // channels c and the per-channel mean and 1/sqrt(var + eps) that normalise
 // x: the batch's in training mode (updating runMean and runVar), the running
 // ones otherwise.
-func bnStats(op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) (m, c int, mean, invstd []float32) {
+func bnStats(e *Exec, op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) (m, c int, mean, invstd []float32) {
 	s := x.Data.Shape
 	if len(s) != 4 && len(s) != 2 {
 		tensor.Panicf("nn", "%s: input must be [N, H, W, C] or [M, C], got shape %v", op, s)
@@ -31,12 +31,12 @@ func bnStats(op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, t
 			tensor.Panicf("nn", "%s: %s has shape %v, want [%d] for input %v", op, v.name, v.s, c, s)
 		}
 	}
-	mean, invstd = floats(c), floats(c)
+	mean, invstd = e.Floats(c), e.Floats(c)
 	if training {
 		if m < 2 {
 			tensor.Panicf("nn", "%s: training needs more than one value per channel, input %v", op, s)
 		}
-		variance := floats(c)
+		variance := e.Floats(c)
 		kernels.BatchNormStats(mean, variance, invstd, x.Data.Data, m, c, eps)
 		if runMean != nil || runVar != nil {
 			unbias := float32(float64(m) / float64(m-1))
@@ -49,7 +49,7 @@ func bnStats(op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, t
 				}
 			}
 		}
-		recycle(variance)
+		e.Recycle(variance)
 	} else {
 		if runMean == nil || runVar == nil {
 			tensor.Panicf("nn", "%s: evaluation mode needs running statistics", op)
@@ -73,13 +73,14 @@ func bnStats(op string, x, gamma, beta *Value, runMean, runVar *tensor.Tensor, t
 // residual gets a buffer, so a conv-BN-ReLU keeps two activation-sized
 // tensors alive instead of three (four with a residual add).
 func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) *Value {
-	m, c, mean, invstd := bnStats("BatchNormReLU", x, gamma, beta, runMean, runVar, training, momentum, eps)
+	e := execOf(x, gamma, beta, residual)
+	m, c, mean, invstd := bnStats(e, "BatchNormReLU", x, gamma, beta, runMean, runVar, training, momentum, eps)
 	var res []float32
 	if residual != nil {
 		tensor.MustSameShape("nn", "BatchNormReLU", x.Data.Shape, residual.Data.Shape)
 		res = residual.Data.Data
 	}
-	y := emptyTensor(x.Data.Shape...)
+	y := e.Alloc(x.Data.Shape...)
 	kernels.BatchNormApplyReLU(y.Data, x.Data.Data, res, mean, invstd, valueData(gamma), valueData(beta), m, c)
 	return NewResult(y, func(out *Value) {
 		xNeed := x.RequiresGrad
@@ -97,22 +98,22 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 		inPlace := false
 		switch {
 		case rNeed:
-			dz, accR = gradDst(residual)
+			dz, accR = gradDst(e, residual)
 		case gradScratch(out):
 			dz, inPlace = out.Grad.Data, true
 		default:
-			dz = floats(len(y.Data))
+			dz = e.Floats(len(y.Data))
 		}
 		kernels.ReluBackward(dz, out.Grad.Data, out.Data.Data)
 		if xNeed || gNeed || bNeed {
-			batchNormGrads(x, gamma, beta, dz, mean, invstd, m, c, training, gNeed, bNeed)
+			batchNormGrads(e, x, gamma, beta, dz, mean, invstd, m, c, training, gNeed, bNeed)
 		}
 		switch {
 		case inPlace:
 		case !rNeed:
-			recycle(dz)
+			e.Recycle(dz)
 		case accR != nil:
-			gradDone(accR, dz)
+			gradDone(e, accR, dz)
 		}
 	}, x, gamma, beta, residual)
 }
@@ -124,6 +125,7 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 // upsampled copy of x is written straight into the result and never exists
 // on its own. A nil skip gives UpsampleNearest2x(x).
 func UpsampleConcat(x, skip *Value) *Value {
+	e := execOf(x, skip)
 	if skip == nil {
 		return UpsampleNearest2x(x)
 	}
@@ -133,14 +135,14 @@ func UpsampleConcat(x, skip *Value) *Value {
 		tensor.Panicf("nn", "UpsampleConcat: skip has shape %v, want [%d, %d, %d, K] for x %v", skip.Data.Shape, n, 2*h, 2*w, x.Data.Shape)
 	}
 	ct := c + k
-	y := emptyTensor(n, 2*h, 2*w, ct)
+	y := e.Alloc(n, 2*h, 2*w, ct)
 	kernels.UpsampleNearest2xConcat(y.Data, x.Data.Data, skip.Data.Data, n, h, w, c, k)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data
-		accumGrad(x, func(dx []float32) {
+		accumGrad(e, x, func(dx []float32) {
 			kernels.UpsampleNearest2xConcatBackward(dx, nil, dy, n, h, w, c, k, false)
 		})
-		accumGrad(skip, func(ds []float32) {
+		accumGrad(e, skip, func(ds []float32) {
 			kernels.UpsampleNearest2xConcatBackward(nil, ds, dy, n, h, w, c, k, false)
 		})
 	}, x, skip)

@@ -109,14 +109,12 @@ func pushOffKink(t *testing.T, f func([]*Value) *Value, in []*tensor.Tensor) {
 	// recovered by evaluating with a large residual shift, which is linear.
 	if len(in) == 4 {
 		res := in[3]
-		var z *Value
-		NoGrad(func() {
-			shifted := res.Clone()
-			for i := range shifted.Data {
-				shifted.Data[i] += 100
-			}
-			z = f([]*Value{Const(in[0]), Const(in[1]), Const(in[2]), Const(shifted)})
-		})
+		shifted := res.Clone()
+		for i := range shifted.Data {
+			shifted.Data[i] += 100
+		}
+		ex := NewExec(nil, nil, false)
+		z := f([]*Value{ex.Input(in[0]), ex.Input(in[1]), ex.Input(in[2]), ex.Input(shifted)})
 		for i, v := range z.Data.Data {
 			pre := v - 100 // bn(x) + res
 			if pre > -0.05 && pre < 0.05 {
@@ -131,14 +129,12 @@ func pushOffKink(t *testing.T, f func([]*Value) *Value, in []*tensor.Tensor) {
 	beta := in[2]
 	c := len(beta.Data)
 	for iter := 0; iter < 50; iter++ {
-		var z *Value
-		NoGrad(func() {
-			big := beta.Clone()
-			for j := range big.Data {
-				big.Data[j] += 100
-			}
-			z = f([]*Value{Const(in[0]), Const(in[1]), Const(big)})
-		})
+		big := beta.Clone()
+		for j := range big.Data {
+			big.Data[j] += 100
+		}
+		ex := NewExec(nil, nil, false)
+		z := f([]*Value{ex.Input(in[0]), ex.Input(in[1]), ex.Input(big)})
 		moved := false
 		for i, v := range z.Data.Data {
 			if pre := v - 100; pre > -0.05 && pre < 0.05 {
@@ -234,14 +230,13 @@ func TestSequentialFusesBNReLU(t *testing.T) {
 	seq := NewSequential(NewConv2d(rng, 3, 4, 3, 1, 1, false), NewBatchNorm2d(4), NewReLU())
 	x := randT(rng, 2, 6, 5, 3)
 	arena := NewArena()
-	prev := SetArena(arena)
-	defer SetArena(prev)
-	y := seq.Forward(Const(x)).Data.Clone()
+	ex := NewExec(nil, arena, true)
+	y := seq.Forward(ex.Input(x)).Data.Clone()
 	fusedBytes := arena.Bytes()
 	arena.Release()
 	arena.Reset()
 	conv, bn := seq.Layers[0].(*Conv2d), seq.Layers[1].(*BatchNorm2d)
-	want := Relu(bn.Forward(conv.Forward(Const(x)))).Data
+	want := Relu(bn.Forward(conv.Forward(ex.Input(x)))).Data
 	if k, d, ok := tensor.MaxDiff(y.Data, want.Data, 0, 0); !ok {
 		t.Errorf("fused Sequential differs at %d by %g", k, d)
 	}
@@ -263,11 +258,10 @@ func BenchmarkBatchNormReLU(b *testing.B) {
 	for _, fused := range []bool{true, false} {
 		b.Run(map[bool]string{true: "fused", false: "chain"}[fused], func(b *testing.B) {
 			arena := NewArena()
-			prev := SetArena(arena)
-			defer SetArena(prev)
+			ex := NewExec(nil, arena, true)
 			gamma, beta := Param(tensor.Full(1, 64)), Param(tensor.New(64))
 			rm, rv := tensor.New(64), tensor.Full(1, 64)
-			x, r := Param(x0), Param(r0)
+			x, r := ex.Param(x0), ex.Param(r0)
 			b.ReportAllocs()
 			for range b.N {
 				var y *Value

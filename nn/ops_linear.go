@@ -9,6 +9,7 @@ import (
 // b [O] (nil for none); the result is [..., O]. Leading dimensions are
 // flattened into rows for one GEMM.
 func Linear(x, w, b *Value) *Value {
+	e := execOf(x, w, b)
 	xs, ws := x.Data.Shape, w.Data.Shape
 	if len(xs) < 1 || len(ws) != 2 || ws[1] != xs[len(xs)-1] {
 		tensor.Panicf("nn", "Linear: input %v and weight %v do not match; want input [..., F] and weight [O, F]", xs, ws)
@@ -17,7 +18,7 @@ func Linear(x, w, b *Value) *Value {
 	checkBias("Linear", b, o)
 	m := tensor.Numel(xs[:len(xs)-1])
 	shape := append(append(make([]int, 0, len(xs)), xs[:len(xs)-1]...), o)
-	y := emptyTensor(shape...)
+	y := e.Alloc(shape...)
 	// y [m, o] = x [m, f] * w^T.
 	kernels.Sgemm(false, true, m, o, f, 1, x.Data.Data, f, w.Data.Data, f, 0, y.Data, o)
 	if b != nil {
@@ -35,6 +36,6 @@ func Linear(x, w, b *Value) *Value {
 			dw := w.GradTensor()
 			kernels.Sgemm(true, false, o, f, m, 1, dy, o, x.Data.Data, f, 1, dw.Data, f)
 		}
-		accumGrad(b, func(db []float32) { kernels.SumRows(db, dy, m, o) })
+		accumGrad(e, b, func(db []float32) { kernels.SumRows(db, dy, m, o) })
 	}, x, w, b)
 }

@@ -15,8 +15,9 @@ import (
 // (M/(M-1) times the biased one) for runVar; M = N*H*W must exceed 1. In
 // evaluation mode runMean and runVar normalise and are left unchanged.
 func BatchNorm2D(x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training bool, momentum, eps float32) *Value {
-	m, c, mean, invstd := bnStats("BatchNorm2D", x, gamma, beta, runMean, runVar, training, momentum, eps)
-	y := emptyTensor(x.Data.Shape...)
+	e := execOf(x, gamma, beta)
+	m, c, mean, invstd := bnStats(e, "BatchNorm2D", x, gamma, beta, runMean, runVar, training, momentum, eps)
+	y := e.Alloc(x.Data.Shape...)
 	kernels.BatchNormApply(y.Data, x.Data.Data, mean, invstd, valueData(gamma), valueData(beta), m, c)
 	return NewResult(y, func(out *Value) {
 		dy := out.Grad.Data
@@ -26,27 +27,27 @@ func BatchNorm2D(x, gamma, beta *Value, runMean, runVar *tensor.Tensor, training
 		if !xNeed && !gNeed && !bNeed {
 			return
 		}
-		batchNormGrads(x, gamma, beta, dy, mean, invstd, m, c, training, gNeed, bNeed)
+		batchNormGrads(e, x, gamma, beta, dy, mean, invstd, m, c, training, gNeed, bNeed)
 	}, x, gamma, beta)
 }
 
 // batchNormGrads accumulates the batch-norm gradients of x, gamma (when
 // gNeed) and beta (when bNeed) from dy [m, c]; the kernel writes dx, dgamma
 // and dbeta (overwriting) in one pass.
-func batchNormGrads(x, gamma, beta *Value, dy, mean, invstd []float32, m, c int, training, gNeed, bNeed bool) {
-	dx, accX := gradDst(x)
+func batchNormGrads(e *Exec, x, gamma, beta *Value, dy, mean, invstd []float32, m, c int, training, gNeed, bNeed bool) {
+	dx, accX := gradDst(e, x)
 	var dg, db []float32
 	var accG, accB *tensor.Tensor
 	if gNeed {
-		dg, accG = gradDst(gamma)
+		dg, accG = gradDst(e, gamma)
 	}
 	if bNeed {
-		db, accB = gradDst(beta)
+		db, accB = gradDst(e, beta)
 	}
 	kernels.BatchNormBackward(dx, dg, db, dy, x.Data.Data, mean, invstd, valueData(gamma), m, c, training)
-	gradDone(accX, dx)
-	gradDone(accG, dg)
-	gradDone(accB, db)
+	gradDone(e, accX, dx)
+	gradDone(e, accG, dg)
+	gradDone(e, accB, db)
 }
 
 func valueData(v *Value) []float32 {

@@ -27,15 +27,16 @@ func poolParams(op string, x *Value, k, stride, pad int) (kernels.PoolParams, in
 // It keeps the argmax of each window for backward; the gradient goes to the
 // first maximum.
 func MaxPool2D(x *Value, k, stride, pad int) *Value {
+	e := execOf(x)
 	p, oh, ow := poolParams("MaxPool2D", x, k, stride, pad)
-	y := emptyTensor(p.N, oh, ow, p.C)
+	y := e.Alloc(p.N, oh, ow, p.C)
 	var argmax []int32
-	if GradEnabled() && x.RequiresGrad {
-		argmax = int32s(len(y.Data))
+	if e.Grad() && x.RequiresGrad {
+		argmax = e.int32s(len(y.Data))
 	}
 	kernels.MaxPool2D(y.Data, argmax, x.Data.Data, p)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { kernels.MaxPool2DBackward(dx, out.Grad.Data, argmax, p) })
+		accumGrad(e, x, func(dx []float32) { kernels.MaxPool2DBackward(dx, out.Grad.Data, argmax, p) })
 	}, x)
 }
 
@@ -43,24 +44,26 @@ func MaxPool2D(x *Value, k, stride, pad int) *Value {
 // cells counting in the divisor (PyTorch's avg_pool2d defaults:
 // count_include_pad=True, ceil_mode=False).
 func AvgPool2D(x *Value, k, stride, pad int) *Value {
+	e := execOf(x)
 	p, oh, ow := poolParams("AvgPool2D", x, k, stride, pad)
-	y := emptyTensor(p.N, oh, ow, p.C)
+	y := e.Alloc(p.N, oh, ow, p.C)
 	kernels.AvgPool2D(y.Data, x.Data.Data, p)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { kernels.AvgPool2DBackward(dx, out.Grad.Data, p) })
+		accumGrad(e, x, func(dx []float32) { kernels.AvgPool2DBackward(dx, out.Grad.Data, p) })
 	}, x)
 }
 
 // GlobalAvgPool returns the mean over H and W of x [N, H, W, C] as [N, C]
 // (adaptive_avg_pool2d to 1x1, flattened).
 func GlobalAvgPool(x *Value) *Value {
+	e := execOf(x)
 	n, h, w, c := dims4("GlobalAvgPool", x)
 	if h*w == 0 {
 		tensor.Panicf("nn", "GlobalAvgPool: empty spatial size in %v", x.Data.Shape)
 	}
-	y := emptyTensor(n, c)
+	y := e.Alloc(n, c)
 	kernels.GlobalAvgPool(y.Data, x.Data.Data, n, h*w, c)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { kernels.GlobalAvgPoolBackward(dx, out.Grad.Data, n, h*w, c) })
+		accumGrad(e, x, func(dx []float32) { kernels.GlobalAvgPoolBackward(dx, out.Grad.Data, n, h*w, c) })
 	}, x)
 }

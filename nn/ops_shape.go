@@ -10,10 +10,11 @@ import (
 // channels-last: convert with ToNCHW first to match PyTorch's view of an
 // NCHW tensor.
 func Reshape(x *Value, shape ...int) *Value {
+	e := execOf(x)
 	shape = inferShape(x.Data, shape)
-	y := view(x.Data.Data, shape...)
+	y := e.view(x.Data.Data, shape...)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { copy(dx, out.Grad.Data) })
+		accumGrad(e, x, func(dx []float32) { copy(dx, out.Grad.Data) })
 	}, x)
 }
 
@@ -62,6 +63,7 @@ func Flatten(x *Value) *Value {
 // activations: torch.cat(dim=1) in PyTorch's layout). All leading
 // dimensions must agree.
 func Concat(xs ...*Value) *Value {
+	e := execOf(xs...)
 	if len(xs) == 0 {
 		tensor.Panicf("nn", "Concat: no inputs")
 	}
@@ -84,17 +86,17 @@ func Concat(xs ...*Value) *Value {
 	}
 	m := tensor.Numel(lead)
 	shape := append(append(make([]int, 0, len(lead)+1), lead...), total)
-	y := emptyTensor(shape...)
+	y := e.Alloc(shape...)
 	kernels.ConcatChannels(y.Data, srcs, m, cs)
 	return NewResult(y, func(out *Value) {
 		dsts := make([][]float32, len(xs))
 		accs := make([]*tensor.Tensor, len(xs))
 		for i, x := range xs {
-			dsts[i], accs[i] = gradDst(x)
+			dsts[i], accs[i] = gradDst(e, x)
 		}
 		kernels.SplitChannels(dsts, out.Grad.Data, m, cs)
 		for i := range xs {
-			gradDone(accs[i], dsts[i])
+			gradDone(e, accs[i], dsts[i])
 		}
 	}, xs...)
 }
@@ -102,11 +104,12 @@ func Concat(xs ...*Value) *Value {
 // UpsampleNearest2x returns x [N, H, W, C] enlarged to [N, 2H, 2W, C] by
 // repeating each pixel (torch's interpolate, mode="nearest", scale 2).
 func UpsampleNearest2x(x *Value) *Value {
+	e := execOf(x)
 	n, h, w, c := dims4("UpsampleNearest2x", x)
-	y := emptyTensor(n, 2*h, 2*w, c)
+	y := e.Alloc(n, 2*h, 2*w, c)
 	kernels.UpsampleNearest2x(y.Data, x.Data.Data, n, h, w, c)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { kernels.UpsampleNearest2xBackward(dx, out.Grad.Data, n, h, w, c) })
+		accumGrad(e, x, func(dx []float32) { kernels.UpsampleNearest2xBackward(dx, out.Grad.Data, n, h, w, c) })
 	}, x)
 }
 
@@ -114,36 +117,39 @@ func UpsampleNearest2x(x *Value) *Value {
 // bilinear interpolation with align_corners=False (torch's interpolate,
 // mode="bilinear", scale 2).
 func UpsampleBilinear2x(x *Value) *Value {
+	e := execOf(x)
 	n, h, w, c := dims4("UpsampleBilinear2x", x)
-	y := emptyTensor(n, 2*h, 2*w, c)
+	y := e.Alloc(n, 2*h, 2*w, c)
 	kernels.UpsampleBilinear2x(y.Data, x.Data.Data, n, h, w, c)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { kernels.UpsampleBilinear2xBackward(dx, out.Grad.Data, n, h, w, c) })
+		accumGrad(e, x, func(dx []float32) { kernels.UpsampleBilinear2xBackward(dx, out.Grad.Data, n, h, w, c) })
 	}, x)
 }
 
 // ToNHWC converts x from PyTorch's [N, C, H, W] to channels-last
 // [N, H, W, C]; models call it once on their input.
 func ToNHWC(x *Value) *Value {
+	e := execOf(x)
 	if x.Data.Dim() != 4 {
 		tensor.Panicf("nn", "ToNHWC: input must be 4-D [N, C, H, W], got shape %v", x.Data.Shape)
 	}
 	n, c, h, w := x.Data.Shape[0], x.Data.Shape[1], x.Data.Shape[2], x.Data.Shape[3]
-	y := emptyTensor(n, h, w, c)
+	y := e.Alloc(n, h, w, c)
 	permute(y.Data, x.Data.Data, n, c, h*w)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { permute(dx, out.Grad.Data, n, h*w, c) })
+		accumGrad(e, x, func(dx []float32) { permute(dx, out.Grad.Data, n, h*w, c) })
 	}, x)
 }
 
 // ToNCHW converts x from channels-last [N, H, W, C] to PyTorch's
 // [N, C, H, W]; models call it once on their output.
 func ToNCHW(x *Value) *Value {
+	e := execOf(x)
 	n, h, w, c := dims4("ToNCHW", x)
-	y := emptyTensor(n, c, h, w)
+	y := e.Alloc(n, c, h, w)
 	permute(y.Data, x.Data.Data, n, h*w, c)
 	return NewResult(y, func(out *Value) {
-		accumGrad(x, func(dx []float32) { permute(dx, out.Grad.Data, n, c, h*w) })
+		accumGrad(e, x, func(dx []float32) { permute(dx, out.Grad.Data, n, c, h*w) })
 	}, x)
 }
 

@@ -22,6 +22,7 @@ type Value struct {
 	parents  []*Value
 	backward func(out *Value) // reads out.Grad, accumulates into parents' Grad
 	mark     uint64           // last topo pass that visited this value
+	exec     *Exec            // the pass this value belongs to (nil: heap, recording)
 }
 
 // Const wraps t as a leaf that needs no gradient (an input or a target).
@@ -43,11 +44,11 @@ func (v *Value) Item() float32 {
 
 // GradTensor returns v.Grad, allocating a zero gradient first if needed.
 // Leaves (parameters, inputs) allocate it on the heap, so it outlives
-// Arena.Release; results of operations draw it from the current arena.
+// Arena.Release; results of operations draw it from their pass's arena.
 func (v *Value) GradTensor() *tensor.Tensor {
 	if v.Grad == nil {
 		if v.backward != nil {
-			v.Grad = newTensor(v.Data.Shape...)
+			v.Grad = v.exec.AllocZero(v.Data.Shape...)
 		} else {
 			v.Grad = tensor.New(v.Data.Shape...)
 		}
@@ -58,13 +59,14 @@ func (v *Value) GradTensor() *tensor.Tensor {
 // accumGrad adds a gradient contribution to p, which compute writes
 // (overwriting) into the slice it is given. When p has no gradient yet,
 // compute writes straight into a fresh one and no temporary is needed.
-func accumGrad(p *Value, compute func(dst []float32)) {
+// Scratch comes from e, the pass of the op whose backward runs.
+func accumGrad(e *Exec, p *Value, compute func(dst []float32)) {
 	if p == nil || !p.RequiresGrad {
 		return
 	}
-	buf, acc := gradDst(p)
+	buf, acc := gradDst(e, p)
 	compute(buf)
-	gradDone(acc, buf)
+	gradDone(e, acc, buf)
 }
 
 // ZeroGrad sets v's gradient to zero (keeping its buffer).
@@ -74,30 +76,14 @@ func (v *Value) ZeroGrad() {
 	}
 }
 
-// gradEnabled is false inside NoGrad. Like torch.no_grad it is global to the
-// process: do not train and run NoGrad inference concurrently.
-var gradEnabled = true
-
-// NoGrad runs fn with graph recording off: results keep no parents and no
-// backward function, so intermediate activations can be freed as soon as
-// they are consumed.
-func NoGrad(fn func()) {
-	prev := gradEnabled
-	gradEnabled = false
-	defer func() { gradEnabled = prev }()
-	fn()
-}
-
-// GradEnabled reports whether operations currently record the graph.
-func GradEnabled() bool { return gradEnabled }
-
-// NewResult makes the Value of an operation. If recording is on and any
-// parent requires a gradient, the result records its parents and backward
-// (which must accumulate out.Grad into the parents' GradTensor()); otherwise
-// neither is kept. Ops in other packages (losses, models) build on it.
+// NewResult makes the Value of an operation; it belongs to the pass (Exec)
+// of its parents. If the pass records the graph and any parent requires a
+// gradient, the result records its parents and backward (which must
+// accumulate out.Grad into the parents' GradTensor()); otherwise neither is
+// kept. Ops in other packages (losses, models) build on it.
 func NewResult(data *tensor.Tensor, backward func(out *Value), parents ...*Value) *Value {
-	out := &Value{Data: data}
-	if !gradEnabled || backward == nil {
+	out := &Value{Data: data, exec: ExecOf(parents...)}
+	if !out.exec.Grad() || backward == nil {
 		return out
 	}
 	for _, p := range parents {
@@ -130,9 +116,12 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		return
 	}
 	order := topo(v)
-	prevRoot := backwardRoot
-	backwardRoot = v
-	defer func() { backwardRoot = prevRoot }()
+	e := v.exec
+	if e != nil {
+		prevRoot := e.root
+		e.root = v
+		defer func() { e.root = prevRoot }()
+	}
 	g := v.GradTensor()
 	for i, x := range grad.Data {
 		g.Data[i] += x
@@ -141,24 +130,15 @@ func (v *Value) BackwardWith(grad *tensor.Tensor) {
 		n := order[i]
 		if n.backward != nil && n.Grad != nil {
 			n.backward(n)
-			if current != nil && n != v {
+			if e.Arena() != nil && n != v {
 				// Propagated: nothing reads this intermediate gradient
 				// again, so a later gradient of this pass can reuse it.
-				recycle(n.Grad.Data)
+				e.Recycle(n.Grad.Data)
 				n.Grad = nil
 			}
 		}
 	}
 }
-
-// backwardRoot is the value BackwardWith started from: its gradient is the
-// caller's to read afterwards.
-var backwardRoot *Value
-
-// gradScratch reports whether out's backward may overwrite out.Grad: with
-// an arena installed, Backward recycles the gradient of every value but the
-// root as soon as its backward has run, so nothing reads it afterwards.
-func gradScratch(out *Value) bool { return current != nil && out != backwardRoot }
 
 // topoPass numbers topological sorts so that a value's mark tells whether
 // the current sort has visited it, without a map.

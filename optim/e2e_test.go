@@ -69,16 +69,14 @@ func TestEndToEndTrainGolden(t *testing.T) {
 				t.Fatalf("parameter 1 is not 0.bias")
 			}
 			opt := NewAdamW(params, DefaultAdamW(1e-2))
+			var ex *nn.Exec // nil: the heap
 			if useArena {
-				a := nn.NewArena()
-				prev := nn.SetArena(a)
-				defer nn.SetArena(prev)
-				defer a.Release()
+				ex = nn.NewExec(nil, nn.NewArena(), true)
 			}
 			want := g.Get("losses").Data
 			for step := range want {
 				opt.ZeroGrad()
-				loss := nn.BCEWithLogits(net.Forward(nn.Const(x)), y, nil)
+				loss := nn.BCEWithLogits(net.Forward(ex.Input(x)), y, nil)
 				got := loss.Item()
 				loss.Backward()
 				for _, gb := range params[1].Grad.Data {
@@ -87,7 +85,7 @@ func TestEndToEndTrainGolden(t *testing.T) {
 					}
 				}
 				opt.Step()
-				if a := nn.CurrentArena(); a != nil {
+				if a := ex.Arena(); a != nil {
 					a.Release()
 				}
 				if d := math.Abs(float64(got) - float64(want[step])); d > 1e-4*math.Abs(float64(want[step])) {

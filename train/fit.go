@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/optim"
@@ -296,20 +297,24 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	images := 0
 	job.Model.SetTraining(true)
 
+	// The step's own pass: activations from an arena reused every batch.
 	arena := nn.NewArena()
-	prevArena := nn.SetArena(arena)
-	defer nn.SetArena(prevArena)
+	ex := nn.NewExec(nil, arena, true)
 
 	done := st.Batch // batches already done (resume)
 	pending := 0     // batches accumulated since the last optimizer step
 	var pendingLoss float64
 	// step applies the accumulated gradients after batch bi.
 	step := func(bi int) error {
+		if err := kernels.Acquire(ctx); err != nil {
+			return f.interrupted(ctx)
+		}
 		if cfg.ClipNorm > 0 {
 			optim.ClipGradNorm(f.params, cfg.ClipNorm)
 		}
 		job.Opt.Step()
 		job.Opt.ZeroGrad()
+		kernels.Release()
 		if f.ema != nil {
 			f.ema.Update()
 		}
@@ -359,11 +364,17 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 		if job.Model.ClassDropout != nil {
 			job.Model.ClassDropout.RNG = tensor.NewRNG(mix(cfg.Seed, uint64(epoch), uint64(bi)))
 		}
-		mask, class := job.Model.Forward(nn.Const(b.Images))
+		// A compute slot for the batch (see kernels.Acquire): training
+		// shares the cores fairly with predictions in other goroutines.
+		if err := kernels.Acquire(ctx); err != nil {
+			return EpochInfo{}, f.interrupted(ctx)
+		}
+		mask, class := job.Model.Forward(ex.Input(b.Images))
 		loss := job.Loss(mask, class, b)
 		lv := float64(loss.Item())
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
 			arena.Release()
+			kernels.Release()
 			return EpochInfo{}, &NonFiniteLossError{Epoch: epoch, Batch: bi, Loss: lv, IDs: b.IDs}
 		}
 		if cfg.AccumSteps > 1 {
@@ -371,6 +382,7 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 		}
 		loss.Backward()
 		arena.Release()
+		kernels.Release()
 		pending++
 		pendingLoss += lv
 		images += b.Images.Shape[0]
@@ -395,7 +407,6 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	if cfg.Progress {
 		f.logf("\n")
 	}
-	nn.SetArena(prevArena)
 	secs := time.Since(start).Seconds()
 	info := EpochInfo{Epoch: epoch, TrainLoss: st.LossSum / math.Max(1, float64(st.LossN)), LR: job.Opt.LR(),
 		Seconds: secs, ImagesPerSec: float64(images) / secs, ValDice: math.NaN()}

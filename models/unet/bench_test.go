@@ -51,10 +51,9 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			opt := optim.NewAdamW(nn.Parameters(m), optim.DefaultAdamW(1e-4))
 			arena := nn.NewArena()
-			prev := nn.SetArena(arena)
-			defer nn.SetArena(prev)
+			ex := nn.NewExec(nil, arena, true)
 			step := func() {
-				mask, _ := m.Forward(nn.Const(x))
+				mask, _ := m.Forward(ex.Input(x))
 				loss := nn.BCEWithLogits(mask, y, nil)
 				loss.Backward()
 				opt.Step()

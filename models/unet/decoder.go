@@ -92,7 +92,7 @@ func newDecoderBlock(rng *tensor.RNG, in, skip, out int, att string) *decoderBlo
 }
 
 // Forward maps x [N, H, W, in] and skip [N, 2H, 2W, skip] (or nil) to
-// [N, 2H, 2W, out]. It consumes x and skip: inside nn.NoGrad they and every
+// [N, 2H, 2W, out]. It consumes x and skip: in a pass without a graph they and every
 // intermediate result are freed once used (see nn.Free).
 func (b *decoderBlock) Forward(x, skip *nn.Value) *nn.Value {
 	layers := []interface{ Forward(*nn.Value) *nn.Value }{b.attention1, b.conv1, b.conv2, b.attention2}
@@ -145,7 +145,7 @@ func newDecoder(rng *tensor.RNG, enc [5]int, dec []int, att string) *decoder {
 }
 
 // Forward decodes the encoder features into [N, H, W, dec[4]]. It
-// consumes them: inside nn.NoGrad each is freed once used.
+// consumes them: in a pass without a graph each is freed once used.
 func (d *decoder) Forward(f [5]*nn.Value) *nn.Value {
 	x := f[4]
 	for i, b := range d.blocks {

@@ -40,7 +40,21 @@
 // pixel), plus the 93 MiB of parameters and the kernels' scratch buffers,
 // whatever the thread count. The arena keeps its buffers for the next call,
 // which then allocates no activations; ReleaseInferenceMemory hands them to
-// the garbage collector. Predict is not safe for concurrent use on one model.
+// the garbage collector.
+//
+// # Concurrency
+//
+// Any number of models predict at once from any number of goroutines: each
+// pass carries its own execution state (an nn.Exec with the model's arena),
+// and nothing process-wide changes with it. Calls on one model take turns;
+// for parallel predictions with one set of weights, give each goroutine a
+// Replica (shared read-only weights, its own arena: about 93 MiB of weights
+// once, plus each replica's activations). Clone makes an independent copy,
+// for predicting on a snapshot while the original trains. Every Predict
+// holds a kernels compute slot (kernels.Acquire) while it runs, so that
+// concurrent calls share the pool's threads instead of oversubscribing the
+// cores; PredictContext gives up when its context is done, and the model
+// stays usable.
 //
 //	m, _ := unet.New(unet.Config{Encoder: "resnet34", InChannels: 1, Classes: 1}, tensor.NewRNG(1))
 //	_ = m.LoadWeights("unet_r34.pth")

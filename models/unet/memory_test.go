@@ -28,14 +28,13 @@ func TestPredictFreesAndMatchesForward(t *testing.T) {
 			}
 			m.SetTraining(false)
 			arena := nn.NewArena() // keeps every activation of the pass
-			prev := nn.SetArena(arena)
-			mv, cv := m.Forward(nn.Const(x))
+			ex := nn.NewExec(nil, arena, true)
+			mv, cv := m.Forward(ex.Input(x))
 			want := nn.Sigmoid(mv).Data.Clone()
 			var wantC *tensor.Tensor
 			if cv != nil {
 				wantC = nn.Sigmoid(cv).Data.Clone()
 			}
-			nn.SetArena(prev)
 			m.SetTraining(true)
 			if k, d, ok := tensor.MaxDiff(mask.Data, want.Data, 0, 0); !ok {
 				t.Errorf("%+v %v: Predict differs from Forward at %d by %g", cfg, size, k, d)

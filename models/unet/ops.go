@@ -9,15 +9,6 @@ import (
 // Two autograd operations the U-Net needs that nn does not provide: the
 // fused scSE recombination and a top-left pad/crop of NCHW images.
 
-// newTensor allocates a result from nn's current arena (when one is
-// installed) or the heap. The caller overwrites every element.
-func newTensor(shape ...int) *tensor.Tensor {
-	if a := nn.CurrentArena(); a != nil {
-		return tensor.FromData(a.Floats(tensor.Numel(shape)), shape...)
-	}
-	return tensor.New(shape...)
-}
-
 // scseCombine returns y [N, H, W, C] = x * (cs[n, c] + ss[n, h, w]) for
 // x [N, H, W, C], channel gates cs [N, C] and spatial gates ss [N, H, W, 1]:
 // scSE's x*cSE(x) + x*sSE(x) in one pass.
@@ -30,7 +21,7 @@ func scseCombine(x, cs, ss *nn.Value) *nn.Value {
 	if cs.Data.Numel() != n*c || ss.Data.Numel() != n*hw {
 		tensor.Panicf("unet", "scseCombine: gates %v and %v do not fit x %v", cs.Data.Shape, ss.Data.Shape, xs)
 	}
-	y := newTensor(xs...)
+	y := nn.ExecOf(x, cs, ss).Alloc(xs...)
 	xd, cd, sd, yd := x.Data.Data, cs.Data.Data, ss.Data.Data, y.Data
 	kernels.Parallel(n*hw, 64, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -99,7 +90,7 @@ func padCrop(x *nn.Value, h, w int) *nn.Value {
 		tensor.Panicf("unet", "padCrop: x has shape %v, want [N, C, H, W]", xs)
 	}
 	nc, hi, wi := xs[0]*xs[1], xs[2], xs[3]
-	y := newTensor(xs[0], xs[1], h, w)
+	y := nn.ExecOf(x).Alloc(xs[0], xs[1], h, w)
 	copyRegion(y.Data, x.Data.Data, nc, hi, wi, h, w, false)
 	return nn.NewResult(y, func(out *nn.Value) {
 		if x.RequiresGrad {

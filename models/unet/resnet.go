@@ -159,7 +159,7 @@ func newEncoder(rng *tensor.RNG, name string, inChannels int) *Encoder {
 }
 
 // Forward returns the 5 feature maps of x [N, H, W, C]: strides 2, 4, 8, 16
-// and 32 with e.Channels channels. Inside nn.NoGrad every other
+// and 32 with e.Channels channels. In a pass without a graph every other
 // intermediate result is freed as soon as it is consumed (see nn.Free).
 func (e *Encoder) Forward(x *nn.Value) [5]*nn.Value {
 	var f [5]*nn.Value

@@ -1,8 +1,10 @@
 package unet
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/tensor"
 )
@@ -25,6 +27,7 @@ type Model struct {
 	training     bool
 	// inference holds Predict's activation buffers between calls.
 	inference *nn.Arena
+	turn      chan struct{} // holds a token while a Predict runs
 }
 
 // New builds a model for cfg, initialised from rng like the reference:
@@ -43,7 +46,7 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 			}
 		}
 	}
-	m := &Model{Config: cfg, training: true}
+	m := &Model{Config: cfg, training: true, turn: make(chan struct{}, 1)}
 	m.Encoder = newEncoder(rng, cfg.Encoder, cfg.InChannels)
 	m.decoder = newDecoder(rng, m.Encoder.Channels, cfg.DecoderChannels, cfg.Attention)
 	m.segHead = nn.NewConv2d(rng, cfg.DecoderChannels[4], cfg.Classes, 3, 1, 1, true)
@@ -98,7 +101,7 @@ func (m *Model) Forward(x *nn.Value) (mask, class *nn.Value) {
 	if err := m.checkInput(x.Data.Shape); err != nil {
 		tensor.Panicf("unet", "Forward: %v", err)
 	}
-	// Inside nn.NoGrad every intermediate result is freed as soon as it
+	// In a pass without a graph every intermediate result is freed as soon as it
 	// has been consumed (nn.Free; a no-op when recording a graph).
 	h, w := x.Data.Shape[2], x.Data.Shape[3]
 	ph, pw := roundUp(h), roundUp(w)
@@ -141,37 +144,124 @@ func (m *Model) checkInput(s []int) error {
 // [N, InChannels, H, W], computed in evaluation mode without recording a
 // graph; the model's mode is restored afterwards. A wrong input shape is an
 // error. Activations come from an arena the model keeps between calls and
-// are freed as soon as consumed (see the package doc's Memory section); not
-// safe for concurrent use on one model.
+// are freed as soon as consumed (see the package doc's Memory section).
+//
+// Calls on one model take turns; to predict in parallel, give each
+// goroutine its own Replica. Each call holds a kernels compute slot while
+// it runs (kernels.Acquire), so that concurrent predictions never run
+// more kernel threads than the pool has: a call waits for a slot rather
+// than oversubscribe the cores, and its result does not depend on how many
+// others run.
 func (m *Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
-	mask, _, err := m.PredictAll(x)
+	mask, _, err := m.PredictAllContext(context.Background(), x)
+	return mask, err
+}
+
+// PredictContext is Predict that gives up when ctx is done: while it waits
+// for its turn or a compute slot, and between operations once it runs. It
+// then returns an error wrapping ctx's (errors.Is(err,
+// context.Canceled) or context.DeadlineExceeded), and the model is ready
+// for the next call.
+func (m *Model) PredictContext(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
+	mask, _, err := m.PredictAllContext(ctx, x)
 	return mask, err
 }
 
 // PredictAll is Predict that also returns the classification head's
 // sigmoid probabilities [N, ClassHead] (nil without a head).
 func (m *Model) PredictAll(x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	return m.PredictAllContext(context.Background(), x)
+}
+
+// PredictAllContext is PredictAll with PredictContext's cancellation.
+func (m *Model) PredictAllContext(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
 	if err := m.checkInput(x.Shape); err != nil {
 		return nil, nil, fmt.Errorf("unet: Predict: %w", err)
 	}
+	if err := m.lock(ctx); err != nil {
+		return nil, nil, fmt.Errorf("unet: Predict: %w", err)
+	}
+	defer m.unlock()
+	if err := kernels.Acquire(ctx); err != nil {
+		return nil, nil, fmt.Errorf("unet: Predict: waiting for a compute slot: %w", err)
+	}
+	defer kernels.Release()
 	was := m.training
 	m.SetTraining(false)
 	defer m.SetTraining(was)
 	if m.inference == nil {
 		m.inference = nn.NewArena()
 	}
-	prev := nn.SetArena(m.inference)
-	defer nn.SetArena(prev)
 	defer m.inference.Release()
-	nn.NoGrad(func() {
-		mv, cv := m.Forward(nn.Const(x))
+	ex := nn.NewExec(ctx, m.inference, false)
+	err = ex.Run(func() {
+		mv, cv := m.Forward(ex.Input(x))
 		// The results outlive the arena: copies on the heap.
 		mask = nn.Sigmoid(mv).Data.Clone()
 		if cv != nil {
 			class = nn.Sigmoid(cv).Data.Clone()
 		}
 	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("unet: Predict: %w", err)
+	}
 	return mask, class, nil
+}
+
+// lock takes the model's turn for Predict, or returns ctx's error.
+func (m *Model) lock(ctx context.Context) error {
+	select {
+	case m.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *Model) unlock() { <-m.turn }
+
+// Replica returns a model that shares m's parameters and batch-norm
+// statistics (read-only: nothing is copied) but has its own mode, dropout
+// generator and inference memory, for predicting in another goroutine at
+// the same time as m and its other replicas. Do not train m, or load
+// weights into it, while replicas predict: they would read weights being
+// written. To predict while training, Clone the model first and make
+// replicas of the clone.
+func (m *Model) Replica() *Model {
+	r := m.fresh()
+	params, rparams := m.NamedParameters(""), r.NamedParameters("")
+	for i := range params {
+		rparams[i].Value.Data = params[i].Value.Data
+	}
+	bufs, rbufs := m.NamedBuffers(""), r.NamedBuffers("")
+	for i := range bufs {
+		*rbufs[i].Tensor = *bufs[i].Tensor // the header: same data
+	}
+	r.SetTraining(false)
+	return r
+}
+
+// Clone returns a deep copy of m: its own parameters and batch-norm
+// statistics with m's values, in m's mode. Training m afterwards does not
+// change the clone.
+func (m *Model) Clone() *Model {
+	r := m.fresh()
+	params, rparams := m.NamedParameters(""), r.NamedParameters("")
+	for i := range params {
+		copy(rparams[i].Value.Data.Data, params[i].Value.Data.Data)
+	}
+	bufs, rbufs := m.NamedBuffers(""), r.NamedBuffers("")
+	for i := range bufs {
+		copy(rbufs[i].Tensor.Data, bufs[i].Tensor.Data)
+	}
+	r.SetTraining(m.training)
+	return r
+}
+
+// fresh returns a new model of m's configuration (weights to be
+// overwritten).
+func (m *Model) fresh() *Model {
+	return MustNew(m.Config, tensor.NewRNG(0x5eed))
 }
 
 // ReleaseInferenceMemory drops the activation buffers Predict keeps for its

@@ -36,13 +36,14 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 		k = ss[3]
 	}
 	ct := c + k
+	e := nn.ExecOf(x, skip)
 	ws := conv.Weight.Data.Shape
 	if len(ws) != 4 || ws[1] != ct {
 		tensor.Panicf("unet", "upConcatConv: weight has shape %v, want [O, %d, R, S]", ws, ct)
 	}
 	p := kernels.ConvParams{N: n, H: 2 * h, W: 2 * w, C: ct, K: ws[0], R: ws[2], S: ws[3],
 		StrideH: conv.Stride, StrideW: conv.Stride, PadH: conv.Padding, PadW: conv.Padding,
-		DilH: conv.Dilation, DilW: conv.Dilation}
+		DilH: conv.Dilation, DilW: conv.Dilation, Scratch: e.Scratch()}
 	fill := func(u []float32) {
 		var sd []float32
 		if skip != nil {
@@ -50,20 +51,20 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 		}
 		kernels.UpsampleNearest2xConcat(u, x.Data.Data, sd, n, h, w, c, k)
 	}
-	u := scratchFloats(n * 4 * h * w * ct)
+	u := e.Floats(n * 4 * h * w * ct)
 	fill(u)
-	y := newTensor(n, p.OutH(), p.OutW(), p.K)
+	y := e.Alloc(n, p.OutH(), p.OutW(), p.K)
 	var bias []float32
 	if conv.Bias != nil {
 		bias = conv.Bias.Data.Data
 	}
 	kernels.Conv2D(y.Data, u, conv.Weight.Data.Data, bias, p)
-	recycleFloats(u)
+	e.Recycle(u)
 	wt, b := conv.Weight, conv.Bias
 	return nn.NewResult(y, func(out *nn.Value) {
 		dy := out.Grad.Data
 		if x.RequiresGrad || (skip != nil && skip.RequiresGrad) {
-			du := scratchFloats(len(u))
+			du := e.Floats(len(u))
 			kernels.Conv2DBackwardData(du, dy, wt.Data.Data, p)
 			var dx, ds []float32
 			if x.RequiresGrad {
@@ -73,18 +74,18 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 				ds = skip.GradTensor().Data
 			}
 			kernels.UpsampleNearest2xConcatBackward(dx, ds, du, n, h, w, c, k, true)
-			recycleFloats(du)
+			e.Recycle(du)
 		}
 		if wt.RequiresGrad || (b != nil && b.RequiresGrad) {
-			u := scratchFloats(len(u))
+			u := e.Floats(len(u))
 			fill(u)
-			dw := scratchFloats(wt.Data.Numel())
+			dw := e.Floats(wt.Data.Numel())
 			var db []float32
 			if b != nil {
-				db = scratchFloats(b.Data.Numel())
+				db = e.Floats(b.Data.Numel())
 			}
 			kernels.Conv2DBackwardWeights(dw, db, u, dy, p)
-			recycleFloats(u)
+			e.Recycle(u)
 			if wt.RequiresGrad {
 				g := wt.GradTensor().Data
 				kernels.Add(g, g, dw)
@@ -93,25 +94,10 @@ func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
 				g := b.GradTensor().Data
 				kernels.Add(g, g, db)
 			}
-			recycleFloats(dw)
+			e.Recycle(dw)
 			if db != nil {
-				recycleFloats(db)
+				e.Recycle(db)
 			}
 		}
 	}, x, skip, wt, b)
-}
-
-// scratchFloats returns n floats with unspecified contents from nn's
-// current arena, or the heap; recycleFloats hands them back to the arena.
-func scratchFloats(n int) []float32 {
-	if a := nn.CurrentArena(); a != nil {
-		return a.Floats(n)
-	}
-	return make([]float32, n)
-}
-
-func recycleFloats(b []float32) {
-	if a := nn.CurrentArena(); a != nil {
-		a.Recycle(b)
-	}
 }

@@ -12,12 +12,12 @@ import (
 // upConcatCase runs loss = sum(conv(UpsampleConcat(x, skip)) * r) through
 // upConcatConv (fused) or the two nn ops and returns the output and the
 // gradients of x, skip, weight and bias.
-func upConcatCase(fused bool, x, skip, r *tensor.Tensor, conv *nn.Conv2d) []*tensor.Tensor {
+func upConcatCase(ex *nn.Exec, fused bool, x, skip, r *tensor.Tensor, conv *nn.Conv2d) []*tensor.Tensor {
 	conv.Weight.Grad, conv.Bias.Grad = nil, nil
-	xv := nn.Param(x.Clone())
+	xv := ex.Param(x.Clone())
 	var sv *nn.Value
 	if skip != nil {
-		sv = nn.Param(skip.Clone())
+		sv = ex.Param(skip.Clone())
 	}
 	var y *nn.Value
 	if fused {
@@ -49,8 +49,8 @@ func TestUpConcatConvMatchesOps(t *testing.T) {
 		}
 		r := rng.Randn(tc.n, 2*tc.h, 2*tc.w, tc.o)
 		conv := nn.NewConv2d(rng, tc.c+tc.k, tc.o, 3, 1, 1, true)
-		want := upConcatCase(false, x, skip, r, conv)
-		got := upConcatCase(true, x, skip, r, conv)
+		want := upConcatCase(nil, false, x, skip, r, conv)
+		got := upConcatCase(nil, true, x, skip, r, conv)
 		for i := range want {
 			if k, d, ok := tensor.MaxDiff(got[i].Data, want[i].Data, 0, 0); !ok {
 				t.Errorf("%s heap: result %d differs at %d by %g", name, i, k, d)
@@ -60,9 +60,7 @@ func TestUpConcatConvMatchesOps(t *testing.T) {
 		for f, fused := range []bool{false, true} {
 			arena := nn.NewArena()
 			for step := range 3 {
-				prev := nn.SetArena(arena)
-				got := upConcatCase(fused, x, skip, r, conv)
-				nn.SetArena(prev)
+				got := upConcatCase(nn.NewExec(nil, arena, true), fused, x, skip, r, conv)
 				arena.Release()
 				for i := range want {
 					if k, d, ok := tensor.MaxDiff(got[i].Data, want[i].Data, 0, 0); !ok {
@@ -88,15 +86,14 @@ func TestUpConcatConvFiniteDifferences(t *testing.T) {
 	x, skip := rng.Randn(n, h, w, c), rng.Randn(n, 2*h, 2*w, k)
 	r := rng.Randn(n, 2*h, 2*w, o)
 	conv := nn.NewConv2d(rng, c+k, o, 3, 1, 1, true)
-	grads := upConcatCase(true, x, skip, r, conv)
+	grads := upConcatCase(nil, true, x, skip, r, conv)
 	loss := func() float64 {
 		var s float64
-		nn.NoGrad(func() {
-			y := upConcatConv(nn.Const(x), nn.Const(skip), conv)
-			for i, v := range y.Data.Data {
-				s += float64(v) * float64(r.Data[i])
-			}
-		})
+		ex := nn.NewExec(nil, nil, false)
+		y := upConcatConv(ex.Input(x), ex.Input(skip), conv)
+		for i, v := range y.Data.Data {
+			s += float64(v) * float64(r.Data[i])
+		}
 		return s
 	}
 	const eps = 1e-2
