@@ -52,7 +52,9 @@ func (c *Client) Upload(ctx context.Context, dicom []byte) (Stored, error) {
 	}
 	s := Stored{ID: a.ID, ParentSeries: a.ParentSeries, ParentStudy: a.ParentStudy, ParentPatient: a.ParentPatient,
 		AlreadyStored: a.Status == "AlreadyStored"}
-	var inst struct{ MainDicomTags struct{ SOPInstanceUID string } }
+	var inst struct {
+		MainDicomTags struct{ SOPInstanceUID string }
+	}
 	if err := c.getJSON(ctx, "/instances/"+a.ID, nil, &inst); err != nil {
 		return s, fmt.Errorf("pacs: instance stored as %s, but reading its SOP Instance UID failed: %w", a.ID, err)
 	}
