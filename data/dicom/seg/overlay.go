@@ -14,9 +14,9 @@ var OutlineColor = color.RGBA{R: 255, A: 255}
 
 // RenderOverlay returns the grey image gray (rows x cols) as RGB with the
 // outline of mask (rows x cols row-major, nonzero = inside) painted in
-// OutlineColor. The outline is the set of mask pixels within width-1
-// pixels (chessboard distance) of a pixel outside the mask or of the
-// image's edge, so it lies inside the finding and never hides the
+// OutlineColor. The outline is the set of mask pixels within width pixels
+// (chessboard distance) of a pixel outside the mask or outside the image,
+// so it is width pixels thick, lies inside the finding and never hides the
 // radiograph outside it; width < 1 means max(1, min(rows, cols)/512).
 // An empty mask gives the radiograph unchanged, in grey RGB.
 func RenderOverlay(gray *image.Gray, mask []uint8, width int) (*image.RGBA, error) {
@@ -49,8 +49,8 @@ func RenderOverlay(gray *image.Gray, mask []uint8, width int) (*image.RGBA, erro
 }
 
 // outline returns the mask pixels that the erosion of the mask by a
-// (2w-1)x(2w-1) square drops: those within w-1 pixels (chessboard
-// distance) of the background or of the image's edge. The erosion is
+// (2w+1)x(2w+1) square drops: those within w pixels (chessboard distance)
+// of a pixel outside the mask or outside the image. The erosion is
 // separable, along the rows and then along the columns.
 func outline(mask []uint8, rows, cols, w int) []bool {
 	in := make([]bool, rows*cols)
@@ -60,11 +60,11 @@ func outline(mask []uint8, rows, cols, w int) []bool {
 	h := make([]bool, rows*cols)
 	run := make([]int, max(rows, cols))
 	for y := range rows {
-		erodeLine(h, in, y*cols, 1, cols, w-1, run)
+		erodeLine(h, in, y*cols, 1, cols, w, run)
 	}
 	interior := make([]bool, rows*cols)
 	for x := range cols {
-		erodeLine(interior, h, x, cols, rows, w-1, run)
+		erodeLine(interior, h, x, cols, rows, w, run)
 	}
 	for i := range in {
 		in[i] = in[i] && !interior[i]
