@@ -111,6 +111,10 @@ type decoder struct {
 	preset                preset
 	restart               int // restart interval in lines (MCUs), 0 = none
 	scans, componentsDone int
+
+	// charlsMaxval decodes an LSE MAXVAL below 2^P-1 as CharLS does
+	// (see params); customMaxval records that a scan had one.
+	charlsMaxval, customMaxval bool
 }
 
 func (d *decoder) errf(m byte, off int, format string, args ...any) error {
@@ -125,9 +129,21 @@ func (d *decoder) unsupported(m byte, off int, format string, args ...any) error
 // the frame header, one scan per component (ILV 0) or one interleaved scan,
 // EOI. Bytes after EOI (DICOM's even-length padding) are ignored, and a
 // missing EOI is accepted once every sample has been decoded.
+//
+// A stream whose LSE segment sets MAXVAL below 2^P-1 is decoded as T.87
+// specifies; if that fails, it is decoded again as CharLS (and so GDCM and
+// pydicom) writes and reads such streams (see params), and that result is
+// returned if it succeeds.
 func Decode(data []byte) (*Image, error) {
 	d := &decoder{data: data, sofOff: -1}
-	if err := d.run(false); err != nil {
+	err := d.run(false)
+	if err != nil && d.customMaxval {
+		c := &decoder{data: data, sofOff: -1, charlsMaxval: true}
+		if c.run(false) == nil {
+			d, err = c, nil
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &Image{Rows: d.rows, Cols: d.cols, Components: len(d.comps), Precision: d.precision, Pix: d.pix}, nil
@@ -484,6 +500,19 @@ func (d *decoder) params(near, off int) (params, error) {
 		p.reset = pr.reset
 	}
 	// A.2.1: RANGE, qbpp, bpp and LIMIT.
+	if maxval < full {
+		d.customMaxval = true
+		if d.charlsMaxval {
+			// CharLS 2.x (jls_codec_factory) derives RANGE, qbpp and LIMIT
+			// from 2^P-1 whatever MAXVAL says, and with RESET 64 ignores
+			// MAXVAL altogether; only the thresholds come from the LSE
+			// segment. Streams it writes with a smaller MAXVAL need this.
+			if p.reset == 64 {
+				p.maxval = full
+			}
+			maxval = full
+		}
+	}
 	p.rng = (maxval+2*near)/(2*near+1) + 1
 	for 1<<p.qbpp < p.rng {
 		p.qbpp++
