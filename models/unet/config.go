@@ -3,6 +3,7 @@ package unet
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -102,6 +103,53 @@ func ParseArch(arch string, inChannels int) (Config, error) {
 
 // Arch returns the architecture name ParseArch accepts ("unet-resnet34").
 func (c Config) Arch() string { return "unet-" + c.Encoder }
+
+// Describe returns c (with defaults) in one line: "U-Net-ResNet34, 1 input
+// channel, 1 class, decoder 256-128-64-32-16", then ", scSE attention" and
+// ", class head of 2 outputs" where c has them.
+func (c Config) Describe() string {
+	c = c.withDefaults()
+	var b strings.Builder
+	fmt.Fprintf(&b, "U-Net-%s, %s, %s, decoder %s", strings.ReplaceAll(encoderTitle(c.Encoder), "-", ""),
+		plural(c.InChannels, "input channel"), plural(c.Classes, "class"), joinInts(c.DecoderChannels, "-"))
+	if c.Attention == "scse" {
+		b.WriteString(", scSE attention")
+	} else if c.Attention != "" {
+		fmt.Fprintf(&b, ", attention %q", c.Attention)
+	}
+	if c.ClassHead > 0 {
+		fmt.Fprintf(&b, ", class head of %s", plural(c.ClassHead, "output"))
+	}
+	return b.String()
+}
+
+// encoderTitle returns an encoder name as torchvision's papers write it
+// ("resnet18" -> "ResNet-18").
+func encoderTitle(name string) string {
+	if n, ok := strings.CutPrefix(name, "resnet"); ok && n != "" {
+		return "ResNet-" + n
+	}
+	return name
+}
+
+// plural returns "1 class", "2 classes", "1 input channel", "3 input channels".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, sep)
+}
 
 // MarshalConfig returns c (with defaults) as JSON, the form stored in
 // lungo checkpoints.

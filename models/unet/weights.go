@@ -37,44 +37,88 @@ func FromPth(p *pth.StateDict) *nn.StateDict {
 	return sd
 }
 
-// LoadStateDict copies sd into m. sd may be
-//   - a full U-Net state dict (unet_ref.py / smp keys), possibly with the
-//     "module." prefix of nn.DataParallel;
-//   - a bare torchvision ResNet ("conv1.weight", "layer1.0...", "fc.*"):
-//     it is loaded under "encoder.", fc is dropped and the decoder and heads
-//     keep their current weights.
+// LoadStateDict copies sd, a full U-Net state dict (unet_ref.py / smp
+// keys, possibly with nn.DataParallel's "module." prefix), into m.
+//
+// Loading is strict: every parameter and batch-norm buffer of m must be in
+// sd (num_batches_tracked may be absent: m keeps its own), and sd must hold
+// nothing else, shaped as m's. Otherwise nothing is copied and the error
+// says why:
+//   - weights of another architecture: an *ArchMismatchError naming what
+//     they are ("weights are U-Net-ResNet34, not unet-resnet18");
+//   - encoder-only weights (a torchvision ResNet): an *EncoderOnlyError
+//     (they load with LoadEncoder);
+//   - otherwise a *WeightsError naming the missing, unexpected and
+//     mis-shaped keys, grouped by module.
 //
 // A 3-channel stem ([64, 3, 7, 7]) loaded into a 1-channel model is summed
-// over its input channels, as smp does for in_channels=1. Loading is strict:
-// missing, unexpected or mis-shaped keys give an error naming each one, and
-// then nothing is copied.
+// over its input channels, as smp does for in_channels=1.
 func (m *Model) LoadStateDict(sd *nn.StateDict) error {
 	sd = stripPrefix(sd, "module.")
-	if isBareResNet(sd) {
-		full := m.StateDict()
-		enc := nn.NewStateDict()
-		for _, k := range full.Keys {
-			if !strings.HasPrefix(k, "encoder.") {
-				enc.Set(k, full.Tensors[k], full.Int64[k])
+	file, unseen, err := inferConfig(sd)
+	if eo, ok := errIsEncoderOnly(err); ok {
+		eo.Missing = m.parts()
+		return eo
+	}
+	if err == nil {
+		// What the weights do not record (a missing head, say) is left to
+		// the strict load to name.
+		file = unseen.fill(file, m.Config)
+		if d := configDiff(file, m.Config); d != nil {
+			return &ArchMismatchError{File: file, Model: m.Config}
+		}
+	}
+	sd, required := m.completeStateDict(sd)
+	if lerr := nn.LoadStateDict(m, sd, true); lerr != nil {
+		werr := m.weightsError(lerr, required, sd.Keys)
+		if we, ok := werr.(*WeightsError); ok && err != nil {
+			we.Note = strings.TrimPrefix(err.Error(), "unet: ")
+		}
+		return werr
+	}
+	return nil
+}
+
+// parts names the parts of m besides the encoder, for EncoderOnlyError.
+func (m *Model) parts() []string {
+	p := []string{"decoder", "segmentation head"}
+	if m.Config.ClassHead > 0 {
+		p = append(p, "classification head")
+	}
+	return p
+}
+
+// completeStateDict returns sd with what loading it into m may take from
+// elsewhere: the num_batches_tracked buffers sd lacks (m's own values) and a
+// 3-channel stem summed for a 1-channel model. required is m's keys except
+// num_batches_tracked.
+func (m *Model) completeStateDict(sd *nn.StateDict) (out *nn.StateDict, required []string) {
+	own := m.StateDict()
+	out = sd
+	clone := func() {
+		if out == sd {
+			out = nn.NewStateDict()
+			for _, k := range sd.Keys {
+				out.Set(k, sd.Tensors[k], sd.Int64[k])
 			}
 		}
-		for _, k := range sd.Keys {
-			if strings.HasPrefix(k, "fc.") {
-				continue
-			}
-			enc.Set("encoder."+k, sd.Tensors[k], sd.Int64[k])
+	}
+	for _, k := range own.Keys {
+		if !strings.HasSuffix(k, ".num_batches_tracked") {
+			required = append(required, k)
+			continue
 		}
-		sd = enc
+		if _, ok := sd.Tensors[k]; !ok {
+			clone()
+			out.Set(k, own.Tensors[k], true)
+		}
 	}
 	const stem = "encoder.conv1.weight"
 	if w, ok := sd.Tensors[stem]; ok && m.Config.InChannels == 1 && len(w.Shape) == 4 && w.Shape[1] == 3 {
-		sd = sd.Clone()
-		sd.Set(stem, sumInputChannels(w), false)
+		clone()
+		out.Set(stem, sumInputChannels(w), false)
 	}
-	if err := nn.LoadStateDict(m, sd, true); err != nil {
-		return fmt.Errorf("unet: %s model: %w", m.Config.Arch(), err)
-	}
-	return nil
+	return out, required
 }
 
 // stripPrefix removes prefix from every key when all keys carry it.
@@ -149,7 +193,7 @@ func isZipFile(path string) (bool, error) {
 
 // LoadWeights loads a .pth, safetensors or lungo checkpoint file into m
 // (see LoadStateDict). A lungo checkpoint made for another configuration is
-// an error.
+// an *ArchMismatchError.
 func (m *Model) LoadWeights(path string) error {
 	sd, meta, err := ReadWeights(path)
 	if err != nil {
@@ -160,8 +204,8 @@ func (m *Model) LoadWeights(path string) error {
 		if err != nil {
 			return fmt.Errorf("%w (file %s)", err, path)
 		}
-		if c.MarshalConfig() != m.Config.MarshalConfig() {
-			return fmt.Errorf("unet: %s holds a %s model, not %s", path, c.MarshalConfig(), m.Config.MarshalConfig())
+		if configDiff(c, m.Config) != nil {
+			return fmt.Errorf("%w (file %s)", &ArchMismatchError{File: c, Model: m.Config}, path)
 		}
 	}
 	if err := m.LoadStateDict(sd); err != nil {
@@ -170,30 +214,53 @@ func (m *Model) LoadWeights(path string) error {
 	return nil
 }
 
-// Open builds a model from a weight file. A lungo checkpoint carries its
-// configuration; for other files (.pth, plain safetensors) cfg says what
-// to build and must not be nil.
+// Open builds a model from a weight file: a lungo checkpoint (its stored
+// Config), a .pth or a safetensors file. With cfg nil the configuration is
+// the checkpoint's or, for other files, InferConfig's: what the keys and
+// shapes say. A non-nil cfg must describe the weights (a wrong encoder is
+// an *ArchMismatchError naming the right one), except that a 3-channel
+// stem may load into a 1-channel model (summed, as smp does). Weights that
+// leave any of the model's tensors unset are an error naming them (see
+// LoadStateDict); encoder-only weights load with LoadEncoder.
 func Open(path string, cfg *Config) (*Model, error) {
 	sd, meta, err := ReadWeights(path)
 	if err != nil {
 		return nil, err
 	}
+	m, err := OpenStateDict(sd, meta, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return m, nil
+}
+
+// OpenStateDict is Open for weights already read by ReadWeights (meta may
+// be nil).
+func OpenStateDict(sd *nn.StateDict, meta map[string]string, cfg *Config) (*Model, error) {
 	var c Config
-	if js, ok := meta[MetaConfig]; ok {
-		if c, err = UnmarshalConfig(js); err != nil {
-			return nil, fmt.Errorf("%w (file %s)", err, path)
+	if cfg == nil {
+		var err error
+		if c, err = WeightsConfig(sd, meta); err != nil {
+			return nil, err
 		}
-	} else if cfg != nil {
-		c = *cfg
 	} else {
-		return nil, fmt.Errorf("unet: %s is not a lungo checkpoint (no %q metadata): give the architecture", path, MetaConfig)
+		c = *cfg
+		if js, ok := meta[MetaConfig]; ok {
+			stored, err := UnmarshalConfig(js)
+			if err != nil {
+				return nil, err
+			}
+			if configDiff(stored, c) != nil {
+				return nil, &ArchMismatchError{File: stored, Model: c}
+			}
+		}
 	}
 	m, err := New(c, tensor.NewRNG(0))
 	if err != nil {
 		return nil, err
 	}
 	if err := m.LoadStateDict(sd); err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
+		return nil, err
 	}
 	return m, nil
 }

@@ -45,7 +45,7 @@ func TestPthFromPyTorch(t *testing.T) {
 }
 
 // TestBareResNet loads torchvision's resnet18 state dict (3-channel stem, fc)
-// into 1- and 3-channel models.
+// into the encoders of 1- and 3-channel models (LoadEncoderStateDict).
 func TestBareResNet(t *testing.T) {
 	p, err := pth.Load("../../testdata/resnet18_tv.pth")
 	if err != nil {
@@ -54,8 +54,12 @@ func TestBareResNet(t *testing.T) {
 	for _, in := range []int{1, 3} {
 		m := MustNew(Config{Encoder: "resnet18", InChannels: in}, tensor.NewRNG(3))
 		before := m.StateDict().Clone()
-		if err := m.LoadStateDict(FromPth(p)); err != nil {
+		r, err := m.LoadEncoderStateDict(FromPth(p))
+		if err != nil {
 			t.Fatalf("in=%d: %v", in, err)
+		}
+		if r.Encoder != "resnet18" || r.Keys != "torchvision" || r.StemSummed != (in == 1) || len(r.Ignored) != 1 || r.Ignored[0] != "fc (2 tensors)" {
+			t.Errorf("in=%d: report %+v", in, r)
 		}
 		after := m.StateDict()
 		for _, k := range after.Keys {
@@ -92,9 +96,10 @@ func TestLoadErrorsNameKeys(t *testing.T) {
 			t.Errorf("error %q does not name %s", err, k)
 		}
 	}
-	// A resnet34 state dict into a resnet18 model.
+	// A resnet34 state dict into a resnet18 model names the architecture
+	// the weights are.
 	m34 := MustNew(Config{Encoder: "resnet34"}, tensor.NewRNG(1))
-	if err := m.LoadStateDict(m34.StateDict()); err == nil || !strings.Contains(err.Error(), "encoder.layer1.2.conv1.weight") {
+	if err := m.LoadStateDict(m34.StateDict()); err == nil || !strings.Contains(err.Error(), "weights are U-Net-ResNet34, not unet-resnet18") {
 		t.Errorf("resnet34 into resnet18: %v", err)
 	}
 	// DataParallel's "module." prefix is stripped.
@@ -142,13 +147,16 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err := other.LoadWeights(path); err == nil || !strings.Contains(err.Error(), "scse") {
 		t.Errorf("LoadWeights into another config: %v", err)
 	}
-	// A plain safetensors file (no config) needs one.
 	plain := filepath.Join(dir, "plain.safetensors")
 	if err := nn.SaveSafetensors(plain, m.StateDict(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(plain, nil); err == nil {
-		t.Errorf("Open of a plain safetensors without a config succeeded")
+	// A plain safetensors file (no config): the architecture comes from
+	// its keys and shapes.
+	if got, err := Open(plain, nil); err != nil {
+		t.Errorf("Open(plain, nil): %v", err)
+	} else if got.Config.MarshalConfig() != m.Config.MarshalConfig() {
+		t.Errorf("Open(plain, nil): config %s, want %s", got.Config.MarshalConfig(), m.Config.MarshalConfig())
 	}
 	if _, err := Open(plain, &cfg); err != nil {
 		t.Errorf("Open(plain, cfg): %v", err)
