@@ -47,7 +47,7 @@ type Client struct {
 	// HTTPClient makes the requests; nil means a client with a 2-minute
 	// timeout and the system's TLS roots. NewHTTPClient builds one with a
 	// custom CA file or without certificate verification.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `json:"-"`
 	// Retry bounds the attempts on connection errors, 5xx and 429.
 	Retry RetryPolicy
 	// MaxResponseBytes caps a JSON answer (0: DefaultMaxResponseBytes) and
@@ -128,6 +128,19 @@ func (c Client) String() string {
 
 // GoString is String, so %#v does not print the password either.
 func (c Client) GoString() string { return c.String() }
+
+// MarshalJSON encodes the client without its password (nor the one a
+// BaseURL may hold) and without HTTPClient.
+func (c Client) MarshalJSON() ([]byte, error) {
+	type fields Client // without the methods
+	f := fields(c)
+	if u, err := url.Parse(c.BaseURL); err != nil {
+		f.BaseURL = "(invalid URL)"
+	} else {
+		f.BaseURL = u.Redacted()
+	}
+	return json.Marshal(f)
+}
 
 func hasURLPassword(raw string) bool {
 	u, err := url.Parse(raw)
