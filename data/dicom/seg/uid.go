@@ -3,7 +3,6 @@ package seg
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -98,5 +97,3 @@ func checkUID(s string) error {
 	}
 	return nil
 }
-
-var errNoUID = errors.New("missing")
