@@ -40,7 +40,7 @@ func TestDicomCommand(t *testing.T) {
 
 	var out bytes.Buffer
 	one := filepath.Join(dir, "one.npy")
-	if err := dicomOne(&out, a, 1, one, false, ""); err != nil {
+	if err := dicomOne(&out, a, 1, one, false, "", dicom.DisplayOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"1.2.840.10008.1.2.4.50 (JPEG Baseline (Process 1))", "16 x 24 (rows x cols), 1 frame(s)",
@@ -106,5 +106,98 @@ func TestDicomCommand(t *testing.T) {
 	os.WriteFile(bad, []byte("not dicom"), 0o644)
 	if err := runDicom([]string{bad, a}); err == nil || !strings.Contains(err.Error(), "1 of 2 files failed") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestDicomDisplayPNG(t *testing.T) {
+	dir := t.TempDir()
+	a, img := writeTestSC(t, dir, "a.dcm")
+	out := filepath.Join(dir, "a.png")
+	// An 8-bit SIIM-style image without a window renders as stored.
+	if err := runDicom([]string{"-display", "-png", out, a}); err != nil {
+		t.Fatal(err)
+	}
+	readPNG := func(p string) *image.Gray {
+		t.Helper()
+		fh, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		m, err := png.Decode(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, ok := m.(*image.Gray)
+		if !ok {
+			t.Fatalf("PNG is %T", m)
+		}
+		return g
+	}
+	want, err := dicom.ReadGray8File(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := readPNG(out); !bytes.Equal(g.Pix, want.Pix) || g.Rect != img.Rect {
+		t.Error("-display PNG of an 8-bit image differs from ReadGray8File")
+	}
+	// A window override: a threshold between 100 and 101 (LINEAR_EXACT, width 1e-9).
+	if err := runDicom([]string{"-display", "-png", out, "-window", "100.5/1e-9/linear_exact", a}); err != nil {
+		t.Fatal(err)
+	}
+	ref := readPNG(filepath.Join(dir, "a.png"))
+	for i, v := range ref.Pix {
+		if (v == 255) != (want.Pix[i] > 100) || (v != 0 && v != 255) {
+			t.Fatalf("thresholded pixel %d = %d (stored %d)", i, v, want.Pix[i])
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-display", "-png", out, "-window", "40", a}, "want CENTER/WIDTH"},
+		{[]string{"-display", "-png", out, "-window", "40/0.5", a}, "LINEAR window needs a width of at least 1"},
+		{[]string{"-display", "-png", out, "-window", "40/400/LOG", a}, `"LOG" is not supported`},
+		{[]string{"-png", out, "-window", "40/400", a}, "need -display -png"},
+		{[]string{"-display", a}, "-display needs -npy or -png"},
+	} {
+		if err := runDicom(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// A 16-bit CT renders with an automatic window; MR_small with its own.
+func TestDicomDisplayPNG16Bit(t *testing.T) {
+	for _, name := range []string{"CT_small.dcm", "MR_small_implicit.dcm"} {
+		in := filepath.Join("..", "..", "..", "shared", "data", "dicom", name)
+		if _, err := os.Stat(in); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("shared test file missing (CI=true): %v", err)
+			}
+			t.Skipf("shared test file missing: %v", err)
+		}
+		out := filepath.Join(t.TempDir(), "x.png")
+		var buf bytes.Buffer
+		if err := dicomOne(&buf, in, 1, "", true, out, dicom.DisplayOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		wantLine := map[string]string{"CT_small.dcm": "auto window (percentiles 0.5-99.5)", "MR_small_implicit.dcm": "600/1600 LINEAR file window 1 of 1"}[name]
+		if !strings.Contains(buf.String(), wantLine) {
+			t.Errorf("%s: output lacks %q:\n%s", name, wantLine, buf.String())
+		}
+		want, err := dicom.ReadGray8File(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fh, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := png.Decode(fh)
+		fh.Close()
+		if g, ok := m.(*image.Gray); err != nil || !ok || !bytes.Equal(g.Pix, want.Pix) {
+			t.Errorf("%s: PNG differs from ReadGray8File (%v)", name, err)
+		}
 	}
 }

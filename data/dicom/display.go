@@ -295,6 +295,8 @@ func (v *VOILUT) String() string {
 		return "none"
 	case v.Window != nil:
 		return fmt.Sprintf("%s %s", v.Window, v.Source)
+	case v.LUT == nil:
+		return v.Source
 	}
 	expl := ""
 	if v.LUT.Explanation != "" {

@@ -361,6 +361,14 @@ func TestDisplayChoices(t *testing.T) {
 		t.Errorf("auto window pixels: %d %d %d %v", img.Pix[0], img.Pix[500], img.Pix[999], err)
 	}
 
+	// Every kind of VOI describes itself.
+	for _, v := range []*VOILUT{nil, {Source: "8-bit stored values", identity: true}, {Source: "constant image"},
+		{Window: &Window{1, 2, "SIGMOID"}, Source: "window override"}, {LUT: &LUT{FirstMapped: -3, Bits: 12, Data: []uint16{1}, Explanation: "x"}, Source: "file VOI LUT 1 of 1"}} {
+		if s := v.String(); s == "" || strings.Contains(s, "PANIC") {
+			t.Errorf("VOILUT.String: %q", s)
+		}
+	}
+
 	// A constant image: black, and white for MONOCHROME1.
 	for photo, want := range map[string]uint8{"MONOCHROME2": 0, "MONOCHROME1": 255} {
 		f := lutFile(t, 16, false, photo, []int{700, 700, 700})

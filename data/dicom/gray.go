@@ -5,11 +5,14 @@ import (
 	"image"
 )
 
-// ReadGray8File reads a single-frame 8-bit grayscale DICOM file (any
-// transfer syntax Pixels supports) and returns its display pixels:
-// stored values, inverted (255-v, or 2^BitsStored-1-v) for MONOCHROME1 so
-// that bright means dense. The rescale tags are ignored (8-bit images
-// carry display values). Other images give an error saying what they are.
+// ReadGray8File reads a single-frame grayscale DICOM file (any transfer
+// syntax Pixels supports, 8 or 16 bits, signed or unsigned, MONOCHROME1 or
+// 2) and returns it as a viewer shows it, in 8 bits: the image the
+// SIIM-ACR models take as input. It is ReadDisplay8File with the default
+// DisplayOptions (see File.DisplayPixels8): the file's Modality LUT and VOI
+// LUT (window) are applied, MONOCHROME1 is inverted, and an unsigned 8-bit
+// image without a window (SIIM's) keeps its stored values (255-v for
+// MONOCHROME1). Multi-frame images give an error; use Display8 for them.
 func ReadGray8File(path string) (*image.Gray, error) {
 	f, err := ReadFile(path)
 	if err != nil {
@@ -22,23 +25,15 @@ func ReadGray8File(path string) (*image.Gray, error) {
 	return img, nil
 }
 
-// Gray8 returns the display pixels of a single-frame 8-bit grayscale image;
+// Gray8 returns the 8-bit display image of a single-frame grayscale image;
 // see ReadGray8File.
 func (f *File) Gray8() (*image.Gray, error) {
 	p, err := f.Pixels()
 	if err != nil {
 		return nil, err
 	}
-	if p.BitsAllocated != 8 || p.Signed || p.Frames != 1 {
-		return nil, fmt.Errorf("dicom: want a single-frame unsigned 8-bit image, have %d frames of %d-bit %s values", p.Frames, p.BitsAllocated, map[bool]string{true: "signed", false: "unsigned"}[p.Signed])
+	if p.Frames != 1 {
+		return nil, fmt.Errorf("dicom: want a single-frame image, have %d frames (use Display8 with DisplayOptions.Frame)", p.Frames)
 	}
-	img := image.NewGray(image.Rect(0, 0, p.Cols, p.Rows))
-	copy(img.Pix, p.U8)
-	if p.Photometric == "MONOCHROME1" {
-		top := uint8(1<<p.BitsStored - 1)
-		for i, v := range img.Pix {
-			img.Pix[i] = top - v
-		}
-	}
-	return img, nil
+	return f.DisplayPixels8(p, 0, DisplayOptions{})
 }
