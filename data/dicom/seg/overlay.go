@@ -103,7 +103,8 @@ func erodeLine(dst, src []bool, base, stride, n, r int, run []int) {
 // UID.
 //
 // gray is the source's 8-bit display image, rows x cols; nil means
-// src.Gray8() (which decodes 8-bit sources, SIIM's JPEG files among them).
+// src.Gray8(), data/dicom's rendering of the source's pixels (SIIM's JPEG
+// files among them).
 // mask is as for WriteSegmentation. The image joins the source's study in a
 // new series with the source's modality ("OT" when it has none), Conversion
 // Type WSD, and references the source in Source Image Sequence and
