@@ -1,0 +1,211 @@
+package jpeg2k
+
+// Inverse discrete wavelet transform (T.800 Annex F): for each resolution
+// level from the lowest, the rows and then the columns of the region of the
+// next resolution are interleaved from their low- and high-pass halves
+// (F.3.3, 2D_INTERLEAVE) and filtered by lifting (F.3.8) with symmetric
+// extension (F.3.7) at both ends. Columns are filtered in strips of
+// colStrip so the lifting runs along rows of a small buffer.
+
+const colStrip = 16
+
+// The 9/7 lifting constants (Table F.4) and the scaling OpenJPEG applies
+// (K for the low-pass, 2/K for the high-pass, the factor 2 being the band
+// gain OpenJPEG leaves out of the step size; its historical value of 2/K,
+// 1.625732422, is kept so that decodes match OpenJPEG's bit for bit).
+const (
+	alpha97   = float32(-1.586134342)
+	beta97    = float32(-0.052980118)
+	gamma97   = float32(0.882911075)
+	delta97   = float32(0.443506852)
+	k97       = float32(1.230174105)
+	twoInvK97 = float32(1.625732422)
+)
+
+// inverseDWT transforms one tile-component in place.
+func (d *tileDecoder) inverseDWT(tc *tileComp) {
+	nl := len(tc.res) - 1
+	for r := 1; r <= nl; r++ {
+		res := &tc.res[r]
+		lo := &tc.res[r-1]
+		rw, rh := res.x1-res.x0, res.y1-res.y0
+		if rw == 0 || rh == 0 {
+			continue
+		}
+		snx, sny := lo.x1-lo.x0, lo.y1-lo.y0
+		casx, casy := res.x0&1, res.y0&1
+		if tc.cs.reversible {
+			d.idwt53(tc.buf, tc.w, rw, rh, snx, sny, casx, casy)
+		} else {
+			d.idwt97(f32(tc.buf), tc.w, rw, rh, snx, sny, casx, casy)
+		}
+	}
+}
+
+// idwt53 is one level of the reversible 5/3 inverse (F.3.8.1, equations
+// F-5 and F-6) over the rw x rh region of buf (row stride w).
+func (d *tileDecoder) idwt53(buf []int32, w, rw, rh, snx, sny, casx, casy int) {
+	need := max(rw, rh*colStrip)
+	if cap(d.dwtI) < need {
+		d.dwtI = make([]int32, need)
+	}
+	tmp := d.dwtI[:need]
+	// rows
+	if rw > 1 || casx == 1 {
+		for y := 0; y < rh; y++ {
+			row := buf[y*w : y*w+rw]
+			x := tmp[:rw]
+			for i := 0; i < snx; i++ {
+				x[2*i+casx] = row[i]
+			}
+			for i := 0; i < rw-snx; i++ {
+				x[2*i+1-casx] = row[snx+i]
+			}
+			lift53(x, 1, casx)
+			copy(row, x)
+		}
+	}
+	// columns, colStrip at a time
+	if rh > 1 || casy == 1 {
+		for x0 := 0; x0 < rw; x0 += colStrip {
+			sw := min(colStrip, rw-x0)
+			t := tmp[:rh*sw]
+			for i := 0; i < rh; i++ {
+				k := 2*i + casy
+				if i >= sny {
+					k = 2*(i-sny) + 1 - casy
+				}
+				copy(t[k*sw:k*sw+sw], buf[i*w+x0:i*w+x0+sw])
+			}
+			lift53(t, sw, casy)
+			for k := 0; k < rh; k++ {
+				copy(buf[k*w+x0:k*w+x0+sw], t[k*sw:k*sw+sw])
+			}
+		}
+	}
+}
+
+// lift53 inverts the 5/3 lifting on n = len(x)/lanes interleaved samples,
+// each sample being lanes values; x[k] is low-pass when k+cas is even.
+func lift53(x []int32, lanes, cas int) {
+	n := len(x) / lanes
+	if n == 1 {
+		if cas == 1 { // F.3.7: a lone odd sample is halved
+			for j := range x {
+				x[j] /= 2
+			}
+		}
+		return
+	}
+	// F-5: even (low-pass) samples
+	for k := cas; k < n; k += 2 {
+		l, r := k-1, k+1
+		if l < 0 {
+			l = 1
+		}
+		if r >= n {
+			r = n - 2
+		}
+		xk, xl, xr := x[k*lanes:k*lanes+lanes], x[l*lanes:l*lanes+lanes], x[r*lanes:r*lanes+lanes]
+		for j := range xk {
+			xk[j] -= (xl[j] + xr[j] + 2) >> 2
+		}
+	}
+	// F-6: odd (high-pass) samples
+	for k := 1 - cas; k < n; k += 2 {
+		l, r := k-1, k+1
+		if l < 0 {
+			l = 1
+		}
+		if r >= n {
+			r = n - 2
+		}
+		xk, xl, xr := x[k*lanes:k*lanes+lanes], x[l*lanes:l*lanes+lanes], x[r*lanes:r*lanes+lanes]
+		for j := range xk {
+			xk[j] += (xl[j] + xr[j]) >> 1
+		}
+	}
+}
+
+// idwt97 is one level of the irreversible 9/7 inverse (F.3.8.2) in float32
+// with OpenJPEG's order of operations, so results agree bit for bit.
+func (d *tileDecoder) idwt97(buf []float32, w, rw, rh, snx, sny, casx, casy int) {
+	need := max(rw, rh*colStrip)
+	if cap(d.dwtF) < need {
+		d.dwtF = make([]float32, need)
+	}
+	tmp := d.dwtF[:need]
+	for y := 0; y < rh; y++ {
+		row := buf[y*w : y*w+rw]
+		x := tmp[:rw]
+		for i := 0; i < snx; i++ {
+			x[2*i+casx] = row[i]
+		}
+		for i := 0; i < rw-snx; i++ {
+			x[2*i+1-casx] = row[snx+i]
+		}
+		lift97(x, 1, casx)
+		copy(row, x)
+	}
+	for x0 := 0; x0 < rw; x0 += colStrip {
+		sw := min(colStrip, rw-x0)
+		t := tmp[:rh*sw]
+		for i := 0; i < rh; i++ {
+			k := 2*i + casy
+			if i >= sny {
+				k = 2*(i-sny) + 1 - casy
+			}
+			copy(t[k*sw:k*sw+sw], buf[i*w+x0:i*w+x0+sw])
+		}
+		lift97(t, sw, casy)
+		for k := 0; k < rh; k++ {
+			copy(buf[k*w+x0:k*w+x0+sw], t[k*sw:k*sw+sw])
+		}
+	}
+}
+
+// lift97 inverts the 9/7 lifting (F.3.8.2, Table F.4) on interleaved
+// samples of lanes values each; x[k] is low-pass when k+cas is even.
+// A lone sample is left as it is (OpenJPEG's opj_v8dwt_decode; with its
+// step sizes this equals F.3.7's halving of a lone odd sample).
+func lift97(x []float32, lanes, cas int) {
+	n := len(x) / lanes
+	if n == 1 {
+		return
+	}
+	scale97(x, lanes, n, cas, k97)
+	scale97(x, lanes, n, 1-cas, twoInvK97)
+	step97(x, lanes, n, cas, -delta97)
+	step97(x, lanes, n, 1-cas, -gamma97)
+	step97(x, lanes, n, cas, -beta97)
+	step97(x, lanes, n, 1-cas, -alpha97)
+}
+
+func scale97(x []float32, lanes, n, start int, c float32) {
+	for k := start; k < n; k += 2 {
+		xk := x[k*lanes : k*lanes+lanes]
+		for j := range xk {
+			xk[j] *= c
+		}
+	}
+}
+
+// step97 is one lifting step: x[k] += (x[k-1] + x[k+1]) * c for every
+// k = start, start+2, ..., mirrored at the ends. The explicit float32
+// conversion keeps the product rounded on its own (no fused multiply-add),
+// as in OpenJPEG.
+func step97(x []float32, lanes, n, start int, c float32) {
+	for k := start; k < n; k += 2 {
+		l, r := k-1, k+1
+		if l < 0 {
+			l = 1
+		}
+		if r >= n {
+			r = n - 2
+		}
+		xk, xl, xr := x[k*lanes:k*lanes+lanes], x[l*lanes:l*lanes+lanes], x[r*lanes:r*lanes+lanes]
+		for j := range xk {
+			xk[j] += float32((xl[j] + xr[j]) * c)
+		}
+	}
+}
