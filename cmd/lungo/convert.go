@@ -3,19 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/lungo-ml/lungo/nn"
 )
 
 // lungo convert turns a .pth or safetensors U-Net state dict into a lungo
-// checkpoint (safetensors whose metadata holds the configuration), which
-// predict and train then open without architecture flags.
+// checkpoint (safetensors whose metadata holds the configuration). The
+// architecture is worked out from the weights' keys and shapes; flags that
+// are given must agree with it.
 func init() {
 	register("convert", "convert .pth / safetensors U-Net weights into a lungo checkpoint", runConvert)
 }
 
 func runConvert(args []string) error {
-	fs := newFlags("convert", "-in x.pth -out y.lungo -arch unet-resnet34 -in-channels 1")
+	fs := newFlags("convert", "-in x.pth -out y.lungo [-arch unet-resnet34 ...]")
 	mf := addModelFlags(fs)
 	in := fs.String("in", "", "input weights (.pth, safetensors or lungo checkpoint); same as -weights")
 	out := fs.String("out", "", "output lungo checkpoint")
@@ -34,13 +36,13 @@ func runConvert(args []string) error {
 	if *mf.weights == "" || *out == "" {
 		return errors.New("-in and -out are required")
 	}
-	m, err := mf.open()
+	m, err := mf.open(os.Stderr)
 	if err != nil {
 		return err
 	}
 	if err := m.SaveCheckpoint(*out, map[string]string{"lungo.source": *mf.weights}); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s: %s, %d input channel(s), %d parameters\n", *out, m.Config.Arch(), m.Config.InChannels, nn.CountParameters(m))
+	fmt.Printf("wrote %s: %s, %d parameters\n", *out, m.Config.Describe(), nn.CountParameters(m))
 	return nil
 }

@@ -40,7 +40,12 @@ type runOptions struct {
 	testFold          int // -1: no held-out fold
 	resume, skipBad   bool
 	cache             bool
-	log               io.Writer
+	// initEncoder is a weight file the encoder starts from (unet.LoadEncoder).
+	initEncoder string
+	// archFromRun builds, when resuming, the model the run folder's state
+	// holds instead of arch, decoder and classHead.
+	archFromRun bool
+	log         io.Writer
 }
 
 func (o *runOptions) addFlags(fs *flag.FlagSet) {
@@ -174,11 +179,34 @@ func runTraining(ctx context.Context, o *runOptions) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	state := filepath.Join(o.out, train.StateFile)
+	_, statErr := os.Stat(state)
+	resuming := o.resume && statErr == nil
+	if resuming && o.archFromRun {
+		c, ok, err := unet.CheckpointConfig(state)
+		if err != nil {
+			return nil, fmt.Errorf("-resume: %w", err)
+		}
+		if ok {
+			cfg = c
+		}
+	}
 	model, err := unet.New(cfg, tensor.NewRNG(o.seed))
 	if err != nil {
 		return nil, err
 	}
-	logf("model: %s, decoder %v, %d parameters, %dx%d input\n", cfg.Arch(), cfg.DecoderChannels, nn.CountParameters(model), o.size, o.size)
+	logf("model: %s, %d parameters, %dx%d input\n", model.Config.Describe(), nn.CountParameters(model), o.size, o.size)
+	if o.initEncoder != "" {
+		if resuming {
+			logf("encoder: not loading -init-encoder %s: resuming from %s\n", o.initEncoder, state)
+		} else {
+			r, err := unet.LoadEncoder(model, o.initEncoder)
+			if err != nil {
+				return nil, fmt.Errorf("-init-encoder: %w", err)
+			}
+			logf("encoder: loaded from %s: %s; the decoder and heads start from random initialisation\n", o.initEncoder, r)
+		}
+	}
 
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,8 +29,11 @@ func init() {
 }
 
 // modelFlags are the flags that describe and load a model, shared by
-// predict and convert.
+// predict and convert. The architecture comes from the weights (a lungo
+// checkpoint's stored configuration, otherwise the state dict's keys and
+// shapes); flags that are given must agree with it.
 type modelFlags struct {
+	fs         *flag.FlagSet
 	weights    *string
 	arch       *string
 	inChannels *int
@@ -40,40 +44,97 @@ type modelFlags struct {
 
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	return &modelFlags{
-		weights:    fs.String("weights", "", "weights: a .pth (torch.save state dict), safetensors or lungo checkpoint"),
-		arch:       fs.String("arch", "unet-resnet34", "architecture: unet-resnet18, unet-resnet34 or unet-resnet50 (read from a lungo checkpoint)"),
-		inChannels: fs.Int("in-channels", 1, "input channels, 1 or 3 (read from a lungo checkpoint)"),
-		classes:    fs.Int("classes", 1, "mask channels (read from a lungo checkpoint)"),
-		attention:  fs.String("attention", "", `decoder attention: "" or "scse" (read from a lungo checkpoint)`),
-		classHead:  fs.Int("class-head", 0, "outputs of the classification head, 0 for none (read from a lungo checkpoint)"),
+		fs:         fs,
+		weights:    fs.String("weights", "", "weights: a .pth (torch.save state dict), safetensors or lungo checkpoint; the architecture is worked out from them"),
+		arch:       fs.String("arch", "", "architecture, checked against the weights': unet-resnet18, unet-resnet34 or unet-resnet50 (default: the weights')"),
+		inChannels: fs.Int("in-channels", 0, "input channels, 1 or 3 (default: the weights'; 1 also takes a 3-channel stem, summed)"),
+		classes:    fs.Int("classes", 0, "mask channels (default: the weights')"),
+		attention:  fs.String("attention", "", `decoder attention: "none" or "scse" (default: the weights')`),
+		classHead:  fs.Int("class-head", 0, "outputs of the classification head, 0 for none (default: the weights')"),
 	}
 }
 
-// config returns the model configuration the flags describe.
-func (f *modelFlags) config() (unet.Config, error) {
-	c, err := unet.ParseArch(*f.arch, *f.inChannels)
-	if err != nil {
-		return c, err
-	}
-	c.Classes, c.Attention, c.ClassHead = *f.classes, *f.attention, *f.classHead
-	return c, c.Validate()
+// given returns the architecture flags set on the command line.
+func (f *modelFlags) given() map[string]bool {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "arch", "in-channels", "classes", "attention", "class-head":
+			set[fl.Name] = true
+		}
+	})
+	return set
 }
 
-// open loads the model: a lungo checkpoint carries its configuration, other
-// files use the flags'.
-func (f *modelFlags) open() (*unet.Model, error) {
-	if *f.weights == "" {
+// open loads the model -weights holds and writes to w what it is and where
+// that came from. Architecture flags override the weights' configuration and
+// must fit the weights.
+func (f *modelFlags) open(w io.Writer) (*unet.Model, error) {
+	path := *f.weights
+	if path == "" {
 		return nil, errors.New("-weights is required")
 	}
-	cfg, err := f.config()
+	sd, meta, err := unet.ReadWeights(path)
 	if err != nil {
 		return nil, err
 	}
-	return unet.Open(*f.weights, &cfg)
+	source := "worked out from its keys and shapes"
+	if _, ok := meta[unet.MetaConfig]; ok {
+		source = "the checkpoint's configuration"
+	}
+	var cfg *unet.Config
+	if set := f.given(); len(set) > 0 {
+		c, err := unet.WeightsConfig(sd, meta)
+		if err != nil {
+			var eo *unet.EncoderOnlyError
+			if errors.As(err, &eo) {
+				return nil, fmt.Errorf("%w (file %s)", err, path)
+			}
+			// Weights that are no U-Net lungo builds: the flags alone, and
+			// the load names what does not fit.
+			c = unet.Config{Encoder: "resnet34", InChannels: 1, Classes: 1}
+		}
+		if set["arch"] {
+			a, err := unet.ParseArch(*f.arch, 1)
+			if err != nil {
+				return nil, err
+			}
+			c.Encoder = a.Encoder
+		}
+		if set["in-channels"] {
+			c.InChannels = *f.inChannels
+		}
+		if set["classes"] {
+			c.Classes = *f.classes
+		}
+		if set["attention"] {
+			c.Attention = *f.attention
+			if c.Attention == "none" {
+				c.Attention = ""
+			}
+		}
+		if set["class-head"] {
+			c.ClassHead = *f.classHead
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		cfg, source = &c, "the flags', which fit the weights"
+	}
+	m, err := unet.OpenStateDict(sd, meta, cfg)
+	if err != nil {
+		var am *unet.ArchMismatchError
+		if errors.As(err, &am) {
+			return nil, fmt.Errorf("%w (file %s); leave out -arch and the other architecture flags to use the weights as they are", err, path)
+		}
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	fmt.Fprintf(w, "weights %s: %s (%s)\n", path, m.Config.Describe(), source)
+	return m, nil
 }
 
 func runPredict(args []string) error {
-	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 -in-channels 1] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR])")
+	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 ...] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR])")
 	mf := addModelFlags(fs)
 	input := fs.String("input", "", "raw mode: float32 .npy [N, C, H, W] (or [H, W]), NCHW")
 	out := fs.String("out", "", "raw mode: output .npy of probabilities [N, classes, H, W]")
@@ -104,14 +165,14 @@ func runPredict(args []string) error {
 	case *input != "" && *dcm != "":
 		return errors.New("give -input or -dicom, not both")
 	case *dcm != "":
-		m, err := mf.open()
+		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.labels == "" {
+			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays or -labels")
+		}
+		m, err := mf.open(os.Stderr)
 		if err != nil {
 			return err
 		}
 		do.inputs, do.batch = strings.Split(*dcm, ","), *batch
-		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.labels == "" {
-			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays or -labels")
-		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		return predictDICOM(ctx, m, *mf.weights, do)
@@ -120,7 +181,7 @@ func runPredict(args []string) error {
 	case *out == "":
 		return errors.New("-out is required")
 	}
-	m, err := mf.open()
+	m, err := mf.open(os.Stderr)
 	if err != nil {
 		return err
 	}

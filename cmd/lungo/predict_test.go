@@ -42,16 +42,22 @@ func TestPredictRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(out)
-	// No architecture flags: the checkpoint carries them (the defaults,
-	// resnet34 with 1 class, would not load these weights).
+	// No architecture flags: the checkpoint carries them.
 	if err := runPredict([]string{"-weights", ckpt, "-input", in, "-out", out, "-batch", "2"}); err != nil {
 		t.Fatal(err)
 	}
 	check("predict checkpoint")
 
-	// Wrong architecture for a .pth: the error names a key.
+	// No architecture flags on a .pth: worked out from its keys and shapes.
+	os.Remove(out)
+	if err := runPredict([]string{"-weights", pthFile, "-input", in, "-out", out}); err != nil {
+		t.Fatal(err)
+	}
+	check("predict .pth without flags")
+
+	// Wrong architecture for a .pth: the error names the right one.
 	err = runPredict([]string{"-weights", pthFile, "-arch", "unet-resnet34", "-classes", "2", "-input", in, "-out", out})
-	if err == nil || !strings.Contains(err.Error(), "encoder.layer1.2.conv1.weight") {
+	if err == nil || !strings.Contains(err.Error(), "weights are U-Net-ResNet18, not unet-resnet34") {
 		t.Errorf("resnet34 flags on resnet18 weights: %v", err)
 	}
 	if err := runPredict([]string{"-weights", ckpt, "-dicom", dir}); err == nil || !strings.Contains(err.Error(), "needs an output") {

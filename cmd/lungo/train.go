@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,14 +19,23 @@ func defaultRunOptions() *runOptions {
 
 func runTrain(args []string) error {
 	o := defaultRunOptions()
-	fs := newFlags("train", "-data DIR -labels CSV [-out DIR] [flags]")
+	fs := newFlags("train", "-data DIR -labels CSV [-out DIR] [-init-encoder resnet34.pth] [flags]")
 	fs.StringVar(&o.data, "data", "", "folder of DICOM files (searched recursively)")
 	fs.StringVar(&o.labels, "labels", "", "label CSV: train-rle.csv (stage 1) or stage_2_train.csv")
 	fs.StringVar(&o.out, "out", "lungo-run", "run folder: checkpoints, metrics.jsonl, curves.png, thresholds.json")
 	o.addFlags(fs)
+	fs.StringVar(&o.initEncoder, "init-encoder", "", "start the encoder from these weights (.pth, safetensors or lungo): a torchvision ResNet "+
+		"(conv1.weight, layer1.0...; e.g. ImageNet's) or a U-Net's encoder.* keys; the decoder and heads start from random initialisation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// Resuming without architecture flags builds what the run folder holds.
+	o.archFromRun = o.resume
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "arch" || f.Name == "decoder" || f.Name == "class-head" {
+			o.archFromRun = false
+		}
+	})
 	if o.data == "" || o.labels == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("-data and -labels are required (try `lungo synth -out DIR` for a synthetic set)")

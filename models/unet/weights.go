@@ -1,6 +1,8 @@
 package unet
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -265,14 +267,15 @@ func OpenStateDict(sd *nn.StateDict, meta map[string]string, cfg *Config) (*Mode
 	return m, nil
 }
 
-// CheckpointConfig returns the Config stored in a lungo checkpoint; ok is
-// false for files without one (.pth, plain safetensors).
+// CheckpointConfig returns the Config stored in a lungo checkpoint (or a
+// training state, train's last.state); ok is false for files without one
+// (.pth, plain safetensors). It reads the file's header only.
 func CheckpointConfig(path string) (c Config, ok bool, err error) {
 	isZip, err := isZipFile(path)
 	if err != nil || isZip {
 		return Config{}, false, err
 	}
-	_, meta, err := nn.LoadSafetensors(path)
+	meta, err := safetensorsMetadata(path)
 	if err != nil {
 		return Config{}, false, err
 	}
@@ -282,6 +285,39 @@ func CheckpointConfig(path string) (c Config, ok bool, err error) {
 	}
 	c, err = UnmarshalConfig(js)
 	return c, err == nil, err
+}
+
+// safetensorsMetadata reads the "__metadata__" of a safetensors file's
+// header (an 8-byte little-endian length, then JSON) without its tensors.
+func safetensorsMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	var n [8]byte
+	if _, err := io.ReadFull(f, n[:]); err != nil {
+		return nil, fmt.Errorf("unet: %s: safetensors header: %w", path, err)
+	}
+	size := binary.LittleEndian.Uint64(n[:])
+	if size > uint64(st.Size()-8) || size > 100<<20 {
+		return nil, fmt.Errorf("unet: %s: safetensors header of %d bytes in a file of %d", path, size, st.Size())
+	}
+	hdr := make([]byte, size)
+	if _, err := io.ReadFull(f, hdr); err != nil {
+		return nil, fmt.Errorf("unet: %s: safetensors header: %w", path, err)
+	}
+	var top struct {
+		Meta map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(hdr, &top); err != nil {
+		return nil, fmt.Errorf("unet: %s: safetensors header: %w", path, err)
+	}
+	return top.Meta, nil
 }
 
 // SaveCheckpoint writes m as a lungo checkpoint: a safetensors file of its
