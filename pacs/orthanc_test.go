@@ -33,6 +33,7 @@ func testCtx(t *testing.T) context.Context {
 // through the change feed, fetches them back byte for byte, and checks
 // that a second upload stores nothing new.
 func TestOrthancRoundTrip(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	srcs := append(siimSources(t), loadSource(t, ctSmall))
@@ -164,6 +165,7 @@ func TestOrthancRoundTrip(t *testing.T) {
 // TestOrthancResults stores lungo-shaped results for one source and finds
 // exactly them again.
 func TestOrthancResults(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	srcs := siimSources(t)
@@ -231,6 +233,7 @@ func mustStudyOf(t *testing.T, c *Client, ctx context.Context, s source) string 
 // TestOrthancWatch follows the change feed, saves where it stopped, and
 // resumes there.
 func TestOrthancWatch(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	srcs := append(siimSources(t), loadSource(t, ctSmall))
@@ -333,6 +336,7 @@ func TestOrthancWatch(t *testing.T) {
 // TestOrthancCredentials: a wrong password is a clear 401, sent once, with
 // the password nowhere in the error.
 func TestOrthancCredentials(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	c.Password = "wrong-" + srv.Password
@@ -362,6 +366,7 @@ func TestOrthancCredentials(t *testing.T) {
 
 // TestOrthancDown: a stopped PACS is retried, then reported by URL.
 func TestOrthancDown(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	b, err := os.ReadFile(ctSmall)
@@ -392,6 +397,7 @@ func TestOrthancDown(t *testing.T) {
 // TestOrthancSizeLimit: a file larger than MaxInstanceBytes is refused
 // before it is read, and not retried.
 func TestOrthancSizeLimit(t *testing.T) {
+	t.Parallel() // each test has its own Orthanc
 	srv := orthanctest.Start(t)
 	c, ctx := testClient(srv), testCtx(t)
 	src := loadSource(t, ctSmall)
