@@ -2,9 +2,13 @@ package ljpeg_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"math/bits"
+	"os"
+	"path/filepath"
+	"testing"
 )
 
 // This file holds a small lossless JPEG encoder (T.81 Annex H) for the
@@ -239,4 +243,36 @@ func baselineJPEG(rows, cols int) []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// goldenEncoderStreams are test-encoder streams that
+// scripts/golden/ljpeg_golden.py has GDCM and dcmtk decode, so that
+// precisions and layouts the DICOM encoders do not write (2-16 bits, point
+// transforms, restarts, separate scans) are checked against libjpeg too.
+var goldenEncoderStreams = []llParams{
+	{rows: 16, cols: 20, comps: 1, prec: 2, psv: 1},
+	{rows: 16, cols: 20, comps: 1, prec: 4, psv: 4},
+	{rows: 16, cols: 20, comps: 1, prec: 10, psv: 5, pt: 1},
+	{rows: 16, cols: 20, comps: 1, prec: 13, psv: 6, restart: 40},
+	{rows: 16, cols: 20, comps: 1, prec: 15, psv: 7},
+	{rows: 16, cols: 20, comps: 1, prec: 16, psv: 2, pt: 3, restart: 20},
+	{rows: 16, cols: 20, comps: 1, prec: 16, psv: 3, fill: true},
+	{rows: 12, cols: 10, comps: 3, prec: 8, psv: 6, restart: 30},
+	{rows: 12, cols: 10, comps: 3, prec: 12, psv: 7, separate: true},
+}
+
+// TestWriteEncoderStreams writes goldenEncoderStreams as enc_*.jpg into the
+// directory $LJPEG_WRITE_STREAMS (for scripts/golden/ljpeg_golden.py).
+func TestWriteEncoderStreams(t *testing.T) {
+	dir := os.Getenv("LJPEG_WRITE_STREAMS")
+	if dir == "" {
+		t.Skip("LJPEG_WRITE_STREAMS not set")
+	}
+	for i, p := range goldenEncoderStreams {
+		name := fmt.Sprintf("enc_p%d_sv%d_pt%d_c%d_ri%d.jpg", p.prec, p.psv, p.pt, p.comps, p.restart)
+		data := encodeLossless(p, testPix(p.rows, p.cols, p.comps, p.prec, p.pt, uint32(100+i)))
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lungo-ml/lungo/data/dicom"
@@ -97,5 +99,57 @@ func TestRealFiles(t *testing.T) {
 				t.Errorf("sha256 of stored values %s, want %s (GDCM)", got, c.sha)
 			}
 		})
+	}
+}
+
+// TestGolden decodes the reference streams in testdata/ (lossless with
+// every selection value, point transforms and 2-16 bits, 12-bit extended and
+// 8-bit DCT with restart markers and three components; written by dcmtk,
+// GDCM, cjpeg and the test encoder) and compares the samples with those of
+// libjpeg-based decoders (GDCM and dcmtk, or djpeg), as listed in
+// testdata/golden.txt by scripts/golden/ljpeg_golden.py.
+func TestGolden(t *testing.T) {
+	txt, err := os.ReadFile("testdata/golden.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(txt)), "\n")
+	if !strings.HasPrefix(lines[0], "# ljpeg-golden v1:") {
+		t.Fatalf("testdata/golden.txt: unknown header %q", lines[0])
+	}
+	n := 0
+	for _, line := range lines {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		var name, sha, ref string
+		var rows, cols, comps, prec int
+		if _, err := fmt.Sscan(line, &name, &rows, &cols, &comps, &prec, &sha, &ref); err != nil {
+			t.Fatalf("testdata/golden.txt: %q: %v", line, err)
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := ljpeg.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Rows != rows || img.Cols != cols || img.Components != comps || img.Precision != prec {
+				t.Fatalf("%dx%dx%d, %d bits; want %dx%dx%d, %d bits", img.Rows, img.Cols, img.Components, img.Precision, rows, cols, comps, prec)
+			}
+			ba := 16
+			if prec <= 8 {
+				ba = 8
+			}
+			if got := storedSHA(img.Pix, ba); got != sha {
+				t.Errorf("sha256 %s, want %s (%s)", got, sha, ref)
+			}
+		})
+	}
+	if n < 30 {
+		t.Errorf("testdata/golden.txt lists %d streams, want at least 30", n)
 	}
 }
