@@ -14,9 +14,13 @@ type Image struct {
 	Pix                               []int32
 }
 
-// MaxSamples bounds Rows*Cols*Components: larger images are refused before
-// anything is allocated.
-const MaxSamples = 1 << 28
+// MaxSamples bounds Rows*Cols*Components, and MaxLineSamples
+// Cols*Components: larger images are refused before anything is allocated.
+// (A scan keeps two lines of each of its components.)
+const (
+	MaxSamples     = 1 << 28
+	MaxLineSamples = 1 << 22
+)
 
 // A FormatError reports a malformed or truncated codestream: the marker
 // segment (or scan) where the problem was found, and its byte offset in the
@@ -252,12 +256,34 @@ func (d *decoder) segment(m byte, off int) ([]byte, error) {
 	return d.data[p+2 : p+n], nil
 }
 
+// initialPix is the number of output values allocated before any line is
+// decoded; larger images grow as their first scan is decoded.
+const initialPix = 1 << 20
+
+// growPix makes d.pix hold at least n values, doubling its capacity up to
+// the image size.
+func (d *decoder) growPix(n int) {
+	if n <= len(d.pix) {
+		return
+	}
+	if n > cap(d.pix) {
+		total := d.rows * d.cols * len(d.comps)
+		p := make([]int32, len(d.pix), min(max(2*cap(d.pix), n), total))
+		copy(p, d.pix)
+		d.pix = p
+	}
+	d.pix = d.pix[:n]
+}
+
 func be16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
 
 // checkSize refuses images of more than MaxSamples samples.
 func (d *decoder) checkSize(m byte, off int) error {
 	if int64(d.rows)*int64(d.cols)*int64(len(d.comps)) > MaxSamples {
 		return d.errf(m, off, "%d rows x %d columns x %d components exceed the limit of %d samples", d.rows, d.cols, len(d.comps), MaxSamples)
+	}
+	if int64(d.cols)*int64(len(d.comps)) > MaxLineSamples {
+		return d.errf(m, off, "%d columns x %d components exceed the limit of %d samples a line", d.cols, len(d.comps), MaxLineSamples)
 	}
 	return nil
 }
@@ -320,7 +346,7 @@ func (d *decoder) parseLSE(off int) error {
 	case 2, 3: // mapping table specification / continuation, C.2.4.1.2-3
 		// Kept only if a scan refers to it, which parseSOS refuses.
 	case 4: // oversize image dimensions, C.2.4.1.4
-		if d.sofOff < 0 || d.pix != nil {
+		if d.sofOff < 0 || d.scans > 0 {
 			return d.errf(mLSE, off, "oversize image dimensions must follow the frame header and precede the first scan")
 		}
 		if len(seg) < 2 {
@@ -435,7 +461,9 @@ func (d *decoder) parseSOS(off int, headersOnly bool) error {
 		return nil
 	}
 	if d.pix == nil {
-		d.pix = make([]int32, d.rows*d.cols*len(d.comps))
+		// The first scan grows the output line by line (growPix), so a
+		// forged size on a short stream fails before much is allocated.
+		d.pix = make([]int32, 0, min(d.rows*d.cols*len(d.comps), initialPix))
 	}
 	s := newScan(d, par, idx, ilv, off)
 	if err := s.decode(); err != nil {

@@ -95,6 +95,7 @@ func (s *scan) decode() error {
 		if s.br.overrun() {
 			return &FormatError{Marker: "SOS", Offset: s.off, Msg: fmt.Sprintf("entropy-coded data end at offset %d, in line %d of %d (truncated)", s.br.pos, y, d.rows)}
 		}
+		d.growPix((y + 1) * w * nc)
 		for c, fi := range s.comps {
 			out := d.pix[y*w*nc+fi:]
 			for x, v := range cur[c][1 : w+1] {
