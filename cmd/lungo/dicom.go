@@ -167,11 +167,13 @@ func dicomOne(w io.Writer, path string, nfiles int, npyOut string, display bool,
 		if err != nil {
 			return err
 		}
-		img := pixelsPNG(p)
+		var img *image.Gray
 		if display {
 			if img, err = displayPNG(w, f, p, opt); err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
+		} else {
+			img = pixelsPNG(p)
 		}
 		if err := writeFile(out, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 			return err

@@ -503,7 +503,6 @@ func (f *File) DisplayPixels8(p *Pixels, frame int, opt DisplayOptions) (*image.
 	if err != nil {
 		return nil, err
 	}
-	lo, _ := p.storedRange()
 	xs, err := modalityTable(p, m)
 	if err != nil {
 		return nil, err
@@ -540,7 +539,7 @@ func (f *File) DisplayPixels8(p *Pixels, frame int, opt DisplayOptions) (*image.
 		}
 	}
 	img := image.NewGray(image.Rect(0, 0, p.Cols, p.Rows))
-	forStored(p, frame, int(lo), func(i, k int) { img.Pix[i] = table[k] })
+	frameLookup(img.Pix, p, frame, table)
 	return img, nil
 }
 
@@ -616,9 +615,8 @@ func (f *File) displayVOI(p *Pixels, frame int, opt DisplayOptions, m *ModalityL
 	}
 	// Histogram of stored values, then the modality values in sorted order
 	// with their counts: the percentiles of the frame without sorting it.
-	lo, _ := p.storedRange()
 	counts := make([]int, len(xs))
-	forStored(p, frame, int(lo), func(_, k int) { counts[k]++ })
+	frameHistogram(counts, p, frame)
 	type bin struct {
 		v float64
 		n int
@@ -684,6 +682,10 @@ func checkFrame(p *Pixels, frame int) error {
 	if p.BitsStored < 1 || p.BitsStored > 16 {
 		return fmt.Errorf("dicom: BitsStored %d is outside 1..16", p.BitsStored)
 	}
+	have := len(p.U8) + len(p.I8) + len(p.U16) + len(p.I16)
+	if have != p.Len() || p.Rows <= 0 || p.Cols <= 0 {
+		return fmt.Errorf("dicom: pixels hold %d values, want %d frames x %d rows x %d cols", have, p.Frames, p.Rows, p.Cols)
+	}
 	return nil
 }
 
@@ -703,32 +705,53 @@ func modalityTable(p *Pixels, m *ModalityLUT) ([]float64, error) {
 	return xs, nil
 }
 
-// forStored calls fn(i, v-lo) for each pixel i of frame (flat index within
-// the frame) with stored value v; values are within BitsStored (Pixels
-// guarantees it; out-of-range values are clamped so that a table lookup
-// cannot fail).
-func forStored(p *Pixels, frame, lo int, fn func(i, k int)) {
-	n := p.Rows * p.Cols
-	off := frame * n
-	top := 1<<p.BitsStored - 1
-	clamp := func(k int) int { return max(0, min(k, top)) }
-	switch {
+// storedInt is the element type of a Pixels array.
+type storedInt interface{ uint8 | int8 | uint16 | int16 }
+
+// frameLookup sets dst[i] = table[v-lo] for the stored values v of frame.
+// Values are within BitsStored (Pixels guarantees it); any other is clamped
+// so that the lookup cannot fail.
+func frameLookup(dst []uint8, p *Pixels, frame int, table []uint8) {
+	lo, _ := p.storedRange()
+	switch n := p.Rows * p.Cols; {
 	case p.U8 != nil:
-		for i, v := range p.U8[off : off+n] {
-			fn(i, clamp(int(v)-lo))
-		}
+		lookup(dst, p.U8[frame*n:(frame+1)*n], int(lo), table)
 	case p.I8 != nil:
-		for i, v := range p.I8[off : off+n] {
-			fn(i, clamp(int(v)-lo))
-		}
+		lookup(dst, p.I8[frame*n:(frame+1)*n], int(lo), table)
 	case p.U16 != nil:
-		for i, v := range p.U16[off : off+n] {
-			fn(i, clamp(int(v)-lo))
-		}
+		lookup(dst, p.U16[frame*n:(frame+1)*n], int(lo), table)
 	case p.I16 != nil:
-		for i, v := range p.I16[off : off+n] {
-			fn(i, clamp(int(v)-lo))
-		}
+		lookup(dst, p.I16[frame*n:(frame+1)*n], int(lo), table)
+	}
+}
+
+func lookup[T storedInt](dst []uint8, src []T, lo int, table []uint8) {
+	top := len(table) - 1
+	for i, v := range src {
+		dst[i] = table[max(0, min(int(v)-lo, top))]
+	}
+}
+
+// frameHistogram counts the stored values of frame: counts[v-lo]
+// (clamped as in frameLookup).
+func frameHistogram(counts []int, p *Pixels, frame int) {
+	lo, _ := p.storedRange()
+	switch n := p.Rows * p.Cols; {
+	case p.U8 != nil:
+		histogram(counts, p.U8[frame*n:(frame+1)*n], int(lo))
+	case p.I8 != nil:
+		histogram(counts, p.I8[frame*n:(frame+1)*n], int(lo))
+	case p.U16 != nil:
+		histogram(counts, p.U16[frame*n:(frame+1)*n], int(lo))
+	case p.I16 != nil:
+		histogram(counts, p.I16[frame*n:(frame+1)*n], int(lo))
+	}
+}
+
+func histogram[T storedInt](counts []int, src []T, lo int) {
+	top := len(counts) - 1
+	for _, v := range src {
+		counts[max(0, min(int(v)-lo, top))]++
 	}
 }
 

@@ -485,3 +485,39 @@ func FuzzDisplay8(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDisplayPixels8 renders a 2048x2048 15-bit radiograph-sized
+// image with the file's window and with the auto window.
+func BenchmarkDisplayPixels8(b *testing.B) {
+	const side = 2048
+	vals := make([]uint16, side*side)
+	for i := range vals {
+		vals[i] = uint16((i*7919 + i/side*31) % 32768)
+	}
+	o := binary.LittleEndian
+	es := imageElems(o, 1, side, side, 16, 15, false, "MONOCHROME1")
+	es = append(es, el{tag: WindowCenter, vr: "DS", val: txt("15000")}, el{tag: WindowWidth, vr: "DS", val: txt("30000")},
+		el{tag: PixelData, vr: "OW", val: words(vals...)})
+	f, err := Parse(part10(ExplicitVRLittleEndian, synth{o, true}.elems(nil, es)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := f.Pixels()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		opt  DisplayOptions
+	}{{"window", DisplayOptions{}}, {"auto", DisplayOptions{IgnoreFileVOI: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(side * side * 2)
+			for b.Loop() {
+				if _, err := f.DisplayPixels8(p, 0, c.opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
