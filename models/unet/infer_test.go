@@ -350,3 +350,43 @@ func TestLoadEncoder(t *testing.T) {
 		}
 	}
 }
+
+// FuzzInferConfig: any keys and shapes give a Config that validates or an
+// error, never a panic. Input: lines "key 2x3x4" as in testdata/*.keys.
+func FuzzInferConfig(f *testing.F) {
+	for _, name := range []string{"r18", "r50_scse_cls"} {
+		b, err := os.ReadFile("../../testdata/unet_" + name + ".keys")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("conv1.weight 64x3x7x7\nlayer1.0.conv1.weight 64x64x3x3\nfc.weight 1000x512\n")
+	f.Add("module.encoder.conv1.weight 64x1x7x7\nmodule.decoder.blocks.0.conv1.0.weight 0\nsegmentation_head.0.weight \n")
+	f.Fuzz(func(t *testing.T, s string) {
+		sd := nn.NewStateDict()
+		for _, line := range strings.Split(s, "\n") {
+			key, dims, _ := strings.Cut(line, " ")
+			var shape []int
+			numel := 1
+			for _, d := range strings.Split(dims, "x") {
+				n, err := strconv.Atoi(d)
+				if err != nil || n < 0 || n > 4096 || numel*max(n, 1) > 1<<16 {
+					continue
+				}
+				shape = append(shape, n)
+				numel *= max(n, 1)
+			}
+			sd.Set(key, tensor.New(shape...), false)
+		}
+		c, err := InferConfig(sd)
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("InferConfig gave %+v, which does not validate: %v", c, err)
+		}
+		_ = c.Describe()
+		_ = configDiff(c, Config{Encoder: "resnet18"})
+	})
+}
