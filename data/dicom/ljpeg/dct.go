@@ -104,15 +104,27 @@ func decodeBlock(br *bitReader, dc, ac *huffTable, pred *int32, coef *[64]int32)
 	if s > 15 {
 		return 0, &Error{Marker: "scan data", Offset: br.pos, Msg: fmt.Sprintf("DC difference category %d (must be 0 to 15)", s)}
 	}
-	*pred += extend(br.bits(uint(s)), uint(s))
+	*pred += extend(br.take(uint(s)), uint(s))
 	coef[0] = int32(int16(*pred))
 	// F.2.2.2, Figure F.13: AC coefficients as RRRRSSSS run/size symbols;
 	// 0x00 is EOB, 0xF0 a run of 16 zeros.
 	nac := 0
 	for k := 1; k < 64; k++ {
-		rs, ok := br.decode(ac)
-		if !ok {
-			return 0, badCode(br)
+		// br.decode(ac), with the lookahead path inlined.
+		if br.n < 32 {
+			br.fill()
+		}
+		var rs uint8
+		if e := ac.look[br.acc>>(64-lookBits)]; e != 0 {
+			l := uint(e >> 8)
+			br.acc <<= l
+			br.n -= l
+			rs = uint8(e)
+		} else {
+			var ok bool
+			if rs, ok = br.decodeLong(ac); !ok {
+				return 0, badCode(br)
+			}
 		}
 		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
@@ -126,7 +138,7 @@ func decodeBlock(br *bitReader, dc, ac *huffTable, pred *int32, coef *[64]int32)
 		if k > 63 {
 			return 0, &Error{Marker: "scan data", Offset: br.pos, Msg: fmt.Sprintf("AC run reaches coefficient %d (past 63)", k)}
 		}
-		coef[zigzag[k]] = extend(br.bits(s), s)
+		coef[zigzag[k]] = extend(br.take(s), s)
 		nac++
 	}
 	return nac, nil

@@ -1,6 +1,7 @@
 package ljpeg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -72,9 +73,20 @@ type bitReader struct {
 	stopped bool   // a marker or the end of the data was reached
 }
 
-// fill tops the buffer up to at least 57 bits.
+// fill tops the buffer up to at least 57 bits. Eight bytes without a 0xFF
+// among them are loaded at once.
 func (b *bitReader) fill() {
 	data := b.data
+	if !b.stopped && b.pos+8 <= len(data) {
+		x := binary.BigEndian.Uint64(data[b.pos:])
+		if y := ^x; (y-0x0101010101010101)&^y&0x8080808080808080 == 0 {
+			k := (64 - b.n) >> 3 // whole bytes that fit
+			b.acc |= x >> (64 - 8*k) << (64 - 8*k - b.n)
+			b.pos += int(k)
+			b.n += 8 * k
+			return
+		}
+	}
 	for b.n <= 56 {
 		if !b.stopped && b.pos < len(data) {
 			c := data[b.pos]
@@ -101,21 +113,20 @@ func (b *bitReader) fill() {
 // have been consumed: the data is truncated or corrupt.
 func (b *bitReader) overrun() bool { return b.fake > b.n }
 
-// bits returns the next n (0..16) bits as an unsigned value.
-func (b *bitReader) bits(n uint) int32 {
-	if b.n < n {
-		b.fill()
-	}
+// take returns the next n (0..16) bits as an unsigned value. The caller
+// makes sure n bits are buffered: decode leaves at least 16.
+func (b *bitReader) take(n uint) int32 {
 	v := int32(b.acc >> 32 >> (32 - n)) // n == 0 gives 0
 	b.acc <<= n
 	b.n -= n
 	return v
 }
 
-// decode decodes one Huffman-coded value (T.81 F.2.2.3, Figure F.16), or
-// returns ok false for a code the table does not hold.
+// decode decodes one Huffman-coded value (T.81 F.2.2.3, Figure F.16) and
+// leaves at least 16 bits buffered; ok is false for a code the table does
+// not hold.
 func (b *bitReader) decode(h *huffTable) (v uint8, ok bool) {
-	if b.n < 16 {
+	if b.n < 32 {
 		b.fill()
 	}
 	if e := h.look[b.acc>>(64-lookBits)]; e != 0 {
@@ -124,6 +135,12 @@ func (b *bitReader) decode(h *huffTable) (v uint8, ok bool) {
 		b.n -= l
 		return uint8(e), true
 	}
+	return b.decodeLong(h)
+}
+
+// decodeLong decodes a code longer than lookBits: the F.2.2.3 loop over
+// code lengths.
+func (b *bitReader) decodeLong(h *huffTable) (v uint8, ok bool) {
 	l := lookBits + 1
 	code := int32(b.acc >> (64 - uint(l)))
 	for ; code > h.maxcode[l]; l++ {

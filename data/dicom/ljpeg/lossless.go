@@ -103,9 +103,32 @@ func decodeLine(br *bitReader, h *huffTable, cur, prev, out []int32, nc int, fir
 				px = predict(psv, cur[x-1], prev[x], prev[x-1])
 			}
 		}
-		diff, err := br.diff(h)
-		if err != nil {
-			return err
+		// br.diff(h), with the lookahead path inlined.
+		if br.n < 32 {
+			br.fill()
+		}
+		var s uint
+		if e := h.look[br.acc>>(64-lookBits)]; e != 0 {
+			l := uint(e >> 8)
+			br.acc <<= l
+			br.n -= l
+			s = uint(e & 0xFF)
+		} else {
+			v, ok := br.decodeLong(h)
+			if !ok {
+				return badCode(br)
+			}
+			s = uint(v)
+		}
+		var diff int32
+		switch {
+		case s == 0:
+		case s < 16:
+			diff = extend(br.take(s), s)
+		case s == 16:
+			diff = 32768
+		default:
+			return badCategory(br, s)
 		}
 		v := (px + diff) & 0xFFFF
 		cur[x] = v
@@ -150,9 +173,13 @@ func (b *bitReader) diff(h *huffTable) (int32, error) {
 	case s == 16:
 		return 32768, nil
 	case s > 16:
-		return 0, &Error{Marker: "scan data", Offset: b.pos, Msg: fmt.Sprintf("lossless difference category %d (must be 0 to 16)", s)}
+		return 0, badCategory(b, uint(s))
 	}
-	return extend(b.bits(uint(s)), uint(s)), nil
+	return extend(b.take(uint(s)), uint(s)), nil
+}
+
+func badCategory(b *bitReader, s uint) error {
+	return &Error{Marker: "scan data", Offset: b.pos, Msg: fmt.Sprintf("lossless difference category %d (must be 0 to 16)", s)}
 }
 
 func badCode(b *bitReader) error {
