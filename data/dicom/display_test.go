@@ -256,6 +256,18 @@ func TestLUTDescriptorForms(t *testing.T) {
 	if got := modality(t, f, 0, 1, 2); fmt.Sprint(got) != "[7 8 9]" {
 		t.Errorf("packed 8-bit entries: %v", got)
 	}
+	// Implicit VR, undefined-length sequence: the parser makes the items,
+	// whose LUT elements arrive as UN.
+	o := binary.LittleEndian
+	es := imageElems(o, 1, 1, 2, 16, 16, false, "MONOCHROME2")
+	seq := lutSeq(modalityLUTSeq, "", [3]uint16{2, 5, 16}, "", words(100, 200))
+	seq.undefined = true
+	es = append(es, seq, el{tag: PixelData, vr: "OW", val: words(5, 6)})
+	if f, err := Parse(part10(ImplicitVRLittleEndian, synth{o, false}.elems(nil, es))); err != nil {
+		t.Error(err)
+	} else if got := modality(t, f, 0, 6, 9); fmt.Sprint(got) != "[100 200 200]" {
+		t.Errorf("implicit VR undefined-length LUT sequence: %v", got)
+	}
 	// Entries above the stated bits widen the output range (DCMTK's leniency).
 	f = lutFile(t, 12, false, "MONOCHROME2", []int{0}, lutSeq(modalityLUTSeq, "US", [3]uint16{2, 0, 12}, "US", words(0, 65535)))
 	if m, err := f.ModalityLUT(); err != nil || m.Max != 65535 {
@@ -320,6 +332,34 @@ func TestDisplayErrors(t *testing.T) {
 	if _, err := f.Display8(DisplayOptions{}); err == nil || !strings.Contains(err.Error(), "has no LUT Data (0028,3006)") {
 		t.Errorf("missing LUT Data: %v", err)
 	}
+}
+
+func ExampleFile_Display8() {
+	f, err := ReadFile("testdata/display/signed_linear_exact.dcm")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := f.Pixels()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	voi, err := f.DisplayVOI(p, 0, DisplayOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	img, err := f.DisplayPixels8(p, 0, DisplayOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(voi)
+	fmt.Println(img.Rect.Dx(), img.Rect.Dy(), img.Pix[0], img.Pix[130], img.Pix[138], img.Pix[255])
+	// Output:
+	// 40/400 LINEAR_EXACT file window 1 of 1
+	// 16 16 0 49 133 255
 }
 
 func err0[T any](_ T, err error) error { return err }
