@@ -1,6 +1,8 @@
 package kernels
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -244,4 +246,73 @@ func TestClaims(t *testing.T) {
 			c.release()
 		}
 	}
+}
+
+// TestAcquireBoundsThreads: however many goroutines run kernels at once,
+// holding compute slots, no more chunks run at the same time than the pool
+// has threads, every call's result is right, and a slot wait ends with
+// the context.
+func TestAcquireBoundsThreads(t *testing.T) {
+	threads := Threads()
+	var running, peak atomic.Int32
+	const goroutines, calls, n = 8, 20, 64
+	var wg sync.WaitGroup
+	var bad atomic.Int32
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := make([]int, n)
+			for range calls {
+				if err := Acquire(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+				Parallel(n, 1, func(lo, hi int) {
+					r := running.Add(1)
+					for p := peak.Load(); r > p && !peak.CompareAndSwap(p, r); p = peak.Load() {
+					}
+					for i := lo; i < hi; i++ {
+						out[i] = i * i
+					}
+					time.Sleep(50 * time.Microsecond) // let others overlap if they could
+					running.Add(-1)
+				})
+				Release()
+				for i, v := range out {
+					if v != i*i {
+						bad.Add(1)
+					}
+					out[i] = 0
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if bad.Load() > 0 {
+		t.Errorf("%d wrong results", bad.Load())
+	}
+	if p := peak.Load(); p > int32(threads) {
+		t.Errorf("%d chunks ran at once with %d threads", p, threads)
+	}
+	t.Logf("peak %d chunks at once, %d threads", peak.Load(), threads)
+
+	for range threads {
+		if err := Acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := Acquire(ctx)
+	for range threads {
+		Release()
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Acquire with every slot held: err = %v, want the deadline", err)
+	}
+	if err := Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	Release()
 }
