@@ -125,7 +125,7 @@ func (f *modelFlags) open(w io.Writer) (*unet.Model, error) {
 	if err != nil {
 		var am *unet.ArchMismatchError
 		if errors.As(err, &am) {
-			return nil, fmt.Errorf("%w (file %s); leave out -arch and the other architecture flags to use the weights as they are", err, path)
+			return nil, fmt.Errorf("%w; leave out -arch and the other architecture flags to use %s as it is", err, path)
 		}
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
