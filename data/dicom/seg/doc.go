@@ -31,16 +31,21 @@
 //     segment has an all-zero frame, so the archive records that the image
 //     was examined and nothing was found; a caller that prefers no object
 //     can test the mask first.
-//   - Geometry is carried over, never invented. The source's Frame of
-//     Reference UID, Pixel Spacing (and Slice Thickness), Image Orientation
-//     and Image Position go into the SEG (Frame of Reference module; shared
-//     Pixel Measures and Plane Orientation functional groups; per-frame Plane
-//     Position) when present. A projection radiograph without a Frame of
-//     Reference (SIIM's Secondary Captures) gets no Frame of Reference: the
-//     SEG IOD requires one only without a Derivation Image functional group,
-//     which lungo always writes, and a new one would claim a patient
-//     coordinate system nobody measured (and, per dciodvfy, oblige a Slice
-//     Thickness the radiograph does not have).
+//   - Geometry is carried over, never invented. Pixel Spacing goes into
+//     the shared Pixel Measures functional group when the source has it.
+//     The source's Frame of Reference UID, Slice Thickness, Image
+//     Orientation (shared Plane Orientation) and Image Position (per-frame
+//     Plane Position, also indexed as a dimension) are carried over
+//     together when the source has a Frame of Reference and a Slice
+//     Thickness (a cross-sectional image). A projection radiograph (SIIM's
+//     Secondary Captures have no Frame of Reference; a DX may have one but
+//     no Slice Thickness) gets none of them: the SEG IOD requires a Frame
+//     of Reference only without a Derivation Image functional group, which
+//     lungo always writes; with one, the Pixel Measures would need a Slice
+//     Thickness the radiograph does not have (dciodvfy reports its absence
+//     as an error); and a new Frame of Reference would claim a patient
+//     coordinate system nobody measured. The SEG is tied to its radiograph
+//     by the references instead, as viewers overlay 2-D SEGs.
 //   - Values copied from the source are repaired where the source is not
 //     valid DICOM and the repair is unambiguous: decimal strings are
 //     reformatted to at most 16 characters (SIIM writes 0.14300000000000002),

@@ -39,10 +39,10 @@ var redCIELab = [3]uint16{34891, 53480, 50167}
 // AUTOMATIC, with the algorithm's name, version and model hash), and one
 // bit-packed frame (PS3.5 8.1.1: pixel i in bit i%8 of byte i/8) derived
 // from the source image. It joins the source's study (Patient and General
-// Study modules copied) in a new series of modality SEG; the Frame of
-// Reference, Pixel Spacing, Image Orientation and Image Position of the
-// source are carried over where present (see the package documentation for
-// sources without a Frame of Reference).
+// Study modules copied) in a new series of modality SEG; the source's Pixel
+// Spacing is carried over, and its Frame of Reference, Slice Thickness,
+// Image Orientation and Image Position when it has a Frame of Reference and
+// a Slice Thickness (see the package documentation).
 //
 // A mask with no pixel set (a negative finding) is written the same way:
 // the segment is present and its frame is all zero, so the archive records
@@ -82,15 +82,14 @@ func checkMaskSize(s *source, mask []uint8, rows, cols int) error {
 
 // segmentationDataSet builds the SEG's data set, module by module in the
 // order of PS3.3 A.51 (the encoder sorts the tags).
-func segmentationDataSet(s *source, r *resolved, mask []uint8) (*dataSet, error) {
+func segmentationDataSet(src *source, r *resolved, mask []uint8) (*dataSet, error) {
+	s := src.segGeometry()
 	d := &dataSet{}
 	copyPatientStudy(d, s)
 	newSeries(d, r, SegmentationSOPClass, "SEG")
 	seriesAnatomy(d, s, false)
 
-	// Frame of Reference: the source's; none when the source has none (a
-	// SEG with a Derivation Image functional group needs none, and a new
-	// one would claim patient coordinates nobody measured; see doc.go).
+	// Frame of Reference: the source's, when segGeometry kept it.
 	if s.frameOfReference != "" {
 		d.str(dicom.FrameOfReferenceUID, "UI", s.frameOfReference)
 		d.str(dicom.PositionReferenceIndicator, "LO", s.f.String(dicom.PositionReferenceIndicator))
@@ -146,6 +145,24 @@ func segmentationDataSet(s *source, r *resolved, mask []uint8) (*dataSet, error)
 
 	d.bin(dicom.PixelData, "OB", packBits(mask))
 	return d, nil
+}
+
+// segGeometry returns the source as the SEG describes it. Its Frame of
+// Reference, Image Orientation, Image Position and Slice Thickness are kept
+// together, and only when the source has a Frame of Reference and a Slice
+// Thickness (a cross-sectional image such as CT_small): the SEG IOD (as
+// dciodvfy checks it) requires a Slice Thickness in the Pixel Measures
+// whenever a Frame of Reference is present, which a projection radiograph
+// does not have and lungo does not invent. Otherwise the SEG has none of
+// them (it needs no Frame of Reference, having a Derivation Image
+// functional group), and a new Frame of Reference would claim patient
+// coordinates nobody measured. Pixel Spacing is kept in both cases.
+func (s *source) segGeometry() *source {
+	g := *s
+	if s.frameOfReference == "" || s.sliceThickness == nil {
+		g.frameOfReference, g.sliceThickness, g.orientation, g.position = "", nil, nil, nil
+	}
+	return &g
 }
 
 // segmentItem returns the Segment Sequence item of the one segment.

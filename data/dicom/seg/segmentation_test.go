@@ -428,3 +428,56 @@ func TestEncodeDuplicateTag(t *testing.T) {
 		t.Fatalf("set did not replace: % x, %v", b, err)
 	}
 }
+
+// Frame of Reference, Slice Thickness, orientation and position travel
+// together, and only when the source has a Frame of Reference and a Slice
+// Thickness; Pixel Spacing always.
+func TestGeometryRules(t *testing.T) {
+	withFoR := func(d *dataSet) { d.str(dicom.FrameOfReferenceUID, "UI", "1.2.3.9") }
+	full := func(d *dataSet) {
+		withFoR(d)
+		d.ds(dicom.SliceThickness, 2.5)
+		d.ds(dicom.ImageOrientationPatient, 1, 0, 0, 0, 1, 0)
+		d.ds(dicom.ImagePositionPatient, -10, 20.5, 3)
+	}
+	for _, c := range []struct {
+		name    string
+		mod     func(d *dataSet)
+		spatial bool
+	}{
+		{"projection", nil, false},
+		{"FoR without thickness (DX)", withFoR, false},
+		{"FoR, IOP, IPP without thickness", func(d *dataSet) {
+			withFoR(d)
+			d.ds(dicom.ImageOrientationPatient, 1, 0, 0, 0, 1, 0)
+			d.ds(dicom.ImagePositionPatient, 0, 0, 0)
+		}, false},
+		{"thickness without FoR", func(d *dataSet) { d.ds(dicom.SliceThickness, 2.5) }, false},
+		{"cross-sectional", full, true},
+	} {
+		f, _ := writeSEG(t, testSource(t, 4, 4, c.mod), make([]uint8, 16), 4, 4, testOptions(1))
+		shared := item(t, f.DataSet, tagSharedFunctionalGroups)
+		frame := item(t, f.DataSet, tagPerFrameFunctionalGroups)
+		pm := item(t, shared, tagPixelMeasuresSeq)
+		if got := pm.Floats(dicom.PixelSpacing); !slices.Equal(got, []float64{0.143, 0.143}) {
+			t.Errorf("%s: PixelSpacing %v", c.name, got)
+		}
+		_, hasFoR := f.Get(dicom.FrameOfReferenceUID)
+		_, hasThick := pm.Get(dicom.SliceThickness)
+		_, hasIOP := shared.Get(tagPlaneOrientationSeq)
+		_, hasIPP := frame.Get(tagPlanePositionSeq)
+		_, hasPO := f.Get(dicom.PatientOrientation)
+		if hasFoR != c.spatial || hasThick != c.spatial || hasIOP != c.spatial || hasIPP != c.spatial || hasPO == c.spatial {
+			t.Errorf("%s: FoR %v, thickness %v, orientation %v, position %v, Patient Orientation %v; want spatial=%v",
+				c.name, hasFoR, hasThick, hasIOP, hasIPP, hasPO, c.spatial)
+		}
+		if c.spatial {
+			if got := item(t, frame, tagPlanePositionSeq).Floats(dicom.ImagePositionPatient); !slices.Equal(got, []float64{-10, 20.5, 3}) {
+				t.Errorf("%s: position %v", c.name, got)
+			}
+			if f.String(dicom.FrameOfReferenceUID) != "1.2.3.9" {
+				t.Errorf("%s: FoR %q", c.name, f.String(dicom.FrameOfReferenceUID))
+			}
+		}
+	}
+}
