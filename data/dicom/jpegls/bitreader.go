@@ -83,6 +83,14 @@ func (r *bitReader) bit() int {
 // bit (the unary part of a Golomb code, T.87 A.5.3). It gives up and
 // returns a value > max once more than max zeros have been read.
 func (r *bitReader) zeros(max int) int {
+	// Bits of acc past the n valid ones are always 0, so a non-zero acc
+	// has its leading 1 among the valid bits.
+	if r.acc != 0 {
+		z := uint(bits.LeadingZeros64(r.acc))
+		r.acc <<= z + 1
+		r.n -= z + 1
+		return int(z)
+	}
 	q := 0
 	for {
 		if r.n < 57 {

@@ -57,6 +57,20 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLarge16 covers the tabulated gradient quantizer for 16 bits (scans
+// of at least 2*MAXVAL+1 samples), lossless and near-lossless.
+func TestLarge16(t *testing.T) {
+	for _, near := range []int{0, 5} {
+		pix := smoothImage(260, 520, 65535)
+		for i := range pix {
+			if i%7 == 0 {
+				pix[i] = (pix[i] * 31) % 65536
+			}
+		}
+		checkRoundTrip(t, pix, 260, 520, 1, encOpts{bits: 16, near: near, restart: 100})
+	}
+}
+
 // TestPresets covers the LSE preset coding parameters (T.87 C.2.4.1.1):
 // a MAXVAL below 2^P-1 (read as T.87 says), custom thresholds, small and
 // large RESET, explicit defaults, and 3- and 4-byte DRI.

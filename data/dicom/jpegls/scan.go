@@ -1,6 +1,9 @@
 package jpegls
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // jtab is the run-length order table J of T.87 A.7.1.1: a run segment of
 // RUNindex i codes 2^J[i] samples with one bit.
@@ -31,6 +34,10 @@ type scan struct {
 	a, b, n [nRegular + 2]int
 	c       [nRegular]int
 	nn      [2]int
+
+	// qlut[d+maxval] is quantize(d) for d in -MAXVAL..MAXVAL, when built
+	// (see buildLUT); nil means quantize computes it.
+	qlut []int8
 
 	err error // first error of the current line
 }
@@ -68,6 +75,7 @@ func (s *scan) decode() error {
 	}
 	runIndex := make([]int, ns) // RUNindex per component (A.7.1; B.2.3 for ILV 1)
 	qs := make([]int, ns)
+	s.buildLUT(d.rows * w * ns)
 	s.resetContexts()
 	s.br.reset(d.data, d.pos)
 	for y := range d.rows {
@@ -150,11 +158,30 @@ func (s *scan) quantize(d int) int {
 	return 4
 }
 
+// buildLUT tabulates quantize for a scan of n samples: 2*MAXVAL+1 bytes,
+// always for up to 12 bits, for more only when the scan has at least as
+// many samples as the table has entries.
+func (s *scan) buildLUT(n int) {
+	size := 2*s.maxval + 1
+	if s.maxval > 4095 && n < size {
+		return
+	}
+	s.qlut = make([]int8, size)
+	for i := range s.qlut {
+		s.qlut[i] = int8(s.quantize(i - s.maxval))
+	}
+}
+
 // context returns 81*Q1+9*Q2+Q3 for the gradients D1 = Rd-Rb, D2 = Rb-Rc,
 // D3 = Rc-Ra (A.3.1-A.3.3): zero selects run mode (A.3.2), a negative
 // value is the context -Q with SIGN = -1 (A.3.4), since the sign of the
 // first non-zero Qi is the sign of the whole sum.
 func (s *scan) context(ra, rb, rc, rd int) int {
+	if l := s.qlut; l != nil {
+		// Samples are in 0..MAXVAL, so each difference indexes the table.
+		m := s.maxval
+		return 81*int(l[rd-rb+m]) + 9*int(l[rb-rc+m]) + int(l[rc-ra+m])
+	}
 	return 81*s.quantize(rd-rb) + 9*s.quantize(rb-rc) + s.quantize(rc-ra)
 }
 
@@ -204,10 +231,7 @@ func (s *scan) regular(q, ra, rb, rc int) int32 {
 	}
 	// A.5.1: the Golomb parameter k, smallest with N[Q]*2^k >= A[Q].
 	a, n := s.a[q], s.n[q]
-	k := 0
-	for n<<k < a && k < 24 {
-		k++
-	}
+	k := golombK(n, a)
 	// A.5.2-A.5.3: MErrval and its inverse mapping; with k == 0 in lossless
 	// coding and 2B[Q] <= -N[Q] the mapping of A.5.2's special case applies.
 	m := s.golomb(k, s.limit)
@@ -220,6 +244,20 @@ func (s *scan) regular(q, ra, rb, rc int) int32 {
 	}
 	s.update(q, e)
 	return s.reconstruct(px + sign*e*s.step)
+}
+
+// golombK returns the Golomb parameter k for a context: the smallest k
+// with N*2^k >= A (T.87 A.5.1, A.7.2 with A+N/2 for RItype 1). N >= 1.
+func golombK(n, a int) int {
+	if a <= n {
+		return 0
+	}
+	// n<<k has as many bits as a, so it is >= a or n<<(k+1) is.
+	k := bits.Len(uint(a)) - bits.Len(uint(n))
+	if n<<k < a {
+		k++
+	}
+	return k
 }
 
 // golomb reads a length-limited Golomb code with parameter k (T.87 A.5.3):
@@ -368,11 +406,7 @@ func (s *scan) runMode(prev, cur []int32, x, w int, runIndex *int) int {
 func (s *scan) riError(ritype, runIndex int) int {
 	q := ctxRI0 + ritype
 	a, n := s.a[q], s.n[q]
-	temp := a + ritype*(n>>1)
-	k := 0
-	for n<<k < temp && k < 24 {
-		k++
-	}
+	k := golombK(n, a+ritype*(n>>1))
 	m := s.golomb(k, s.limit-jtab[runIndex]-1)
 	t := m + ritype // 2|Errval| - map
 	mp := t & 1
