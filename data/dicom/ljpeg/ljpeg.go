@@ -130,6 +130,7 @@ type decoder struct {
 	qtSet   [4]bool
 	huff    [2][4]huffTable // [0] DC and lossless, [1] AC
 	restart int             // restart interval in MCUs, 0 for none
+	driOff  int             // offset of the DRI segment that set it
 
 	img *Image
 }
@@ -236,7 +237,8 @@ func (d *decoder) run(configOnly bool) error {
 		case m == mDRI:
 			err = d.parseDRI(off, seg)
 		case m == mDNL:
-			err = d.unsupported(name, off, "DNL (image height after the first scan) is not supported")
+			// Heights defined by DNL are refused at the frame header, so a
+			// DNL here repeats a known height; libjpeg skips it too.
 		case m == mSOS:
 			if configOnly || d.sof == 0 {
 				return d.errAt(name, off, "scan before the frame header (SOF)")
@@ -414,7 +416,7 @@ func (d *decoder) parseDRI(off int, seg []byte) error {
 	if len(seg) != 2 {
 		return d.errAt("DRI", off, "segment is %d bytes, must be 2", len(seg))
 	}
-	d.restart = int(seg[0])<<8 | int(seg[1])
+	d.restart, d.driOff = int(seg[0])<<8|int(seg[1]), off
 	return nil
 }
 
@@ -485,7 +487,7 @@ func (d *decoder) scan(off int, seg []byte, pos int) (int, error) {
 		if se != 0 || ah != 0 || al >= d.precision {
 			return 0, d.errAt("SOS", off, "lossless scan with Se %d, Ah %d, Al %d (precision %d)", se, ah, al, d.precision)
 		}
-		err = d.decodeLossless(&br, sc, ss, al)
+		err = d.decodeLossless(off, &br, sc, ss, al)
 	} else {
 		// B.2.3: sequential DCT scans have Ss 0, Se 63, Ah 0, Al 0.
 		if ss != 0 || se != 63 || ah != 0 || al != 0 {

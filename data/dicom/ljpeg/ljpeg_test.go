@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,5 +219,57 @@ func TestCorruptCode(t *testing.T) {
 		if v != 128 {
 			t.Fatalf("samples %v, want 128", img.Pix)
 		}
+	}
+}
+
+// TestTruncatedDCT cuts DCT reference streams (12-bit; 8-bit with restart
+// markers; three components) at every length: every prefix that loses
+// entropy-coded data is an error; the others (that lose only EOI and the
+// fill bytes before it) decode to the full image.
+func TestTruncatedDCT(t *testing.T) {
+	for _, name := range []string{"dcmtk_ext12_q85.jpg", "cjpeg_grey_rst2.jpg", "cjpeg_rgb444_rst3.jpg"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := ljpeg.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := range len(data) {
+			img, err := ljpeg.Decode(data[:n])
+			if err == nil {
+				if !bytes.Equal(bytes.TrimRight(data, "\xff\xd9"), bytes.TrimRight(data[:n], "\xff")) || !slices.Equal(img.Pix, full.Pix) {
+					t.Errorf("%s, %d of %d bytes: no error", name, n, len(data))
+				}
+				continue
+			}
+			var e *ljpeg.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("%s, %d of %d bytes: error %v, want an *ljpeg.Error", name, n, len(data), err)
+			}
+		}
+	}
+}
+
+// TestUnsupportedLayouts checks the lossless layouts libjpeg refuses too.
+func TestUnsupportedLayouts(t *testing.T) {
+	p := llParams{rows: 4, cols: 6, comps: 1, prec: 8, psv: 1, restart: 4}
+	_, err := ljpeg.Decode(encodeLossless(p, testPix(4, 6, 1, 8, 0, 1)))
+	if !errors.Is(err, ljpeg.ErrUnsupported) || !strings.Contains(err.Error(), "ljpeg: DRI at offset") {
+		t.Errorf("restart interval of 4 MCUs in 6-sample lines: %v", err)
+	}
+	p = llParams{rows: 4, cols: 6, comps: 2, prec: 8, psv: 1}
+	data := encodeLossless(p, testPix(4, 6, 2, 8, 0, 1))
+	sof := bytes.Index(data, []byte{0xFF, 0xC3})
+	data[sof+11], data[sof+14] = 0x22, 0x22 // both components 2x2
+	_, err = ljpeg.Decode(data)
+	if !errors.Is(err, ljpeg.ErrUnsupported) || !strings.Contains(err.Error(), "ljpeg: SOS at offset") {
+		t.Errorf("interleaved 2x2 lossless scan: %v", err)
+	}
+	data[sof+14] = 0x11 // 2x2 and 1x1: subsampled
+	_, err = ljpeg.Decode(data)
+	if !errors.Is(err, ljpeg.ErrUnsupported) || !strings.Contains(err.Error(), "different sampling factors") {
+		t.Errorf("subsampled components: %v", err)
 	}
 }

@@ -8,18 +8,18 @@ import "fmt"
 
 // decodeLossless decodes the entropy-coded data of one lossless scan with
 // predictor selection value psv (T.81 Table H.1) and point transform pt
-// (H.1.2.1) into d.img.
-func (d *decoder) decodeLossless(br *bitReader, sc []scanComp, psv, pt int) error {
+// (H.1.2.1) into d.img. sosOff is the offset of the scan header.
+func (d *decoder) decodeLossless(sosOff int, br *bitReader, sc []scanComp, psv, pt int) error {
 	rows, cols := d.rows, d.cols
 	if len(sc) > 1 && (d.hmax != 1 || d.vmax != 1) {
-		return d.unsupported("SOS", d.sofOff, "interleaved lossless scan of components with sampling factors %dx%d (only 1x1)", d.hmax, d.vmax)
+		return d.unsupported("SOS", sosOff, "interleaved lossless scan of components with sampling factors %dx%d (only 1x1)", d.hmax, d.vmax)
 	}
 	// The restart interval counts MCUs (one sample of each scan component,
 	// A.2); libjpeg requires it to span whole lines, so that every interval
 	// starts a line with the H.1.2.1 initial prediction, and so does this.
 	ri := d.restart
 	if ri > 0 && ri%cols != 0 {
-		return d.unsupported("DRI", d.sofOff, "lossless restart interval %d is not a multiple of the %d MCUs in a line", ri, cols)
+		return d.unsupported("DRI", d.driOff, "lossless restart interval %d is not a multiple of the %d MCUs in a line", ri, cols)
 	}
 	ns, nc := len(sc), len(d.comps)
 	// Reconstructed values before the point transform, this line and the
