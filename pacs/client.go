@@ -37,8 +37,8 @@ const defaultTimeout = 2 * time.Minute
 type Client struct {
 	// BaseURL is the server's address, "http://127.0.0.1:8042", possibly
 	// with a path prefix ("https://pacs.example/orthanc"). Credentials in it
-	// ("http://user:pw@host") are used when Username is empty and are never
-	// repeated in errors.
+	// ("http://user:pw@host") are used when Username and Password are both
+	// empty, and are never repeated in errors.
 	BaseURL string
 	// Username and Password, when either is set, are sent with HTTP basic
 	// authentication on every request (use HTTPS beyond loopback).

@@ -26,7 +26,9 @@ type Stored struct {
 	SOPInstanceUID string
 	// AlreadyStored is set when Orthanc already held an instance with the
 	// same patient, study, series and SOP Instance UIDs: it kept the stored
-	// copy (unless configured with "OverwriteInstances": true).
+	// copy (unless configured with "OverwriteInstances": true). It is also
+	// set when an attempt whose answer was lost stored the instance and a
+	// retry found it there.
 	AlreadyStored bool
 }
 

@@ -175,6 +175,7 @@ func (s *Server) start(bin, cfgPath string, cfg map[string]any) error {
 	s.cmd = exec.Command(bin, cfgPath)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.Dir = filepath.Dir(cfgPath)
+	orphanProof(s.cmd)
 	s.exited = make(chan struct{})
 	if err := s.cmd.Start(); err != nil {
 		close(s.exited)
