@@ -109,7 +109,7 @@ func (o Options) resolve(seriesNumber int, description string) (*resolved, error
 		{"AlgorithmName", o.AlgorithmName, 64}, {"AlgorithmVersion", o.AlgorithmVersion, 64},
 		{"Manufacturer", o.Manufacturer, 64}, {"ManufacturerModelName", o.ManufacturerModelName, 64},
 		{"DeviceSerialNumber", o.DeviceSerialNumber, 64}, {"SoftwareVersions", o.SoftwareVersions, 64},
-		{"SeriesDescription", o.SeriesDescription, 64}, {"ModelHash", o.ModelHash, 1024},
+		{"SeriesDescription", o.SeriesDescription, 64}, {"ModelHash", o.ModelHash, 128},
 	} {
 		if err := checkText(f.v, f.max); err != nil {
 			return nil, fmt.Errorf("seg: Options.%s %q: %w", f.name, f.v, err)

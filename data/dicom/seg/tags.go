@@ -7,9 +7,6 @@ import "github.com/lungo-ml/lungo/data/dicom"
 const (
 	tagInstanceCreationDate        dicom.Tag = 0x00080012
 	tagInstanceCreationTime        dicom.Tag = 0x00080013
-	tagInstanceCreatorUID          dicom.Tag = 0x00080014
-	tagAcquisitionDate             dicom.Tag = 0x00080022
-	tagAcquisitionTime             dicom.Tag = 0x00080032
 	tagCodeValue                   dicom.Tag = 0x00080100
 	tagCodingSchemeDesignator      dicom.Tag = 0x00080102
 	tagCodeMeaning                 dicom.Tag = 0x00080104
@@ -18,7 +15,6 @@ const (
 	tagReferencedInstanceSeq       dicom.Tag = 0x0008114A
 	tagReferencedSOPClassUID       dicom.Tag = 0x00081150
 	tagReferencedSOPInstanceUID    dicom.Tag = 0x00081155
-	tagReferencedFrameNumber       dicom.Tag = 0x00081160
 	tagSourceImageSeq              dicom.Tag = 0x00082112
 	tagDerivationImageSeq          dicom.Tag = 0x00089124
 	tagDerivationCodeSeq           dicom.Tag = 0x00089215
@@ -31,13 +27,11 @@ const (
 	tagDeviceSerialNumber          dicom.Tag = 0x00181000
 	tagSoftwareVersions            dicom.Tag = 0x00181020
 	tagLaterality                  dicom.Tag = 0x00200060
-	tagImageLaterality             dicom.Tag = 0x00200062
 	tagContentLabel                dicom.Tag = 0x00700080
 	tagContentDescription          dicom.Tag = 0x00700081
 	tagContentCreatorName          dicom.Tag = 0x00700084
 	tagBurnedInAnnotation          dicom.Tag = 0x00280301
 	tagLossyImageCompressionRatio  dicom.Tag = 0x00282112
-	tagPresentationLUTShape        dicom.Tag = 0x20500020
 
 	tagFrameContentSeq          dicom.Tag = 0x00209111
 	tagPlanePositionSeq         dicom.Tag = 0x00209113
@@ -58,7 +52,6 @@ const (
 	tagSegmentedPropertyCategory dicom.Tag = 0x00620003
 	tagSegmentNumber             dicom.Tag = 0x00620004
 	tagSegmentLabel              dicom.Tag = 0x00620005
-	tagSegmentDescription        dicom.Tag = 0x00620006
 	tagSegmentationAlgorithmID   dicom.Tag = 0x00620007
 	tagSegmentAlgorithmType      dicom.Tag = 0x00620008
 	tagSegmentAlgorithmName      dicom.Tag = 0x00620009
@@ -67,14 +60,11 @@ const (
 	tagRecommendedDisplayCIELab  dicom.Tag = 0x0062000D
 	tagSegmentedPropertyType     dicom.Tag = 0x0062000F
 	tagSegmentsOverlap           dicom.Tag = 0x00620013
-	tagAnatomicRegionSeq         dicom.Tag = 0x00082218
-	tagMaxFractionalValue        dicom.Tag = 0x00620010
 
 	tagAlgorithmFamilyCodeSeq dicom.Tag = 0x0066002F
 	tagAlgorithmVersion       dicom.Tag = 0x00660031
 	tagAlgorithmParameters    dicom.Tag = 0x00660032
 	tagAlgorithmName          dicom.Tag = 0x00660036
-	tagAlgorithmSource        dicom.Tag = 0x00240202
 )
 
 // SOP class UIDs.
