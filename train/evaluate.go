@@ -21,11 +21,17 @@ type Predictor struct {
 // [N, Classes, H, W] and, with a classification head, the class [N, K]
 // (else nil).
 func (p Predictor) Predict(x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
-	mask, class, err = p.Model.PredictAll(x)
+	return p.PredictContext(context.Background(), x)
+}
+
+// PredictContext is Predict that gives up when ctx is done (see
+// unet.Model.PredictContext).
+func (p Predictor) PredictContext(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	mask, class, err = p.Model.PredictAllContext(ctx, x)
 	if err != nil || !p.TTA {
 		return mask, class, err
 	}
-	fm, fc, err := p.Model.PredictAll(flipW(x))
+	fm, fc, err := p.Model.PredictAllContext(ctx, flipW(x))
 	if err != nil {
 		return nil, nil, err
 	}

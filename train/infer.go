@@ -36,7 +36,8 @@ type ImageResult struct {
 
 // PredictImages predicts each image (8-bit display pixels of any size; the
 // model sees it resized to cfg.Size) and returns the masks resized back to
-// each image's size by nearest neighbour.
+// each image's size by nearest neighbour. It gives up with ctx's error when
+// ctx is done, also in the middle of a batch.
 func PredictImages(ctx context.Context, p Predictor, ids []string, imgs []*image.Gray, cfg InferConfig) ([]ImageResult, error) {
 	if len(ids) != len(imgs) {
 		return nil, fmt.Errorf("train: PredictImages: %d ids for %d images", len(ids), len(imgs))
@@ -72,7 +73,7 @@ func PredictImages(ctx context.Context, p Predictor, ids []string, imgs []*image
 			}
 			siim.Normalize(dst, cfg.Mean, cfg.Std)
 		}
-		mask, class, err := p.Predict(x)
+		mask, class, err := p.PredictContext(ctx, x)
 		if err != nil {
 			return nil, err
 		}
