@@ -1,6 +1,7 @@
 package seg
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -132,7 +133,7 @@ func padded(vr string, v []byte) []byte {
 // when a tag repeats or a value is too long for its VR's length field.
 func (d *dataSet) encode(buf []byte) ([]byte, error) {
 	elems := slices.Clone(d.elems)
-	slices.SortFunc(elems, func(a, b element) int { return int(int64(a.tag) - int64(b.tag)) })
+	slices.SortFunc(elems, func(a, b element) int { return cmp.Compare(a.tag, b.tag) })
 	for i := 1; i < len(elems); i++ {
 		if elems[i].tag == elems[i-1].tag {
 			return nil, fmt.Errorf("seg: internal error: tag %v written twice", elems[i].tag)
