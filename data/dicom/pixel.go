@@ -103,8 +103,9 @@ func (p *Pixels) DisplayInto(dst []float32) {
 // Pixels decodes the pixel data of f. It supports SamplesPerPixel 1
 // (MONOCHROME1/2), BitsAllocated 8 or 16, any number of frames, native
 // pixel data in the implicit/explicit little/big endian and deflated
-// syntaxes, RLE Lossless, and 8-bit JPEG baseline/extended (libjpeg-exact,
-// see decodeJPEG).
+// syntaxes, RLE Lossless, 8-bit JPEG baseline/extended (libjpeg-exact,
+// see decodeJPEG), 12-bit JPEG extended and JPEG lossless (package ljpeg),
+// JPEG-LS (jpegls) and JPEG 2000 (jpeg2k); see codecs.go.
 // Other syntaxes give an *UnsupportedError naming the syntax UID and name;
 // short or corrupt pixel data gives a *ParseError naming the offset.
 func (f *File) Pixels() (*Pixels, error) {
@@ -158,10 +159,7 @@ func (f *File) Pixels() (*Pixels, error) {
 				return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true, Msg: fmt.Sprintf("RLE frame %d: %v", i, err)}
 			}
 		}
-	case f.Syntax.UID == JPEGBaseline8Bit || f.Syntax.UID == JPEGExtended12Bit:
-		if p.BitsAllocated != 8 {
-			return nil, &UnsupportedError{Syntax: f.Syntax, Msg: fmt.Sprintf("only 8-bit JPEG is supported, the image has BitsAllocated %d, BitsStored %d", p.BitsAllocated, p.BitsStored)}
-		}
+	case (f.Syntax.UID == JPEGBaseline8Bit || f.Syntax.UID == JPEGExtended12Bit) && p.BitsAllocated == 8:
 		frames, err := f.frameData(pe, p.Frames)
 		if err != nil {
 			return nil, err
@@ -180,8 +178,24 @@ func (f *File) Pixels() (*Pixels, error) {
 				return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true, Msg: fmt.Sprintf("JPEG frame %d: %v", i, err)}
 			}
 		}
+	case codecs[f.Syntax.UID] != nil:
+		frames, err := f.frameData(pe, p.Frames)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRatio(pe, frames, n*bps, 1<<12); err != nil {
+			return nil, err
+		}
+		if raw, err = decodeFrames(codecs[f.Syntax.UID], frames, p); err != nil {
+			var ue *UnsupportedError
+			if errors.As(err, &ue) {
+				ue.Syntax = f.Syntax
+				return nil, ue
+			}
+			return nil, &ParseError{Offset: pe.Offset, Tag: PixelData, HasTag: true, Msg: err.Error()}
+		}
 	default:
-		return nil, &UnsupportedError{Syntax: f.Syntax, Msg: "pixel data in this transfer syntax is not supported (supported: native, RLE Lossless, 8-bit JPEG baseline)"}
+		return nil, &UnsupportedError{Syntax: f.Syntax, Msg: "pixel data in this transfer syntax is not supported (supported: native, deflated, RLE Lossless, JPEG baseline/extended, JPEG lossless, JPEG-LS, JPEG 2000)"}
 	}
 	p.fill(raw, owned)
 	return p, nil

@@ -494,14 +494,24 @@ func TestUnsupportedSyntaxNamed(t *testing.T) {
 	s := synth{binary.LittleEndian, true}
 	es := imageElems(s.order, 1, 2, 2, 16, 16, false, "MONOCHROME2")
 	es = append(es, el{tag: PixelData, vr: "OB", undefined: true, frags: [][]byte{nil, {0xFF, 0x4F, 0xFF, 0x51}}})
-	f, err := Parse(part10("1.2.840.10008.1.2.4.90", s.elems(nil, es)))
+	f, err := Parse(part10("1.2.840.10008.1.2.4.201", s.elems(nil, es)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.Pixels()
 	var ue *UnsupportedError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "1.2.840.10008.1.2.4.90 (JPEG 2000 Image Compression (Lossless Only))") {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "1.2.840.10008.1.2.4.201 (High-Throughput JPEG 2000 Image Compression (Lossless Only))") {
 		t.Errorf("error %v", err)
+	}
+	// A supported syntax with a corrupt frame: a ParseError naming the codec.
+	f, err = Parse(part10("1.2.840.10008.1.2.4.90", s.elems(nil, es)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Pixels()
+	var pe *ParseError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "JPEG 2000 frame 0") || !strings.Contains(err.Error(), "SIZ") {
+		t.Errorf("corrupt JPEG 2000: error %v", err)
 	}
 }
 
