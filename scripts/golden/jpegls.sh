@@ -69,6 +69,8 @@ rgb16_sample 20 15 16 3 2 0 0 0 0 0 0 26
 gray2c_none 30 20 8 2 0 0 0 0 0 0 0 27
 rgba8_sample 20 15 8 4 2 0 0 0 0 0 0 28
 rgba8_none_near1 20 15 8 4 0 1 0 0 0 0 0 29
+rgb16_none 20 15 16 3 0 0 0 0 0 0 0 31
+rgba8_line 20 15 8 4 1 0 0 0 0 0 0 32
 CASES
 
 # Restart-interval streams from the test encoder, decoded by CharLS.

@@ -25,8 +25,19 @@
 // GDCM and pydicom use): run mode when every component's gradients are zero,
 // run interruption samples coded with RItype 0.
 //
+// MAXVAL: an LSE segment may set MAXVAL below 2^P-1. T.87 then derives
+// RANGE, qbpp and LIMIT from that MAXVAL; CharLS 2.x (and so GDCM and
+// pydicom) derives them from 2^P-1 and, with the default RESET, ignores
+// MAXVAL altogether, so the two read such a stream differently. Decode
+// follows T.87 and, only if that fails, decodes the stream again as CharLS
+// does (CharLS-written streams with a small MAXVAL then decode to CharLS's
+// values, see testdata/charls.txt). Encoders used with DICOM (CharLS,
+// dcmtk) write MAXVAL = 2^P-1, where both readings agree.
+//
 // Robustness: every length is checked against the bytes left before it is
-// used; an image of more than 2^28 samples is refused before any allocation;
+// used; an image of more than 2^28 samples, or with lines of more than 2^22
+// samples, is refused before any allocation, and the output grows as lines
+// are decoded, so a forged size on a short stream allocates little;
 // truncated entropy-coded data, invalid codes and bad parameters give a
 // *FormatError naming the marker and byte offset
 // ("jpegls: SOF55 at offset 2: ..."). Decode never panics (FuzzDecode).

@@ -97,11 +97,13 @@ func (s *scan) decode() error {
 				s.line(prev[c], cur[c], &runIndex[c])
 			}
 		}
-		if s.err != nil {
-			return &FormatError{Marker: "SOS", Offset: s.off, Msg: fmt.Sprintf("line %d: %v", y, s.err)}
-		}
+		// Running out of data shows first as bad codes in the zero bits
+		// past the end: report it as what it is.
 		if s.br.overrun() {
 			return &FormatError{Marker: "SOS", Offset: s.off, Msg: fmt.Sprintf("entropy-coded data end at offset %d, in line %d of %d (truncated)", s.br.pos, y, d.rows)}
+		}
+		if s.err != nil {
+			return &FormatError{Marker: "SOS", Offset: s.off, Msg: fmt.Sprintf("line %d: %v", y, s.err)}
 		}
 		d.growPix((y + 1) * w * nc)
 		for c, fi := range s.comps {
