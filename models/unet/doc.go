@@ -11,9 +11,12 @@
 // (smp's Unet): "encoder.layer1.0.conv1.weight", "decoder.blocks.0.conv1.0.weight",
 // "segmentation_head.0.weight", "classification_head.3.weight". Weights load
 // from PyTorch .pth files (package nn/pth), safetensors and lungo checkpoints
-// (safetensors whose metadata holds the Config, see SaveCheckpoint and Open);
-// a bare torchvision ResNet state dict loads into the encoder, and a
-// 3-channel stem loads into a 1-channel model by summing its RGB weights.
+// (safetensors whose metadata holds the Config, see SaveCheckpoint and Open).
+// Open works the architecture out from the keys and shapes when no Config is
+// given, and weights that leave any parameter or batch-norm buffer unset are
+// an error naming what is missing: encoder-only weights (a torchvision
+// ResNet) are refused by Open and LoadStateDict and load with LoadEncoder.
+// A 3-channel stem loads into a 1-channel model by summing its RGB weights.
 //
 // # Layout
 //
