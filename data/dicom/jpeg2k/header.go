@@ -106,6 +106,7 @@ const (
 	maxPrecision  = 24 // component bit depth we decode (values and transforms fit int32)
 	maxCodeBlocks = 1 << 22
 	maxPrecincts  = 1 << 22
+	maxTileComps  = 1 << 20 // tiles x components
 )
 
 // component is one SIZ component (A.5.1).
@@ -224,6 +225,9 @@ func parseSIZ(s segment) (*siz, error) {
 	z.tilesY = (z.ysiz - z.yto + z.yt - 1) / z.yt
 	if z.tilesX*z.tilesY > 65535 {
 		return nil, errorf("SIZ", s.off, "%dx%d tiles (at most 65535)", z.tilesX, z.tilesY)
+	}
+	if z.tilesX*z.tilesY*nc > maxTileComps {
+		return nil, errorf("SIZ", s.off, "%d tiles of %d components (at most %d tile-components)", z.tilesX*z.tilesY, nc, maxTileComps)
 	}
 	z.comps = make([]component, nc)
 	total := 0

@@ -39,9 +39,9 @@ type mqState = uint8
 // Transition tables over packed states (index<<1 | mps), derived from
 // Table C.2 once: after an MPS, after an LPS, the Qe of a state.
 var (
-	mqNextMPS [94]mqState
-	mqNextLPS [94]mqState
-	mqQe      [94]uint32
+	mqNextMPS [256]mqState
+	mqNextLPS [256]mqState
+	mqQe      [256]uint32 // indexed by any uint8 without a bounds check
 )
 
 func init() {
@@ -75,7 +75,7 @@ type mqDecoder struct {
 	pos  int
 	a, c uint32
 	ct   int
-	cx   [numCtx]mqState
+	cx   [32]mqState // numCtx used; 32 lets cx&31 skip the bounds check
 }
 
 // resetContexts sets every context to its initial state (Table D.7).
@@ -130,29 +130,36 @@ func (d *mqDecoder) bytein() {
 
 // decode is DECODE (C.3.2, Figures C.15-C.18) with context cx. C holds
 // the code value less the interval's base; the LPS sub-interval is the
-// lower one, of size Qe.
+// lower one, of size Qe. The common case (an MPS without renormalisation)
+// is small enough to be inlined; the rest is decodeSlow.
 func (d *mqDecoder) decode(cx int) int {
-	s := d.cx[cx]
+	s := d.cx[cx&31]
 	qe := mqQe[s]
-	d.a -= qe
+	a := d.a - qe
+	if a&0x8000 != 0 && d.c>>16 >= qe {
+		d.a = a
+		d.c -= qe << 16
+		return int(s & 1)
+	}
+	return d.decodeSlow(cx&31, s, qe, a)
+}
+
+func (d *mqDecoder) decodeSlow(cx int, s mqState, qe, a uint32) int {
 	var bit int
 	if d.c>>16 < qe {
 		// LPS_EXCHANGE (Figure C.17)
-		if d.a < qe {
+		if a < qe {
 			bit = int(s & 1)
 			d.cx[cx] = mqNextMPS[s]
 		} else {
 			bit = int(s&1) ^ 1
 			d.cx[cx] = mqNextLPS[s]
 		}
-		d.a = qe
+		a = qe
 	} else {
 		d.c -= qe << 16
-		if d.a&0x8000 != 0 {
-			return int(s & 1)
-		}
 		// MPS_EXCHANGE (Figure C.16)
-		if d.a < qe {
+		if a < qe {
 			bit = int(s&1) ^ 1
 			d.cx[cx] = mqNextLPS[s]
 		} else {
@@ -161,17 +168,21 @@ func (d *mqDecoder) decode(cx int) int {
 		}
 	}
 	// RENORMD (Figure C.18)
+	c, ct := d.c, d.ct
 	for {
-		if d.ct == 0 {
+		if ct == 0 {
+			d.c = c
 			d.bytein()
+			c, ct = d.c, d.ct
 		}
-		d.a <<= 1
-		d.c <<= 1
-		d.ct--
-		if d.a&0x8000 != 0 {
+		a <<= 1
+		c <<= 1
+		ct--
+		if a&0x8000 != 0 {
 			break
 		}
 	}
+	d.a, d.c, d.ct = a, c, ct
 	return bit
 }
 

@@ -155,7 +155,7 @@ type t1 struct {
 	mq    mqDecoder
 	raw   rawDecoder
 	data  []int32
-	flags []uint32
+	flags []uint16
 	w, h  int
 	fs    int // flags stride
 	zc    *[256]uint8
@@ -174,7 +174,7 @@ func (t *t1) reset(w, h int) {
 	clear(t.data)
 	nf := (w + 2) * (h + 2)
 	if cap(t.flags) < nf {
-		t.flags = make([]uint32, nf)
+		t.flags = make([]uint16, nf)
 	}
 	t.flags = t.flags[:nf]
 	clear(t.flags)
@@ -210,7 +210,7 @@ func (t *t1) setSig(fi int, neg bool) {
 
 // mask returns the flags of row y as the context models see them: in
 // vertically causal mode the last row of a stripe ignores the next stripe.
-func (t *t1) mask(f uint32, y int) uint32 {
+func (t *t1) mask(f uint16, y int) uint16 {
 	if t.vc && y&3 == 3 {
 		return f &^ fSouth
 	}
@@ -219,7 +219,8 @@ func (t *t1) mask(f uint32, y int) uint32 {
 
 // sigPass is the significance propagation pass (D.3.1) of bit-plane p.
 func (t *t1) sigPass(p int, raw bool) {
-	oneplushalf := int32(3) << p >> 1
+	mq := &t.mq
+	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5 * 2^(p-1) in half units
 	w, h, fs := t.w, t.h, t.fs
 	for y0 := 0; y0 < h; y0 += 4 {
 		y1 := min(y0+4, h)
@@ -238,7 +239,17 @@ func (t *t1) sigPass(p int, raw bool) {
 				if raw {
 					bit = t.raw.decode()
 				} else {
-					bit = t.mq.decode(int(t.zc[m&0xFF]))
+					{ // inlined mqDecoder.decode
+						cx := (int(t.zc[m&0xFF])) & 31
+						st := mq.cx[cx]
+						qe := mqQe[st]
+						if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
+							mq.a, mq.c = a, mq.c-qe<<16
+							bit = int(st & 1)
+						} else {
+							bit = mq.decodeSlow(cx, st, qe, a)
+						}
+					}
 				}
 				if bit != 0 {
 					var neg int
@@ -246,7 +257,18 @@ func (t *t1) sigPass(p int, raw bool) {
 						neg = t.raw.decode()
 					} else {
 						s := scLUT[m&0xFFF]
-						neg = t.mq.decode(int(s&0x1F)) ^ int(s>>7)
+						{ // inlined mqDecoder.decode
+							cx := (int(s & 0x1F)) & 31
+							st := mq.cx[cx]
+							qe := mqQe[st]
+							if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
+								mq.a, mq.c = a, mq.c-qe<<16
+								neg = int(st & 1)
+							} else {
+								neg = mq.decodeSlow(cx, st, qe, a)
+							}
+						}
+						neg ^= int(s >> 7)
 					}
 					v := oneplushalf
 					if neg != 0 {
@@ -263,6 +285,7 @@ func (t *t1) sigPass(p int, raw bool) {
 
 // refPass is the magnitude refinement pass (D.3.3) of bit-plane p.
 func (t *t1) refPass(p int, raw bool) {
+	mq := &t.mq
 	poshalf := int32(1) << p >> 1
 	w, h, fs := t.w, t.h, t.fs
 	for y0 := 0; y0 < h; y0 += 4 {
@@ -285,7 +308,17 @@ func (t *t1) refPass(p int, raw bool) {
 							ctx = ctxMR + 1
 						}
 					}
-					bit = t.mq.decode(ctx)
+					{ // inlined mqDecoder.decode
+						cx := (ctx) & 31
+						st := mq.cx[cx]
+						qe := mqQe[st]
+						if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
+							mq.a, mq.c = a, mq.c-qe<<16
+							bit = int(st & 1)
+						} else {
+							bit = mq.decodeSlow(cx, st, qe, a)
+						}
+					}
 				}
 				d := &t.data[y*w+x]
 				if (bit != 0) == (*d >= 0) {
@@ -303,7 +336,8 @@ func (t *t1) refPass(p int, raw bool) {
 // run-length mode for columns of a full stripe with no significant
 // neighbours, and the segmentation symbol of D.5.
 func (t *t1) cleanupPass(p int, segSym bool) {
-	oneplushalf := int32(3) << p >> 1
+	mq := &t.mq
+	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5 * 2^(p-1) in half units
 	w, h, fs := t.w, t.h, t.fs
 	for y0 := 0; y0 < h; y0 += 4 {
 		y1 := min(y0+4, h)
@@ -341,11 +375,35 @@ func (t *t1) cleanupPass(p int, segSym bool) {
 					continue
 				}
 				m := t.mask(f, y)
-				if t.mq.decode(int(t.zc[m&0xFF])) == 0 {
+				var bit int
+				{ // inlined mqDecoder.decode
+					cx := (int(t.zc[m&0xFF])) & 31
+					st := mq.cx[cx]
+					qe := mqQe[st]
+					if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
+						mq.a, mq.c = a, mq.c-qe<<16
+						bit = int(st & 1)
+					} else {
+						bit = mq.decodeSlow(cx, st, qe, a)
+					}
+				}
+				if bit == 0 {
 					continue
 				}
 				s := scLUT[m&0xFFF]
-				neg := t.mq.decode(int(s&0x1F)) ^ int(s>>7)
+				var neg int
+				{ // inlined mqDecoder.decode
+					cx := (int(s & 0x1F)) & 31
+					st := mq.cx[cx]
+					qe := mqQe[st]
+					if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
+						mq.a, mq.c = a, mq.c-qe<<16
+						neg = int(st & 1)
+					} else {
+						neg = mq.decodeSlow(cx, st, qe, a)
+					}
+				}
+				neg ^= int(s >> 7)
 				v := oneplushalf
 				if neg != 0 {
 					v = -v

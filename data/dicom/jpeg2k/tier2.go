@@ -1,6 +1,7 @@
 package jpeg2k
 
 import (
+	"errors"
 	"math"
 	"slices"
 )
@@ -195,10 +196,13 @@ func (d *tileDecoder) readPackets(td *tileData) error {
 	default:
 		d.progs = append(d.progs, progression{lye: d.g.layers, re: maxLevels + 1, ce: len(d.comps), order: d.g.order})
 	}
-	stop := false // the data ran out: the rest of the tile is missing
+	visits := 0
 	emit := func(c, r, p, l int) error {
-		if stop {
-			return nil
+		if visits++; visits > maxPacketVisits {
+			return d.errAt("packet", bpos, "more than %d packets visited (POC or layer count out of proportion)", maxPacketVisits)
+		}
+		if c < 0 {
+			return nil // a visit of an empty (component, resolution)
 		}
 		res := &d.comps[c].res[r]
 		k := res.pbase + p
@@ -216,20 +220,27 @@ func (d *tileDecoder) readPackets(td *tileData) error {
 			return err
 		}
 		if !ok {
-			stop = true
+			return errDataEnd
 		}
 		return nil
 	}
 	for _, pr := range d.progs {
 		if err := d.iterate(pr, emit); err != nil {
+			if err == errDataEnd {
+				break // the data ran out: the rest of the tile is missing
+			}
 			return err
-		}
-		if stop {
-			break
 		}
 	}
 	return nil
 }
+
+// errDataEnd stops the packet loops when a tile's data ends early.
+var errDataEnd = errors.New("jpeg2k: end of tile data")
+
+// maxPacketVisits bounds the packets (and empty component-resolution
+// pairs) the progression loops visit in one tile.
+const maxPacketVisits = 1 << 25
 
 // iterate calls emit for each (component, resolution, precinct, layer) of
 // one progression (B.12.1).
@@ -247,6 +258,9 @@ func (d *tileDecoder) iterate(pr progression, emit func(c, r, p, l int) error) e
 		for l := 0; l < lye; l++ {
 			for r := pr.rs; r < re; r++ {
 				for c := pr.cs; c < ce; c++ {
+					if err := emit(-1, 0, 0, 0); err != nil {
+						return err
+					}
 					if r >= len(d.comps[c].res) {
 						continue
 					}
@@ -263,6 +277,9 @@ func (d *tileDecoder) iterate(pr progression, emit func(c, r, p, l int) error) e
 		for r := pr.rs; r < re; r++ {
 			for l := 0; l < lye; l++ {
 				for c := pr.cs; c < ce; c++ {
+					if err := emit(-1, 0, 0, 0); err != nil {
+						return err
+					}
 					if r >= len(d.comps[c].res) {
 						continue
 					}
@@ -520,8 +537,12 @@ func floorLog2(n int) int {
 func (d *tileDecoder) errAt(where string, pos int, format string, args ...any) error {
 	off := pos
 	acc := 0
-	for i, p := range d.cs.tiles[d.idx].parts {
-		if pos < acc+len(p) || i == len(d.cs.tiles[d.idx].parts)-1 {
+	var parts [][]byte
+	if td := d.cs.tiles[d.idx]; td != nil {
+		parts = td.parts
+	}
+	for i, p := range parts {
+		if pos < acc+len(p) || i == len(parts)-1 {
 			off = d.bodyOff[i] + pos - acc
 			break
 		}

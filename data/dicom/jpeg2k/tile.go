@@ -117,7 +117,7 @@ func (d *tileDecoder) decodeTile(ti int) error {
 	z := cs.z
 	td := cs.tiles[ti]
 	if td == nil {
-		td = &tileData{}
+		return nil // no tile-part: left zero, as OpenJPEG leaves it
 	}
 	d.idx = ti
 	p, q := ti%z.tilesX, ti/z.tilesX
@@ -179,10 +179,16 @@ func (d *tileDecoder) decodeTile(ti int) error {
 		tc.y0, tc.y1 = ceilDiv(d.ty0, cp.dy), ceilDiv(d.ty1, cp.dy)
 		tc.w, tc.h = tc.x1-tc.x0, tc.y1-tc.y0
 		n := tc.w * tc.h
-		if cap(d.bufs[ci]) < n {
-			d.bufs[ci] = make([]int32, n)
+		if nc == 1 && tc.w == d.img.Cols && tc.h == d.img.Rows {
+			// One tile covers the single-component image: decode in place,
+			// output() then converts the values where they lie.
+			tc.buf = d.img.Pix
+		} else {
+			if cap(d.bufs[ci]) < n {
+				d.bufs[ci] = make([]int32, n)
+			}
+			tc.buf = d.bufs[ci][:n]
 		}
-		tc.buf = d.bufs[ci][:n]
 		clear(tc.buf)
 		var err error
 		if nprec, err = d.buildComp(tc, ci, nprec); err != nil {
