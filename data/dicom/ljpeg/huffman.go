@@ -8,15 +8,19 @@ import (
 
 // lookBits is the length of the codes the lookahead table decodes at once;
 // longer codes (rare) take the canonical-code loop of T.81 F.2.2.3.
-const lookBits = 9
+const lookBits = 10
 
 // huffTable is a Huffman decoding table built from a DHT segment: a
 // lookahead table for codes of up to lookBits bits and the MAXCODE, VALPTR,
 // MINCODE arrays of T.81 F.2.2.3 (Figure F.15) for the rest.
 type huffTable struct {
-	set     bool
-	look    [1 << lookBits]uint16 // length<<8 | value; 0 when the code is longer
-	maxcode [18]int32             // largest code of each length, -1 for none
+	set  bool
+	look [1 << lookBits]uint16 // length<<8 | value; 0 when the code is longer
+	// fast, for DC and lossless tables: the difference a code and its
+	// additional bits give (F.2.2.1, H.1.2.2) when both fit in lookBits, as
+	// diff<<8 | total length; 0 otherwise.
+	fast    [1 << lookBits]int32
+	maxcode [18]int32 // largest code of each length, -1 for none
 	valptr  [17]int32
 	mincode [17]int32
 	vals    [256]uint8
@@ -26,8 +30,9 @@ type huffTable struct {
 // 1..16) and HUFFVAL (T.81 B.2.4.2), generating codes as Annex C (Figures
 // C.1, C.2) does. A table whose codes do not fit their lengths is an error;
 // the all-ones code of each length is left unused as C.2 requires (libjpeg
-// accepts tables that use it, and so does this).
-func (h *huffTable) build(counts *[16]uint8, vals []uint8) error {
+// accepts tables that use it, and so does this). dc marks a DC or lossless
+// table (class 0), whose values are difference categories.
+func (h *huffTable) build(counts *[16]uint8, vals []uint8, dc bool) error {
 	*h = huffTable{}
 	copy(h.vals[:], vals)
 	code, k := int32(0), int32(0)
@@ -57,6 +62,16 @@ func (h *huffTable) build(counts *[16]uint8, vals []uint8) error {
 	}
 	h.maxcode[17] = 0x7FFFFFFF // sentinel: ends the F.2.2.3 loop
 	h.set = true
+	if dc {
+		for i, e := range h.look {
+			l, s := int(e>>8), int(e&0xFF)
+			if e == 0 || s > 15 || l+s > lookBits {
+				continue
+			}
+			v := extend(int32(i>>(lookBits-l-s))&(1<<s-1), uint(s))
+			h.fast[i] = v<<8 | int32(l+s)
+		}
+	}
 	return nil
 }
 

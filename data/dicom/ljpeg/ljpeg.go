@@ -403,7 +403,7 @@ func (d *decoder) parseDHT(off int, seg []byte) error {
 		if n > 256 || len(seg) < 17+n {
 			return d.errAt("DHT", off, "table of %d codes needs %d bytes, %d left", n, 17+n, len(seg))
 		}
-		if err := d.huff[tc][th].build(&counts, seg[17:17+n]); err != nil {
+		if err := d.huff[tc][th].build(&counts, seg[17:17+n], tc == 0); err != nil {
 			return d.errAt("DHT", off, "table class %d destination %d: %v", tc, th, err)
 		}
 		seg = seg[17+n:]

@@ -103,32 +103,39 @@ func decodeLine(br *bitReader, h *huffTable, cur, prev, out []int32, nc int, fir
 				px = predict(psv, cur[x-1], prev[x], prev[x-1])
 			}
 		}
-		// br.diff(h), with the lookahead path inlined.
+		// br.diff(h), with the lookahead paths inlined.
 		if br.n < 32 {
 			br.fill()
 		}
-		var s uint
-		if e := h.look[br.acc>>(64-lookBits)]; e != 0 {
-			l := uint(e >> 8)
+		var diff int32
+		if f := h.fast[br.acc>>(64-lookBits)]; f != 0 {
+			l := uint(f & 0xFF)
 			br.acc <<= l
 			br.n -= l
-			s = uint(e & 0xFF)
+			diff = f >> 8
 		} else {
-			v, ok := br.decodeLong(h)
-			if !ok {
-				return badCode(br)
+			var s uint
+			if e := h.look[br.acc>>(64-lookBits)]; e != 0 {
+				l := uint(e >> 8)
+				br.acc <<= l
+				br.n -= l
+				s = uint(e & 0xFF)
+			} else {
+				v, ok := br.decodeLong(h)
+				if !ok {
+					return badCode(br)
+				}
+				s = uint(v)
 			}
-			s = uint(v)
-		}
-		var diff int32
-		switch {
-		case s == 0:
-		case s < 16:
-			diff = extend(br.take(s), s)
-		case s == 16:
-			diff = 32768
-		default:
-			return badCategory(br, s)
+			switch {
+			case s == 0:
+			case s < 16:
+				diff = extend(br.take(s), s)
+			case s == 16:
+				diff = 32768
+			default:
+				return badCategory(br, s)
+			}
 		}
 		v := (px + diff) & 0xFFFF
 		cur[x] = v
