@@ -29,15 +29,9 @@ func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
 	if cb.first < 0 || cb.corrupted {
 		return nil
 	}
-	planes := b.mb + tc.roi - int(cb.zbp)
-	if planes <= 0 {
-		if int(cb.zbp) > b.mb+tc.roi {
-			return errorf("packet header", 0, "tile %d: %d zero bit-planes in a band with Mb = %d", d.idx, cb.zbp, b.mb)
-		}
+	planes := b.mb + tc.roi - int(cb.zbp) // checked by readPacket: 0..30
+	if planes <= 0 || planes > 30 {
 		return nil
-	}
-	if planes > 30 {
-		return errorf("QCD/QCC", 0, "tile %d: %d bit-planes in a code-block (at most 30 supported)", d.idx, planes)
 	}
 	// Gather the codeword segments: a segment that arrived in one packet
 	// is used in place; one spread over several packets is joined.

@@ -126,6 +126,8 @@ type siz struct {
 
 // codStyle is the per-component part of COD/COC (SPcod/SPcoc, A.6.1-A.6.2).
 type codStyle struct {
+	where      string // "COD" or "COC", and its offset, for errors
+	off        int
 	levels     int
 	xcb, ycb   int // log2 code-block size
 	cbStyle    uint8
@@ -149,6 +151,8 @@ type cod struct {
 
 // quant is QCD/QCC (A.6.4-A.6.5).
 type quant struct {
+	where string // "QCD" or "QCC", and its offset, for errors
+	off   int
 	style int // 0 none, 1 scalar derived, 2 scalar expounded
 	guard int
 	steps []uint16 // exponent<<11 | mantissa, in band order
@@ -277,7 +281,7 @@ func compIndex(b []byte, nc int) (c, n int, ok bool) {
 // the precinct sizes follow (Scod/Scoc bit 0).
 func parseSPcod(s segment, b []byte, precincts bool) (codStyle, error) {
 	name := markerName(s.m)
-	var cs codStyle
+	cs := codStyle{where: name, off: s.off}
 	if len(b) < 5 {
 		return cs, errorf(name, s.off, "segment too short (%d bytes)", len(s.b)+2)
 	}
@@ -363,7 +367,7 @@ func parseQuant(s segment, b []byte) (*quant, error) {
 	if len(b) < 1 {
 		return nil, errorf(name, s.off, "segment too short (%d bytes)", len(s.b)+2)
 	}
-	q := &quant{style: int(b[0] & 0x1F), guard: int(b[0] >> 5)}
+	q := &quant{where: name, off: s.off, style: int(b[0] & 0x1F), guard: int(b[0] >> 5)}
 	b = b[1:]
 	switch q.style {
 	case 0:

@@ -419,6 +419,9 @@ func (d *tileDecoder) readPacket(hdr *bitReader, body []byte, bpos, hpos int, in
 						}
 					}
 					cb.zbp = pb.zb.nodes[k].value
+					if mb := res.bands[bi].mb + tc.roi; int(cb.zbp) > mb || mb-int(cb.zbp) > 30 {
+						return 0, 0, false, d.errAt("packet header", bpos, "component %d resolution %d: %d zero bit-planes with Mb = %d (at most 30 bit-planes are coded)", c, r, cb.zbp, mb)
+					}
 					cb.included = true
 					cb.lblock = 3
 					cb.seg = -1

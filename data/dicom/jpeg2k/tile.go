@@ -222,7 +222,7 @@ func (d *tileDecoder) buildComp(tc *tileComp, ci, nprec int) (int, error) {
 	q := tc.q
 	nbands := 3*nl + 1
 	if q.style != 1 && len(q.steps) < nbands {
-		return 0, errorf("QCD/QCC", 0, "component %d: %d step sizes for %d bands", ci, len(q.steps), nbands)
+		return 0, errorf(q.where, q.off, "component %d: %d step sizes for %d bands", ci, len(q.steps), nbands)
 	}
 	prec := d.cs.z.comps[ci].prec
 	tc.res = make([]resolution, nl+1)
@@ -245,7 +245,7 @@ func (d *tileDecoder) buildComp(tc *tileComp, ci, nprec int) (int, error) {
 		}
 		np := res.pw * res.ph
 		if np > maxPrecincts || nprec+np > maxPrecincts {
-			return 0, errorf("COD/COC", 0, "component %d resolution %d has %dx%d precincts (limit %d per tile)", ci, r, res.pw, res.ph, maxPrecincts)
+			return 0, errorf(cs.where, cs.off, "tile %d component %d resolution %d has %dx%d precincts (limit %d per tile)", d.idx, ci, r, res.pw, res.ph, maxPrecincts)
 		}
 		res.pbase = nprec
 		nprec += np
@@ -291,7 +291,7 @@ func (d *tileDecoder) buildComp(tc *tileComp, ci, nprec int) (int, error) {
 				}
 				eps, mu = int(q.steps[0]>>11)-nl+nb, int(q.steps[0]&0x7FF)
 				if eps < 0 {
-					return 0, errorf("QCD/QCC", 0, "component %d: derived exponent %d < 0", ci, eps)
+					return 0, errorf(q.where, q.off, "component %d: derived exponent %d < 0", ci, eps)
 				}
 			} else {
 				eps, mu = int(q.steps[bi]>>11), int(q.steps[bi]&0x7FF)
@@ -331,7 +331,7 @@ func (d *tileDecoder) buildComp(tc *tileComp, ci, nprec int) (int, error) {
 				pb.nh = ceilDivPow2(y1, b.ycb) - cy0
 				n := pb.nw * pb.nh
 				if n > maxCodeBlocks || len(d.cblks)+n > maxCodeBlocks {
-					return 0, errorf("COD/COC", 0, "tile %d has more than %d code-blocks", d.idx, maxCodeBlocks)
+					return 0, errorf(cs.where, cs.off, "tile %d has more than %d code-blocks", d.idx, maxCodeBlocks)
 				}
 				for j := 0; j < pb.nh; j++ {
 					for i := 0; i < pb.nw; i++ {
