@@ -57,10 +57,10 @@ done
 echo "rss after 200: $R200 MiB, after $LEAK_N: $R2000 MiB"
 
 # Faults beside good load.
-FDUR=60s
+FDUR=${FDUR:-60s}
 "${LG[@]}" -c 2 -d $FDUR >"$OUT/good-under-faults.json" &
 G=$!
-"$OUT/loadgen" -url "$BASE/v1/predict" -body "$DCM" -faults 500 -d $FDUR >"$OUT/faults.json"
+"$OUT/loadgen" -url "$BASE/v1/predict" -body "$DCM" -faults ${NFAULTS:-500} -d $FDUR >"$OUT/faults.json"
 wait $G
 echo "good under faults: $(cat "$OUT/good-under-faults.json")"
 echo "faults: $(cat "$OUT/faults.json")"
@@ -69,7 +69,12 @@ curl -s "$BASE/metrics" >"$OUT/metrics.txt"
 # SIGTERM with a request in flight: it completes, the server exits 0.
 "${LG[@]}" -c 1 -n 1 >"$OUT/inflight.json" &
 L=$!
-sleep 0.3
+# Wait until the request is being handled (the /metrics request counts itself).
+for _ in $(seq 200); do
+  n=$(curl -s "$BASE/metrics" | awk '/^lungo_in_flight_requests/ {print $2}')
+  [ "${n:-0}" -ge 2 ] && break
+  sleep 0.05
+done
 kill -TERM $SRV
 set +e; wait $SRV; CODE=$?; set -e
 wait $L
