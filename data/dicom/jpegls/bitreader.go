@@ -1,6 +1,9 @@
 package jpegls
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // bitReader reads the entropy-coded segment of a scan (T.87 9.1): bytes
 // are read MSB first, and after a 0xFF byte the next byte holds only 7 data
@@ -27,6 +30,19 @@ func (r *bitReader) reset(data []byte, pos int) {
 
 // fill loads bytes until acc holds more than 56 bits.
 func (r *bitReader) fill() {
+	// Fast path: the next 8 bytes hold no 0xFF (so neither stuffing nor a
+	// marker): load as many whole bytes of them as fit.
+	if !r.ffPrev && !r.end && r.pos+8 <= len(r.data) {
+		w := binary.BigEndian.Uint64(r.data[r.pos:])
+		if x := ^w; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			nb := (64 - r.n) / 8
+			w &^= 1<<(64-8*nb) - 1 // keep nb bytes; acc stays 0 past n
+			r.acc |= w >> r.n
+			r.n += 8 * nb
+			r.pos += int(nb)
+			return
+		}
+	}
 	for r.n <= 56 {
 		if r.end || r.pos >= len(r.data) {
 			r.end = true

@@ -29,17 +29,20 @@ type scan struct {
 	comps []int // frame component index of each scan component
 	step  int   // 2*NEAR+1
 
-	// Context variables (A.2.2): A, B, N for 367 contexts, C for the 365
-	// regular ones, Nn for the 2 run interruption ones.
-	a, b, n [nRegular + 2]int
-	c       [nRegular]int
-	nn      [2]int
+	ctx [nRegular + 2]contextVars
 
 	// qlut[d+maxval] is quantize(d) for d in -MAXVAL..MAXVAL, when built
 	// (see buildLUT); nil means quantize computes it.
 	qlut []int8
 
 	err error // first error of the current line
+}
+
+// contextVars are the variables of one context (A.2.2), kept together
+// for locality: A, B, C and N of a regular context; A, N and Nn (in nn) of
+// a run interruption context.
+type contextVars struct {
+	a, b, c, n, nn int
 }
 
 func newScan(d *decoder, p params, comps []int, ilv, off int) *scan {
@@ -50,11 +53,9 @@ func newScan(d *decoder, p params, comps []int, ilv, off int) *scan {
 // the scan and after each restart marker.
 func (s *scan) resetContexts() {
 	a0 := max(2, (s.rng+32)/64)
-	for i := range s.a {
-		s.a[i], s.b[i], s.n[i] = a0, 0, 1
+	for i := range s.ctx {
+		s.ctx[i] = contextVars{a: a0, n: 1}
 	}
-	clear(s.c[:])
-	clear(s.nn[:])
 }
 
 func (s *scan) fail(format string, args ...any) {
@@ -224,16 +225,16 @@ func (s *scan) regular(q, ra, rb, rc int) int32 {
 	if q < 0 {
 		q, sign = -q, -1
 	}
+	cx := &s.ctx[q]
 	// A.4.2: prediction correction with the context's bias C[Q].
-	px := predict(ra, rb, rc) + sign*s.c[q]
+	px := predict(ra, rb, rc) + sign*cx.c
 	if px > s.maxval {
 		px = s.maxval
 	} else if px < 0 {
 		px = 0
 	}
 	// A.5.1: the Golomb parameter k, smallest with N[Q]*2^k >= A[Q].
-	a, n := s.a[q], s.n[q]
-	k := golombK(n, a)
+	k := golombK(cx.n, cx.a)
 	// A.5.2-A.5.3: MErrval and its inverse mapping; with k == 0 in lossless
 	// coding and 2B[Q] <= -N[Q] the mapping of A.5.2's special case applies.
 	m := s.golomb(k, s.limit)
@@ -241,10 +242,10 @@ func (s *scan) regular(q, ra, rb, rc int) int32 {
 	if m&1 != 0 {
 		e = -e - 1
 	}
-	if k == 0 && s.near == 0 && 2*s.b[q] <= -n {
+	if k == 0 && s.near == 0 && 2*cx.b <= -cx.n {
 		e = -e - 1
 	}
-	s.update(q, e)
+	s.update(cx, e)
 	return s.reconstruct(px + sign*e*s.step)
 }
 
@@ -290,8 +291,8 @@ func (s *scan) golomb(k, limit int) int {
 
 // update updates the context variables after a regular-mode sample
 // (A.6.1) and the bias correction C[Q] (A.6.2).
-func (s *scan) update(q, e int) {
-	a, b, n := s.a[q]+abs(e), s.b[q]+e*s.step, s.n[q]
+func (s *scan) update(cx *contextVars, e int) {
+	a, b, n := cx.a+abs(e), cx.b+e*s.step, cx.n
 	if n == s.reset {
 		a >>= 1
 		b >>= 1
@@ -300,22 +301,22 @@ func (s *scan) update(q, e int) {
 	n++
 	if b <= -n {
 		b += n
-		if s.c[q] > -128 {
-			s.c[q]--
+		if cx.c > -128 {
+			cx.c--
 		}
 		if b <= -n {
 			b = -n + 1
 		}
 	} else if b > 0 {
 		b -= n
-		if s.c[q] < 127 {
-			s.c[q]++
+		if cx.c < 127 {
+			cx.c++
 		}
 		if b > 0 {
 			b = 0
 		}
 	}
-	s.a[q], s.b[q], s.n[q] = a, b, n
+	cx.a, cx.b, cx.n = a, b, n
 }
 
 // reconstruct undoes the modulo reduction of the error (A.4.4) and clamps
@@ -406,26 +407,26 @@ func (s *scan) runMode(prev, cur []int32, x, w int, runIndex *int) int {
 // LIMIT-J[RUNindex]-1, the inverse of the map bit rule, and the update of
 // A, N and Nn.
 func (s *scan) riError(ritype, runIndex int) int {
-	q := ctxRI0 + ritype
-	a, n := s.a[q], s.n[q]
+	cx := &s.ctx[ctxRI0+ritype]
+	a, n := cx.a, cx.n
 	k := golombK(n, a+ritype*(n>>1))
 	m := s.golomb(k, s.limit-jtab[runIndex]-1)
 	t := m + ritype // 2|Errval| - map
 	mp := t & 1
 	e := (t + mp) >> 1
-	if (k != 0 || 2*s.nn[ritype] >= n) == (mp == 1) {
+	if (k != 0 || 2*cx.nn >= n) == (mp == 1) {
 		e = -e
 	}
 	if e < 0 {
-		s.nn[ritype]++
+		cx.nn++
 	}
 	a += (m + 1 - ritype) >> 1
 	if n == s.reset {
 		a >>= 1
 		n >>= 1
-		s.nn[ritype] >>= 1
+		cx.nn >>= 1
 	}
-	s.a[q], s.n[q] = a, n+1
+	cx.a, cx.n = a, n+1
 	return e
 }
 
