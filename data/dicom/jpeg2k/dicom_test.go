@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/lungo-ml/lungo/data/dicom"
@@ -95,5 +96,27 @@ func TestDICOMFiles(t *testing.T) {
 				t.Errorf("sha256 %s, want %s (GDCM)", got, c.sha)
 			}
 		})
+	}
+}
+
+// TestMemoryRG1 bounds what decoding the 1955x1841 radiograph allocates:
+// at most 3x the decoded image at its 16-bit DICOM size (the brief of the
+// decoder), counting every allocation, so it bounds the peak too. The
+// int32 Pix itself is 2x; the coefficients are decoded in place in it.
+func TestMemoryRG1(t *testing.T) {
+	cs := codestream(t, "RG1_J2KI.dcm")
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	img, err := jpeg2k.Decode(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&m1)
+	alloc := m1.TotalAlloc - m0.TotalAlloc
+	image16 := uint64(img.Rows * img.Cols * 2)
+	t.Logf("allocated %.1f MB for a %.1f MB 16-bit image (%.2fx; Pix as int32 is 2x)", float64(alloc)/1e6, float64(image16)/1e6, float64(alloc)/float64(image16))
+	if alloc > 3*image16 {
+		t.Errorf("allocated %d bytes, more than 3x the %d-byte image", alloc, image16)
 	}
 }

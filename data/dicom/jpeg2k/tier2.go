@@ -384,6 +384,7 @@ func (d *tileDecoder) readPacket(hdr *bitReader, body []byte, bpos, hpos int, in
 	if inband {
 		hpos = bpos
 	}
+	hstart := hpos
 	hdr.start(hpos)
 	hdr.over = false
 	d.contrib = d.contrib[:0]
@@ -504,6 +505,9 @@ func (d *tileDecoder) readPacket(hdr *bitReader, body []byte, bpos, hpos int, in
 		}
 		cb.last = ci
 		bpos += int(ct.n)
+	}
+	if d.packetHook != nil {
+		d.packetHook(hstart, hpos, bpos)
 	}
 	return bpos, hpos, true, nil
 }

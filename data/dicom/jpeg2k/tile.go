@@ -96,6 +96,11 @@ type tileDecoder struct {
 	dwtF      []float32
 	bufs      [][]int32 // reusable coefficient buffers per component
 	progs     []progression
+
+	// packetHook, when set (by tests), sees each packet: where its header
+	// starts and ends and where its body ends, in the header and body
+	// streams.
+	packetHook func(hdrStart, hdrEnd, bodyEnd int)
 }
 
 func newTileDecoder(cs *codestream, img *Image) *tileDecoder {
