@@ -1,11 +1,13 @@
 package jpegls_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lungo-ml/lungo/data/dicom"
@@ -98,6 +100,57 @@ func TestRealFiles(t *testing.T) {
 			if got := storedSHA(img, ba); got != tc.sha {
 				t.Errorf("sha256 of stored values %s, want %s", got, tc.sha)
 			}
+		})
+	}
+}
+
+// TestDcmtkPairs compares Decode with dcmtk's dcmdjpls on large images when
+// LUNGO_JPEGLS_PAIRS names a folder of NAME.dcm (JPEG-LS) and NAME.raw.dcm
+// (dcmdjpls's native decode) pairs; scripts/golden/jpegls_dcmtk.sh makes
+// them from the shared radiographs and runs this test.
+func TestDcmtkPairs(t *testing.T) {
+	dir := os.Getenv("LUNGO_JPEGLS_PAIRS")
+	if dir == "" {
+		t.Skip("LUNGO_JPEGLS_PAIRS not set (see scripts/golden/jpegls_dcmtk.sh)")
+	}
+	raws, _ := filepath.Glob(filepath.Join(dir, "*.raw.dcm"))
+	if len(raws) == 0 {
+		t.Fatalf("no *.raw.dcm in %s", dir)
+	}
+	for _, raw := range raws {
+		name := strings.TrimSuffix(raw, ".raw.dcm")
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			f, err := dicom.ReadFile(name + ".dcm")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pe, _ := f.DataSet.Get(dicom.PixelData)
+			var cs []byte
+			for _, fr := range pe.Fragments {
+				cs = append(cs, fr...)
+			}
+			img, err := jpegls.Decode(cs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := dicom.ReadFile(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			re, _ := ref.DataSet.Get(dicom.PixelData)
+			ba, _ := ref.DataSet.Int(dicom.BitsAllocated)
+			var got []byte
+			for _, v := range img.Pix {
+				if ba == 8 {
+					got = append(got, byte(v))
+				} else {
+					got = binary.LittleEndian.AppendUint16(got, uint16(v))
+				}
+			}
+			if !bytes.Equal(got, re.Value[:min(len(re.Value), len(got))]) || len(re.Value) < len(got) {
+				t.Fatalf("%dx%d: values differ from dcmdjpls's", img.Rows, img.Cols)
+			}
+			t.Logf("%dx%d P=%d: %d values equal dcmdjpls's", img.Rows, img.Cols, img.Precision, len(img.Pix))
 		})
 	}
 }
