@@ -1,8 +1,27 @@
 package jpeg2k
 
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// blockJob is one code-block for tier-1.
+type blockJob struct {
+	tc *tileComp
+	b  *band
+	cb *codeblock
+}
+
+// minBlocksPerWorker keeps small tiles on one goroutine.
+const minBlocksPerWorker = 8
+
 // decodeBlocks runs tier-1 on every code-block of the tile and writes the
-// dequantized coefficients (E.1) into the tile-component buffers.
-func (d *tileDecoder) decodeBlocks() error {
+// dequantized coefficients (E.1) into the tile-component buffers. The
+// code-blocks are shared among up to GOMAXPROCS goroutines, each with its
+// own scratch; they write disjoint parts of the buffers.
+func (d *tileDecoder) decodeBlocks() {
+	jobs := d.jobs[:0]
 	for ci := range d.comps {
 		tc := &d.comps[ci]
 		for r := range tc.res {
@@ -10,32 +29,55 @@ func (d *tileDecoder) decodeBlocks() error {
 			for pi := range res.precincts {
 				pc := &res.precincts[pi]
 				for bi := range res.bands {
-					b := &res.bands[bi]
 					pb := &pc.bands[bi]
 					for k := 0; k < pb.nw*pb.nh; k++ {
-						if err := d.decodeBlock(tc, b, &d.cblks[pb.cb0+k]); err != nil {
-							return err
+						cb := &d.cblks[pb.cb0+k]
+						if cb.first >= 0 && !cb.corrupted {
+							jobs = append(jobs, blockJob{tc, &res.bands[bi], cb})
 						}
 					}
 				}
 			}
 		}
 	}
-	return nil
+	d.jobs = jobs
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)/minBlocksPerWorker))
+	if len(d.t1s) < workers {
+		d.t1s = append(d.t1s, make([]t1, workers-len(d.t1s))...)
+	}
+	if workers == 1 {
+		for _, j := range jobs {
+			d.decodeBlock(&d.t1s[0], j)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		t := &d.t1s[w]
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(jobs)) {
+					return
+				}
+				d.decodeBlock(t, jobs[i])
+			}
+		})
+	}
+	wg.Wait()
 }
 
-// decodeBlock decodes one code-block with d.t1 and stores it.
-func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
-	if cb.first < 0 || cb.corrupted {
-		return nil
-	}
+// decodeBlock decodes one code-block with the scratch t and stores it.
+func (d *tileDecoder) decodeBlock(t *t1, j blockJob) {
+	tc, b, cb := j.tc, j.b, j.cb
 	planes := b.mb + tc.roi - int(cb.zbp) // checked by readPacket: 0..30
 	if planes <= 0 || planes > 30 {
-		return nil
+		return
 	}
 	// Gather the codeword segments: a segment that arrived in one packet
 	// is used in place; one spread over several packets is joined.
-	d.segs = d.segs[:0]
+	t.segs = t.segs[:0]
 	joinLen := 0
 	for ci := cb.first; ci >= 0; {
 		c := &d.chunks[ci]
@@ -52,18 +94,18 @@ func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
 		if nch > 1 {
 			joinLen += n
 		}
-		d.segs = append(d.segs, codeSeg{passes: passes})
+		t.segs = append(t.segs, codeSeg{passes: passes})
 		ci = nx
 	}
-	if cap(d.t1.join) < joinLen {
-		d.t1.join = make([]byte, 0, joinLen)
+	if cap(t.join) < joinLen {
+		t.join = make([]byte, 0, joinLen)
 	}
-	join := d.t1.join[:0]
+	join := t.join[:0]
 	si := 0
 	for ci := cb.first; ci >= 0; si++ {
 		c := &d.chunks[ci]
 		if c.next < 0 || d.chunks[c.next].seg != c.seg {
-			d.segs[si].data = d.body[c.off : c.off+c.n]
+			t.segs[si].data = d.body[c.off : c.off+c.n]
 			ci = c.next
 			continue
 		}
@@ -74,12 +116,11 @@ func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
 			join = append(join, d.body[c.off:c.off+c.n]...)
 			ci = c.next
 		}
-		d.segs[si].data = join[start:len(join):len(join)]
+		t.segs[si].data = join[start:len(join):len(join)]
 	}
 	w, h := int(cb.x1-cb.x0), int(cb.y1-cb.y0)
-	t := &d.t1
 	t.reset(w, h)
-	t.decodeBlock(d.segs, planes, b.mb-int(cb.zbp), tc.cs.cbStyle, b.orient)
+	t.decodeBlock(t.segs, planes, b.mb-int(cb.zbp), tc.cs.cbStyle, b.orient)
 
 	data := t.data
 	if tc.roi > 0 {
@@ -115,7 +156,7 @@ func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
 				dst[x] = v / 2
 			}
 		}
-		return nil
+		return
 	}
 	fb := f32(tc.buf)
 	step := b.halfStep
@@ -126,5 +167,4 @@ func (d *tileDecoder) decodeBlock(tc *tileComp, b *band, cb *codeblock) error {
 			dst[x] = float32(v) * step
 		}
 	}
-	return nil
 }

@@ -161,6 +161,7 @@ type t1 struct {
 	zc    *[256]uint8
 	vc    bool
 	join  []byte
+	segs  []codeSeg
 }
 
 // reset prepares the scratch for a w x h code-block.

@@ -89,8 +89,8 @@ type tileDecoder struct {
 	layerNext []int32
 	body      []byte
 	bodyOff   []int // tile-part body boundaries in body (for error offsets)
-	t1        t1
-	segs      []codeSeg
+	t1s       []t1  // tier-1 scratch, one per goroutine
+	jobs      []blockJob
 	contrib   []contribution
 	dwtI      []int32
 	dwtF      []float32
@@ -209,9 +209,7 @@ func (d *tileDecoder) decodeTile(ti int) error {
 	if err := d.readPackets(td); err != nil {
 		return err
 	}
-	if err := d.decodeBlocks(); err != nil {
-		return err
-	}
+	d.decodeBlocks()
 	for ci := range d.comps {
 		d.inverseDWT(&d.comps[ci])
 	}
