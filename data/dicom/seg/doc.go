@@ -50,7 +50,8 @@
 //     valid DICOM and the repair is unambiguous: decimal strings are
 //     reformatted to at most 16 characters (SIIM writes 0.14300000000000002),
 //     a bare number as Patient's Age becomes years ("29" -> "029Y"), a zero
-//     Patient's Weight or Size (unknown) is left out. A Lossy Image
+//     Patient's Weight or Size, or a zero Pixel Spacing (unknown), is left
+//     out. A Lossy Image
 //     Compression "01" of the source is carried over (it is never reset).
 //   - UIDs are generated under DefaultUIDRoot "2.25" from a random UUID
 //     (PS3.5 B.2), or under a caller's root (Options.UIDRoot) with at least

@@ -481,3 +481,28 @@ func TestGeometryRules(t *testing.T) {
 		}
 	}
 }
+
+// A Pixel Spacing of zero (RG1_J2KI.dcm's "0.000\0.000": unknown) is not
+// carried over into the SEG nor the overlay, where dciodvfy reports a zero
+// value as an error.
+func TestZeroPixelSpacingLeftOut(t *testing.T) {
+	src := testSource(t, 4, 4, func(d *dataSet) {
+		d.del(dicom.PixelSpacing)
+		d.str(dicom.PixelSpacing, "DS", "0.000", "0.000")
+	})
+	f, _ := writeSEG(t, src, make([]uint8, 16), 4, 4, testOptions(1))
+	if _, ok := item(t, f.DataSet, tagSharedFunctionalGroups).Get(tagPixelMeasuresSeq); ok {
+		t.Error("SEG: Pixel Measures written from a zero Pixel Spacing")
+	}
+	var buf bytes.Buffer
+	if _, err := WriteOverlay(&buf, src, nil, make([]uint8, 16), 4, 4, testOptions(2)); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := dicom.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := sc.Get(dicom.PixelSpacing); ok {
+		t.Error("overlay: zero Pixel Spacing carried over")
+	}
+}

@@ -61,6 +61,9 @@ func readSource(f *dicom.File) (*source, error) {
 		s.frameOfReference = u
 	}
 	s.spacing = floatsN(f.DataSet, dicom.PixelSpacing, 2)
+	if s.spacing != nil && (s.spacing[0] <= 0 || s.spacing[1] <= 0) {
+		s.spacing = nil // "0\0" (some CRs) means unknown: not a valid spacing to carry over
+	}
 	s.orientation = floatsN(f.DataSet, dicom.ImageOrientationPatient, 6)
 	s.position = floatsN(f.DataSet, dicom.ImagePositionPatient, 3)
 	s.sliceThickness = floatsN(f.DataSet, dicom.SliceThickness, 1)
