@@ -11,15 +11,15 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom/jpegls"
 )
 
-// header builds SOI, SOF55 (P, rows, cols, nc components 1..nc) and an
-// optional list of extra segments, then one SOS per component.
+// small returns a valid 5x6 8-bit stream.
 func small(t *testing.T) []byte {
 	t.Helper()
 	s, _ := encodeJLS(testImage(5, 6, 1, 255, 9), 5, 6, 1, encOpts{bits: 8})
 	return s
 }
 
-// replaceSOF returns stream s with its SOF55 payload replaced.
+// replaceSegment returns stream s with the payload of its first segment
+// with the given marker replaced.
 func replaceSegment(s []byte, marker byte, payload []byte) []byte {
 	for i := 2; i+4 <= len(s); {
 		n := int(s[i+2])<<8 | int(s[i+3])

@@ -372,7 +372,8 @@ func (d *decoder) parseLSE(off int) error {
 	return nil
 }
 
-// parseDRI reads a restart interval (T.87 C.2.5: Ri in 2, 3 or 4 bytes).
+// parseDRI reads a restart interval definition (T.81 B.2.4.4 as T.87 Annex
+// C extends it: Ri in 2, 3 or 4 bytes).
 func (d *decoder) parseDRI(off int) error {
 	seg, err := d.segment(mDRI, off)
 	if err != nil {

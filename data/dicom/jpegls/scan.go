@@ -74,14 +74,14 @@ func (s *scan) decode() error {
 		prev[c] = buf[2*c*(w+2) : (2*c+1)*(w+2)]
 		cur[c] = buf[(2*c+1)*(w+2) : (2*c+2)*(w+2)]
 	}
-	runIndex := make([]int, ns) // RUNindex per component (A.7.1; B.2.3 for ILV 1)
+	runIndex := make([]int, ns) // RUNindex per component (A.7.1; Annex B for ILV 1)
 	qs := make([]int, ns)
 	s.buildLUT(d.rows * w * ns)
 	s.resetContexts()
 	s.br.reset(d.data, d.pos)
 	for y := range d.rows {
 		// Restart intervals count lines of all the scan's components (an
-		// MCU is a line, T.87 C.2.5); after each one the coder restarts as
+		// MCU is a line, T.87 Annex C); after each one the coder restarts as
 		// at the top of the image.
 		if d.restart > 0 && y > 0 && y%d.restart == 0 {
 			if err := s.restartMarker(y/d.restart - 1); err != nil {
@@ -120,7 +120,7 @@ func (s *scan) decode() error {
 
 // restartMarker moves past the end of restart interval k: the remaining
 // bits of its last byte are padding, and RSTm with m = k mod 8 follows
-// (T.87 C.2.5, T.81 B.2.1).
+// (T.87 Annex C, T.81 B.2.1).
 func (s *scan) restartMarker(k int) error {
 	data := s.d.data
 	p := s.br.nextMarker()
@@ -280,7 +280,7 @@ func (s *scan) golomb(k, limit int) int {
 		s.fail("invalid Golomb code: more than %d leading zeros", esc)
 		return 0
 	}
-	// A valid mapped error is at most RANGE (A.4.4, A.5.2); bounding it
+	// A valid mapped error is at most RANGE (A.4.5, A.5.2); bounding it
 	// keeps the context variables bounded on corrupt data.
 	if m > 2*s.rng {
 		s.fail("mapped prediction error %d out of range (RANGE %d)", m, s.rng)
@@ -319,7 +319,7 @@ func (s *scan) update(cx *contextVars, e int) {
 	cx.a, cx.b, cx.n = a, b, n
 }
 
-// reconstruct undoes the modulo reduction of the error (A.4.4) and clamps
+// reconstruct undoes the modulo reduction of the error (A.4.5) and clamps
 // to 0..MAXVAL.
 func (s *scan) reconstruct(rx int) int32 {
 	if rx < -s.near {
@@ -431,7 +431,7 @@ func (s *scan) riError(ritype, runIndex int) int {
 }
 
 // sampleLine decodes one line of a sample-interleaved scan (ILV 2, T.87
-// B.3): each sample position holds one sample of every component; run
+// Annex B): each sample position holds one sample of every component; run
 // mode is used when every component's context is 0, a run covers whole
 // positions, and its interruption position codes each component with
 // RItype 0 (as CharLS does). Contexts are shared by the components.
