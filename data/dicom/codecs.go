@@ -2,6 +2,7 @@ package dicom
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/lungo-ml/lungo/data/dicom/jpeg2k"
@@ -84,6 +85,9 @@ func decodeFrames(c *codec, frames [][]byte, p *Pixels) ([]byte, error) {
 			return nil, fmt.Errorf("%s frame %d has %d-bit samples, more than BitsAllocated %d", c.name, i, prec, p.BitsAllocated)
 		}
 		_, _, _, pix, err := c.decode(fr)
+		if errors.Is(err, ljpeg.ErrUnsupported) {
+			return nil, &UnsupportedError{Msg: fmt.Sprintf("%s frame %d: %v", c.name, i, err)}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s frame %d: %w", c.name, i, err)
 		}
