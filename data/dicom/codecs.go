@@ -73,7 +73,7 @@ func decodeFrames(c *codec, frames [][]byte, p *Pixels) ([]byte, error) {
 	for i, fr := range frames {
 		rows, cols, comps, prec, err := c.config(fr)
 		if err != nil {
-			return nil, fmt.Errorf("%s frame %d: %w", c.name, i, err)
+			return nil, frameError(c, i, err)
 		}
 		if comps != 1 {
 			return nil, &UnsupportedError{Msg: fmt.Sprintf("%s frame %d has %d components: only greyscale images are supported", c.name, i, comps)}
@@ -85,11 +85,8 @@ func decodeFrames(c *codec, frames [][]byte, p *Pixels) ([]byte, error) {
 			return nil, fmt.Errorf("%s frame %d has %d-bit samples, more than BitsAllocated %d", c.name, i, prec, p.BitsAllocated)
 		}
 		_, _, _, pix, err := c.decode(fr)
-		if errors.Is(err, ljpeg.ErrUnsupported) {
-			return nil, &UnsupportedError{Msg: fmt.Sprintf("%s frame %d: %v", c.name, i, err)}
-		}
 		if err != nil {
-			return nil, fmt.Errorf("%s frame %d: %w", c.name, i, err)
+			return nil, frameError(c, i, err)
 		}
 		if len(pix) != rows*cols {
 			return nil, fmt.Errorf("%s frame %d decoded to %d samples, want %d", c.name, i, len(pix), rows*cols)
@@ -105,4 +102,13 @@ func decodeFrames(c *codec, frames [][]byte, p *Pixels) ([]byte, error) {
 		}
 	}
 	return raw, nil
+}
+
+// frameError names the codec and frame of a decoding error; a well-formed
+// stream using a feature the codec lacks is an UnsupportedError.
+func frameError(c *codec, frame int, err error) error {
+	if errors.Is(err, ljpeg.ErrUnsupported) {
+		return &UnsupportedError{Msg: fmt.Sprintf("%s frame %d: %v", c.name, frame, err)}
+	}
+	return fmt.Errorf("%s frame %d: %w", c.name, frame, err)
 }
