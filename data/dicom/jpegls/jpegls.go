@@ -279,7 +279,9 @@ func be16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
 
 // checkSize refuses images of more than MaxSamples samples.
 func (d *decoder) checkSize(m byte, off int) error {
-	if int64(d.rows)*int64(d.cols)*int64(len(d.comps)) > MaxSamples {
+	// rows and cols are below 2^32 (LSE oversize dimensions), so rows*cols
+	// fits an int64, but times 255 components it may not: test it first.
+	if n := int64(d.rows) * int64(d.cols); n > MaxSamples || n*int64(len(d.comps)) > MaxSamples {
 		return d.errf(m, off, "%d rows x %d columns x %d components exceed the limit of %d samples", d.rows, d.cols, len(d.comps), MaxSamples)
 	}
 	if int64(d.cols)*int64(len(d.comps)) > MaxLineSamples {
