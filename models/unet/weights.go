@@ -164,20 +164,21 @@ func sumInputChannels(w *tensor.Tensor) *tensor.Tensor {
 
 // ReadWeights reads a weight file: a .pth (zip) or a safetensors file
 // (lungo checkpoints included). meta is the safetensors metadata (nil for
-// .pth files).
+// .pth files). ReadWeightsFrom and ReadWeightsFS read other sources.
 func ReadWeights(path string) (sd *nn.StateDict, meta map[string]string, err error) {
-	isZip, err := isZipFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("unet: %w", err)
 	}
-	if isZip {
-		p, err := pth.Load(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		return FromPth(p), nil, nil
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("unet: %w", err)
 	}
-	return nn.LoadSafetensors(path)
+	if sd, meta, err = ReadWeightsFrom(f, st.Size()); err != nil {
+		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return sd, meta, nil
 }
 
 func isZipFile(path string) (bool, error) {
