@@ -61,7 +61,7 @@ func (d *tileDecoder) idwt53(buf []int32, w, rw, rh, snx, sny, casx, casy int) {
 			for i := 0; i < rw-snx; i++ {
 				x[2*i+1-casx] = row[snx+i]
 			}
-			lift53(x, 1, casx)
+			lift53Row(x, casx)
 			copy(row, x)
 		}
 	}
@@ -127,6 +127,42 @@ func lift53(x []int32, lanes, cas int) {
 	}
 }
 
+// lift53Row is lift53 with one lane: the same arithmetic, for the rows.
+func lift53Row(x []int32, cas int) {
+	n := len(x)
+	if n == 1 {
+		if cas == 1 {
+			x[0] /= 2
+		}
+		return
+	}
+	// F-5 on the low-pass samples k = cas, cas+2, ...: the first may
+	// mirror its left neighbour, the last its right one.
+	k := cas
+	if k == 0 {
+		x[0] -= (x[1] + x[1] + 2) >> 2
+		k = 2
+	}
+	for ; k+1 < n; k += 2 {
+		x[k] -= (x[k-1] + x[k+1] + 2) >> 2
+	}
+	if k < n {
+		x[k] -= (x[k-1] + x[k-1] + 2) >> 2
+	}
+	// F-6 on the high-pass samples k = 1-cas, ...
+	k = 1 - cas
+	if k == 0 {
+		x[0] += (x[1] + x[1]) >> 1
+		k = 2
+	}
+	for ; k+1 < n; k += 2 {
+		x[k] += (x[k-1] + x[k+1]) >> 1
+	}
+	if k < n {
+		x[k] += (x[k-1] + x[k-1]) >> 1
+	}
+}
+
 // idwt97 is one level of the irreversible 9/7 inverse (F.3.8.2) in float32
 // with OpenJPEG's order of operations, so results agree bit for bit.
 func (d *tileDecoder) idwt97(buf []float32, w, rw, rh, snx, sny, casx, casy int) {
@@ -144,7 +180,7 @@ func (d *tileDecoder) idwt97(buf []float32, w, rw, rh, snx, sny, casx, casy int)
 		for i := 0; i < rw-snx; i++ {
 			x[2*i+1-casx] = row[snx+i]
 		}
-		lift97(x, 1, casx)
+		lift97Row(x, casx)
 		copy(row, x)
 	}
 	for x0 := 0; x0 < rw; x0 += colStrip {
@@ -179,6 +215,39 @@ func lift97(x []float32, lanes, cas int) {
 	step97(x, lanes, n, 1-cas, -gamma97)
 	step97(x, lanes, n, cas, -beta97)
 	step97(x, lanes, n, 1-cas, -alpha97)
+}
+
+// lift97Row is lift97 with one lane, for the rows.
+func lift97Row(x []float32, cas int) {
+	n := len(x)
+	if n == 1 {
+		return
+	}
+	for k := cas; k < n; k += 2 {
+		x[k] *= k97
+	}
+	for k := 1 - cas; k < n; k += 2 {
+		x[k] *= twoInvK97
+	}
+	step97Row(x, cas, -delta97)
+	step97Row(x, 1-cas, -gamma97)
+	step97Row(x, cas, -beta97)
+	step97Row(x, 1-cas, -alpha97)
+}
+
+// step97Row is step97 with one lane.
+func step97Row(x []float32, k int, c float32) {
+	n := len(x)
+	if k == 0 {
+		x[0] += float32((x[1] + x[1]) * c)
+		k = 2
+	}
+	for ; k+1 < n; k += 2 {
+		x[k] += float32((x[k-1] + x[k+1]) * c)
+	}
+	if k < n {
+		x[k] += float32((x[k-1] + x[k-1]) * c)
+	}
 }
 
 func scale97(x []float32, lanes, n, start int, c float32) {

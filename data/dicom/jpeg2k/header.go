@@ -450,8 +450,11 @@ func parsePOC(s segment, p *params, nc int) error {
 		} else {
 			pr.ce = u16(b[4+cw:])
 		}
-		if pr.ce == 0 && cw == 1 {
+		if pr.ce == 0 { // Table A.32: 0 means 256 (or 16384 with two bytes)
 			pr.ce = 256
+			if cw == 2 {
+				pr.ce = 16384
+			}
 		}
 		pr.order = int(b[4+2*cw])
 		if pr.order > 4 {
