@@ -22,8 +22,9 @@ import (
 //	               probabilities [N, classes, H, W] out (-out P.npy)
 //	-dicom PATH    DICOM mode: files or folders (comma-separated), resized to
 //	               -size, post-processed with the triplet of thresholds.json,
-//	               written as a submission CSV, mask and overlay PNGs and
-//	               per-image probability .npy files (predict_dicom.go).
+//	               written as a submission CSV, mask and overlay PNGs,
+//	               per-image probability .npy files, DICOM Segmentations
+//	               and overlay Secondary Captures (predict_dicom.go).
 func init() {
 	register("predict", "run a U-Net on images and write sigmoid probabilities", runPredict)
 }
@@ -134,7 +135,7 @@ func (f *modelFlags) open(w io.Writer) (*unet.Model, error) {
 }
 
 func runPredict(args []string) error {
-	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 ...] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR])")
+	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 ...] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR] [-seg DIR] [-sc DIR])")
 	mf := addModelFlags(fs)
 	input := fs.String("input", "", "raw mode: float32 .npy [N, C, H, W] (or [H, W]), NCHW")
 	out := fs.String("out", "", "raw mode: output .npy of probabilities [N, classes, H, W]")
@@ -151,6 +152,8 @@ func runPredict(args []string) error {
 	fs.StringVar(&do.npyDir, "npy", "", "DICOM mode: write each image's probabilities as DIR/<id>.npy")
 	fs.StringVar(&do.masksDir, "masks", "", "DICOM mode: write each mask as DIR/<id>.png")
 	fs.StringVar(&do.overlays, "overlays", "", "DICOM mode: write overlays (red: predicted outline, green: true) as DIR/<id>.png")
+	fs.StringVar(&do.segDir, "seg", "", "DICOM mode: write each mask as a DICOM Segmentation DIR/<id>.seg.dcm (UIDs named after the source, weights and thresholds: re-runs write the same instances)")
+	fs.StringVar(&do.scDir, "sc", "", "DICOM mode: write each radiograph with the mask's outline as an RGB Secondary Capture DIR/<id>.sc.dcm")
 	fs.StringVar(&do.labels, "labels", "", "DICOM mode: label CSV for true outlines in overlays and a score")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -165,8 +168,8 @@ func runPredict(args []string) error {
 	case *input != "" && *dcm != "":
 		return errors.New("give -input or -dicom, not both")
 	case *dcm != "":
-		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.labels == "" {
-			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays or -labels")
+		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.segDir == "" && do.scDir == "" && do.labels == "" {
+			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays, -seg, -sc or -labels")
 		}
 		m, err := mf.open(os.Stderr)
 		if err != nil {

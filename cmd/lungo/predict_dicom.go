@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lungo-ml/lungo/data/dicom"
+	"github.com/lungo-ml/lungo/data/dicom/seg"
 	"github.com/lungo-ml/lungo/data/siim"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/train"
@@ -31,6 +31,8 @@ type dicomPredictOptions struct {
 	npyDir     string // probabilities per image
 	masksDir   string
 	overlays   string
+	segDir     string // DICOM Segmentations, DIR/<id>.seg.dcm
+	scDir      string // overlay Secondary Captures, DIR/<id>.sc.dcm
 	labels     string // optional: true masks for overlays and a score
 	log        io.Writer
 }
@@ -66,34 +68,9 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 	if err != nil {
 		return err
 	}
-	tr := train.Triplet{Top: 0.5, Bottom: 0.5}
-	thrPath := o.thresholds
-	if thrPath == "" {
-		thrPath = filepath.Join(filepath.Dir(weights), thresholdsFile)
-		if _, err := os.Stat(thrPath); err != nil {
-			thrPath = ""
-		}
-	}
-	size := o.size
-	if thrPath != "" {
-		b, err := os.ReadFile(thrPath)
-		if err != nil {
-			return err
-		}
-		var th thresholds
-		if err := json.Unmarshal(b, &th); err != nil {
-			return fmt.Errorf("%s: %v", thrPath, err)
-		}
-		tr = th.Triplet
-		if size == 0 {
-			size = th.Size
-		} else if size != th.Size {
-			return fmt.Errorf("-size %d, but %s was chosen at %d: pass -size %d or -thresholds with matching ones", size, thrPath, th.Size, th.Size)
-		}
-		fmt.Fprintf(o.log, "post-processing from %s: %v\n", thrPath, tr)
-	}
-	if size == 0 {
-		size = 512
+	tr, size, err := postProcessing(weights, o.thresholds, o.size, o.log)
+	if err != nil {
+		return err
 	}
 	var labels *siim.Labels
 	if o.labels != "" {
@@ -101,7 +78,7 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 			return err
 		}
 	}
-	var ids []string
+	var ids, paths []string
 	var imgs []*image.Gray
 	for _, f := range files {
 		img, err := dicom.ReadGray8File(f.Path)
@@ -112,7 +89,7 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 			}
 			return fmt.Errorf("%s: %w (use -skip-bad to skip unreadable files)", f.Path, err)
 		}
-		ids, imgs = append(ids, f.ID), append(imgs, img)
+		ids, paths, imgs = append(ids, f.ID), append(paths, f.Path), append(imgs, img)
 	}
 	if len(imgs) == 0 {
 		return errors.New("no readable images")
@@ -141,7 +118,13 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 		}
 		fmt.Fprintf(o.log, "wrote probabilities [%d, %d] per image to %s/\n", size, size, o.npyDir)
 	}
-	for _, dir := range []string{o.masksDir, o.overlays} {
+	var rw *resultWriter
+	if o.segDir != "" || o.scDir != "" {
+		if rw, err = newResultWriter(weights, size, tr, o.tta, o.useClass, o.classThr); err != nil {
+			return err
+		}
+	}
+	for _, dir := range []string{o.masksDir, o.overlays, o.segDir, o.scDir} {
 		if dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
@@ -169,6 +152,17 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 				return err
 			}
 		}
+		if rw != nil {
+			if err := writeDICOMResults(rw, paths[i], imgs[i], r, o.segDir, o.scDir); err != nil {
+				return err
+			}
+		}
+	}
+	if o.segDir != "" {
+		fmt.Fprintf(o.log, "wrote %d DICOM Segmentations to %s/\n", len(res), o.segDir)
+	}
+	if o.scDir != "" {
+		fmt.Fprintf(o.log, "wrote %d overlay Secondary Captures to %s/\n", len(res), o.scDir)
 	}
 	if labels != nil {
 		if len(truths) != len(res) {
@@ -179,6 +173,36 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 			preds[i] = r.Mask
 		}
 		fmt.Fprintf(o.log, "competition dice against %s: %.4f\n", o.labels, siim.Score(preds, truths))
+	}
+	return nil
+}
+
+// writeDICOMResults writes the SEG of r into segDir and its overlay
+// Secondary Capture into scDir (either may be ""), each atomically, named
+// after the image's ID. The source file is parsed again here rather than
+// kept from reading, so that a folder of radiographs is not held in memory.
+func writeDICOMResults(rw *resultWriter, path string, gray *image.Gray, r train.ImageResult, segDir, scDir string) error {
+	src, err := dicom.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if segDir != "" {
+		out := filepath.Join(segDir, r.ID+".seg.dcm")
+		if err := seg.WriteFile(out, func(w io.Writer) error {
+			_, err := rw.segmentation(w, src, r.Mask)
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s: %s: %w", path, out, err)
+		}
+	}
+	if scDir != "" {
+		out := filepath.Join(scDir, r.ID+".sc.dcm")
+		if err := seg.WriteFile(out, func(w io.Writer) error {
+			_, err := rw.overlay(w, src, gray, r.Mask)
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s: %s: %w", path, out, err)
+		}
 	}
 	return nil
 }
