@@ -1,5 +1,10 @@
 package jpeg2k
 
+import (
+	"runtime"
+	"sync"
+)
+
 // Inverse discrete wavelet transform (T.800 Annex F): for each resolution
 // level from the lowest, the rows and then the columns of the region of the
 // next resolution are interleaved from their low- and high-pass halves
@@ -46,13 +51,9 @@ func (d *tileDecoder) inverseDWT(tc *tileComp) {
 // F-5 and F-6) over the rw x rh region of buf (row stride w).
 func (d *tileDecoder) idwt53(buf []int32, w, rw, rh, snx, sny, casx, casy int) {
 	need := max(rw, rh*colStrip)
-	if cap(d.dwtI) < need {
-		d.dwtI = make([]int32, need)
-	}
-	tmp := d.dwtI[:need]
-	// rows
-	if rw > 1 || casx == 1 {
-		for y := 0; y < rh; y++ {
+	d.parallel(rh, rw*rh, func(wk, y0, y1 int) {
+		tmp := scratch(&d.dwtI[wk], need)
+		for y := y0; y < y1; y++ {
 			row := buf[y*w : y*w+rw]
 			x := tmp[:rw]
 			for i := 0; i < snx; i++ {
@@ -64,10 +65,11 @@ func (d *tileDecoder) idwt53(buf []int32, w, rw, rh, snx, sny, casx, casy int) {
 			lift53Row(x, casx)
 			copy(row, x)
 		}
-	}
-	// columns, colStrip at a time
-	if rh > 1 || casy == 1 {
-		for x0 := 0; x0 < rw; x0 += colStrip {
+	})
+	strips := (rw + colStrip - 1) / colStrip
+	d.parallel(strips, rw*rh, func(wk, s0, s1 int) {
+		tmp := scratch(&d.dwtI[wk], need)
+		for x0 := s0 * colStrip; x0 < min(s1*colStrip, rw); x0 += colStrip {
 			sw := min(colStrip, rw-x0)
 			t := tmp[:rh*sw]
 			for i := 0; i < rh; i++ {
@@ -82,7 +84,43 @@ func (d *tileDecoder) idwt53(buf []int32, w, rw, rh, snx, sny, casx, casy int) {
 				copy(buf[k*w+x0:k*w+x0+sw], t[k*sw:k*sw+sw])
 			}
 		}
+	})
+}
+
+// scratch returns (*b)[:n], growing it when needed.
+func scratch[T any](b *[]T, n int) []T {
+	if cap(*b) < n {
+		*b = make([]T, n)
 	}
+	return (*b)[:n]
+}
+
+// minParallelSamples is the size of a level below which the transform
+// stays on one goroutine.
+const minParallelSamples = 1 << 16
+
+// parallel calls fn(worker, lo, hi) over [0, n) split into contiguous
+// ranges, one per worker, on up to GOMAXPROCS goroutines when the level
+// has at least minParallelSamples samples; worker indexes the scratch.
+func (d *tileDecoder) parallel(n, samples int, fn func(wk, lo, hi int)) {
+	workers := 1
+	if samples >= minParallelSamples {
+		workers = max(1, min(runtime.GOMAXPROCS(0), n))
+	}
+	for len(d.dwtI) < workers {
+		d.dwtI = append(d.dwtI, nil)
+		d.dwtF = append(d.dwtF, nil)
+	}
+	if workers == 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for wk := range workers {
+		lo, hi := n*wk/workers, n*(wk+1)/workers
+		wg.Go(func() { fn(wk, lo, hi) })
+	}
+	wg.Wait()
 }
 
 // lift53 inverts the 5/3 lifting on n = len(x)/lanes interleaved samples,
@@ -167,37 +205,40 @@ func lift53Row(x []int32, cas int) {
 // with OpenJPEG's order of operations, so results agree bit for bit.
 func (d *tileDecoder) idwt97(buf []float32, w, rw, rh, snx, sny, casx, casy int) {
 	need := max(rw, rh*colStrip)
-	if cap(d.dwtF) < need {
-		d.dwtF = make([]float32, need)
-	}
-	tmp := d.dwtF[:need]
-	for y := 0; y < rh; y++ {
-		row := buf[y*w : y*w+rw]
-		x := tmp[:rw]
-		for i := 0; i < snx; i++ {
-			x[2*i+casx] = row[i]
-		}
-		for i := 0; i < rw-snx; i++ {
-			x[2*i+1-casx] = row[snx+i]
-		}
-		lift97Row(x, casx)
-		copy(row, x)
-	}
-	for x0 := 0; x0 < rw; x0 += colStrip {
-		sw := min(colStrip, rw-x0)
-		t := tmp[:rh*sw]
-		for i := 0; i < rh; i++ {
-			k := 2*i + casy
-			if i >= sny {
-				k = 2*(i-sny) + 1 - casy
+	d.parallel(rh, rw*rh, func(wk, y0, y1 int) {
+		tmp := scratch(&d.dwtF[wk], need)
+		for y := y0; y < y1; y++ {
+			row := buf[y*w : y*w+rw]
+			x := tmp[:rw]
+			for i := 0; i < snx; i++ {
+				x[2*i+casx] = row[i]
 			}
-			copy(t[k*sw:k*sw+sw], buf[i*w+x0:i*w+x0+sw])
+			for i := 0; i < rw-snx; i++ {
+				x[2*i+1-casx] = row[snx+i]
+			}
+			lift97Row(x, casx)
+			copy(row, x)
 		}
-		lift97(t, sw, casy)
-		for k := 0; k < rh; k++ {
-			copy(buf[k*w+x0:k*w+x0+sw], t[k*sw:k*sw+sw])
+	})
+	strips := (rw + colStrip - 1) / colStrip
+	d.parallel(strips, rw*rh, func(wk, s0, s1 int) {
+		tmp := scratch(&d.dwtF[wk], need)
+		for x0 := s0 * colStrip; x0 < min(s1*colStrip, rw); x0 += colStrip {
+			sw := min(colStrip, rw-x0)
+			t := tmp[:rh*sw]
+			for i := 0; i < rh; i++ {
+				k := 2*i + casy
+				if i >= sny {
+					k = 2*(i-sny) + 1 - casy
+				}
+				copy(t[k*sw:k*sw+sw], buf[i*w+x0:i*w+x0+sw])
+			}
+			lift97(t, sw, casy)
+			for k := 0; k < rh; k++ {
+				copy(buf[k*w+x0:k*w+x0+sw], t[k*sw:k*sw+sw])
+			}
 		}
-	}
+	})
 }
 
 // lift97 inverts the 9/7 lifting (F.3.8.2, Table F.4) on interleaved

@@ -92,8 +92,8 @@ type tileDecoder struct {
 	t1s       []t1  // tier-1 scratch, one per goroutine
 	jobs      []blockJob
 	contrib   []contribution
-	dwtI      []int32
-	dwtF      []float32
+	dwtI      [][]int32 // DWT scratch, one per goroutine
+	dwtF      [][]float32
 	bufs      [][]int32 // reusable coefficient buffers per component
 	progs     []progression
 
