@@ -100,9 +100,11 @@ def check_seg(path, src, mask):
         check("SEG frame of reference carried over", ds.get("FrameOfReferenceUID") == src.FrameOfReferenceUID)
     else:
         check("SEG no frame of reference (source has none)", "FrameOfReferenceUID" not in ds)
-    if "PixelSpacing" in src:
+    if "PixelSpacing" in src and all(float(v) > 0 for v in src.PixelSpacing):
         got = [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing]
         check("SEG pixel spacing carried over", np.allclose(got, [float(v) for v in src.PixelSpacing], rtol=1e-12), str(got))
+    elif "PixelSpacing" in src:
+        check("SEG zero pixel spacing (unknown) left out", "PixelMeasuresSequence" not in shared)
     if "ImageOrientationPatient" in src:
         got = [float(v) for v in shared.PlaneOrientationSequence[0].ImageOrientationPatient]
         check("SEG orientation carried over", np.allclose(got, [float(v) for v in src.ImageOrientationPatient], atol=1e-9))
