@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -21,20 +20,17 @@ func runConvert(args []string) error {
 	mf := addModelFlags(fs)
 	in := fs.String("in", "", "input weights (.pth, safetensors or lungo checkpoint); same as -weights")
 	out := fs.String("out", "", "output lungo checkpoint")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
 	if *in != "" {
 		if *mf.weights != "" && *mf.weights != *in {
-			return errors.New("give -in or -weights, not both")
+			return usagef("give -in or -weights, not both")
 		}
 		*mf.weights = *in
 	}
 	if *mf.weights == "" || *out == "" {
-		return errors.New("-in and -out are required")
+		return usagef("-in and -out are required")
 	}
 	m, err := mf.open(os.Stderr)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -52,27 +51,26 @@ func runDicom(args []string) error {
 	windowIndex := fs.Int("window-index", 0, "with -display -png: which of the file's windows or VOI LUTs to use (0-based)")
 	preferWindow := fs.Bool("prefer-window", false, "with -display -png: use the file's window rather than its VOI LUT Sequence")
 	autoWindow := fs.Bool("auto-window", false, "with -display -png: ignore the file's window and VOI LUT; window by percentiles")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	opt := dicom.DisplayOptions{WindowIndex: *windowIndex, PreferWindow: *preferWindow, IgnoreFileVOI: *autoWindow}
 	if *window != "" {
 		w, err := parseWindow(*window)
 		if err != nil {
-			return err
+			return &usageError{err: err}
 		}
 		opt.Window = w
 	}
 	if (*window != "" || *windowIndex != 0 || *preferWindow || *autoWindow) && !(*display && *pngOut != "") {
-		return errors.New("-window, -window-index, -prefer-window and -auto-window need -display -png")
+		return usagef("-window, -window-index, -prefer-window and -auto-window need -display -png")
 	}
 	files := fs.Args()
 	if len(files) == 0 {
-		fs.Usage()
-		return errors.New("no FILE given")
+		return usagef("no FILE given")
 	}
 	if *display && *npyOut == "" && *pngOut == "" {
-		return errors.New("-display needs -npy or -png")
+		return usagef("-display needs -npy or -png")
 	}
 	// Several inputs with one base name would overwrite each other's output.
 	seen := map[string]string{}

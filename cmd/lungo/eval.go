@@ -18,15 +18,14 @@ func runEval(args []string) error {
 	subPath := fs.String("submission", "", "predictions: ImageId,EncodedPixels (-1 for empty)")
 	perImage := fs.String("per-image", "", "write per-image Dice to this CSV")
 	size := fs.Int("size", siim.DefaultSize, "mask side the encodings refer to")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if *labelsPath == "" || *subPath == "" || fs.NArg() != 0 {
-		fs.Usage()
-		return fmt.Errorf("-labels and -submission are required")
+	if *labelsPath == "" || *subPath == "" {
+		return usagef("-labels and -submission are required")
 	}
 	if *size <= 0 {
-		return fmt.Errorf("-size must be positive")
+		return usagef("-size must be positive")
 	}
 	truth, err := siim.ReadLabelsFile(*labelsPath, *size, *size)
 	if err != nil {
@@ -42,10 +41,10 @@ func runEval(args []string) error {
 	}
 	fmt.Printf("images: %d (%d with pneumothorax)\n", len(ev.Images), truth.Positives())
 	if len(ev.Missing) > 0 {
-		fmt.Printf("warning: %d labelled images have no prediction (scored as empty), e.g. %s\n", len(ev.Missing), ev.Missing[0])
+		fmt.Fprintf(os.Stderr, "warning: %d labelled images have no prediction (scored as empty), e.g. %s\n", len(ev.Missing), ev.Missing[0])
 	}
 	if len(ev.Extra) > 0 {
-		fmt.Printf("warning: %d predicted images are not in the labels (ignored), e.g. %s\n", len(ev.Extra), ev.Extra[0])
+		fmt.Fprintf(os.Stderr, "warning: %d predicted images are not in the labels (ignored), e.g. %s\n", len(ev.Extra), ev.Extra[0])
 	}
 	c := ev.Classes
 	fmt.Printf("classification (non-empty = positive): accuracy %.4f, sensitivity %.4f, specificity %.4f, AUC(area) %.4f\n",

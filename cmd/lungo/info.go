@@ -6,34 +6,26 @@ import (
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/lungo-ml/lungo/bench"
 	"github.com/lungo-ml/lungo/kernels"
 )
 
 func init() {
-	register("info", "print the CPU, its features and caches, and the kernel implementations", runInfo)
+	register("info", "print lungo's version, the CPU, its features and caches, and the kernel implementations", runInfo)
 }
 
 func runInfo(args []string) error {
 	fs := newFlags("info", "")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
 	c := cpuid.CPU
+	fmt.Printf("lungo:      %s\n", readVersion())
 	fmt.Printf("cpu:        %s (%s, family %d model %d)\n", c.BrandName, c.VendorString, c.Family, c.Model)
 	fmt.Printf("cores:      %d physical, %d logical; GOMAXPROCS %d; kernel threads %d\n",
 		c.PhysicalCores, c.LogicalCores, runtime.GOMAXPROCS(0), kernels.Threads())
 	fmt.Printf("caches:     L1d %s, L2 %s, L3 %s\n", size(c.Cache.L1D), size(c.Cache.L2), size(c.Cache.L3))
-	var feats []string
-	for _, f := range []cpuid.FeatureID{cpuid.SSE4, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512VL,
-		cpuid.AVX512BW, cpuid.AVX512DQ, cpuid.AVX512BF16, cpuid.ASIMD, cpuid.ASIMDHP, cpuid.SVE} {
-		if c.Supports(f) {
-			feats = append(feats, f.String())
-		}
-	}
-	fmt.Printf("features:   %s\n", strings.Join(feats, " "))
+	fmt.Printf("features:   %s\n", strings.Join(bench.CPUFeatures(), " "))
 	fmt.Printf("arch:       %s/%s, %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Printf("kernels:    registered %s; available %s\n", strings.Join(kernels.List(), ", "), strings.Join(kernels.Available(), ", "))
 	fmt.Printf("selected:   %s (force with %s=name)\n", kernels.Active().Name, kernels.EnvVar)

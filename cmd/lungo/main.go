@@ -55,13 +55,64 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	if err := cmd.run(os.Args[2:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
+	os.Exit(exitCode(cmd.name, cmd.run(os.Args[2:])))
+}
+
+// exitCode reports err and returns the process's exit status, as the Go
+// tools do: 0 for success and for -h, 2 for a mistake in the command line
+// (a usageError), 1 for any other error.
+func exitCode(name string, err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		if !ue.printed {
+			fmt.Fprintf(os.Stderr, "lungo %s: %v\nRun \"lungo %s -h\" for its flags.\n", name, err, name)
 		}
-		fmt.Fprintf(os.Stderr, "lungo %s: %v\n", cmd.name, err)
-		os.Exit(1)
+		return 2
 	}
+	fmt.Fprintf(os.Stderr, "lungo %s: %v\n", name, err)
+	return 1
+}
+
+// A usageError is a mistake in the command line: an unknown flag or a bad
+// value, a required flag missing, an argument too many. main exits 2 for it
+// (1 for other errors), so a script can tell a wrong invocation from a run
+// that failed.
+type usageError struct {
+	err     error
+	printed bool // the flag package has already written it, with the flags
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError with the formatted message.
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// parseFlags parses args into fs. A bad flag or value is a usageError
+// (fs has printed it and the flags); -h returns flag.ErrHelp; positional
+// arguments are left in fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{err: err, printed: true}
+}
+
+// noArgs is parseFlags for a command that takes flags only.
+func noArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	return nil
 }
 
 // newFlags returns a FlagSet for a subcommand whose -h prints the summary,

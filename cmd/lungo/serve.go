@@ -38,11 +38,8 @@ func runServe(args []string) error {
 	timeout := fs.Duration("timeout", 60*time.Second, "limit per request, from arrival to answer (504 beyond)")
 	maxBody := fs.Int64("max-body", 64<<20, "largest request body in bytes (413 beyond)")
 	drain := fs.Duration("drain", 30*time.Second, "on SIGTERM/SIGINT: how long in-flight requests may take to finish")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if *threads > 0 {

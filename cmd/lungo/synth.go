@@ -23,15 +23,14 @@ func runSynth(args []string) error {
 	pos := fs.Float64("pos", 0.22, "fraction of images with a pneumothorax")
 	quality := fs.Int("quality", 95, "JPEG quality of the DICOM pixel data")
 	baseline := fs.Int("baseline", 128, "side at which to report the plain-threshold baseline (0: skip)")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() != 0 {
-		fs.Usage()
-		return fmt.Errorf("-out is required and there are no positional arguments")
+	if *out == "" {
+		return usagef("-out is required")
 	}
 	if *n <= 0 || *size < 16 || *pos < 0 || *pos > 1 {
-		return fmt.Errorf("need -n > 0, -size >= 16 and -pos in [0, 1]")
+		return usagef("need -n > 0, -size >= 16 and -pos in [0, 1]")
 	}
 	start := time.Now()
 	sum, err := siim.WriteSynth(*out, siim.SynthConfig{N: *n, Size: *size, Seed: *seed, PositiveFraction: *pos, Quality: *quality})
