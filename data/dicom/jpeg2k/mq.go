@@ -1,5 +1,7 @@
 package jpeg2k
 
+import "math/bits"
+
 // The MQ arithmetic decoder of T.800 Annex C and the raw (bypass) bit
 // reader of D.6, both reading one codeword segment. Reads past the end of a
 // segment see 0xFF bytes, as if the segment were followed by a marker
@@ -167,20 +169,19 @@ func (d *mqDecoder) decodeSlow(cx int, s mqState, qe, a uint32) int {
 			d.cx[cx] = mqNextMPS[s]
 		}
 	}
-	// RENORMD (Figure C.18)
+	// RENORMD (Figure C.18), shifting as many bits at once as A needs
+	// and C holds.
 	c, ct := d.c, d.ct
-	for {
+	for a&0x8000 == 0 {
 		if ct == 0 {
 			d.c = c
 			d.bytein()
 			c, ct = d.c, d.ct
 		}
-		a <<= 1
-		c <<= 1
-		ct--
-		if a&0x8000 != 0 {
-			break
-		}
+		n := min(bits.LeadingZeros16(uint16(a)), ct)
+		a <<= n
+		c <<= n
+		ct -= n
 	}
 	d.a, d.c, d.ct = a, c, ct
 	return bit
