@@ -31,6 +31,8 @@ def read_rounds(arg, key, fields):
             if not line.startswith("{"):
                 continue
             r = json.loads(line)
+            if r.get("type") == "header":  # lungo bench -json's first record: machine and build
+                continue
             merged.setdefault(key(r), []).append(r)
     out = []
     for rs in merged.values():

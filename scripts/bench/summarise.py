@@ -11,6 +11,8 @@ for line in open(sys.argv[1]):
     if not line.startswith("{"):
         continue
     d = json.loads(line)
+    if d.get("type") == "header":  # lungo bench -json's first record: machine and build
+        continue
     if d["tool"] == "lungo":
         mode = d["op"].split()[-1]
         bs, shp = d["shape"].split()
