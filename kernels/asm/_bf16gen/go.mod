@@ -1,0 +1,3 @@
+module github.com/lungo-ml/lungo/kernels/asm/_bf16gen
+
+go 1.26

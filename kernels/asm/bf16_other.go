@@ -1,0 +1,21 @@
+//go:build !gc || purego || !amd64
+
+package asm
+
+// HasBF16 says whether this build contains the AVX-512 BF16 kernels: no.
+const HasBF16 = false
+
+// BF16ConvMR and BF16ConvNR are the tile of the BF16 convolution
+// micro-kernel (which this build lacks).
+const (
+	BF16ConvMR = 12
+	BF16ConvNR = 32
+)
+
+// DPBF16Conv12x32 is not in this build; it panics.
+func DPBF16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	panic("asm: DPBF16Conv12x32: not in this build")
+}
+
+// DPBF16Loop is not in this build: it returns 0.
+func DPBF16Loop(n int) int { return 0 }
