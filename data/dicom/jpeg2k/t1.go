@@ -221,7 +221,7 @@ func (t *t1) mask(f uint16, y int) uint16 {
 // sigPass is the significance propagation pass (D.3.1) of bit-plane p.
 func (t *t1) sigPass(p int, raw bool) {
 	mq := &t.mq
-	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5 * 2^(p-1) in half units
+	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5*2^(p-1), plane p-1's midpoint, in half units
 	w, h, fs := t.w, t.h, t.fs
 	for y0 := 0; y0 < h; y0 += 4 {
 		y1 := min(y0+4, h)
@@ -241,7 +241,7 @@ func (t *t1) sigPass(p int, raw bool) {
 					bit = t.raw.decode()
 				} else {
 					{ // inlined mqDecoder.decode
-						cx := (int(t.zc[m&0xFF])) & 31
+						cx := int(t.zc[m&0xFF]) & 31
 						st := mq.cx[cx]
 						qe := mqQe[st]
 						if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
@@ -259,7 +259,7 @@ func (t *t1) sigPass(p int, raw bool) {
 					} else {
 						s := scLUT[m&0xFFF]
 						{ // inlined mqDecoder.decode
-							cx := (int(s & 0x1F)) & 31
+							cx := int(s&0x1F) & 31
 							st := mq.cx[cx]
 							qe := mqQe[st]
 							if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
@@ -310,7 +310,7 @@ func (t *t1) refPass(p int, raw bool) {
 						}
 					}
 					{ // inlined mqDecoder.decode
-						cx := (ctx) & 31
+						cx := ctx & 31
 						st := mq.cx[cx]
 						qe := mqQe[st]
 						if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
@@ -338,7 +338,7 @@ func (t *t1) refPass(p int, raw bool) {
 // neighbours, and the segmentation symbol of D.5.
 func (t *t1) cleanupPass(p int, segSym bool) {
 	mq := &t.mq
-	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5 * 2^(p-1) in half units
+	oneplushalf := int32(1)<<p | int32(1)<<p>>1 // 1.5*2^(p-1), plane p-1's midpoint, in half units
 	w, h, fs := t.w, t.h, t.fs
 	for y0 := 0; y0 < h; y0 += 4 {
 		y1 := min(y0+4, h)
@@ -378,7 +378,7 @@ func (t *t1) cleanupPass(p int, segSym bool) {
 				m := t.mask(f, y)
 				var bit int
 				{ // inlined mqDecoder.decode
-					cx := (int(t.zc[m&0xFF])) & 31
+					cx := int(t.zc[m&0xFF]) & 31
 					st := mq.cx[cx]
 					qe := mqQe[st]
 					if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
@@ -394,7 +394,7 @@ func (t *t1) cleanupPass(p int, segSym bool) {
 				s := scLUT[m&0xFFF]
 				var neg int
 				{ // inlined mqDecoder.decode
-					cx := (int(s & 0x1F)) & 31
+					cx := int(s&0x1F) & 31
 					st := mq.cx[cx]
 					qe := mqQe[st]
 					if a := mq.a - qe; a&0x8000 != 0 && mq.c>>16 >= qe {
@@ -431,8 +431,10 @@ type codeSeg struct {
 
 // decodeBlock decodes the coding passes of one code-block into t.data
 // (D.2-D.6): planes is the number of magnitude bit-planes below the zero
-// bit-planes (Mb - zero bit-planes, plus the ROI shift), style the
-// code-block style, orient the band (0 LL, 1 HL, 2 LH, 3 HH).
+// bit-planes (Mb - zero bit-planes, plus the ROI shift), rawPlanes the same
+// without the ROI shift (bypass mode counts its four MQ-coded planes from
+// there, as OpenJPEG does), style the code-block style, orient the band
+// (0 LL, 1 HL, 2 LH, 3 HH). Passes beyond the last bit-plane are ignored.
 func (t *t1) decodeBlock(segs []codeSeg, planes, rawPlanes int, style uint8, orient int) {
 	switch orient {
 	case 1:

@@ -166,6 +166,9 @@ func (d *tileDecoder) readPackets(td *tileData) error {
 		}
 	}
 	body := d.body
+	if len(body) > math.MaxInt32 {
+		return d.errAt("SOD", 0, "tile data of %d bytes (at most 2^31-1)", len(body))
+	}
 	var hdr bitReader
 	inband := true
 	switch {
