@@ -102,10 +102,9 @@ const (
 	maxSamples    = 1 << 28 // total samples of all components
 	maxComponents = 16384   // Csiz (A.5.1)
 	maxLevels     = 32      // decomposition levels (A.6.1)
-	maxLayers     = 65535
-	maxPrecision  = 24 // component bit depth we decode (values and transforms fit int32)
-	maxCodeBlocks = 1 << 22
-	maxPrecincts  = 1 << 22
+	maxPrecision  = 24      // component bit depth we decode (values and transforms fit int32)
+	maxCodeBlocks = 1 << 20 // per tile
+	maxPrecincts  = 1 << 20 // per tile
 	maxTileComps  = 1 << 20 // tiles x components
 )
 
