@@ -118,10 +118,10 @@ func bf16ImplNamed(name string) bf16Impl {
 }
 
 // dpbf16 returns s + f(a1)*f(b1) + f(a0)*f(b0) as VDPBF16PS computes one
-// lane: bf16 denormal inputs as zero, products exact, the odd pair first,
-// denormal sums flushed to zero.
+// lane: denormal inputs (s too) as zero, products exact, the odd pair
+// first, denormal sums flushed to zero.
 func dpbf16(s float32, a0, a1, b0, b1 uint16) float32 {
-	s = ftz(s + daz(a1)*daz(b1))
+	s = ftz(ftz(s) + daz(a1)*daz(b1))
 	return ftz(s + daz(a0)*daz(b0))
 }
 
