@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
@@ -20,26 +21,23 @@ func init() {
 
 func runDemo(args []string) error {
 	o := &runOptions{arch: "unet-resnet18", decoder: "64,48,32,24,16", size: 128, batch: 8, epochs: 14, workers: 2,
-		lr: 2e-3, accum: 1, topK: 3, seed: 1, posFrac: "0.7:0.35", folds: 5, valFold: 1, testFold: 0, log: os.Stdout}
+		lr: 2e-3, accum: 1, topK: 3, seed: 1, posFrac: "0.7:0.35", folds: 5, valFold: 1, testFold: 0, log: os.Stderr}
 	fs := newFlags("demo", "[-n 500] [-synth-size 256] [-out lungo-demo] [training flags]")
 	n := fs.Int("n", 500, "synthetic images to generate (a fifth is held out, a fifth validates)")
 	synthSize := fs.Int("synth-size", 256, "side of the synthetic radiographs")
 	fs.StringVar(&o.out, "out", "lungo-demo", "output folder: submission, masks, overlays, curves, checkpoints")
 	keep := fs.Bool("keep-data", false, "keep the synthetic dataset in -out/data instead of a temporary folder")
 	o.addFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("demo takes no positional arguments")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	fmt.Println("lungo demo: the data below are SYNTHETIC chest-radiograph-like images, not patients.")
-	fmt.Println("On the real SIIM-ACR files run: lungo train -data DIR -labels train-rle.csv")
-	fmt.Printf("kernels: %s, %d threads\n", kernels.Active().Name, kernels.Threads())
+	// Progress goes to stderr (o.log), the results to stdout.
+	fmt.Fprintln(o.log, "lungo demo: the data below are SYNTHETIC chest-radiograph-like images, not patients.")
+	fmt.Fprintln(o.log, "On the real SIIM-ACR files run: lungo train -data DIR -labels train-rle.csv")
+	fmt.Fprintf(o.log, "kernels: %s, %d threads\n", kernels.Active().Name, kernels.Threads())
 
 	dataDir := filepath.Join(o.out, "data")
 	if !*keep {
@@ -54,7 +52,7 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("synthetic set: %d images of %dx%d, %d with pneumothorax, in %s (%.1fs)\n", *n, *synthSize, *synthSize,
+	fmt.Fprintf(o.log, "synthetic set: %d images of %dx%d, %d with pneumothorax, in %s (%.1fs)\n", *n, *synthSize, *synthSize,
 		sum.Positives, dataDir, time.Since(start).Seconds())
 	o.data, o.labels = filepath.Join(dataDir, "dicom-images-train"), sum.Labels
 
@@ -121,7 +119,7 @@ func runDemo(args []string) error {
 		return err
 	}
 
-	fmt.Printf("\nheld-out images: %d (%d with pneumothorax); triplet from validation: %v\n", len(res), nPos, out.triplet)
+	fmt.Printf("held-out images (synthetic): %d (%d with pneumothorax); triplet from validation: %v\n", len(res), nPos, out.triplet)
 	fmt.Printf("held-out dice: %.4f\n", heldOut)
 	fmt.Printf("positive-only dice: %.4f\n", posOnly)
 	fmt.Printf("baseline all-empty: %.4f\n", base.EmptyScore)
