@@ -56,7 +56,10 @@ func init() {
 	register("pacs", "predict the radiographs of an Orthanc PACS and store SEG and overlay results back into their studies", runPacs)
 }
 
-func runPacs(args []string) error {
+func runPacs(args []string) error { return runPacsContext(context.Background(), args) }
+
+// runPacsContext is runPacs stopped by parent besides SIGINT and SIGTERM.
+func runPacsContext(parent context.Context, args []string) error {
 	fs := newFlags("pacs", "-url URL (-study UID | -watch [-once] [-state FILE]) -weights FILE [-user U -password-file F] [-ca FILE | -insecure]")
 	mf := addModelFlags(fs)
 	base := fs.String("url", "", "Orthanc's REST API, http://127.0.0.1:8042 (or https://host/orthanc)")
@@ -80,20 +83,20 @@ func runPacs(args []string) error {
 	fs.BoolVar(&do.tta, "tta", true, "average with the horizontally flipped image")
 	fs.BoolVar(&do.useClass, "use-class", false, "decide positive/negative with the classification head")
 	fs.Float64Var(&do.classThr, "class-threshold", 0.5, "classification probability above which an image is positive")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	case *base == "":
-		return errors.New("-url is required")
+		return usagef("-url is required")
 	case (*study == "") == !*watch:
-		return errors.New("give -study UID or -watch, one of them")
+		return usagef("give -study UID or -watch, one of them")
 	case *once && !*watch:
-		return errors.New("-once goes with -watch")
+		return usagef("-once goes with -watch")
 	case *retries < 1:
-		return fmt.Errorf("-retries %d, want >= 1", *retries)
+		return usagef("-retries %d, want >= 1", *retries)
+	case *mf.weights == "":
+		return usagef("-weights is required")
 	}
 	c, err := pacsClient(*base, *user, *pwFile, *caFile, *insecure, *timeout)
 	if err != nil {
@@ -122,9 +125,9 @@ func runPacs(args []string) error {
 			r.modalities[mod] = true
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(log, "PACS %s; results of %s at %dx%d, %v, weights sha256 %s\n", c, m.Config.Arch(), size, size, tr, rw.modelHash)
+	fmt.Fprintf(log, "PACS %s; results of %s at %dx%d, %s, weights sha256 %s\n", describePACS(c), m.Config.Arch(), size, size, rw.settings, rw.modelHash)
 
 	if *study != "" {
 		return r.study(ctx, *study)
@@ -143,7 +146,7 @@ func runPacs(args []string) error {
 func pacsClient(base, user, pwFile, caFile string, insecure bool, timeout time.Duration) (*pacs.Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("-url must be http://HOST:PORT or https://HOST[:PORT][/PATH]")
+		return nil, usagef("-url must be http://HOST:PORT or https://HOST[:PORT][/PATH]")
 	}
 	if user == "" {
 		user = os.Getenv(pacs.EnvUsername)
@@ -165,6 +168,23 @@ func pacsClient(base, user, pwFile, caFile string, insecure bool, timeout time.D
 		return nil, err
 	}
 	return &pacs.Client{BaseURL: base, Username: user, Password: password, HTTPClient: hc}, nil
+}
+
+// describePACS names the server and the user, never the password.
+func describePACS(c *pacs.Client) string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	user := c.Username
+	if user == "" && u.User != nil {
+		user = u.User.Username()
+	}
+	u.User = nil
+	if user == "" {
+		return u.String()
+	}
+	return u.String() + " as " + user
 }
 
 func isLoopback(host string) bool {

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -356,6 +362,96 @@ func TestPacsRoundTrip(t *testing.T) {
 	t.Logf("%.1fs in all", time.Since(start).Seconds())
 }
 
+// TestPacsWatchRestarts runs "lungo pacs -watch" (no -once) through a
+// proxy in front of a real Orthanc that answers 503 at first: the watch
+// fails after its retries, starts again after a wait, and once the PACS
+// answers it stores the results of a radiograph uploaded meanwhile. It
+// stops cleanly when its context ends, with the position saved.
+func TestPacsWatchRestarts(t *testing.T) {
+	srv := orthanctest.Start(t)
+	src := sharedPath(t, "siim-real/dicom/1.2.276.0.7230010.3.1.4.8323329.301.1517875162.280319.dcm")
+	weights := testModel(t)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down atomic.Bool
+	var refused atomic.Int64
+	down.Store(true)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			refused.Add(1)
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+
+	t.Setenv(pacs.EnvUsername, srv.Username)
+	t.Setenv(pacs.EnvPassword, srv.Password)
+	state := filepath.Join(t.TempDir(), "watch.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runPacsContext(ctx, []string{"-url", proxy.URL, "-weights", weights, "-watch", "-state", state,
+			"-interval", "100ms", "-retries", "2", "-retry-for", "500ms"})
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for refused.Load() < 2 { // the first Watch's request and its retry
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher never asked the PACS")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := &pacs.Client{BaseURL: srv.URL, Username: srv.Username, Password: srv.Password}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := c.Upload(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Store(false)
+	f, err := dicom.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		refs, err := c.Results(ctx, f.String(dicom.StudyInstanceUID), stored.SOPInstanceUID, "lungo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(refs) == 2 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the watcher ended: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no results after the PACS came back (%d results)", len(refs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the watcher stopped with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the watcher did not stop")
+	}
+	if st, err := pacs.LoadState(state); err != nil || st.Last == 0 {
+		t.Errorf("state after the watch: %+v, %v", st, err)
+	}
+}
+
 // TestPacsFlags: wrong combinations are refused before anything runs.
 func TestPacsFlags(t *testing.T) {
 	for _, c := range []struct {
@@ -370,8 +466,14 @@ func TestPacsFlags(t *testing.T) {
 		{[]string{"-url", "http://127.0.0.1:1", "-weights", "w", "-study", "1.2", "-password-file", "/nonexistent/pw"}, "-password-file"},
 		{[]string{"-url", "http://127.0.0.1:1", "-study", "1.2"}, "-weights is required"},
 	} {
-		if err := runPacs(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+		err := runPacs(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("lungo pacs %v: %v, want %q", c.args, err, c.want)
+		}
+		var ue *usageError
+		// A mistake in the command line exits 2; an unreadable password file 1.
+		if want, got := !strings.Contains(c.want, "-password-file"), errors.As(err, &ue); got != want {
+			t.Errorf("lungo pacs %v: usage error (exit 2) %v, want %v", c.args, got, want)
 		}
 	}
 }
