@@ -40,6 +40,9 @@ type runOptions struct {
 	testFold          int // -1: no held-out fold
 	resume, skipBad   bool
 	cache             bool
+	// images and masks are a folder dataset (siim.OpenFolder), instead of
+	// data and labels.
+	images, masks string
 	// initEncoder is a weight file the encoder starts from (unet.LoadEncoder).
 	initEncoder string
 	// archFromRun builds, when resuming, the model the run folder's state
@@ -115,7 +118,7 @@ func (o *runOptions) posFraction() (func(int) float64, error) {
 
 // outcome is what runTraining leaves for the caller.
 type outcome struct {
-	ds       *siim.Dataset
+	ds       siim.Source
 	model    *unet.Model
 	triplet  train.Triplet
 	valScore float64
@@ -139,26 +142,17 @@ const thresholdsFile = "thresholds.json"
 func runTraining(ctx context.Context, o *runOptions) (*outcome, error) {
 	start := time.Now()
 	logf := func(format string, args ...any) { fmt.Fprintf(o.log, format, args...) }
-	if st, err := os.Stat(o.data); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("data folder %q not found: give -data the folder holding the DICOM files (stage 1's dicom-images-train/ or a flat folder of .dcm)", o.data)
-	}
-	if _, err := os.Stat(o.labels); err != nil {
-		return nil, fmt.Errorf("labels %q not found: give -labels the train-rle.csv (stage 1) or stage_2_train.csv", o.labels)
-	}
-	ds, err := siim.Open(o.data, o.labels)
+	ds, where, err := o.openData(logf)
 	if err != nil {
 		return nil, err
 	}
-	if len(ds.Missing) > 0 {
-		logf("warning: %d labelled images have no DICOM file under %s (first: %s); they are left out\n", len(ds.Missing), o.data, ds.Missing[0])
-	}
-	if len(ds.Unlabelled) > 0 {
-		logf("warning: %d DICOM files have no label row (first: %s); they are left out\n", len(ds.Unlabelled), ds.Unlabelled[0].Path)
-	}
 	if ds.Len() < o.folds {
-		return nil, fmt.Errorf("only %d labelled images in %s: need at least %d (one per fold)", ds.Len(), o.data, o.folds)
+		return nil, fmt.Errorf("only %d labelled images in %s: need at least %d (one per fold)", ds.Len(), where, o.folds)
 	}
-	pos := ds.Positives()
+	pos := make([]bool, ds.Len())
+	for i := range pos {
+		pos[i] = ds.Positive(i)
+	}
 	folds := siim.StratifiedFolds(pos, o.folds, o.seed)
 	var trainIdx, valIdx, testIdx []int
 	var trainPos []bool
@@ -259,6 +253,39 @@ func runTraining(ctx context.Context, o *runOptions) (*outcome, error) {
 		return nil, err
 	}
 	return &outcome{ds: ds, model: final, triplet: tr, valScore: score, testIdx: testIdx, result: res, elapsed: time.Since(start)}, nil
+}
+
+// openData opens the training data: the folder dataset of o.images and
+// o.masks, or SIIM's DICOM files under o.data with o.labels. where names
+// it for messages.
+func (o *runOptions) openData(logf func(string, ...any)) (ds siim.Source, where string, err error) {
+	if o.images != "" {
+		d, err := siim.OpenFolder(o.images, o.masks)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(d.Orphans) > 0 {
+			logf("warning: %d mask files have no image of the same name under %s (first: %s); they are left out\n", len(d.Orphans), o.images, d.Orphans[0])
+		}
+		return d, o.images, nil
+	}
+	if st, err := os.Stat(o.data); err != nil || !st.IsDir() {
+		return nil, "", fmt.Errorf("data folder %q not found: give -data the folder holding the DICOM files (stage 1's dicom-images-train/ or a flat folder of .dcm)", o.data)
+	}
+	if _, err := os.Stat(o.labels); err != nil {
+		return nil, "", fmt.Errorf("labels %q not found: give -labels the train-rle.csv (stage 1) or stage_2_train.csv", o.labels)
+	}
+	d, err := siim.Open(o.data, o.labels)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(d.Missing) > 0 {
+		logf("warning: %d labelled images have no DICOM file under %s (first: %s); they are left out\n", len(d.Missing), o.data, d.Missing[0])
+	}
+	if len(d.Unlabelled) > 0 {
+		logf("warning: %d DICOM files have no label row (first: %s); they are left out\n", len(d.Unlabelled), d.Unlabelled[0].Path)
+	}
+	return d, o.data, nil
 }
 
 func count(b []bool) int {

@@ -25,6 +25,8 @@ import (
 //	               written as a submission CSV, mask and overlay PNGs,
 //	               per-image probability .npy files, DICOM Segmentations
 //	               and overlay Secondary Captures (predict_dicom.go).
+//	-images PATH   image mode: PNG or JPEG files or folders, with the DICOM
+//	               mode's options and outputs but -seg/-sc (predict_images.go).
 func init() {
 	register("predict", "run a U-Net on images and write sigmoid probabilities", runPredict)
 }
@@ -135,11 +137,12 @@ func (f *modelFlags) open(w io.Writer) (*unet.Model, error) {
 }
 
 func runPredict(args []string) error {
-	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 ...] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR] [-seg DIR] [-sc DIR])")
+	fs := newFlags("predict", "-weights FILE [-arch unet-resnet34 ...] (-input X.npy -out P.npy | -dicom PATH[,PATH] [-submission CSV] [-masks DIR] [-overlays DIR] [-npy DIR] [-seg DIR] [-sc DIR] | -images PATH[,PATH] [same outputs but -seg, -sc])")
 	mf := addModelFlags(fs)
 	input := fs.String("input", "", "raw mode: float32 .npy [N, C, H, W] (or [H, W]), NCHW")
 	out := fs.String("out", "", "raw mode: output .npy of probabilities [N, classes, H, W]")
 	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
+	imgs := fs.String("images", "", "image mode: PNG or JPEG files or folders, comma-separated (IDs: file names without extension); takes the DICOM mode's flags and outputs but -seg and -sc")
 	batch := fs.Int("batch", 1, "images per forward pass")
 	do := dicomPredictOptions{log: os.Stdout}
 	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
@@ -165,6 +168,10 @@ func runPredict(args []string) error {
 		return fmt.Errorf("-batch %d, want >= 1", *batch)
 	}
 	switch {
+	case *imgs != "" && (*input != "" || *dcm != ""):
+		return usagef("give one of -input, -dicom and -images")
+	case *imgs != "":
+		return runPredictImages(mf, *imgs, *batch, do)
 	case *input != "" && *dcm != "":
 		return errors.New("give -input or -dicom, not both")
 	case *dcm != "":
@@ -180,7 +187,7 @@ func runPredict(args []string) error {
 		defer stop()
 		return predictDICOM(ctx, m, *mf.weights, do)
 	case *input == "":
-		return errors.New("-input (raw mode) or -dicom (DICOM mode) is required")
+		return errors.New("-input (raw mode), -dicom (DICOM mode) or -images (PNG/JPEG mode) is required")
 	case *out == "":
 		return errors.New("-out is required")
 	}

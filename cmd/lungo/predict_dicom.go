@@ -72,12 +72,6 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 	if err != nil {
 		return err
 	}
-	var labels *siim.Labels
-	if o.labels != "" {
-		if labels, err = siim.ReadLabelsFile(o.labels, 0, 0); err != nil {
-			return err
-		}
-	}
 	var ids, paths []string
 	var imgs []*image.Gray
 	for _, f := range files {
@@ -94,85 +88,33 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 	if len(imgs) == 0 {
 		return errors.New("no readable images")
 	}
-	res, err := train.PredictImages(ctx, train.Predictor{Model: m, TTA: o.tta}, ids, imgs, train.InferConfig{
-		Size: size, Batch: o.batch, Triplet: tr, UseClass: o.useClass, ClassThreshold: float32(o.classThr)})
-	if err != nil {
-		return err
-	}
-	positives := 0
-	for _, r := range res {
-		if !r.Mask.Empty() {
-			positives++
-		}
-	}
-	fmt.Fprintf(o.log, "predicted %d images at %dx%d: %d with pneumothorax\n", len(res), size, size, positives)
-	if o.submission != "" {
-		if err := train.WriteSubmissionFile(o.submission, res); err != nil {
-			return err
-		}
-		fmt.Fprintf(o.log, "wrote %s\n", o.submission)
-	}
-	if o.npyDir != "" {
-		if err := train.WriteProbabilities(o.npyDir, res, size); err != nil {
-			return err
-		}
-		fmt.Fprintf(o.log, "wrote probabilities [%d, %d] per image to %s/\n", size, size, o.npyDir)
-	}
 	var rw *resultWriter
 	if o.segDir != "" || o.scDir != "" {
 		if rw, err = newResultWriter(weights, size, tr, o.tta, o.useClass, o.classThr); err != nil {
 			return err
 		}
-	}
-	for _, dir := range []string{o.masksDir, o.overlays, o.segDir, o.scDir} {
-		if dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-		}
-	}
-	var truths []*siim.Mask
-	for i, r := range res {
-		var truth *siim.Mask
-		if labels != nil {
-			if l := labels.Get(r.ID); l != nil {
-				if truth, err = l.Mask(r.Mask.H, r.Mask.W); err != nil {
-					return fmt.Errorf("%s: %s: %w", o.labels, r.ID, err)
+		for _, dir := range []string{o.segDir, o.scDir} {
+			if dir != "" {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
 				}
-				truths = append(truths, truth)
 			}
 		}
-		if o.masksDir != "" {
-			if err := train.WriteMaskPNG(filepath.Join(o.masksDir, r.ID+".png"), r.Mask); err != nil {
-				return err
-			}
+	}
+	err = predictGray(ctx, m, o, tr, size, ids, imgs, func(i int, r train.ImageResult) error {
+		if rw == nil {
+			return nil
 		}
-		if o.overlays != "" {
-			if err := train.WriteOverlayPNG(filepath.Join(o.overlays, r.ID+".png"), imgs[i], r.Mask, truth); err != nil {
-				return err
-			}
-		}
-		if rw != nil {
-			if err := writeDICOMResults(rw, paths[i], imgs[i], r, o.segDir, o.scDir); err != nil {
-				return err
-			}
-		}
+		return writeDICOMResults(rw, paths[i], imgs[i], r, o.segDir, o.scDir)
+	})
+	if err != nil {
+		return err
 	}
 	if o.segDir != "" {
-		fmt.Fprintf(o.log, "wrote %d DICOM Segmentations to %s/\n", len(res), o.segDir)
+		fmt.Fprintf(o.log, "wrote %d DICOM Segmentations to %s/\n", len(imgs), o.segDir)
 	}
 	if o.scDir != "" {
-		fmt.Fprintf(o.log, "wrote %d overlay Secondary Captures to %s/\n", len(res), o.scDir)
-	}
-	if labels != nil {
-		if len(truths) != len(res) {
-			return fmt.Errorf("%s labels %d of the %d images: cannot score", o.labels, len(truths), len(res))
-		}
-		preds := make([]*siim.Mask, len(res))
-		for i, r := range res {
-			preds[i] = r.Mask
-		}
-		fmt.Fprintf(o.log, "competition dice against %s: %.4f\n", o.labels, siim.Score(preds, truths))
+		fmt.Fprintf(o.log, "wrote %d overlay Secondary Captures to %s/\n", len(imgs), o.scDir)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("train", "train a U-Net on SIIM-ACR DICOM files and labels", runTrain)
+	register("train", "train a U-Net on SIIM-ACR DICOM files and labels, or on folders of images and mask PNGs", runTrain)
 }
 
 func defaultRunOptions() *runOptions {
@@ -19,9 +19,11 @@ func defaultRunOptions() *runOptions {
 
 func runTrain(args []string) error {
 	o := defaultRunOptions()
-	fs := newFlags("train", "-data DIR -labels CSV [-out DIR] [-init-encoder resnet34.pth] [flags]")
+	fs := newFlags("train", "(-data DIR -labels CSV | -images DIR -masks DIR) [-out DIR] [-init-encoder resnet34.pth] [flags]")
 	fs.StringVar(&o.data, "data", "", "folder of DICOM files (searched recursively)")
 	fs.StringVar(&o.labels, "labels", "", "label CSV: train-rle.csv (stage 1) or stage_2_train.csv")
+	fs.StringVar(&o.images, "images", "", "instead of -data: folder of PNG or JPEG images (searched recursively; 16-bit PNG by an auto window, colour as luma)")
+	fs.StringVar(&o.masks, "masks", "", "with -images: folder of mask PNGs named as the images (<id>.png; > 0 is positive; no file or an empty mask: a negative image)")
 	fs.StringVar(&o.out, "out", "lungo-run", "run folder: checkpoints, metrics.jsonl, curves.png, thresholds.json")
 	o.addFlags(fs)
 	fs.StringVar(&o.initEncoder, "init-encoder", "", "start the encoder from these weights (.pth, safetensors or lungo): a torchvision ResNet "+
@@ -36,9 +38,18 @@ func runTrain(args []string) error {
 			o.archFromRun = false
 		}
 	})
-	if o.data == "" || o.labels == "" || fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected arguments %q", fs.Args())
+	case (o.images != "" || o.masks != "") && (o.data != "" || o.labels != ""):
+		return usagef("give -data and -labels (SIIM DICOM files) or -images and -masks (a folder dataset), not both")
+	case o.images != "" || o.masks != "":
+		if o.images == "" || o.masks == "" {
+			return usagef("-images and -masks go together: a folder of images and one of mask PNGs with the same names")
+		}
+	case o.data == "" || o.labels == "":
 		fs.Usage()
-		return fmt.Errorf("-data and -labels are required (try `lungo synth -out DIR` for a synthetic set)")
+		return fmt.Errorf("-data and -labels (or -images and -masks) are required (try `lungo synth -out DIR` for a synthetic set)")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
