@@ -22,28 +22,26 @@ import (
 //
 // A helper asleep in a channel receive starts its chunk only after the
 // runtime has woken an OS thread and handed it the goroutine, which on a
-// 2-core VM left two threads idle for a fifth of a short kernel (1x1
-// 64->128 @64x64 on two threads: 0.41-0.43 ms with 20% of it idle). So a
+// 2-core VM left two threads idle for a fifth of a short kernel (a 1x1
+// convolution on two threads). So a
 // helper that finished a job keeps polling the queue for a while (the
 // spin time, SetSpin) before it blocks, and a caller polls its job's count
 // of finished chunks as long before it sleeps on the WaitGroup, like
 // OpenMP's spin-then-sleep wait policy. Both yield the processor
 // (runtime.Gosched) while they poll, so other goroutines still run.
-// Measured with lungo bench -impl avx512 -threads 2 (ms, no spinning ->
-// 100 us): that 1x1 0.41-0.43 -> 0.32-0.34; 3x3 128->128 @32x32 0.94 ->
-// 0.78, 512->512 @8x8 1.81 -> 1.57.
+// Spinning made the short two-thread convolutions of lungo bench -impl
+// avx512 -threads 2 (1x1, and 3x3 at 32x32 and 8x8) 13-22% faster.
 //
 // The spin is 2 ms, not 100 us: on a VM, waking a vCPU that went idle
 // takes the host tens of microseconds and, on a busy host, milliseconds,
 // and the gaps between one kernel's parallel part and the next (the
 // caller's own serial work: a weight transform, an elementwise op) often
-// exceed 100 us. With 100 us, 128->128 @32x32 on two threads had the
-// helper start its chunk 30-135 us (median) after the caller posted it,
-// up to 13 ms, and in 1-9 of 160 calls the caller did both chunks before
-// the helper came; with 5 ms, none came late (at most 0.3 ms). lungo bench
-// -op conv2d -shape "3x3 s1 p1" -threads 1,2 (3 alternating runs each,
-// medians of 2-thread speed-up, 100 us -> 2 ms): 64->64 @64x64 1.68 ->
-// 1.83, 16->16 @256x256 1.60 -> 1.82, the others 1.81-2.02 either way.
+// exceed 100 us: with 100 us a helper often started its chunk a median of
+// tens of microseconds (at worst milliseconds) after the caller posted it,
+// or after the caller had done both chunks itself; with a few milliseconds
+// none came late. Decided by the two-thread speed-up of lungo bench -op
+// conv2d -shape "3x3 s1 p1" -threads 1,2 (alternating runs, medians): 2 ms
+// raised the shapes with the shortest calls and changed no other.
 
 var (
 	poolMu      sync.Mutex

@@ -43,8 +43,8 @@ type directConv struct {
 
 // minDirectK is the shortest S*C worth a micro-kernel call per kernel row;
 // shorter rows pack whole R*S*C patches per tile instead. Measured on the
-// stem (7x7 s2 @512, one core): C = 1 (S*C = 7) takes 7.4 ms per row call
-// against 9.4 ms with whole patches, C = 3 (21) 15.6 against 18.
+// stem (7x7 s2 @512, one core): row calls were 13-21% faster than whole
+// patches for C = 1 (S*C = 7) and C = 3 (21).
 const minDirectK = 4
 
 // maxTileBlock is the most tiles run() keeps packed at once: for each weight
@@ -75,9 +75,9 @@ func packConvB(wp []float32, nr int, g convGeom, w []float32, flip bool) {
 
 // packConvPanel packs panel jp of packConvB into pan (R*S*C*nr floats),
 // one panel row (nv floats, sequential stores) at a time, gathered from
-// weights in L1. (Measured at 3x3 256->256 on Zen 4: 0.30 ms against
-// 0.45-0.5 for four output channels at a time in (tap, c) order, whose
-// panel rows fell out of L1 between visits.)
+// weights in L1. (At 3x3 256->256 this took a third or more less time than four
+// output channels at a time in (tap, c) order, whose panel rows fell out
+// of L1 between visits.)
 func packConvPanel(pan []float32, nr int, g convGeom, w []float32, flip bool, jp int) {
 	rs := g.r * g.s
 	rsc := rs * g.c
@@ -353,11 +353,10 @@ func (d *directConv) convolve(mk *microKernel, y, x []float32) {
 	if d.w != nil {
 		if t == 1 && tiles <= maxLazyTiles && tiles*mk.mr*rsc <= 1<<21 && g.n*g.oh*g.ow <= g.k {
 			// One thread, few tiles: each panel packed into L2 just
-			// before use, for all tiles (256@16 on one core: 3.46-3.49
-			// ms cpu against 3.60-3.68 packing all panels first). On
-			// two threads, splitting the panels this way cost more
-			// (1.85 ms against 1.77; 128@32 1.99 against 1.63): each
-			// thread gathers every tile.
+			// before use, for all tiles (256@16 on one core: 4-5% less
+			// CPU time than packing all panels first). On two threads,
+			// splitting the panels this way cost more (5% at 256@16,
+			// 22% at 128@32): each thread gathers every tile.
 			bb := g.scratch(tiles*mk.mr*rsc + mk.mr*mk.nr + rsc*mk.nr)
 			defer putGemmBuf(bb)
 			d.run(mk, y, x, 0, tiles, 0, panels, *bb)
@@ -393,8 +392,8 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 		// A plain product: y [P, K] = x [P, C] x w^T + bias, one threaded
 		// GEMM (the direct path's calls would have k = C only) that sets
 		// each tile of y and adds the bias to it while it is in registers
-		// or L1, instead of in passes over y before and after (1x1 64->128
-		// @64 with bias on one thread: 0.62 ms from 0.96).
+		// or L1, instead of in passes over y before and after (a third
+		// less time for 1x1 64->128 @64 with bias on one thread).
 		gemmSIMD(s.pick(g.k), false, true, g.n*g.oh*g.ow, g.k, g.c, 1, x, g.c, w, g.c, 0, bias, y, g.k)
 		return true
 	}
@@ -427,9 +426,9 @@ func (s *simdImpl) conv2D(y, x, w, bias []float32, p ConvParams) bool {
 // rows of w, the bulk of the data) from patches it gathers itself, and
 // writes those channels of y: nothing one thread wrote is read by another.
 // When the patches were gathered once, a panel per thread, and read by
-// all, 512->512 @8x8 on two threads whose vCPUs the host had put on
-// different L3s took 1.97 ms against 1.72 now (1.59 either way on one L3;
-// in-process alternation, medians).
+// all, 512->512 @8x8 on two threads was 15% slower when the host had put
+// the vCPUs on different L3s (the same on one L3; in-process alternation,
+// medians).
 func (s *simdImpl) conv2DFewPositions(y, x, w, bias []float32, g convGeom) {
 	npos := g.n * g.oh * g.ow
 	rsc := g.r * g.s * g.c
@@ -670,7 +669,7 @@ var fewPadOff bool
 // returns their sum: it brings a panel's weights into cache as one
 // sequential stream, which the prefetchers follow, before packConvPanel
 // gathers from nv streams R*S*C floats apart at once (3x3 256->256 @16:
-// 3.52 ms cpu against 3.69 on one thread, 1.71 against 1.87 on two).
+// 5-9% less CPU time on one and two threads).
 // Not inlined, so that its loads are not dropped as unused.
 //
 //go:noinline

@@ -74,10 +74,9 @@ type gemmBlocking struct{ mc, kc, nc int }
 // L1d and 512 KiB L2 when it reports none): kc = L1d/128 (256 for 32 KiB:
 // a 32-wide B micro-panel of kc rows fills L1d, the A micro-panel a
 // quarter of it), an mc x kc block of A in an eighth of L2 and a kc x nc
-// block of B in half of L2 (nc = 512 on Zen 4's 1 MiB: at nc = 1024 the
-// block filled L2, and 1024^3 on two threads ran at 64 GFLOP/s against
-// 95 with 512 in one BenchmarkSgemmBlocking run on a loaded machine).
-// kc = 448 lost 5-8% on the 16-wide tile.
+// block of B in half of L2 (nc = 512 on a 1 MiB L2: at nc = 1024 the
+// block filled L2, and 1024^3 on two threads lost a third in
+// BenchmarkSgemmBlocking). kc = 448 lost 5-8% on the 16-wide tile.
 func blockingFor(mk *microKernel) gemmBlocking {
 	if o := blockingOverride; o.kc > 0 {
 		return gemmBlocking{mc: max(mk.mr, o.mc/mk.mr*mk.mr), kc: o.kc, nc: max(mk.nr, o.nc/mk.nr*mk.nr)}
@@ -598,10 +597,10 @@ func packBBlock(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0,
 }
 
 // packRow32 scatters n runs of 32 floats of src into dst, ds floats apart
-// (asm.PackRow32's contract): asm.PackRow32 on amd64. Its AVX copies cut
-// packing B, 1024^3 on one core, from 5.7% of the time (a runtime.memmove
-// call per 128-byte run) to 2.8%: 103.6-104.6 -> 104.6-105.4 GFLOP/s in
-// alternating BenchmarkSgemmLeading runs.
+// (asm.PackRow32's contract): asm.PackRow32 on amd64. Its AVX copies
+// halve the time of packing B against a runtime.memmove call per 128-byte
+// run (1024^3 on one core, alternating BenchmarkSgemmLeading runs: about
+// 1% of the whole product).
 var packRow32 = func(dst []float32, ds int, src []float32, n int) {
 	for i := 0; i < n; i++ {
 		*(*[32]float32)(dst[i*ds:]) = *(*[32]float32)(src[i*32:])

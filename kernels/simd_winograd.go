@@ -27,21 +27,14 @@ func (s *simdImpl) conv2DWinograd(y, x, w, bias []float32, g convGeom, flip bool
 // output positions, F(4x4,3x3) from 16 channels and 512 positions. With
 // fewer positions the weight transform (U is (m+2)^2*C*K floats, 1.8x or
 // 4x the weights, written and read back once per call) costs more than
-// the products save (512->512 @8x8: F(2x2) 2.6x, F(4x4) 3.2x the direct
-// time in BenchmarkWinograd; 256->256 @16x16 F(4x4) 3.3 ms); with 16
-// channels F(2x2) gains nothing (3.3 ms either way). Process CPU time per
-// thread of lungo bench -op conv2d -impl avx512 (ms, medians of 3 runs
-// of 5, Zen 4 shared with other work), direct / F(2x2) / F(4x4), the
-// default's choice starred:
-//
-//	                    1 thread              2 threads
-//	64->64 @128x128    11.5 / 6.8* / 4.7     5.95 / 3.41* / 2.33
-//	64->64 @64x64      2.87 / 1.67* / 1.07   1.49 / 0.86* / 0.52
-//	128->128 @32x32    2.90 / 1.58* / 1.15   1.50 / 0.87* / 0.63
-//	256->256 @16x16    3.18 / 2.34* / -      1.78 / 1.29* / -
-//	512->512 @8x8      3.38* / - / -         1.77* / - / -
-//	16->16 @256x256    3.29 / - / 1.94*      1.67 / - / 1.03*
-//	32->32 @256x256    11.9 / 8.8* / 5.6     5.92 / 4.41* / 2.92
+// the products save (512->512 @8x8 stays direct); with 16 channels F(2x2)
+// gains nothing over the direct path. F(4x4) measured faster still where
+// it applies; the default takes it only below 32 channels
+// (SetWinogradTile). Decided by BenchmarkWinograd and by the process CPU
+// time per thread of lungo bench -op conv2d -impl avx512 -threads 1,2
+// with LUNGO_WINOGRAD=0, 2 and 4 (cpu-ns/op in -format go); the Zen 4
+// figures are in the message of the commit that took them out of this
+// comment.
 func winoWorth(g convGeom, m int) bool {
 	if m == 4 {
 		return g.c >= 16 && g.k >= 16 && g.n*g.oh*g.ow >= 512

@@ -253,11 +253,9 @@ type winoConv struct {
 }
 
 // winoBlockBytes is what the V and M of a tile block may take: a quarter
-// of a 1 MiB L2. Half of it measured the same on one thread and slower on
-// two (in-process A/B, medians, 512 -> 256 KiB: 64->64 @64x64 0.787 ->
-// 0.755 ms, 16->16 @256x256 0.988 -> 0.962, 256->256 @16x16 0.777 ->
-// 0.762; 128->128 @32x32 with each thread's own U 0.766 -> 0.727), 1 MiB
-// slower still.
+// of a 1 MiB L2. Half of L2 measured the same on one thread and 2-5%
+// slower on two, all of it slower still (in-process A/B of four 3x3
+// shapes of the kernels suite, medians).
 const winoBlockBytes = 256 << 10
 
 func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
@@ -437,9 +435,8 @@ func (wc *winoConv) inputTile(dst []float32, ds int, x []float32, t int, win []f
 		return
 	}
 	// Gather the window, zeros outside the image, cleared where outside
-	// only (a quarter of 128->128 @32x32's tiles are on its border; in-
-	// process A/B on two threads, clearing all of it first: 0.891 -> 0.878
-	// ms, 256->256 @16x16 0.744 -> 0.736).
+	// only (a quarter of 128->128 @32x32's tiles are on its border;
+	// clearing only there measured 1-1.5% faster in an in-process A/B).
 	b, e := max(0, -ix0), min(wc.a, g.w-ix0)
 	for a := range wc.a {
 		row := win[a*wc.a*g.c : (a+1)*wc.a*g.c]
@@ -594,10 +591,9 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 // its own: threads that split a convolution this way (winogradConv's
 // panel split) write no data another reads, each transforming all input
 // tiles itself, where tile blocks have every thread read the whole of a U
-// that all threads wrote (see winoPanelSplit for when it pays; on a VM
-// whose two vCPUs sat on different L3s, 3x3 256->256 @16x16 on two
-// threads took 1.9-2.2 ms this way against 2.3-2.6 with tile blocks, and
-// 1.0 against 1.1-1.3 on a shared L3). Each output sums in the same order
+// that all threads wrote (see winoPanelSplit for when it pays: with few
+// tiles, 10-20% faster on two threads whether or not the vCPUs shared an
+// L3). Each output sums in the same order
 // as in the tile blocks. wk is the worker that runs it (parallelW).
 func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1, wk int) {
 	g := &wc.g
@@ -626,9 +622,8 @@ func (wc *winoConv) panelWeightsLen(np int) int {
 // are used). Panel by panel and winoWtGroup input channels at a time, as
 // transformWeights: the gather then reads 8 rows of w at a time over
 // winoWtGroup*9 floats each, where 8 channels of all the panels' rows at
-// once (128 rows, 288 bytes each) left the prefetchers behind: 3x3
-// 256->256 @16x16 on two threads 0.92 -> 0.85 ms (in-process A/B, medians
-// of 2490 calls, vCPUs on one L3).
+// once (128 rows, 288 bytes each) left the prefetchers behind (about 8%
+// slower at 256->256 @16x16 on two threads, in-process A/B).
 func (wc *winoConv) panelWeights(w []float32, flip bool, jp0, jp1 int, buf []float32) (up []float32, sup int, rest []float32) {
 	g := &wc.g
 	nr := wc.mk.nr
@@ -747,9 +742,9 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	}
 	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
 	// number a multiple of the threads, the larger first; each thread
-	// claims one block at a time, from its own share first (claims: on
-	// two threads, 16->16 @256x256 1.44 -> 1.39 ms with the vCPUs on one
-	// L3, 1.61 -> 1.35 on two, against claims from one counter).
+	// claims one block at a time, from its own share first (claims: on two
+	// threads faster than claims from one counter, by 3% with the vCPUs on
+	// one L3 and 16% on two).
 	units, maxUnits := (tiles+mk.mr-1)/mk.mr, wc.tb/mk.mr
 	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
 	q, r := units/blocks, units%blocks
@@ -788,14 +783,12 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 // winoOwnWeightsMax, and at least 2*K tiles. A shared U is written by one
 // thread and read by all on every call; the panel split gives each thread
 // a fixed half of the output channels, so the slower of two vCPUs sets
-// its pace (and with an odd number of panels one thread has more). Two
-// threads, in-process A/B, medians, shared L3 / split L3, ms: 64->64
-// @64x64 shared U / own U (in worker buffers) 0.97 / 0.91, 1.23 / 0.91;
-// panel split / own U: 128->128 @32x32 0.729 / 0.715, 0.846 / 0.753;
-// 64->64 @32x32 0.217 / 0.203, 0.273 / 0.206; 96->96 @32x32 0.554 /
-// 0.412; with fewer tiles the duplicated transform costs more than the
-// balance gains: 128->128 @16x16 0.200 / 0.228, 64->64 @16x16 0.060 /
-// 0.069.
+// its pace (and with an odd number of panels one thread has more). In
+// two-thread in-process A/Bs (medians, vCPUs on one L3 and on two) a U of
+// each thread's own beat a shared U (64->64 @64x64) and the panel split
+// (64 to 128 channels @32x32), by most when the vCPUs were on two L3s; at
+// 16x16 the duplicated transform cost 10-15% more than the balance
+// gained, hence the bounds.
 func winoOwnWeights(g convGeom, tiles int) bool {
 	return g.c*g.k*9 <= winoOwnWeightsMax && tiles >= 2*g.k
 }
@@ -818,12 +811,11 @@ var winoSchedule int
 // channels (runPanels) rather than by tiles: with several threads, at
 // least one panel each, and at most 4 tiles per output channel (the
 // transformed weights, C*K per element, then outweigh the input transform
-// each thread repeats, C per tile). BenchmarkWinogradSchedule, two
-// threads, ms, tile blocks / panel split (F(2x2) tiles per channel):
-// 256->256 @16x16 1.14 / 0.99 (0.25), 128->128 @32x32 0.94 / 0.87 (2),
-// 64->64 @64x64 0.82 / 0.86 (16), @128x128 3.30 / 3.65 (64) (tile blocks
-// with a shared U; with few weights and enough tiles winogradConv now
-// prefers tile blocks with a U per thread, see winoOwnWeights).
+// each thread repeats, C per tile). Decided by BenchmarkWinogradSchedule
+// on two threads: the panel split won up to 2 F(2x2) tiles per output
+// channel and lost from 16 (against tile blocks with a shared U; with few
+// weights and enough tiles winogradConv now prefers tile blocks with a U
+// per thread, see winoOwnWeights).
 func winoPanelSplit(threads, panels, tiles, k int) bool {
 	return threads > 1 && panels >= threads && tiles <= 4*k
 }
