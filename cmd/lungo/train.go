@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func init() {
@@ -14,7 +15,7 @@ func init() {
 
 func defaultRunOptions() *runOptions {
 	return &runOptions{arch: "unet-resnet34", size: 512, batch: 4, epochs: 20, workers: 2, lr: 3e-4, accum: 1,
-		topK: 3, seed: 1, posFrac: "0.8:0.4", folds: 5, valFold: 0, testFold: -1, log: os.Stdout}
+		topK: 3, seed: 1, posFrac: "0.8:0.4", folds: 5, valFold: 0, testFold: -1, log: os.Stderr}
 }
 
 func runTrain(args []string) error {
@@ -28,7 +29,7 @@ func runTrain(args []string) error {
 	o.addFlags(fs)
 	fs.StringVar(&o.initEncoder, "init-encoder", "", "start the encoder from these weights (.pth, safetensors or lungo): a torchvision ResNet "+
 		"(conv1.weight, layer1.0...; e.g. ImageNet's) or a U-Net's encoder.* keys; the decoder and heads start from random initialisation")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	// Resuming without architecture flags builds what the run folder holds.
@@ -48,16 +49,17 @@ func runTrain(args []string) error {
 			return usagef("-images and -masks go together: a folder of images and one of mask PNGs with the same names")
 		}
 	case o.data == "" || o.labels == "":
-		fs.Usage()
-		return fmt.Errorf("-data and -labels (or -images and -masks) are required (try `lungo synth -out DIR` for a synthetic set)")
+		return usagef("-data and -labels (or -images and -masks) are required (try `lungo synth -out DIR` for a synthetic set)")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (a scheduler's or a container's stop) saves the state as
+	// Ctrl-C does; progress goes to stderr (o.log), the result to stdout.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out, err := runTraining(ctx, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.log, "done in %v: model %s (best epoch %d), thresholds in %s/%s\n", out.elapsed.Round(1e9), out.result.Model,
+	fmt.Printf("done in %v: model %s (best epoch %d), thresholds in %s/%s\n", out.elapsed.Round(1e9), out.result.Model,
 		out.result.BestEpoch, o.out, thresholdsFile)
 	return nil
 }
