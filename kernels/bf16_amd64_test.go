@@ -25,7 +25,7 @@ func TestBF16Encoding(t *testing.T) {
 		if rng.Float32() < 0.2 {
 			return special[int(rng.Float32()*float32(len(special)))%len(special)]
 		}
-		return math.Float32bits((rng.Float32()*2-1) * float32(math.Exp2(float64(int(rng.Float32()*60)-30))))
+		return math.Float32bits((rng.Float32()*2 - 1) * float32(math.Exp2(float64(int(rng.Float32()*60)-30))))
 	}
 	for it := 0; it < 2000; it++ {
 		lo, hi := make([]float32, 16), make([]float32, 16)
