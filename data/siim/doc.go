@@ -2,6 +2,8 @@
 // segmentation data: run-length encoded masks (rle.go), the label and
 // submission CSV files of both competition stages (csv.go), the competition
 // metric (metric.go), dataset folders and k-fold splits (dataset.go),
+// folder datasets of PNG or JPEG images with mask PNGs (folder.go), plain
+// image files as 8-bit grey (imagefile.go),
 // resizing and normalisation (preprocess.go), an on-disk cache of resized
 // images (cache.go), augmentation (augment.go), a concurrent batch loader
 // (loader.go) and a synthetic chest-radiograph generator (synth.go).

@@ -16,7 +16,7 @@ import (
 	"testing"
 )
 
-func encodePNG(t *testing.T, img image.Image) []byte {
+func encodePNG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
@@ -173,7 +173,7 @@ func TestDecodeGray8Formats(t *testing.T) {
 }
 
 // pngWithSize returns a valid 1x1 PNG whose IHDR claims w x h.
-func pngWithSize(t *testing.T, w, h uint32) []byte {
+func pngWithSize(t testing.TB, w, h uint32) []byte {
 	b := encodePNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
 	// Signature (8), length (4), "IHDR" (4), then width and height.
 	binary.BigEndian.PutUint32(b[16:], w)
@@ -215,4 +215,34 @@ func TestReadGray8FileNamesFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "exceeds the limit") {
 		t.Errorf("got %v, want an error naming %s and the limit", err, p)
 	}
+}
+
+// FuzzDecodeGray8: image files from anywhere never panic, and what decodes
+// has the size its header gave, within MaxImagePixels; masks alike.
+func FuzzDecodeGray8(f *testing.F) {
+	img, _ := SynthImage(1, 16, true)
+	var jb bytes.Buffer
+	jpeg.Encode(&jb, img, nil)
+	g16 := image.NewGray16(image.Rect(0, 0, 5, 3))
+	g16.Pix[0] = 9
+	for _, seed := range [][]byte{encodePNG(f, img), jb.Bytes(), encodePNG(f, g16), encodePNG(f, image.NewNRGBA(image.Rect(0, 0, 3, 2))), pngWithSize(f, 70000, 70000)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g, err := DecodeGray8(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		r := g.Bounds()
+		if r.Min != (image.Point{}) || r.Dx()*r.Dy() > MaxImagePixels || len(g.Pix) < r.Dx()*r.Dy() {
+			t.Fatalf("decoded %v with %d bytes", r, len(g.Pix))
+		}
+		src, err := decodeChecked(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("decodes as grey but not as a mask: %v", err)
+		}
+		if mk := MaskFromImage(src); mk.W != r.Dx() || mk.H != r.Dy() {
+			t.Fatalf("mask %dx%d for image %v", mk.W, mk.H, r)
+		}
+	})
 }
