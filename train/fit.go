@@ -702,7 +702,7 @@ func (f *fitter) load() error {
 // writeMetrics rewrites metrics.jsonl and curves.png from the history.
 func (f *fitter) writeMetrics() error {
 	dir := f.cfg.Dir
-	err := writeAtomic(filepath.Join(dir, MetricsFile), func(w *os.File) error {
+	err := writeAtomic(filepath.Join(dir, MetricsFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, e := range f.st.History {
 			if err := enc.Encode(e); err != nil {

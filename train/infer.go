@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -121,7 +122,7 @@ func WriteSubmissionFile(path string, results []ImageResult) error {
 	for i, r := range results {
 		preds[i] = siim.Prediction{ImageID: r.ID, Mask: r.Mask}
 	}
-	return writeAtomic(path, func(f *os.File) error { return siim.WriteSubmission(f, preds) })
+	return writeAtomic(path, func(f io.Writer) error { return siim.WriteSubmission(f, preds) })
 }
 
 // WriteProbabilities writes each result's probabilities as a float32 .npy
@@ -131,7 +132,7 @@ func WriteProbabilities(dir string, results []ImageResult, size int) error {
 		return err
 	}
 	for _, r := range results {
-		err := writeAtomic(filepath.Join(dir, r.ID+".npy"), func(f *os.File) error {
+		err := writeAtomic(filepath.Join(dir, r.ID+".npy"), func(f io.Writer) error {
 			return npy.WriteFloat32(f, []int{size, size}, r.Prob)
 		})
 		if err != nil {

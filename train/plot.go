@@ -5,9 +5,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
+
+	"github.com/lungo-ml/lungo/internal/atomicfile"
 )
 
 // Series is one line of a chart.
@@ -212,32 +213,14 @@ func drawText(img *image.RGBA, x, y int, s string, c color.RGBA, scale int) {
 
 // writePNGAtomic encodes img to a temporary file beside path and renames it.
 func writePNGAtomic(path string, img image.Image) error {
-	return writeAtomic(path, func(f *os.File) error { return png.Encode(f, img) })
+	return writeAtomic(path, func(f io.Writer) error { return png.Encode(f, img) })
 }
 
 // writeAtomic writes path through a temporary file in the same directory,
-// synced and renamed over path, so a crash leaves the old file or the new
-// one, never a torn one.
-func writeAtomic(path string, write func(f *os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
+// synced and renamed over path (package atomicfile).
+func writeAtomic(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }

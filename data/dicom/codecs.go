@@ -107,7 +107,8 @@ func decodeFrames(c *codec, frames [][]byte, p *Pixels) ([]byte, error) {
 // frameError names the codec and frame of a decoding error; a well-formed
 // stream using a feature the codec lacks is an UnsupportedError.
 func frameError(c *codec, frame int, err error) error {
-	if errors.Is(err, ljpeg.ErrUnsupported) {
+	var lsu *jpegls.UnsupportedError
+	if errors.Is(err, ljpeg.ErrUnsupported) || errors.As(err, &lsu) {
 		return &UnsupportedError{Msg: fmt.Sprintf("%s frame %d: %v", c.name, frame, err)}
 	}
 	return fmt.Errorf("%s frame %d: %w", c.name, frame, err)

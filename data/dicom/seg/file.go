@@ -1,11 +1,10 @@
 package seg
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/lungo-ml/lungo/internal/atomicfile"
 )
 
 // WriteFile writes a file atomically: write writes the contents into a
@@ -18,38 +17,8 @@ import (
 //		uid, err = seg.WriteSegmentation(w, src, mask, rows, cols, opt)
 //		return err
 //	})
-func WriteFile(path string, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("seg: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("seg: write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("seg: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("seg: sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("seg: close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+func WriteFile(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("seg: %w", err)
 	}
 	return nil
