@@ -75,7 +75,7 @@ func (f *modelFlags) given() map[string]bool {
 func (f *modelFlags) open(w io.Writer) (*unet.Model, error) {
 	path := *f.weights
 	if path == "" {
-		return nil, errors.New("-weights is required")
+		return nil, usagef("-weights is required")
 	}
 	sd, meta, err := unet.ReadWeights(path)
 	if err != nil {
@@ -144,7 +144,7 @@ func runPredict(args []string) error {
 	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
 	imgs := fs.String("images", "", "image mode: PNG or JPEG files or folders, comma-separated (IDs: file names without extension); takes the DICOM mode's flags and outputs but -seg and -sc")
 	batch := fs.Int("batch", 1, "images per forward pass")
-	do := dicomPredictOptions{log: os.Stdout}
+	do := dicomPredictOptions{log: os.Stderr} // progress; the results are the files
 	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
 	fs.StringVar(&do.thresholds, "thresholds", "", "DICOM mode: thresholds.json from lungo train (default: beside -weights if there)")
 	fs.BoolVar(&do.tta, "tta", true, "DICOM mode: average with the horizontally flipped image")
@@ -158,14 +158,11 @@ func runPredict(args []string) error {
 	fs.StringVar(&do.segDir, "seg", "", "DICOM mode: write each mask as a DICOM Segmentation DIR/<id>.seg.dcm (UIDs named after the source, weights and thresholds: re-runs write the same instances)")
 	fs.StringVar(&do.scDir, "sc", "", "DICOM mode: write each radiograph with the mask's outline as an RGB Secondary Capture DIR/<id>.sc.dcm")
 	fs.StringVar(&do.labels, "labels", "", "DICOM mode: label CSV for true outlines in overlays and a score")
-	if err := fs.Parse(args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %v", fs.Args())
-	}
 	if *batch < 1 {
-		return fmt.Errorf("-batch %d, want >= 1", *batch)
+		return usagef("-batch %d, want >= 1", *batch)
 	}
 	switch {
 	case *imgs != "" && (*input != "" || *dcm != ""):
@@ -173,10 +170,10 @@ func runPredict(args []string) error {
 	case *imgs != "":
 		return runPredictImages(mf, *imgs, *batch, do)
 	case *input != "" && *dcm != "":
-		return errors.New("give -input or -dicom, not both")
+		return usagef("give -input or -dicom, not both")
 	case *dcm != "":
 		if do.submission == "" && do.npyDir == "" && do.masksDir == "" && do.overlays == "" && do.segDir == "" && do.scDir == "" && do.labels == "" {
-			return errors.New("-dicom needs an output: -submission, -npy, -masks, -overlays, -seg, -sc or -labels")
+			return usagef("-dicom needs an output: -submission, -npy, -masks, -overlays, -seg, -sc or -labels")
 		}
 		m, err := mf.open(os.Stderr)
 		if err != nil {
@@ -187,9 +184,9 @@ func runPredict(args []string) error {
 		defer stop()
 		return predictDICOM(ctx, m, *mf.weights, do)
 	case *input == "":
-		return errors.New("-input (raw mode), -dicom (DICOM mode) or -images (PNG/JPEG mode) is required")
+		return usagef("-input (raw mode), -dicom (DICOM mode) or -images (PNG/JPEG mode) is required")
 	case *out == "":
-		return errors.New("-out is required")
+		return usagef("-out is required")
 	}
 	m, err := mf.open(os.Stderr)
 	if err != nil {
