@@ -96,6 +96,7 @@ func runServe(args []string) error {
 		return err
 	case <-ctx.Done():
 	}
+	stop() // a second SIGTERM/SIGINT kills the process, as without a handler
 	logger.Info("stopping: draining in-flight requests", "drain", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
