@@ -28,7 +28,7 @@ func runBench(args []string) error {
 	format := fs.String("format", "table", "output: table; json (a header record, then one object per result and line); "+
 		"go (Go's benchmark format, for benchstat)")
 	asJSON := fs.Bool("json", false, "same as -format json")
-	count := fs.Int("count", 1, "measure each case this many times, each a result of its own (benchstat wants 5-10)")
+	count := fs.Int("count", 1, "measure each case this many times, each a result of its own (benchstat gives a confidence interval from 6, 10 is usual)")
 	runs := fs.Int("runs", 10, "at least this many timed runs per result (after 3 warm-up runs)")
 	minTime := fs.Duration("mintime", 500*time.Millisecond, "and at least this much time of them")
 	if err := noArgs(fs, args); err != nil {
