@@ -12,6 +12,10 @@
 // throughput with the assembly loop of package kernels/asm, so results
 // carry the fraction of peak they reach.
 //
+// "lungo bench" writes results as a table, as JSON lines (a Header record
+// first: machine, build, thread counts) or in Go's benchmark format
+// (WriteGoHeader, GoLine), which benchstat compares across two runs.
+//
 // Shape strings follow the notation: "3x3 s1 p1 64->64 @128x128 n1"
 // (kernel, stride, padding, in->out channels, input size, batch).
 package bench
