@@ -41,6 +41,9 @@ func runServe(args []string) error {
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}
+	if *size < 0 || *size > 4096 || *size%32 != 0 {
+		return usagef("-size %d: want a multiple of 32 from 32 to 4096 (0: the thresholds' size, else 512)", *size)
+	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
@@ -83,17 +86,21 @@ func runServe(args []string) error {
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "workers", *workers, "threads", kernels.Threads(),
 		"size", sz, "thresholds", tr.String(), "model", m.Config.Describe(), "checkpoint_sha256", sum)
+	warmErr := make(chan error, 1)
 	go func() {
-		if err := srv.Warm(ctx); err != nil {
+		err := srv.Warm(ctx)
+		if err != nil && ctx.Err() == nil {
 			logger.Error("warm-up failed", "err", err.Error())
-			stop()
+			warmErr <- err
 			return
 		}
 		logger.Info("ready")
 	}()
+	var failed error
 	select {
 	case err := <-errc:
 		return err
+	case failed = <-warmErr: // drain what came in, then exit 1
 	case <-ctx.Done():
 	}
 	stop() // a second SIGTERM/SIGINT kills the process, as without a handler
@@ -107,7 +114,7 @@ func runServe(args []string) error {
 		return err
 	}
 	logger.Info("stopped")
-	return nil
+	return failed
 }
 
 // postProcessing returns the triplet and size predictions use: thresholds.json
