@@ -41,8 +41,8 @@ func runServe(args []string) error {
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if *size < 0 || *size > 4096 || *size%32 != 0 {
-		return usagef("-size %d: want a multiple of 32 from 32 to 4096 (0: the thresholds' size, else 512)", *size)
+	if *size < 0 || (*size > 0 && *size < 32) || *size > 4096 {
+		return usagef("-size %d: want 32 to 4096 (0: the thresholds' size, else 512)", *size)
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if *threads > 0 {
