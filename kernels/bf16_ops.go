@@ -1,6 +1,10 @@
 package kernels
 
-import "github.com/lungo-ml/lungo/tensor"
+import (
+	"unsafe"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
 
 // The memory-bound bf16 inference ops around BF16Conv2D.
 
@@ -24,12 +28,7 @@ func BF16MaxPool3x3s2(y, x BF16Image) {
 				d := y.Data[y.Offset(n, oy, ox):][:c]
 				copy(d, x.Data[x.Offset(n, 2*oy-1, 2*ox-1):][:c])
 				for t := 1; t < 9; t++ {
-					s := x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c]
-					for j, v := range s {
-						if v > d[j] {
-							d[j] = v
-						}
-					}
+					maxU15(d, x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c])
 				}
 			}
 		}
@@ -74,4 +73,31 @@ func BF16UpsampleConcat(y, x BF16Image, skip *BF16Image) {
 			}
 		}
 	})
+}
+
+// maxU15 sets d[j] = max(d[j], s[j]) for values below 0x8000 (the bits of
+// non-negative bf16), four at a time in 64-bit words: with the top bit of
+// each lane of a set, a - b keeps it exactly where a >= b, and no lane
+// borrows from the next.
+func maxU15(d, s []uint16) {
+	const hi = 0x8000800080008000
+	s = s[:len(d)]
+	n := len(d) / 4
+	if n > 0 && (uintptr(unsafe.Pointer(&d[0]))|uintptr(unsafe.Pointer(&s[0])))%8 != 0 {
+		n = 0 // misaligned (an odd channel count): one at a time
+	}
+	if n > 0 {
+		dw := unsafe.Slice((*uint64)(unsafe.Pointer(&d[0])), n)
+		sw := unsafe.Slice((*uint64)(unsafe.Pointer(&s[0])), n)
+		for i, a := range sw {
+			b := dw[i]
+			m := ((a | hi) - b) & hi >> 15 * 0xffff // lanes where a >= b
+			dw[i] = b ^ (a^b)&m
+		}
+	}
+	for j := 4 * n; j < len(d); j++ {
+		if s[j] > d[j] {
+			d[j] = s[j]
+		}
+	}
 }

@@ -206,3 +206,35 @@ func TestBF16Conv2D(t *testing.T) {
 		}
 	}
 }
+
+func TestBF16MaxPool(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	for _, c := range [][4]int{{1, 7, 9, 5}, {2, 8, 8, 64}, {1, 1, 3, 6}, {1, 5, 1, 3}} {
+		x, _ := guardedBF16Image(rng, c[0], c[1], c[2], c[3], 1, 1)
+		for i, v := range x.Data {
+			x.Data[i] = v &^ 0x8000 // non-negative
+		}
+		y := NewBF16Image(c[0], (c[1]-1)/2+1, (c[2]-1)/2+1, c[3], 1)
+		BF16MaxPool3x3s2(y, x)
+		for n := 0; n < y.N; n++ {
+			for oy := 0; oy < y.H; oy++ {
+				for ox := 0; ox < y.W; ox++ {
+					for k := 0; k < y.C; k++ {
+						want := float32(math.Inf(-1))
+						for r := 0; r < 3; r++ {
+							for s := 0; s < 3; s++ {
+								iy, ix := 2*oy-1+r, 2*ox-1+s
+								if iy >= 0 && ix >= 0 && iy < x.H && ix < x.W {
+									want = max(want, BF16ToF32(x.Data[x.Offset(n, iy, ix)+k]))
+								}
+							}
+						}
+						if got := BF16ToF32(y.Data[y.Offset(n, oy, ox)+k]); got != want {
+							t.Fatalf("%v: y[%d,%d,%d,%d] = %v, want %v", c, n, oy, ox, k, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

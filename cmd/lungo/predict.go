@@ -144,6 +144,7 @@ func runPredict(args []string) error {
 	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
 	imgs := fs.String("images", "", "image mode: PNG or JPEG files or folders, comma-separated (IDs: file names without extension); takes the DICOM mode's flags and outputs but -seg and -sc")
 	batch := fs.Int("batch", 1, "images per forward pass")
+	precision := fs.String("precision", "fp32", "raw mode: fp32, or bf16 (bfloat16 weights and activations, float32 sums; batch norm folded)")
 	do := dicomPredictOptions{log: os.Stderr} // progress; the results are the files
 	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
 	fs.StringVar(&do.thresholds, "thresholds", "", "DICOM mode: thresholds.json from lungo train (default: beside -weights if there)")
@@ -163,6 +164,13 @@ func runPredict(args []string) error {
 	}
 	if *batch < 1 {
 		return usagef("-batch %d, want >= 1", *batch)
+	}
+	prec, err := unet.ParsePrecision(*precision)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if prec != unet.FP32 && *input == "" {
+		return usagef("-precision %s is for raw mode (-input) so far", prec)
 	}
 	switch {
 	case *imgs != "" && (*input != "" || *dcm != ""):
@@ -196,7 +204,11 @@ func runPredict(args []string) error {
 	if err != nil {
 		return err
 	}
-	probs, err := predictBatches(m, x, *batch)
+	pr, err := newPredictor(m, prec, os.Stderr)
+	if err != nil {
+		return err
+	}
+	probs, err := predictBatches(pr, x, *batch)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *input, err)
 	}
@@ -204,7 +216,7 @@ func runPredict(args []string) error {
 }
 
 // predictBatches runs x [N, C, H, W] through m in chunks of batch images.
-func predictBatches(m *unet.Model, x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
+func predictBatches(m unet.Predictor, x *tensor.Tensor, batch int) (*tensor.Tensor, error) {
 	n, plane := x.Shape[0], tensor.Numel(x.Shape[1:])
 	var out *tensor.Tensor
 	for lo := 0; lo < n; lo += batch {
