@@ -305,6 +305,19 @@ func conv2DBackwardDataRows(dx, dy, w []float32, g convGeom) {
 	})
 }
 
+// weightsShares is the number of blocks of positions that backward-weights
+// reductions (generic, direct SIMD and Winograd) split into, chosen without
+// regard to Threads(): each block sums its share into a partial of its own
+// and the partials are added in a fixed order, so dW is the same bit for bit
+// on any number of threads (TestThreadCountIndependence; the deterministic
+// training mode of package train rests on it). Shapes whose partial outweighs
+// their input split the partial's rows between the threads instead, which
+// changes no sum. 2 is what two threads used before: on two threads nothing
+// changed, on one the second partial and its sum cost little (a partial is
+// smaller than the input there); on more threads, position-split shapes keep
+// two of them busy.
+const weightsShares = 2
+
 // convTileBW returns the positions per tile of backward-weights, where
 // they are the Sgemm's reduction depth: longer than the forward tiles.
 func convTileBW(rsc int) int { return min(2048, max(64, 4*convTileFloats/rsc)) }
@@ -320,10 +333,11 @@ func conv2DBackwardWeightsGeneric(dw, db, x, dy []float32, g convGeom) {
 		return
 	}
 	tile := convTileBW(rsc)
-	// One block (a float64 partial) per thread, of at least 256 positions
-	// (a block's Sgemm depth); a single block's im2col and Sgemm use all
-	// threads instead.
-	nblk := max(1, min(m/256, Threads()))
+	// weightsShares blocks (float64 partials) of at least 256 positions (a
+	// block's Sgemm depth), whatever the number of threads, so that dw does
+	// not depend on it; a single block's im2col and Sgemm use all threads
+	// instead.
+	nblk := max(1, min(m/256, weightsShares))
 	size := rsc * g.k
 	accp := getScratch64(nblk * size)
 	defer putScratch64(accp)

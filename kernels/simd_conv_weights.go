@@ -341,12 +341,14 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 		rowW, planes = g.ow, g.s
 	}
 	perImg := (g.oh + max(1, convFlush/rowW) - 1) / max(1, convFlush/rowW)
-	t := Threads()
+	// Units and blocks follow from the shape and weightsShares, never from
+	// the number of threads, so that the sums do not depend on it.
+	const t = weightsShares
 	if g.n*perImg < t {
-		perImg = min(g.oh, (t+g.n-1)/g.n) // one unit per thread at least
+		perImg = min(g.oh, (t+g.n-1)/g.n) // one unit per block at least
 	}
 	for p := perImg; p <= min(g.oh, perImg+t-1); p++ {
-		if g.n*p%t == 0 { // the same number of units for every thread
+		if g.n*p%t == 0 { // the same number of units in every block
 			perImg = p
 			break
 		}
@@ -359,10 +361,12 @@ func (s *simdImpl) weightsStride1(dw, x, dy []float32, g convGeom) {
 	if cp >= 16 && cp%16 == 0 && (cp/16)%2 == 0 {
 		cp += 16
 	}
-	if t > 1 && j.kpad/j.mk.mr >= t && j.kpad*j.ldp > g.n*g.oh*rowW*cp {
-		// The partial outweighs the input copy (512@8): the threads split
-		// its rows, sharing one partial's worth of memory and no sum.
-		j.nblk = t
+	if j.kpad/j.mk.mr >= t && j.kpad*j.ldp > g.n*g.oh*rowW*cp {
+		// The partial outweighs the input copy (512@8): one block of
+		// positions, whose rows the threads split, sharing one partial's
+		// worth of memory and no sum (each row's sum is the same for any
+		// split).
+		j.nblk = Threads()
 		j.splitK()
 	}
 	plane := g.n * imgRows * rowW * cp
@@ -497,7 +501,7 @@ func (j *weightsJob) groupCalls(q, nu, slot int, kq, base []int, tap int, dyT []
 // weightsByRow is backward-weights for any stride, one output row per call.
 func (s *simdImpl) weightsByRow(dw, x, dy []float32, g convGeom) {
 	rows := g.n * g.oh
-	nblk := min(Threads(), rows)
+	nblk := min(weightsShares, rows) // not Threads(): the sums do not depend on it
 	flushRows := max(1, weightsFlush/g.ow)
 	j := newWeightsJob(s, g, nblk, g.r, g.s*g.c)
 	xpLen := (g.w+2*g.pw)*g.c + j.segPad // padded input row + slack for the last window's tile

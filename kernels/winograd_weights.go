@@ -24,10 +24,12 @@ package kernels
 // dM_e^T in place as nt blocks of one column, ldm floats apart (a
 // transposed dM would take one scattered store per value). A partial holds at most
 // winoWeightsFlush tiles (a chunk); chunks are summed pairwise (pairSum),
-// the threads' sums pairwise again, in a fixed order, and the final
-// transform writes dw [K, C, 3, 3] = GT S G. Threads take contiguous runs
-// of blocks or, with fewer than winoKSplitTiles tiles each, all tiles and
-// a share of the rows of S (whole mr tiles of K; no sum across threads).
+// the weightsShares blocks' sums pairwise again, in a fixed order, and the
+// final transform writes dw [K, C, 3, 3] = GT S G. Blocks take contiguous
+// runs of tiles or, with fewer than winoKSplitTiles tiles per share, one
+// block takes all tiles and the threads a share of the rows of S each
+// (whole mr tiles of K; no sum across threads). Neither depends on the
+// number of threads, nor does the result.
 // Scratch comes from the free lists (getGemmBuf).
 //
 // The transform of dy stores A dY AT with its last row and column negated
@@ -66,9 +68,9 @@ type winoWeights struct {
 }
 
 // newWinoWeights lays out the backward-weights of g (3x3, stride 1) with
-// micro-kernel mk and transforms tr (F(2x2,3x3): tr.m == 2) on threads
-// threads.
-func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int) *winoWeights {
+// micro-kernel mk and transforms tr (F(2x2,3x3): tr.m == 2) in blocks
+// for at least shares blocks of tiles.
+func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, shares int) *winoWeights {
 	ww := &winoWeights{g: g, mk: mk, tr: tr, th: (g.oh + 1) / 2, tw: (g.ow + 1) / 2}
 	ww.tiles = g.n * ww.th * ww.tw
 	ww.kpad = roundUp(g.k, mk.mr)
@@ -84,8 +86,8 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 	if 16*4*ww.pe > winoWeightsBlockBytes {
 		tb = 256
 	}
-	// At least one block per thread.
-	ww.tb = clampInt(tb, 32, roundUp((ww.tiles+threads-1)/threads, 8))
+	// At least one block per share.
+	ww.tb = clampInt(tb, 32, roundUp((ww.tiles+shares-1)/shares, 8))
 	if winoWeightsTB > 0 {
 		ww.tb = winoWeightsTB
 	}
@@ -96,11 +98,11 @@ func newWinoWeights(mk *microKernel, tr *winoTransforms, g convGeom, threads int
 // winoWeightsTB, when positive, overrides the tiles per block (tuning).
 var winoWeightsTB int
 
-// winoKSplitTiles is the fewest tiles per thread for which the threads
-// split the tiles; below, they split the rows of S (K).
+// winoKSplitTiles is the fewest tiles per share for which blocks of tiles
+// are summed; below, the threads split the rows of S (K).
 const winoKSplitTiles = 512
 
-// winoWeightsKSplit forces the split of the threads: 1 by rows of S (K),
+// winoWeightsKSplit forces the split: 1 by rows of S (K),
 // -1 by tiles, 0 by the rule (tests, tuning).
 var winoWeightsKSplit int
 
@@ -299,24 +301,27 @@ func (ww *winoWeights) final(dw, s []float32, klo, khi int) {
 // transforms tr and the dy transform dyAsm (nil: winoDyN), over the
 // worker pool.
 func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int), dw, x, dy []float32, g convGeom) {
-	threads := Threads()
-	ww := newWinoWeights(mk, tr, g, threads)
+	// The blocks of tiles follow from the shape and weightsShares, never
+	// from the number of threads, so that the sums do not depend on it.
+	const shares = weightsShares
+	ww := newWinoWeights(mk, tr, g, shares)
 	rowTiles := ww.kpad / mk.mr
-	// With few tiles per thread the threads split the rows of S (whole
-	// tiles of K) instead of the tiles: each transforms all input tiles
-	// but computes only its rows, in a partial of its own, with no sum.
-	ksplit := threads > 1 && rowTiles >= threads && ww.tiles < winoKSplitTiles*threads
+	// With few tiles per share, one block takes all tiles and the threads
+	// split the rows of S (whole tiles of K) instead: each transforms all
+	// input tiles but computes only its rows, in a partial of its own, with
+	// no sum (each row's sum is the same for any split).
+	ksplit := rowTiles >= shares && ww.tiles < winoKSplitTiles*shares
 	if winoWeightsKSplit != 0 {
-		ksplit = winoWeightsKSplit > 0 && threads > 1 && rowTiles >= 2
+		ksplit = winoWeightsKSplit > 0 && rowTiles >= 2
 	}
 	if ksplit {
 		ww = newWinoWeights(mk, tr, g, 1) // blocks for all tiles
 	}
 	ww.tail, ww.dyAsm = tail, dyAsm
 	blocks := (ww.tiles + ww.tb - 1) / ww.tb
-	nblk := min(threads, blocks, maxWeightsBlocks)
+	nblk := min(shares, blocks, maxWeightsBlocks)
 	if ksplit {
-		nblk = min(threads, rowTiles, maxWeightsBlocks)
+		nblk = min(Threads(), rowTiles, maxWeightsBlocks)
 	}
 	var res [maxWeightsBlocks]*[]float32
 	var kLo [maxWeightsBlocks + 1]int // block b computes rows kLo[b] to kLo[b+1]
@@ -350,7 +355,7 @@ func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst [
 		}
 		return
 	}
-	// The threads' sums, pairwise in a fixed order, split by ranges of the
+	// The blocks' sums, pairwise in a fixed order, split by ranges of the
 	// partial.
 	n := 16 * ww.pe
 	if nblk > 1 {
@@ -374,7 +379,7 @@ func winogradWeights(mk, tail *microKernel, tr *winoTransforms, dyAsm func(dst [
 // winoWeightsWorth chooses it; it reports whether it did.
 func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 	tr := winoFor(s, 2)
-	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g, Threads())) {
+	if tr == nil || !winogradOn.Load() || !winoApplies(g) || !(winoForce || winoWeightsWorth(g, weightsShares)) {
 		return false
 	}
 	mk := s.winoWeightsKernel(g)
@@ -416,7 +421,9 @@ var winoWeightsMK = -1
 
 // winoWeightsWorth is the rule that picks Winograd backward-weights over
 // the direct path: 16 input and output channels or more, C*K >= 512, and
-// 128 tiles or more per thread. With C = K = 16 the transforms (16 floats
+// 128 tiles or more per share (weightsShares, not threads: the choice
+// must not depend on the thread count, as the two paths round
+// differently). With C = K = 16 the transforms (16 floats
 // of V and dM per tile and channel) cost what the products save; with
 // fewer tiles the partial (16 elements of K x C per thread, 1.8x the
 // weights) costs more to clear, sum and transform than the products save
@@ -433,7 +440,7 @@ var winoWeightsMK = -1
 //	32->32 @256x256 n4     59.5 / 33.7    58.8 / 35.3
 //	32->16 @256x256 n4     33.7 / 24.8    39.2 / 25.2
 //	16->16 @256x256 n4     20.8 / 21.5    18.8 / 16.7   (direct kept)
-func winoWeightsWorth(g convGeom, threads int) bool {
+func winoWeightsWorth(g convGeom, shares int) bool {
 	tiles := g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
-	return g.c >= 16 && g.k >= 16 && g.c*g.k >= 512 && tiles >= 128*threads
+	return g.c >= 16 && g.k >= 16 && g.c*g.k >= 512 && tiles >= 128*shares
 }
