@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	_ "image/jpeg" // registers JPEG for image.Decode
 	_ "image/png"  // registers PNG for image.Decode
 	"math"
@@ -14,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lungo-ml/lungo/data/dicom"
+	"github.com/lungo-ml/lungo/data/siim"
 	"github.com/lungo-ml/lungo/internal/npy"
 )
 
@@ -131,26 +130,10 @@ func decodeImage(format string, body []byte, maxPixels int) (*input, error) {
 	return &input{format: name, img: toGray(src)}, nil
 }
 
-// toGray converts any image to 8-bit grey: 16-bit grey keeps its high byte,
-// colour becomes its luma (color.GrayModel).
-func toGray(src image.Image) *image.Gray {
-	if g, ok := src.(*image.Gray); ok && g.Rect.Min == (image.Point{}) {
-		return g
-	}
-	b := src.Bounds()
-	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	if g16, ok := src.(*image.Gray16); ok {
-		for y := 0; y < b.Dy(); y++ {
-			for x := 0; x < b.Dx(); x++ {
-				g.Pix[y*g.Stride+x] = uint8(g16.Gray16At(b.Min.X+x, b.Min.Y+y).Y >> 8)
-			}
-		}
-		return g
-	}
-	draw.Draw(g, g.Rect, src, b.Min, draw.Src)
-	_ = color.GrayModel
-	return g
-}
+// toGray converts any image to the 8-bit grey the model sees, as lungo
+// predict -images does (siim.Gray8: colour to luma, 16-bit grey through the
+// DICOM auto window).
+func toGray(src image.Image) *image.Gray { return siim.Gray8(src) }
 
 // decodeNPY reads a .npy body: a 2-D array [H, W] (or [1, H, W], [1, 1, H,
 // W]) of display values in 0..255, any dtype npy.ReadFloat32 reads;
