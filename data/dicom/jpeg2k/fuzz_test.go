@@ -1,6 +1,7 @@
 package jpeg2k_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,8 +9,8 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom/jpeg2k"
 )
 
-// FuzzDecode checks that no input panics, and that a successful decode
-// agrees with DecodeConfig. Seeds: every stream of testdata/streams (the
+// FuzzDecode checks that no input panics or is modified, and that a
+// successful decode agrees with DecodeConfig and stays in range. Seeds: every stream of testdata/streams (the
 // coding features), cut short and with flipped bytes. Images DecodeConfig
 // reports as over 2^18 samples are only parsed, to keep runs fast.
 func FuzzDecode(f *testing.F) {
@@ -43,7 +44,11 @@ func FuzzDecode(f *testing.F) {
 		if rows*cols*comps > 1<<18 {
 			return
 		}
+		keep := bytes.Clone(data)
 		img, err := jpeg2k.Decode(data)
+		if !bytes.Equal(data, keep) {
+			t.Fatalf("Decode modified its input")
+		}
 		if err != nil {
 			return
 		}

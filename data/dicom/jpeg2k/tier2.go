@@ -153,17 +153,19 @@ type contribution struct {
 // readPackets decodes every packet of the tile in progression order and
 // records the code-block contributions.
 func (d *tileDecoder) readPackets(td *tileData) error {
-	// The tile's body: its tile-parts joined.
-	d.body = d.body[:0]
+	// The tile's body: its tile-part bodies, joined in a buffer of our
+	// own when there are several (never appended to the input).
 	d.bodyOff = d.bodyOff[:0]
 	if len(td.parts) == 1 {
 		d.body = td.parts[0]
 		d.bodyOff = append(d.bodyOff, td.offs[0])
 	} else {
+		d.joined = d.joined[:0]
 		for i, p := range td.parts {
 			d.bodyOff = append(d.bodyOff, td.offs[i])
-			d.body = append(d.body, p...)
+			d.joined = append(d.joined, p...)
 		}
+		d.body = d.joined
 	}
 	body := d.body
 	if len(body) > math.MaxInt32 {

@@ -87,9 +87,10 @@ type tileDecoder struct {
 	cblks     []codeblock
 	chunks    []chunk
 	layerNext []int32
-	body      []byte
-	bodyOff   []int // tile-part body boundaries in body (for error offsets)
-	t1s       []t1  // tier-1 scratch, one per goroutine
+	body      []byte // the tile's data: one tile-part body, or joined
+	joined    []byte // owned buffer for joining tile-part bodies
+	bodyOff   []int  // tile-part body boundaries in body (for error offsets)
+	t1s       []t1   // tier-1 scratch, one per goroutine
 	jobs      []blockJob
 	contrib   []contribution
 	dwtI      [][]int32 // DWT scratch, one per goroutine
