@@ -10,9 +10,10 @@ import (
 )
 
 // FuzzDecode checks that no input panics or is modified, and that a
-// successful decode agrees with DecodeConfig and stays in range. Seeds: every stream of testdata/streams (the
-// coding features), cut short and with flipped bytes. Images DecodeConfig
-// reports as over 2^18 samples are only parsed, to keep runs fast.
+// successful decode agrees with DecodeConfig and stays in range. Seeds:
+// every stream of testdata/streams (the coding features), cut short and
+// with flipped bytes. Images DecodeConfig reports as over 2^18 samples are
+// only parsed, to keep runs fast.
 func FuzzDecode(f *testing.F) {
 	ents, err := os.ReadDir(filepath.Join("testdata", "streams"))
 	if err != nil {
