@@ -5,7 +5,6 @@ import (
 	"image"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/dicom/seg"
@@ -47,11 +46,12 @@ func newResultWriter(weights string, size int, tr train.Triplet, tta, useClass b
 	return &resultWriter{version: lungoVersion(), modelHash: sum, settings: settings}, nil
 }
 
-// lungoVersion is the main module's version from the build information:
-// a release tag for "go install ...@v1.2.3", "(devel)" for a checkout.
+// lungoVersion is the main module's version from the build information
+// (version.go): a release tag for "go install ...@v1.2.3", a pseudo-version
+// or "(devel)" for a checkout, "(devel)" when the toolchain could not tell.
 func lungoVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	if v := readVersion().Version; v != "" {
+		return v
 	}
 	return "(devel)"
 }
