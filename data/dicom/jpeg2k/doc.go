@@ -26,4 +26,17 @@
 //
 // Every length is checked before it is used or allocates: corrupt input
 // returns a *FormatError naming the marker and byte offset, never panics.
+// Limits: 2^28 samples in all, 2^20 code-blocks and 2^20 precincts per
+// tile, 2^20 tile-components, 32 decomposition levels, 30 coded bit-planes
+// per code-block. A truncated codestream decodes to what it holds, as with
+// OpenJPEG: packets past the end are missing and a code-block cut short is
+// left zero. Decode does not modify its input.
+//
+// Memory: a single-tile, single-component image is decoded in place in
+// Image.Pix (plus per-goroutine scratch); otherwise one tile's coefficients
+// are kept per component besides Pix.
+//
+// Concurrency: tier-1 (code-blocks) and the larger inverse DWT levels run
+// on up to GOMAXPROCS goroutines; the result does not depend on their
+// number.
 package jpeg2k
