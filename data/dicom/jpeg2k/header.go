@@ -3,6 +3,7 @@ package jpeg2k
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // Markers of T.800 Annex A (Table A.2).
@@ -191,7 +192,16 @@ type segment struct {
 }
 
 func u16(b []byte) int { return int(binary.BigEndian.Uint16(b)) }
-func u32(b []byte) int { return int(binary.BigEndian.Uint32(b)) }
+
+// u32 reads a 32-bit big-endian field; on 32-bit platforms values above
+// the int range read as math.MaxInt (and then fail the length checks).
+func u32(b []byte) int {
+	v := binary.BigEndian.Uint32(b)
+	if uint64(v) > math.MaxInt {
+		return math.MaxInt
+	}
+	return int(v)
+}
 
 // parseSIZ reads SIZ (A.5.1).
 func parseSIZ(s segment) (*siz, error) {
@@ -210,10 +220,10 @@ func parseSIZ(s segment) (*siz, error) {
 	if len(b) < 36+3*nc {
 		return nil, errorf("SIZ", s.off, "segment is %d bytes, %d expected for %d components", len(b)+2, 38+3*nc, nc)
 	}
-	const lim = 1<<31 - 1
+	const lim = 1<<31 - 2
 	for _, v := range []int{z.xsiz, z.ysiz, z.xo, z.yo, z.xt, z.yt, z.xto, z.yto} {
 		if v > lim {
-			return nil, errorf("SIZ", s.off, "size or offset %d beyond 2^31-1 is not supported", v)
+			return nil, errorf("SIZ", s.off, "a size or offset of 2^31-1 or more is not supported")
 		}
 	}
 	switch {
@@ -224,11 +234,13 @@ func parseSIZ(s segment) (*siz, error) {
 	case z.xto > z.xo || z.yto > z.yo || z.xto+z.xt <= z.xo || z.yto+z.yt <= z.yo:
 		return nil, errorf("SIZ", s.off, "tile offset (%d,%d) with tile size %dx%d does not cover the image offset (%d,%d)", z.xto, z.yto, z.xt, z.yt, z.xo, z.yo)
 	}
-	z.tilesX = (z.xsiz - z.xto + z.xt - 1) / z.xt
-	z.tilesY = (z.ysiz - z.yto + z.yt - 1) / z.yt
-	if z.tilesX*z.tilesY > 65535 {
-		return nil, errorf("SIZ", s.off, "%dx%d tiles (at most 65535)", z.tilesX, z.tilesY)
+	// B-5, B-6, in int64 so that 32-bit platforms cannot overflow
+	tilesX := (int64(z.xsiz) - int64(z.xto) + int64(z.xt) - 1) / int64(z.xt)
+	tilesY := (int64(z.ysiz) - int64(z.yto) + int64(z.yt) - 1) / int64(z.yt)
+	if tilesX*tilesY > 65535 {
+		return nil, errorf("SIZ", s.off, "%dx%d tiles (at most 65535)", tilesX, tilesY)
 	}
+	z.tilesX, z.tilesY = int(tilesX), int(tilesY)
 	if z.tilesX*z.tilesY*nc > maxTileComps {
 		return nil, errorf("SIZ", s.off, "%d tiles of %d components (at most %d tile-components)", z.tilesX*z.tilesY, nc, maxTileComps)
 	}
@@ -258,8 +270,8 @@ func parseSIZ(s segment) (*siz, error) {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// ceilDivPow2 is ceil(a / 2^n) for any sign of a.
-func ceilDivPow2(a, n int) int { return (a + (1 << n) - 1) >> n }
+// ceilDivPow2 is ceil(a / 2^n) for any sign of a (|a| < 2^31, n <= 32).
+func ceilDivPow2(a, n int) int { return int((int64(a) + (1 << n) - 1) >> n) }
 
 // compByte reads a component index of COC/QCC/RGN/POC: one byte when
 // Csiz < 257, else two (A.6).

@@ -1,6 +1,7 @@
 package jpeg2k
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"slices"
@@ -304,7 +305,7 @@ func (d *tileDecoder) iterate(pr progression, emit func(c, r, p, l int) error) e
 	// for a precinct cut by the tile's edge.
 	type ppos struct {
 		c, r, p int
-		x, y    int
+		x, y    int64
 	}
 	var list []ppos
 	z := d.cs.z
@@ -313,55 +314,54 @@ func (d *tileDecoder) iterate(pr progression, emit func(c, r, p, l int) error) e
 		nl := len(tc.res) - 1
 		for r := pr.rs; r < min(re, len(tc.res)); r++ {
 			res := &tc.res[r]
-			sx := z.comps[c].dx << (nl - r)
-			sy := z.comps[c].dy << (nl - r)
+			sx := int64(z.comps[c].dx) << (nl - r)
+			sy := int64(z.comps[c].dy) << (nl - r)
 			for p := range res.precincts {
-				ix, iy := res.px0+p%res.pw, res.py0+p/res.pw
+				ix, iy := int64(res.px0+p%res.pw), int64(res.py0+p/res.pw)
 				list = append(list, ppos{c, r, p,
-					max((ix<<res.ppx)*sx, d.tx0), max((iy<<res.ppy)*sy, d.ty0)})
+					max((ix<<res.ppx)*sx, int64(d.tx0)), max((iy<<res.ppy)*sy, int64(d.ty0))})
 			}
 		}
 	}
-	cmp := func(a, b int) int { return a - b }
 	switch pr.order {
 	case orderRPCL:
 		slices.SortStableFunc(list, func(a, b ppos) int {
 			if a.r != b.r {
-				return cmp(a.r, b.r)
+				return cmp.Compare(a.r, b.r)
 			}
 			if a.y != b.y {
-				return cmp(a.y, b.y)
+				return cmp.Compare(a.y, b.y)
 			}
 			if a.x != b.x {
-				return cmp(a.x, b.x)
+				return cmp.Compare(a.x, b.x)
 			}
-			return cmp(a.c, b.c)
+			return cmp.Compare(a.c, b.c)
 		})
 	case orderPCRL:
 		slices.SortStableFunc(list, func(a, b ppos) int {
 			if a.y != b.y {
-				return cmp(a.y, b.y)
+				return cmp.Compare(a.y, b.y)
 			}
 			if a.x != b.x {
-				return cmp(a.x, b.x)
+				return cmp.Compare(a.x, b.x)
 			}
 			if a.c != b.c {
-				return cmp(a.c, b.c)
+				return cmp.Compare(a.c, b.c)
 			}
-			return cmp(a.r, b.r)
+			return cmp.Compare(a.r, b.r)
 		})
 	case orderCPRL:
 		slices.SortStableFunc(list, func(a, b ppos) int {
 			if a.c != b.c {
-				return cmp(a.c, b.c)
+				return cmp.Compare(a.c, b.c)
 			}
 			if a.y != b.y {
-				return cmp(a.y, b.y)
+				return cmp.Compare(a.y, b.y)
 			}
 			if a.x != b.x {
-				return cmp(a.x, b.x)
+				return cmp.Compare(a.x, b.x)
 			}
-			return cmp(a.r, b.r)
+			return cmp.Compare(a.r, b.r)
 		})
 	}
 	for _, e := range list {

@@ -128,10 +128,11 @@ func (d *tileDecoder) decodeTile(ti int) error {
 	d.idx = ti
 	p, q := ti%z.tilesX, ti/z.tilesX
 	// B-7..B-10
-	d.tx0 = max(z.xto+p*z.xt, z.xo)
-	d.tx1 = min(z.xto+(p+1)*z.xt, z.xsiz)
-	d.ty0 = max(z.yto+q*z.yt, z.yo)
-	d.ty1 = min(z.yto+(q+1)*z.yt, z.ysiz)
+	// (in int64: XTOsiz + (p+1)*XTsiz may pass 2^31 on the last tile)
+	d.tx0 = int(max(int64(z.xto)+int64(p)*int64(z.xt), int64(z.xo)))
+	d.tx1 = int(min(int64(z.xto)+int64(p+1)*int64(z.xt), int64(z.xsiz)))
+	d.ty0 = int(max(int64(z.yto)+int64(q)*int64(z.yt), int64(z.yo)))
+	d.ty1 = int(min(int64(z.yto)+int64(q+1)*int64(z.yt), int64(z.ysiz)))
 	tp := td.p
 	mainP := cs.main
 	// Precedence (A.6): tile COD over main COD; for a component, tile COC,
