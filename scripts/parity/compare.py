@@ -117,7 +117,7 @@ def main():
         if os.path.exists(alt):
             da = tensor_dists(alt, f64)
             summary[f"torch32cl_vs_f64_after{a.after}"] = max(da.values())
-            summary["torch32cl_tensors_over_bound"] = sum(da[k] > max(2 * dt[k], 1e-5) for k in da)
+            summary["torch32cl_tensors_over_bound"] = int(sum(da[k] > max(2 * dt[k], 1e-5) for k in da))
             for k in worst:
                 print(f"  (channels-last PyTorch float32) {k:34s} {da[k]:.3e}", file=sys.stderr)
 
