@@ -53,25 +53,31 @@ func FromBF16(dst []float32, src []uint16) {
 	}
 }
 
-// bf16Kernel is the micro-kernel contract of asm.DPBF16Conv12x32: a
-// bf16MR x bf16NR tile of output positions x channels.
+// bf16Kernel is the micro-kernel contract of asm.DPBF16Conv12x32: an
+// mr x bf16NR tile of output positions x channels, mr one of bf16Rows.
 type bf16Kernel func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
 
 const (
-	bf16MR = 12 // output positions per tile
+	bf16MR = 12 // output positions per full tile
 	bf16NR = 32 // output channels per tile (one weight panel)
 )
+
+// bf16Rows are the tile heights of the micro-kernels, kernels[i] of a
+// bf16Impl: 12 for full tiles, 8 and 4 for the ends of output rows (an
+// output row of 16 is 12 + 4 instead of 12 + 12 with 8 wasted).
+var bf16Rows = [3]int{12, 8, 4}
 
 // bf16Impl is an implementation of the bf16 micro-kernel.
 type bf16Impl struct {
 	name      string
 	available bool
-	kernel    bf16Kernel
+	kernels   [3]bf16Kernel // for bf16Rows
 }
 
 // bf16Impls lists the implementations, generic first; bf16_amd64.go adds
 // "avx512bf16".
-var bf16Impls = []bf16Impl{{name: "generic", available: true, kernel: dpbf16Conv12x32Generic}}
+var bf16Impls = []bf16Impl{{name: "generic", available: true,
+	kernels: [3]bf16Kernel{dpbf16ConvGeneric(12), dpbf16ConvGeneric(8), dpbf16ConvGeneric(4)}}}
 
 // BF16Impls returns the names of the bf16 kernel implementations this CPU
 // can run, the one BF16Conv2D uses first.
@@ -142,10 +148,16 @@ func ftz(f float32) float32 {
 	return f
 }
 
-// dpbf16Conv12x32Generic is asm.DPBF16Conv12x32 in Go (see its doc), in
-// the same order of operations.
-func dpbf16Conv12x32Generic(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	var acc [bf16MR][bf16NR]float32
+// dpbf16ConvGeneric returns asm.DPBF16Conv12x32 (mr 12), 8x32 or 4x32 in
+// Go (see its doc), in the same order of operations.
+func dpbf16ConvGeneric(mr int) bf16Kernel {
+	return func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+		dpbf16ConvTile(mr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+	}
+}
+
+func dpbf16ConvTile(mr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	acc := make([][bf16NR]float32, mr)
 	for r := 0; r < rows; r++ {
 		for p := 0; p < kp; p++ {
 			bp := b[(r*kp+p)*2*bf16NR : (r*kp+p+1)*2*bf16NR]

@@ -24,7 +24,7 @@ func BenchmarkBF16Conv2D(b *testing.B) {
 			if name == "generic" {
 				continue
 			}
-			mk := bf16ImplNamed(name).kernel
+			mk := bf16ImplNamed(name).kernels
 			b.Run("impl="+name+"/shape="+shape, func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {

@@ -114,10 +114,10 @@ func (cv *BF16Conv) OutW(w int) int { return (w+2*cv.Pad-cv.S)/cv.Stride + 1 }
 // package's bf16 notes); the implementation is the AVX-512 BF16 kernel
 // where the CPU has one, the generic Go kernel otherwise (BF16Accelerated).
 func BF16Conv2D(y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
-	bf16Conv2D(bf16Active().kernel, y, x, cv, res, relu)
+	bf16Conv2D(bf16Active().kernels, y, x, cv, res, relu)
 }
 
-func bf16Conv2D(mk bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
+func bf16Conv2D(mks [3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
 	x.check("BF16Conv2D", "x")
 	y.check("BF16Conv2D", "y")
 	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
@@ -144,14 +144,14 @@ func bf16Conv2D(mk bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, rel
 	np := (cv.K + bf16NR - 1) / bf16NR
 	panLen := cv.R * scp * bf16NR
 	lda, rowStride := st*x.C, (x.W+2*x.Halo)*x.C
-	tailStride := ((bf16MR-1)*st + cv.S) * x.C // a gathered kernel row of a tail tile
+	tailStride := func(mr int) int { return ((mr-1)*st + cv.S) * x.C } // a gathered kernel row of a tail tile
 	rowsTotal := x.N * oh
 	// Rows of output per block: their input rows within about 256 KiB, so
 	// that each weight panel sweeps a block of input held in L2.
 	rowBytes := 2 * st * rowStride
 	block := max(1, (256<<10)/max(1, rowBytes))
 	work := func(r0, r1, jp0, jp1 int) {
-		aTail := make([]uint16, cv.R*tailStride)
+		aTail := make([]uint16, cv.R*tailStride(bf16MR))
 		cTail := make([]uint16, bf16MR*bf16NR)
 		rTail := make([]uint16, bf16MR*bf16NR)
 		for b0 := r0; b0 < r1; b0 += block {
@@ -164,27 +164,35 @@ func bf16Conv2D(mk bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, rel
 				mask := uint32(1)<<nv - 1
 				for row := b0; row < b1; row++ {
 					n, oy := row/oh, row%oh
-					for ox := 0; ox < ow; ox += bf16MR {
+					for ox := 0; ox < ow; {
 						m := min(bf16MR, ow-ox)
-						ab := x.Offset(n, oy*st-cv.Pad, ox*st-cv.Pad)
+						ki := 0 // the smallest tile that holds m rows
+						for ki < 2 && bf16Rows[ki+1] >= m {
+							ki++
+						}
+						mr, mk := bf16Rows[ki], mks[ki]
+						ox0 := ox
+						ox += m
+						ab := x.Offset(n, oy*st-cv.Pad, ox0*st-cv.Pad)
 						a, aStride := x.Data[ab:], rowStride
-						cb := y.Offset(n, oy, ox) + k0
+						cb := y.Offset(n, oy, ox0) + k0
 						c, ldc := y.Data[cb:], y.C
 						var rs []uint16
 						ldr := 0
 						if res != nil {
-							rs, ldr = res.Data[res.Offset(n, oy, ox)+k0:], res.C
+							rs, ldr = res.Data[res.Offset(n, oy, ox0)+k0:], res.C
 						}
-						if m < bf16MR {
+						if m < mr {
 							// A tail: gather its patch rows, zero beyond.
-							clear(aTail)
+							ts := tailStride(mr)
+							clear(aTail[:cv.R*ts])
 							seg := ((m-1)*st + cv.S) * x.C
 							for r := 0; r < cv.R; r++ {
-								copy(aTail[r*tailStride:r*tailStride+seg], x.Data[ab+r*rowStride:])
+								copy(aTail[r*ts:r*ts+seg], x.Data[ab+r*rowStride:])
 							}
-							a, aStride = aTail, tailStride
+							a, aStride = aTail, ts
 						}
-						direct := m == bf16MR && len(c) >= (bf16MR-1)*ldc+nv && (rs == nil || len(rs) >= (bf16MR-1)*ldr+bf16NR)
+						direct := m == mr && len(c) >= (mr-1)*ldc+nv && (rs == nil || len(rs) >= (mr-1)*ldr+bf16NR)
 						if !direct {
 							if rs != nil {
 								clear(rTail)

@@ -153,7 +153,7 @@ func TestBF16Conv2D(t *testing.T) {
 					for i := range buf {
 						buf[i] = 0x7fbf
 					}
-					bf16Conv2D(bf16ImplNamed(impl).kernel, y, x, cv, res, c.relu)
+					bf16Conv2D(bf16ImplNamed(impl).kernels, y, x, cv, res, c.relu)
 					return y, buf
 				}
 				y, buf := run(name)

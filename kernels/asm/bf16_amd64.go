@@ -55,26 +55,52 @@ const (
 // len(res) >= 11*ldr+32 when res is not nil (residual rows are read whole),
 // and a CPU with AVX512F, AVX512BW and AVX512_BF16. floor is 0 for a fused ReLU, -Inf for none.
 func DPBF16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	const mr, nr = BF16ConvMR, BF16ConvNR
+	if checkBF16Conv("DPBF16Conv12x32", 12, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
+		dpbf16Conv12x32(a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+	} else {
+		dpbf16Conv12x32(a, lda, rowStride, 1, 0, b, bias, res, ldr, c, ldc, floor, mask) // reads no A or B
+	}
+}
+
+// DPBF16Conv8x32 is DPBF16Conv12x32 for 8 rows (output positions): the
+// loop with i < 8, and the conditions with 7 for 11.
+func DPBF16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	if checkBF16Conv("DPBF16Conv8x32", 8, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
+		dpbf16Conv8x32(a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+	} else {
+		dpbf16Conv8x32(a, lda, rowStride, 1, 0, b, bias, res, ldr, c, ldc, floor, mask) // reads no A or B
+	}
+}
+
+// DPBF16Conv4x32 is DPBF16Conv12x32 for 4 rows (output positions): the
+// loop with i < 4, and the conditions with 3 for 11.
+func DPBF16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	if checkBF16Conv("DPBF16Conv4x32", 4, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
+		dpbf16Conv4x32(a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+	} else {
+		dpbf16Conv4x32(a, lda, rowStride, 1, 0, b, bias, res, ldr, c, ldc, floor, mask) // reads no A or B
+	}
+}
+
+// checkBF16Conv panics unless the arguments hold an mr x 32 call; it
+// returns false when kp == 0 (no A or B read: the caller passes one row).
+func checkBF16Conv(name string, mr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, mask uint32) bool {
+	const nr = BF16ConvNR
 	switch {
 	case rows < 1 || kp < 0 || lda < 0 || rowStride < 0:
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: rows=%d kp=%d lda=%d rowStride=%d", rows, kp, lda, rowStride))
+		panic(fmt.Sprintf("asm: %s: rows=%d kp=%d lda=%d rowStride=%d", name, rows, kp, lda, rowStride))
 	case kp > 0 && len(a) < (mr-1)*lda+(rows-1)*rowStride+2*kp:
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: len(a)=%d < %d", len(a), (mr-1)*lda+(rows-1)*rowStride+2*kp))
+		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, len(a), (mr-1)*lda+(rows-1)*rowStride+2*kp))
 	case len(b) < rows*kp*2*nr:
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: len(b)=%d < %d", len(b), rows*kp*2*nr))
+		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, len(b), rows*kp*2*nr))
 	case len(bias) < nr:
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: len(bias)=%d < %d", len(bias), nr))
+		panic(fmt.Sprintf("asm: %s: len(bias)=%d < %d", name, len(bias), nr))
 	case ldc < bits.Len32(mask) || len(c) < (mr-1)*ldc+bits.Len32(mask):
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: ldc=%d, len(c)=%d, mask %#x", ldc, len(c), mask))
+		panic(fmt.Sprintf("asm: %s: ldc=%d, len(c)=%d, mask %#x", name, ldc, len(c), mask))
 	case res != nil && (ldr < 1 || len(res) < (mr-1)*ldr+nr):
-		panic(fmt.Sprintf("asm: DPBF16Conv12x32: ldr=%d, len(res)=%d", ldr, len(res)))
+		panic(fmt.Sprintf("asm: %s: ldr=%d, len(res)=%d", name, ldr, len(res)))
 	}
-	if kp == 0 {
-		rows = 1 // the loop runs kernel rows at least once: no A or B read
-		a = a[:1:1]
-	}
-	dpbf16Conv12x32(a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+	return kp > 0
 }
 
 // DPBF16Loop runs n iterations of 12 independent VDPBF16PS chains (24*16*n
@@ -87,6 +113,12 @@ func DPBF16Loop(n int) int {
 
 //go:noescape
 func dpbf16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+
+//go:noescape
+func dpbf16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+
+//go:noescape
+func dpbf16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
 
 //go:noescape
 func dpbf16Loop(n int)

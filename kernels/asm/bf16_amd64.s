@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// BF16 convolution micro-kernel (AVX-512 BF16): a 12 x 32 tile of output
-// positions x channels, 24 zmm float32 accumulators (Z0..Z23, row i in
-// Z(2i), Z(2i+1)), the B panel's pair step in Z24, Z25, broadcast A pairs
+// BF16 convolution micro-kernels (AVX-512 BF16): an mr x 32 tile of output
+// positions x channels (mr = 12, 8, 4), 2*mr zmm float32 accumulators (row
+// i in Z(2i), Z(2i+1)), the B panel's pair step in Z24, Z25, broadcast A pairs
 // rotating through Z26..Z29, bias/residual/floor in Z24..Z31 in the epilogue.
 
 #define ROW0 SI  // A row 0 at the current pair step
@@ -60,16 +60,16 @@ TEXT ·dpbf16Conv12x32(SB), NOSPLIT, $0-176
 	VPXORD Z22, Z22, Z22        // accumulator 22 = 0
 	VPXORD Z23, Z23, Z23        // accumulator 23 = 0
 
-krow:                        // one kernel row: kp pair steps
+krow12:                        // one kernel row: kp pair steps
 	MOVQ RBASE, ROW0
 	LEAQ (ROW0)(LDA3*1), ROW3
 	LEAQ (ROW3)(LDA3*1), ROW6
 	LEAQ (ROW6)(LDA3*1), ROW9
 	MOVQ kp+48(FP), KP
 	TESTQ KP, KP
-	JEQ  knext
+	JEQ  knext12
 
-kstep:                       // one pair step: 2 B vectors, 12 broadcasts, 24 dot products
+kstep12:                       // one pair step: 2 B vectors, 12 broadcasts, 24 dot products
 	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
 	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
 	VPBROADCASTD (ROW0), Z26   // A pair of row 0
@@ -114,12 +114,12 @@ kstep:                       // one pair step: 2 B vectors, 12 broadcasts, 24 do
 	ADDQ $4, ROW9
 	ADDQ $128, BPAN             // next pair step of B
 	DECQ KP
-	JNE  kstep
+	JNE  kstep12
 
-knext:
+knext12:
 	ADDQ RSTR, RBASE            // next kernel row of A
 	DECQ RLEFT
-	JNE  krow
+	JNE  krow12
 
 	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
 	MOVQ bias_base+80(FP), AX
@@ -133,7 +133,7 @@ knext:
 	SHLQ $1, LDC                // ldc in bytes
 	MOVQ res_base+104(FP), RP
 	TESTQ RP, RP
-	JEQ  nores
+	JEQ  nores12
 	MOVQ ldr+128(FP), LDR
 	SHLQ $1, LDR                // ldr in bytes
 	VADDPS Z24, Z0, Z0        // row 0 + bias
@@ -307,7 +307,7 @@ knext:
 	VZEROUPPER
 	RET
 
-nores:
+nores12:
 	VADDPS Z24, Z0, Z0        // row 0 + bias
 	VADDPS Z25, Z1, Z1
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
@@ -391,6 +391,432 @@ nores:
 	VMAXPS Z31, Z23, Z23
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z23, Z22 (Intel order: Z30 = bf16(Z22) low, bf16(Z23) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 11
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+// func dpbf16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·dpbf16Conv8x32(SB), NOSPLIT, $0-176
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ rowStride+32(FP), RSTR
+	SHLQ $1, RSTR                // row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	VPXORD Z8, Z8, Z8        // accumulator 8 = 0
+	VPXORD Z9, Z9, Z9        // accumulator 9 = 0
+	VPXORD Z10, Z10, Z10        // accumulator 10 = 0
+	VPXORD Z11, Z11, Z11        // accumulator 11 = 0
+	VPXORD Z12, Z12, Z12        // accumulator 12 = 0
+	VPXORD Z13, Z13, Z13        // accumulator 13 = 0
+	VPXORD Z14, Z14, Z14        // accumulator 14 = 0
+	VPXORD Z15, Z15, Z15        // accumulator 15 = 0
+
+krow8:                        // one kernel row: kp pair steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  knext8
+
+kstep8:                       // one pair step: 2 B vectors, 8 broadcasts, 16 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z1, Z25, Z26 (Intel order: Z1 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z2, Z24, Z27 (Intel order: Z2 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z3, Z25, Z27 (Intel order: Z3 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z4, Z24, Z28 (Intel order: Z4 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z5, Z25, Z28 (Intel order: Z5 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z6, Z24, Z29 (Intel order: Z6 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z25, Z29 (Intel order: Z7 += pairs of Z25 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z8, Z24, Z26 (Intel order: Z8 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z9, Z25, Z26 (Intel order: Z9 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z10, Z24, Z27 (Intel order: Z10 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z11, Z25, Z27 (Intel order: Z11 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z12, Z24, Z28 (Intel order: Z12 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z13, Z25, Z28 (Intel order: Z13 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z14, Z24, Z29 (Intel order: Z14 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z15, Z25, Z29 (Intel order: Z15 += pairs of Z25 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $128, BPAN             // next pair step of B
+	DECQ KP
+	JNE  kstep8
+
+knext8:
+	ADDQ RSTR, RBASE            // next kernel row of A
+	DECQ RLEFT
+	JNE  krow8
+
+	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
+	MOVQ bias_base+80(FP), AX
+	VMOVUPS (AX), Z24           // bias of channels 0..15
+	VMOVUPS 64(AX), Z25         // bias of channels 16..31
+	VBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none
+	MOVL mask+172(FP), AX
+	KMOVD AX, K1                // channels to store
+	MOVQ c_base+136(FP), CP
+	MOVQ ldc+160(FP), LDC
+	SHLQ $1, LDC                // ldc in bytes
+	MOVQ res_base+104(FP), RP
+	TESTQ RP, RP
+	JEQ  nores8
+	MOVQ ldr+128(FP), LDR
+	SHLQ $1, LDR                // ldr in bytes
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VADDPS Z25, Z1, Z1
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z0, Z0        // + residual
+	VADDPS Z27, Z1, Z1
+	ADDQ LDR, RP
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z1, Z1
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 1 + bias
+	VADDPS Z25, Z3, Z3
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z2, Z2        // + residual
+	VADDPS Z27, Z3, Z3
+	ADDQ LDR, RP
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z3, Z3
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 2 + bias
+	VADDPS Z25, Z5, Z5
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z4, Z4        // + residual
+	VADDPS Z27, Z5, Z5
+	ADDQ LDR, RP
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z5, Z5
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 3 + bias
+	VADDPS Z25, Z7, Z7
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z6, Z6        // + residual
+	VADDPS Z27, Z7, Z7
+	ADDQ LDR, RP
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z7, Z7
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z8, Z8        // row 4 + bias
+	VADDPS Z25, Z9, Z9
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z8, Z8        // + residual
+	VADDPS Z27, Z9, Z9
+	ADDQ LDR, RP
+	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z9, Z9
+	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z10, Z10        // row 5 + bias
+	VADDPS Z25, Z11, Z11
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z10, Z10        // + residual
+	VADDPS Z27, Z11, Z11
+	ADDQ LDR, RP
+	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z11, Z11
+	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z12, Z12        // row 6 + bias
+	VADDPS Z25, Z13, Z13
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z12, Z12        // + residual
+	VADDPS Z27, Z13, Z13
+	ADDQ LDR, RP
+	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z13, Z13
+	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z14, Z14        // row 7 + bias
+	VADDPS Z25, Z15, Z15
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z14, Z14        // + residual
+	VADDPS Z27, Z15, Z15
+	ADDQ LDR, RP
+	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z15, Z15
+	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+nores8:
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VADDPS Z25, Z1, Z1
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z1, Z1
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 1 + bias
+	VADDPS Z25, Z3, Z3
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z3, Z3
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 2 + bias
+	VADDPS Z25, Z5, Z5
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z5, Z5
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 3 + bias
+	VADDPS Z25, Z7, Z7
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z7, Z7
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z8, Z8        // row 4 + bias
+	VADDPS Z25, Z9, Z9
+	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z9, Z9
+	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z10, Z10        // row 5 + bias
+	VADDPS Z25, Z11, Z11
+	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z11, Z11
+	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z12, Z12        // row 6 + bias
+	VADDPS Z25, Z13, Z13
+	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z13, Z13
+	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z14, Z14        // row 7 + bias
+	VADDPS Z25, Z15, Z15
+	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z15, Z15
+	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+// func dpbf16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·dpbf16Conv4x32(SB), NOSPLIT, $0-176
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ rowStride+32(FP), RSTR
+	SHLQ $1, RSTR                // row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+
+krow4:                        // one kernel row: kp pair steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  knext4
+
+kstep4:                       // one pair step: 2 B vectors, 4 broadcasts, 8 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z1, Z25, Z26 (Intel order: Z1 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z2, Z24, Z27 (Intel order: Z2 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z3, Z25, Z27 (Intel order: Z3 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z4, Z24, Z28 (Intel order: Z4 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z5, Z25, Z28 (Intel order: Z5 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z6, Z24, Z29 (Intel order: Z6 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z25, Z29 (Intel order: Z7 += pairs of Z25 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $128, BPAN             // next pair step of B
+	DECQ KP
+	JNE  kstep4
+
+knext4:
+	ADDQ RSTR, RBASE            // next kernel row of A
+	DECQ RLEFT
+	JNE  krow4
+
+	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
+	MOVQ bias_base+80(FP), AX
+	VMOVUPS (AX), Z24           // bias of channels 0..15
+	VMOVUPS 64(AX), Z25         // bias of channels 16..31
+	VBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none
+	MOVL mask+172(FP), AX
+	KMOVD AX, K1                // channels to store
+	MOVQ c_base+136(FP), CP
+	MOVQ ldc+160(FP), LDC
+	SHLQ $1, LDC                // ldc in bytes
+	MOVQ res_base+104(FP), RP
+	TESTQ RP, RP
+	JEQ  nores4
+	MOVQ ldr+128(FP), LDR
+	SHLQ $1, LDR                // ldr in bytes
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VADDPS Z25, Z1, Z1
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z0, Z0        // + residual
+	VADDPS Z27, Z1, Z1
+	ADDQ LDR, RP
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z1, Z1
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 1 + bias
+	VADDPS Z25, Z3, Z3
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z2, Z2        // + residual
+	VADDPS Z27, Z3, Z3
+	ADDQ LDR, RP
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z3, Z3
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 2 + bias
+	VADDPS Z25, Z5, Z5
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z4, Z4        // + residual
+	VADDPS Z27, Z5, Z5
+	ADDQ LDR, RP
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z5, Z5
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 3 + bias
+	VADDPS Z25, Z7, Z7
+	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
+	VPMOVZXWD 32(RP), Z27
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VPSLLD $16, Z27, Z27
+	VADDPS Z26, Z6, Z6        // + residual
+	VADDPS Z27, Z7, Z7
+	ADDQ LDR, RP
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z7, Z7
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+nores4:
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VADDPS Z25, Z1, Z1
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z1, Z1
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 1 + bias
+	VADDPS Z25, Z3, Z3
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z3, Z3
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 2 + bias
+	VADDPS Z25, Z5, Z5
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z5, Z5
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 3 + bias
+	VADDPS Z25, Z7, Z7
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	VMAXPS Z31, Z7, Z7
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET

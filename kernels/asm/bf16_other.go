@@ -17,5 +17,15 @@ func DPBF16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias 
 	panic("asm: DPBF16Conv12x32: not in this build")
 }
 
+// DPBF16Conv8x32 is not in this build; it panics.
+func DPBF16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	panic("asm: DPBF16Conv8x32: not in this build")
+}
+
+// DPBF16Conv4x32 is not in this build; it panics.
+func DPBF16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	panic("asm: DPBF16Conv4x32: not in this build")
+}
+
 // DPBF16Loop is not in this build: it returns 0.
 func DPBF16Loop(n int) int { return 0 }

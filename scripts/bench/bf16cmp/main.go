@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/lungo-ml/lungo/kernels"
@@ -23,6 +25,7 @@ func main() {
 	runs := flag.Int("runs", 10, "timed runs of each")
 	arch := flag.String("arch", "resnet34", "encoder")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the bf16 calls to this file")
+	only := flag.String("only", "", "fp32 or bf16: run that alone (after building both) and print the peak resident memory")
 	flag.Parse()
 	runtime.GOMAXPROCS(max(*threads, 1))
 	kernels.SetThreads(*threads)
@@ -53,25 +56,49 @@ func main() {
 		f.Close()
 		return
 	}
-	var tf, tb []float64
+	if *only != "" {
+		var p unet.Predictor = m
+		if *only == "bf16" {
+			p, m = b, nil // the float32 model is garbage from here
+			runtime.GC()
+			debug.FreeOSMemory()
+		}
+		var ts []float64
+		for i := 0; i < *runs+2; i++ {
+			t0 := time.Now()
+			if _, err := p.Predict(x); err != nil {
+				panic(err)
+			}
+			if i >= 2 {
+				ts = append(ts, time.Since(t0).Seconds()*1e3)
+			}
+		}
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		fmt.Printf("unet-%s infer 1x%dx%d threads=%d %s alone: %.1f ms median of %d; peak RSS %.0f MiB (process; float32 weights were loaded at start)\n",
+			*arch, *size, *size, *threads, *only, median(ts), *runs, float64(ru.Maxrss)/1024)
+		return
+	}
+	var tf, tb, cf, cb []float64
 	for i := 0; i < *runs+2; i++ {
-		t0 := time.Now()
+		c0, t0 := cpu(), time.Now()
 		if _, err := m.Predict(x); err != nil {
 			panic(err)
 		}
-		t1 := time.Now()
+		c1, t1 := cpu(), time.Now()
 		if _, err := b.Predict(x); err != nil {
 			panic(err)
 		}
-		t2 := time.Now()
+		c2, t2 := cpu(), time.Now()
 		if i >= 2 { // two warm-up rounds
 			tf = append(tf, t1.Sub(t0).Seconds()*1e3)
 			tb = append(tb, t2.Sub(t1).Seconds()*1e3)
+			cf, cb = append(cf, c1-c0), append(cb, c2-c1)
 		}
 	}
 	mf, mb := median(tf), median(tb)
-	fmt.Printf("unet-%s infer 1x%dx%d threads=%d bf16impl=%s: fp32 %.1f ms, bf16 %.1f ms (median of %d, interleaved), bf16/fp32 = %.2f\n",
-		*arch, *size, *size, *threads, kernels.BF16Impls()[0], mf, mb, *runs, mb/mf)
+	fmt.Printf("unet-%s infer 1x%dx%d threads=%d bf16impl=%s: wall fp32 %.1f ms, bf16 %.1f ms, bf16/fp32 = %.2f; process CPU fp32 %.1f ms, bf16 %.1f ms, ratio %.2f (medians of %d, interleaved)\n",
+		*arch, *size, *size, *threads, kernels.BF16Impls()[0], mf, mb, mb/mf, median(cf), median(cb), median(cb)/median(cf), *runs)
 }
 
 func median(v []float64) float64 {
@@ -81,4 +108,11 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// cpu returns the process's user+system CPU time in ms.
+func cpu() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
