@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/nn"
@@ -52,7 +53,7 @@ func NewBF16(m *Model) (*BF16Model, error) {
 	if m.ClassLinear != nil {
 		return nil, fmt.Errorf("unet: bf16 inference does not support a classification head yet")
 	}
-	b := &BF16Model{cfg: m.Config, turn: make(chan struct{}, 1), mem: &bf16Memory{}}
+	b := &BF16Model{cfg: m.Config, turn: make(chan struct{}, 1), mem: newBF16Memory()}
 	e := m.Encoder
 	b.stem = foldBF16(e.conv1, e.bn1)
 	for s, l := range e.layers {
@@ -123,7 +124,7 @@ func (b *BF16Model) Config() Config { return b.cfg }
 // activation memory and turn, for predicting in another goroutine.
 func (b *BF16Model) Replica() *BF16Model {
 	r := *b
-	r.turn, r.mem = make(chan struct{}, 1), &bf16Memory{}
+	r.turn, r.mem = make(chan struct{}, 1), newBF16Memory()
 	return &r
 }
 
@@ -131,7 +132,7 @@ func (b *BF16Model) Replica() *BF16Model {
 // call.
 func (b *BF16Model) ReleaseInferenceMemory() {
 	b.turn <- struct{}{}
-	b.mem.free = nil
+	b.mem.arena.Reset()
 	<-b.turn
 }
 
@@ -160,6 +161,7 @@ func (b *BF16Model) PredictContext(ctx context.Context, x *tensor.Tensor) (*tens
 	}
 	defer kernels.Release()
 	y, err := b.forward(ctx, x)
+	b.mem.arena.Release()
 	if err != nil {
 		return nil, fmt.Errorf("unet: Predict: %w", err)
 	}
@@ -235,7 +237,7 @@ func (b *BF16Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 	}
 	// Segmentation head in float32 on [N, ph, pw, D].
 	dc := cur.C
-	df := make([]float32, n*ph*pw*dc)
+	df := mem.arena.Floats(n * ph * pw * dc)
 	kernels.Parallel(n*ph, 8, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			bi, y := row/ph, row%ph
@@ -245,8 +247,9 @@ func (b *BF16Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 	mem.put(cur)
 	classes := b.cfg.Classes
 	p := kernels.ConvParams{N: n, H: ph, W: pw, C: dc, K: classes, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
-	logits := make([]float32, n*ph*pw*classes)
+	logits := mem.arena.Floats(n * ph * pw * classes)
 	kernels.Conv2D(logits, df, b.segW, b.segB, p)
+	mem.arena.Recycle(df)
 	kernels.Sigmoid(logits, logits)
 	out := tensor.New(n, classes, h, w)
 	for bi := 0; bi < n; bi++ {
@@ -306,37 +309,30 @@ func (b *BF16Model) putAll(imgs []kernels.BF16Image, cur kernels.BF16Image) {
 	}
 }
 
-// bf16Memory keeps the activation buffers of one BF16Model between layers
-// and calls: an image takes the smallest free buffer that holds it.
+// bf16Memory draws the activations of one BF16Model from an nn.Arena
+// kept between calls: bf16 images are viewed as halves of float32
+// buffers, so that freed neighbours merge as in float32 inference and the
+// peak is that of the images alive at once.
 type bf16Memory struct {
-	free [][]uint16
+	arena *nn.Arena
 }
+
+func newBF16Memory() *bf16Memory { return &bf16Memory{arena: nn.NewArena()} }
 
 // image returns an image whose border is zero (its interior is left for
 // the caller to write).
 func (m *bf16Memory) image(n, h, w, c, halo int) kernels.BF16Image {
 	l := kernels.BF16ImageLen(n, h, w, c, halo)
-	best := -1
-	for i, f := range m.free {
-		if cap(f) >= l && (best < 0 || cap(f) < cap(m.free[best])) {
-			best = i
-		}
-	}
-	var d []uint16
-	if best >= 0 {
-		d = m.free[best][:l]
-		m.free[best] = m.free[len(m.free)-1]
-		m.free = m.free[:len(m.free)-1]
-	} else {
-		d = make([]uint16, l)
-	}
+	f := m.arena.Floats((l + 1) / 2)
+	d := unsafe.Slice((*uint16)(unsafe.Pointer(&f[0])), l)
 	img := kernels.BF16Image{Data: d, N: n, H: h, W: w, C: c, Halo: halo}
 	img.ClearHalo()
 	return img
 }
 
+// put hands img's buffer back for the next images of the pass.
 func (m *bf16Memory) put(img kernels.BF16Image) {
-	if img.Data != nil {
-		m.free = append(m.free, img.Data)
+	if len(img.Data) > 0 {
+		m.arena.Recycle(unsafe.Slice((*float32)(unsafe.Pointer(&img.Data[0])), (len(img.Data)+1)/2))
 	}
 }
