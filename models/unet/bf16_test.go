@@ -3,6 +3,7 @@ package unet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -133,5 +134,57 @@ func TestBF16Errors(t *testing.T) {
 	cancel()
 	if _, err := b.PredictContext(ctx, tensor.New(1, 1, 32, 32)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// TestBF16Concurrent predicts with replicas of one BF16Model from several
+// goroutines at once (and twice on the same model, taking turns): every
+// result equals the serial one bit for bit.
+func TestBF16Concurrent(t *testing.T) {
+	b, err := NewBF16(bf16TestModel(t, "resnet18"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []*tensor.Tensor{tensor.NewRNG(6).Randn(1, 1, 64, 64), tensor.NewRNG(7).Randn(1, 1, 40, 72)}
+	if !kernels.BF16Accelerated() { // the generic kernel, slower still under -race
+		xs = []*tensor.Tensor{tensor.NewRNG(6).Randn(1, 1, 32, 32), tensor.NewRNG(7).Randn(1, 1, 20, 33)}
+	}
+	want := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
+		if want[i], err = b.Predict(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	preds := []*BF16Model{b, b, b.Replica(), b.Replica()}
+	errs := make(chan error, len(preds))
+	for g, p := range preds {
+		go func() {
+			for r := 0; r < 2; r++ {
+				i := (g + r) % len(xs)
+				got, err := p.Predict(xs[i])
+				if err == nil {
+					for j := range got.Data {
+						if got.Data[j] != want[i].Data[j] {
+							err = fmt.Errorf("goroutine %d, image %d: element %d = %v, serial %v", g, i, j, got.Data[j], want[i].Data[j])
+							break
+						}
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range preds {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.ReleaseInferenceMemory()
+	if got, err := b.Predict(xs[0]); err != nil || got.Data[0] != want[0].Data[0] {
+		t.Fatalf("after ReleaseInferenceMemory: %v", err)
 	}
 }
