@@ -53,13 +53,13 @@ func FromBF16(dst []float32, src []uint16) {
 	}
 }
 
-// bf16Kernel is the micro-kernel contract of asm.DPBF16Conv12x32: an
-// mr x bf16NR tile of output positions x channels, mr one of bf16Rows.
+// bf16Kernel is the micro-kernel contract of asm.DPBF16Conv for one tile
+// shape mr x nr (mr one of bf16Rows, nr 32 or 16).
 type bf16Kernel func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
 
 const (
 	bf16MR = 12 // output positions per full tile
-	bf16NR = 32 // output channels per tile (one weight panel)
+	bf16NR = 32 // output channels per tile (one weight panel); 16 for K <= 16
 )
 
 // bf16Rows are the tile heights of the micro-kernels, kernels[i] of a
@@ -71,13 +71,25 @@ var bf16Rows = [3]int{12, 8, 4}
 type bf16Impl struct {
 	name      string
 	available bool
-	kernels   [3]bf16Kernel // for bf16Rows
+	kernels   [2][3]bf16Kernel // [nr 32, 16][bf16Rows]
 }
 
 // bf16Impls lists the implementations, generic first; bf16_amd64.go adds
 // "avx512bf16".
-var bf16Impls = []bf16Impl{{name: "generic", available: true,
-	kernels: [3]bf16Kernel{dpbf16ConvGeneric(12), dpbf16ConvGeneric(8), dpbf16ConvGeneric(4)}}}
+var bf16Impls = []bf16Impl{{name: "generic", available: true, kernels: bf16Kernels(dpbf16ConvTile)}}
+
+// bf16Kernels returns the kernel table of a function of the tile shape.
+func bf16Kernels(f func(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)) [2][3]bf16Kernel {
+	var t [2][3]bf16Kernel
+	for ni, nr := range [2]int{32, 16} {
+		for mi, mr := range bf16Rows {
+			t[ni][mi] = func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+				f(mr, nr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
+			}
+		}
+	}
+	return t
+}
 
 // BF16Impls returns the names of the bf16 kernel implementations this CPU
 // can run, the one BF16Conv2D uses first.
@@ -148,23 +160,17 @@ func ftz(f float32) float32 {
 	return f
 }
 
-// dpbf16ConvGeneric returns asm.DPBF16Conv12x32 (mr 12), 8x32 or 4x32 in
-// Go (see its doc), in the same order of operations.
-func dpbf16ConvGeneric(mr int) bf16Kernel {
-	return func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-		dpbf16ConvTile(mr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
-	}
-}
-
-func dpbf16ConvTile(mr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+// dpbf16ConvTile is asm.DPBF16Conv in Go (see its doc), in the same order
+// of operations.
+func dpbf16ConvTile(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
 	acc := make([][bf16NR]float32, mr)
 	for r := 0; r < rows; r++ {
 		for p := 0; p < kp; p++ {
-			bp := b[(r*kp+p)*2*bf16NR : (r*kp+p+1)*2*bf16NR]
+			bp := b[(r*kp+p)*2*nr : (r*kp+p+1)*2*nr]
 			for i := range acc {
 				ai := i*lda + r*rowStride + 2*p
 				a0, a1 := a[ai], a[ai+1]
-				row := &acc[i]
+				row := acc[i][:nr]
 				for j := range row {
 					row[j] = dpbf16(row[j], a0, a1, bp[2*j], bp[2*j+1])
 				}
@@ -172,7 +178,7 @@ func dpbf16ConvTile(mr int, a []uint16, lda, rowStride, rows, kp int, b []uint16
 		}
 	}
 	for i := range acc {
-		for j := 0; j < bf16NR; j++ {
+		for j := 0; j < nr; j++ {
 			s := acc[i][j] + bias[j]
 			if res != nil {
 				s += BF16ToF32(res[i*ldr+j])

@@ -59,15 +59,16 @@ func (m BF16Image) check(op, name string) {
 
 // BF16Conv is a convolution's weights (with groups 1, square stride and
 // padding, dilation 1) rounded to bf16 and packed for BF16Conv2D: panels of
-// 32 output channels, [K/32][R][S*Cp/2][32][2], the reduction over
+// nr output channels, [K/nr][R][S*Cp/2][nr][2] (nr 32, or 16 when K <= 16), the reduction over
 // (r, s, c) taken in pairs of consecutive (s, c) for VDPBF16PS. Cp is C
 // rounded up to even; the extra channel's weights are zero.
 type BF16Conv struct {
 	K, C, R, S  int
 	Cp          int // input channels the image must have: C rounded up to even
 	Stride, Pad int
+	nr          int // panel width
 	panels      []uint16
-	bias        []float32 // [panels*32], zero beyond K
+	bias        []float32 // [panels*nr], zero beyond K
 }
 
 // PackBF16Conv rounds w [K, C, R, S] (OIHW) to bf16 and packs it, with
@@ -78,22 +79,26 @@ func PackBF16Conv(w, bias []float32, k, c, r, s, stride, pad int) *BF16Conv {
 	}
 	checkLen("PackBF16Conv", "w", len(w), k*c*r*s)
 	cp := c + c%2
-	np := (k + bf16NR - 1) / bf16NR
-	cv := &BF16Conv{K: k, C: c, R: r, S: s, Cp: cp, Stride: stride, Pad: pad,
-		panels: make([]uint16, np*r*s*cp*bf16NR), bias: make([]float32, np*bf16NR)}
+	nr := bf16NR
+	if k <= 16 {
+		nr = 16 // half the dot products of a 32-wide panel
+	}
+	np := (k + nr - 1) / nr
+	cv := &BF16Conv{K: k, C: c, R: r, S: s, Cp: cp, Stride: stride, Pad: pad, nr: nr,
+		panels: make([]uint16, np*r*s*cp*nr), bias: make([]float32, np*nr)}
 	if bias != nil {
 		checkLen("PackBF16Conv", "bias", len(bias), k)
 		copy(cv.bias, bias)
 	}
 	scp := s * cp // reduction length of one kernel row, even
 	for kk := 0; kk < k; kk++ {
-		jp, j := kk/bf16NR, kk%bf16NR
-		pan := cv.panels[jp*r*scp*bf16NR : (jp+1)*r*scp*bf16NR]
+		jp, j := kk/nr, kk%nr
+		pan := cv.panels[jp*r*scp*nr : (jp+1)*r*scp*nr]
 		for ri := 0; ri < r; ri++ {
 			for si := 0; si < s; si++ {
 				for ci := 0; ci < c; ci++ {
 					q := si*cp + ci // position in the kernel row's reduction
-					pan[((ri*scp/2+q/2)*bf16NR+j)*2+q%2] = F32ToBF16(w[((kk*c+ci)*r+ri)*s+si])
+					pan[((ri*scp/2+q/2)*nr+j)*2+q%2] = F32ToBF16(w[((kk*c+ci)*r+ri)*s+si])
 				}
 			}
 		}
@@ -117,7 +122,7 @@ func BF16Conv2D(y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
 	bf16Conv2D(bf16Active().kernels, y, x, cv, res, relu)
 }
 
-func bf16Conv2D(mks [3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
+func bf16Conv2D(tab [2][3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
 	x.check("BF16Conv2D", "x")
 	y.check("BF16Conv2D", "y")
 	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
@@ -141,8 +146,13 @@ func bf16Conv2D(mks [3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image,
 	st := cv.Stride
 	scp := cv.S * cv.Cp
 	kp := scp / 2
-	np := (cv.K + bf16NR - 1) / bf16NR
-	panLen := cv.R * scp * bf16NR
+	nr := cv.nr
+	mks := tab[0]
+	if nr == 16 {
+		mks = tab[1]
+	}
+	np := (cv.K + nr - 1) / nr
+	panLen := cv.R * scp * nr
 	lda, rowStride := st*x.C, (x.W+2*x.Halo)*x.C
 	tailStride := func(mr int) int { return ((mr-1)*st + cv.S) * x.C } // a gathered kernel row of a tail tile
 	rowsTotal := x.N * oh
@@ -158,9 +168,9 @@ func bf16Conv2D(mks [3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image,
 			b1 := min(b0+block, r1)
 			for jp := jp0; jp < jp1; jp++ {
 				pan := cv.panels[jp*panLen : (jp+1)*panLen]
-				bias := cv.bias[jp*bf16NR : (jp+1)*bf16NR]
-				k0 := jp * bf16NR
-				nv := min(bf16NR, cv.K-k0)
+				bias := cv.bias[jp*nr : (jp+1)*nr]
+				k0 := jp * nr
+				nv := min(nr, cv.K-k0)
 				mask := uint32(1)<<nv - 1
 				for row := b0; row < b1; row++ {
 					n, oy := row/oh, row%oh
@@ -192,18 +202,18 @@ func bf16Conv2D(mks [3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image,
 							}
 							a, aStride = aTail, ts
 						}
-						direct := m == mr && len(c) >= (mr-1)*ldc+nv && (rs == nil || len(rs) >= (mr-1)*ldr+bf16NR)
+						direct := m == mr && len(c) >= (mr-1)*ldc+nv && (rs == nil || len(rs) >= (mr-1)*ldr+nr)
 						if !direct {
 							if rs != nil {
 								clear(rTail)
 								for i := 0; i < m; i++ {
-									copy(rTail[i*bf16NR:i*bf16NR+nv], rs[i*ldr:i*ldr+nv])
+									copy(rTail[i*nr:i*nr+nv], rs[i*ldr:i*ldr+nv])
 								}
-								rs, ldr = rTail, bf16NR
+								rs, ldr = rTail, nr
 							}
-							mk(a, lda, aStride, cv.R, kp, pan, bias, rs, ldr, cTail, bf16NR, floor, mask)
+							mk(a, lda, aStride, cv.R, kp, pan, bias, rs, ldr, cTail, nr, floor, mask)
 							for i := 0; i < m; i++ {
-								copy(c[i*ldc:i*ldc+nv], cTail[i*bf16NR:i*bf16NR+nv])
+								copy(c[i*ldc:i*ldc+nv], cTail[i*nr:i*nr+nv])
 							}
 							continue
 						}

@@ -60,16 +60,16 @@ TEXT ·dpbf16Conv12x32(SB), NOSPLIT, $0-176
 	VPXORD Z22, Z22, Z22        // accumulator 22 = 0
 	VPXORD Z23, Z23, Z23        // accumulator 23 = 0
 
-krow12:                        // one kernel row: kp pair steps
+krow12_32:                        // one kernel row: kp pair steps
 	MOVQ RBASE, ROW0
 	LEAQ (ROW0)(LDA3*1), ROW3
 	LEAQ (ROW3)(LDA3*1), ROW6
 	LEAQ (ROW6)(LDA3*1), ROW9
 	MOVQ kp+48(FP), KP
 	TESTQ KP, KP
-	JEQ  knext12
+	JEQ  knext12_32
 
-kstep12:                       // one pair step: 2 B vectors, 12 broadcasts, 24 dot products
+kstep12_32:                       // one pair step: 2 B vectors, 12 broadcasts, 24 dot products
 	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
 	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
 	VPBROADCASTD (ROW0), Z26   // A pair of row 0
@@ -114,12 +114,12 @@ kstep12:                       // one pair step: 2 B vectors, 12 broadcasts, 24 
 	ADDQ $4, ROW9
 	ADDQ $128, BPAN             // next pair step of B
 	DECQ KP
-	JNE  kstep12
+	JNE  kstep12_32
 
-knext12:
+knext12_32:
 	ADDQ RSTR, RBASE            // next kernel row of A
 	DECQ RLEFT
-	JNE  krow12
+	JNE  krow12_32
 
 	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
 	MOVQ bias_base+80(FP), AX
@@ -133,262 +133,262 @@ knext12:
 	SHLQ $1, LDC                // ldc in bytes
 	MOVQ res_base+104(FP), RP
 	TESTQ RP, RP
-	JEQ  nores12
+	JEQ  nores12_32
 	MOVQ ldr+128(FP), LDR
 	SHLQ $1, LDR                // ldr in bytes
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z0, Z0        // + residual
-	VADDPS Z27, Z1, Z1
-	ADDQ LDR, RP
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z2, Z2        // + residual
-	VADDPS Z27, Z3, Z3
-	ADDQ LDR, RP
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z4, Z4        // + residual
-	VADDPS Z27, Z5, Z5
-	ADDQ LDR, RP
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z5, Z5        // + residual
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z6, Z6        // + residual
-	VADDPS Z27, Z7, Z7
-	ADDQ LDR, RP
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z7, Z7        // + residual
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VADDPS Z24, Z8, Z8        // row 4 + bias
-	VADDPS Z25, Z9, Z9
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z8, Z8        // + residual
-	VADDPS Z27, Z9, Z9
-	ADDQ LDR, RP
 	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z9, Z9
+	VADDPS Z25, Z9, Z9        // row 4 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z9, Z9        // + residual
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 4
 	ADDQ LDC, CP
 	VADDPS Z24, Z10, Z10        // row 5 + bias
-	VADDPS Z25, Z11, Z11
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z10, Z10        // + residual
-	VADDPS Z27, Z11, Z11
-	ADDQ LDR, RP
 	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z11, Z11
+	VADDPS Z25, Z11, Z11        // row 5 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z11, Z11        // + residual
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 5
 	ADDQ LDC, CP
 	VADDPS Z24, Z12, Z12        // row 6 + bias
-	VADDPS Z25, Z13, Z13
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z12, Z12        // + residual
-	VADDPS Z27, Z13, Z13
-	ADDQ LDR, RP
 	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z13, Z13
+	VADDPS Z25, Z13, Z13        // row 6 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z13, Z13        // + residual
+	VMAXPS Z31, Z13, Z13        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 6
 	ADDQ LDC, CP
 	VADDPS Z24, Z14, Z14        // row 7 + bias
-	VADDPS Z25, Z15, Z15
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z14, Z14        // + residual
-	VADDPS Z27, Z15, Z15
-	ADDQ LDR, RP
 	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z15, Z15
+	VADDPS Z25, Z15, Z15        // row 7 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z15, Z15        // + residual
+	VMAXPS Z31, Z15, Z15        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 7
 	ADDQ LDC, CP
 	VADDPS Z24, Z16, Z16        // row 8 + bias
-	VADDPS Z25, Z17, Z17
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z16, Z16        // + residual
-	VADDPS Z27, Z17, Z17
-	ADDQ LDR, RP
 	VMAXPS Z31, Z16, Z16        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z17, Z17
+	VADDPS Z25, Z17, Z17        // row 8 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z17, Z17        // + residual
+	VMAXPS Z31, Z17, Z17        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x22; BYTE $0x77; BYTE $0x40; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z17, Z16 (Intel order: Z30 = bf16(Z16) low, bf16(Z17) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 8
 	ADDQ LDC, CP
 	VADDPS Z24, Z18, Z18        // row 9 + bias
-	VADDPS Z25, Z19, Z19
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z18, Z18        // + residual
-	VADDPS Z27, Z19, Z19
-	ADDQ LDR, RP
 	VMAXPS Z31, Z18, Z18        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z19, Z19
+	VADDPS Z25, Z19, Z19        // row 9 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z19, Z19        // + residual
+	VMAXPS Z31, Z19, Z19        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x22; BYTE $0x67; BYTE $0x40; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z19, Z18 (Intel order: Z30 = bf16(Z18) low, bf16(Z19) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 9
 	ADDQ LDC, CP
 	VADDPS Z24, Z20, Z20        // row 10 + bias
-	VADDPS Z25, Z21, Z21
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z20, Z20        // + residual
-	VADDPS Z27, Z21, Z21
-	ADDQ LDR, RP
 	VMAXPS Z31, Z20, Z20        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z21, Z21
+	VADDPS Z25, Z21, Z21        // row 10 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z21, Z21        // + residual
+	VMAXPS Z31, Z21, Z21        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z21, Z20 (Intel order: Z30 = bf16(Z20) low, bf16(Z21) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 10
 	ADDQ LDC, CP
 	VADDPS Z24, Z22, Z22        // row 11 + bias
-	VADDPS Z25, Z23, Z23
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z22, Z22        // + residual
-	VADDPS Z27, Z23, Z23
-	ADDQ LDR, RP
 	VMAXPS Z31, Z22, Z22        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z23, Z23
+	VADDPS Z25, Z23, Z23        // row 11 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z23, Z23        // + residual
+	VMAXPS Z31, Z23, Z23        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z23, Z22 (Intel order: Z30 = bf16(Z22) low, bf16(Z23) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 11
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
 
-nores12:
+nores12_32:
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VADDPS Z24, Z8, Z8        // row 4 + bias
-	VADDPS Z25, Z9, Z9
 	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z9, Z9
+	VADDPS Z25, Z9, Z9        // row 4 + bias
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 4
 	ADDQ LDC, CP
 	VADDPS Z24, Z10, Z10        // row 5 + bias
-	VADDPS Z25, Z11, Z11
 	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z11, Z11
+	VADDPS Z25, Z11, Z11        // row 5 + bias
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 5
 	ADDQ LDC, CP
 	VADDPS Z24, Z12, Z12        // row 6 + bias
-	VADDPS Z25, Z13, Z13
 	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z13, Z13
+	VADDPS Z25, Z13, Z13        // row 6 + bias
+	VMAXPS Z31, Z13, Z13        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 6
 	ADDQ LDC, CP
 	VADDPS Z24, Z14, Z14        // row 7 + bias
-	VADDPS Z25, Z15, Z15
 	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z15, Z15
+	VADDPS Z25, Z15, Z15        // row 7 + bias
+	VMAXPS Z31, Z15, Z15        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 7
 	ADDQ LDC, CP
 	VADDPS Z24, Z16, Z16        // row 8 + bias
-	VADDPS Z25, Z17, Z17
 	VMAXPS Z31, Z16, Z16        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z17, Z17
+	VADDPS Z25, Z17, Z17        // row 8 + bias
+	VMAXPS Z31, Z17, Z17        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x22; BYTE $0x77; BYTE $0x40; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z17, Z16 (Intel order: Z30 = bf16(Z16) low, bf16(Z17) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 8
 	ADDQ LDC, CP
 	VADDPS Z24, Z18, Z18        // row 9 + bias
-	VADDPS Z25, Z19, Z19
 	VMAXPS Z31, Z18, Z18        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z19, Z19
+	VADDPS Z25, Z19, Z19        // row 9 + bias
+	VMAXPS Z31, Z19, Z19        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x22; BYTE $0x67; BYTE $0x40; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z19, Z18 (Intel order: Z30 = bf16(Z18) low, bf16(Z19) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 9
 	ADDQ LDC, CP
 	VADDPS Z24, Z20, Z20        // row 10 + bias
-	VADDPS Z25, Z21, Z21
 	VMAXPS Z31, Z20, Z20        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z21, Z21
+	VADDPS Z25, Z21, Z21        // row 10 + bias
+	VMAXPS Z31, Z21, Z21        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z21, Z20 (Intel order: Z30 = bf16(Z20) low, bf16(Z21) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 10
 	ADDQ LDC, CP
 	VADDPS Z24, Z22, Z22        // row 11 + bias
-	VADDPS Z25, Z23, Z23
 	VMAXPS Z31, Z22, Z22        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z23, Z23
+	VADDPS Z25, Z23, Z23        // row 11 + bias
+	VMAXPS Z31, Z23, Z23        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z23, Z22 (Intel order: Z30 = bf16(Z22) low, bf16(Z23) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 11
 	ADDQ LDC, CP
@@ -421,16 +421,16 @@ TEXT ·dpbf16Conv8x32(SB), NOSPLIT, $0-176
 	VPXORD Z14, Z14, Z14        // accumulator 14 = 0
 	VPXORD Z15, Z15, Z15        // accumulator 15 = 0
 
-krow8:                        // one kernel row: kp pair steps
+krow8_32:                        // one kernel row: kp pair steps
 	MOVQ RBASE, ROW0
 	LEAQ (ROW0)(LDA3*1), ROW3
 	LEAQ (ROW3)(LDA3*1), ROW6
 	LEAQ (ROW6)(LDA3*1), ROW9
 	MOVQ kp+48(FP), KP
 	TESTQ KP, KP
-	JEQ  knext8
+	JEQ  knext8_32
 
-kstep8:                       // one pair step: 2 B vectors, 8 broadcasts, 16 dot products
+kstep8_32:                       // one pair step: 2 B vectors, 8 broadcasts, 16 dot products
 	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
 	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
 	VPBROADCASTD (ROW0), Z26   // A pair of row 0
@@ -463,12 +463,12 @@ kstep8:                       // one pair step: 2 B vectors, 8 broadcasts, 16 do
 	ADDQ $4, ROW9
 	ADDQ $128, BPAN             // next pair step of B
 	DECQ KP
-	JNE  kstep8
+	JNE  kstep8_32
 
-knext8:
+knext8_32:
 	ADDQ RSTR, RBASE            // next kernel row of A
 	DECQ RLEFT
-	JNE  krow8
+	JNE  krow8_32
 
 	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
 	MOVQ bias_base+80(FP), AX
@@ -482,178 +482,178 @@ knext8:
 	SHLQ $1, LDC                // ldc in bytes
 	MOVQ res_base+104(FP), RP
 	TESTQ RP, RP
-	JEQ  nores8
+	JEQ  nores8_32
 	MOVQ ldr+128(FP), LDR
 	SHLQ $1, LDR                // ldr in bytes
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z0, Z0        // + residual
-	VADDPS Z27, Z1, Z1
-	ADDQ LDR, RP
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z2, Z2        // + residual
-	VADDPS Z27, Z3, Z3
-	ADDQ LDR, RP
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z4, Z4        // + residual
-	VADDPS Z27, Z5, Z5
-	ADDQ LDR, RP
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z5, Z5        // + residual
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z6, Z6        // + residual
-	VADDPS Z27, Z7, Z7
-	ADDQ LDR, RP
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z7, Z7        // + residual
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VADDPS Z24, Z8, Z8        // row 4 + bias
-	VADDPS Z25, Z9, Z9
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z8, Z8        // + residual
-	VADDPS Z27, Z9, Z9
-	ADDQ LDR, RP
 	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z9, Z9
+	VADDPS Z25, Z9, Z9        // row 4 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z9, Z9        // + residual
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 4
 	ADDQ LDC, CP
 	VADDPS Z24, Z10, Z10        // row 5 + bias
-	VADDPS Z25, Z11, Z11
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z10, Z10        // + residual
-	VADDPS Z27, Z11, Z11
-	ADDQ LDR, RP
 	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z11, Z11
+	VADDPS Z25, Z11, Z11        // row 5 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z11, Z11        // + residual
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 5
 	ADDQ LDC, CP
 	VADDPS Z24, Z12, Z12        // row 6 + bias
-	VADDPS Z25, Z13, Z13
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z12, Z12        // + residual
-	VADDPS Z27, Z13, Z13
-	ADDQ LDR, RP
 	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z13, Z13
+	VADDPS Z25, Z13, Z13        // row 6 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z13, Z13        // + residual
+	VMAXPS Z31, Z13, Z13        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 6
 	ADDQ LDC, CP
 	VADDPS Z24, Z14, Z14        // row 7 + bias
-	VADDPS Z25, Z15, Z15
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z14, Z14        // + residual
-	VADDPS Z27, Z15, Z15
-	ADDQ LDR, RP
 	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z15, Z15
+	VADDPS Z25, Z15, Z15        // row 7 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z15, Z15        // + residual
+	VMAXPS Z31, Z15, Z15        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 7
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
 
-nores8:
+nores8_32:
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VADDPS Z24, Z8, Z8        // row 4 + bias
-	VADDPS Z25, Z9, Z9
 	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z9, Z9
+	VADDPS Z25, Z9, Z9        // row 4 + bias
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z9, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z9) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 4
 	ADDQ LDC, CP
 	VADDPS Z24, Z10, Z10        // row 5 + bias
-	VADDPS Z25, Z11, Z11
 	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z11, Z11
+	VADDPS Z25, Z11, Z11        // row 5 + bias
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z11, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z11) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 5
 	ADDQ LDC, CP
 	VADDPS Z24, Z12, Z12        // row 6 + bias
-	VADDPS Z25, Z13, Z13
 	VMAXPS Z31, Z12, Z12        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z13, Z13
+	VADDPS Z25, Z13, Z13        // row 6 + bias
+	VMAXPS Z31, Z13, Z13        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x17; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z13, Z12 (Intel order: Z30 = bf16(Z12) low, bf16(Z13) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 6
 	ADDQ LDC, CP
 	VADDPS Z24, Z14, Z14        // row 7 + bias
-	VADDPS Z25, Z15, Z15
 	VMAXPS Z31, Z14, Z14        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z15, Z15
+	VADDPS Z25, Z15, Z15        // row 7 + bias
+	VMAXPS Z31, Z15, Z15        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x42; BYTE $0x07; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z15, Z14 (Intel order: Z30 = bf16(Z14) low, bf16(Z15) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 7
 	ADDQ LDC, CP
@@ -678,16 +678,16 @@ TEXT ·dpbf16Conv4x32(SB), NOSPLIT, $0-176
 	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
 	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
 
-krow4:                        // one kernel row: kp pair steps
+krow4_32:                        // one kernel row: kp pair steps
 	MOVQ RBASE, ROW0
 	LEAQ (ROW0)(LDA3*1), ROW3
 	LEAQ (ROW3)(LDA3*1), ROW6
 	LEAQ (ROW6)(LDA3*1), ROW9
 	MOVQ kp+48(FP), KP
 	TESTQ KP, KP
-	JEQ  knext4
+	JEQ  knext4_32
 
-kstep4:                       // one pair step: 2 B vectors, 4 broadcasts, 8 dot products
+kstep4_32:                       // one pair step: 2 B vectors, 4 broadcasts, 8 dot products
 	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
 	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
 	VPBROADCASTD (ROW0), Z26   // A pair of row 0
@@ -708,12 +708,12 @@ kstep4:                       // one pair step: 2 B vectors, 4 broadcasts, 8 dot
 	ADDQ $4, ROW9
 	ADDQ $128, BPAN             // next pair step of B
 	DECQ KP
-	JNE  kstep4
+	JNE  kstep4_32
 
-knext4:
+knext4_32:
 	ADDQ RSTR, RBASE            // next kernel row of A
 	DECQ RLEFT
-	JNE  krow4
+	JNE  krow4_32
 
 	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
 	MOVQ bias_base+80(FP), AX
@@ -727,95 +727,668 @@ knext4:
 	SHLQ $1, LDC                // ldc in bytes
 	MOVQ res_base+104(FP), RP
 	TESTQ RP, RP
-	JEQ  nores4
+	JEQ  nores4_32
 	MOVQ ldr+128(FP), LDR
 	SHLQ $1, LDR                // ldr in bytes
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z0, Z0        // + residual
-	VADDPS Z27, Z1, Z1
-	ADDQ LDR, RP
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z2, Z2        // + residual
-	VADDPS Z27, Z3, Z3
-	ADDQ LDR, RP
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z4, Z4        // + residual
-	VADDPS Z27, Z5, Z5
-	ADDQ LDR, RP
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z5, Z5        // + residual
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
-	VPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes
-	VPMOVZXWD 32(RP), Z27
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
 	VPSLLD $16, Z26, Z26       // bf16 bits to float32
-	VPSLLD $16, Z27, Z27
 	VADDPS Z26, Z6, Z6        // + residual
-	VADDPS Z27, Z7, Z7
-	ADDQ LDR, RP
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VPMOVZXWD 32(RP), Z27        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z27, Z27       // bf16 bits to float32
+	VADDPS Z27, Z7, Z7        // + residual
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
 
-nores4:
+nores4_32:
 	VADDPS Z24, Z0, Z0        // row 0 + bias
-	VADDPS Z25, Z1, Z1
 	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z1, Z1
+	VADDPS Z25, Z1, Z1        // row 0 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z1, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z1) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 0
 	ADDQ LDC, CP
 	VADDPS Z24, Z2, Z2        // row 1 + bias
-	VADDPS Z25, Z3, Z3
 	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z3, Z3
+	VADDPS Z25, Z3, Z3        // row 1 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z3, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 1
 	ADDQ LDC, CP
 	VADDPS Z24, Z4, Z4        // row 2 + bias
-	VADDPS Z25, Z5, Z5
 	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z5, Z5
+	VADDPS Z25, Z5, Z5        // row 2 + bias
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z5, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z5) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 2
 	ADDQ LDC, CP
 	VADDPS Z24, Z6, Z6        // row 3 + bias
-	VADDPS Z25, Z7, Z7
 	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
-	VMAXPS Z31, Z7, Z7
+	VADDPS Z25, Z7, Z7        // row 3 + bias
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
 	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z7, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+// func dpbf16Conv12x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·dpbf16Conv12x16(SB), NOSPLIT, $0-176
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ rowStride+32(FP), RSTR
+	SHLQ $1, RSTR                // row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	VPXORD Z8, Z8, Z8        // accumulator 8 = 0
+	VPXORD Z9, Z9, Z9        // accumulator 9 = 0
+	VPXORD Z10, Z10, Z10        // accumulator 10 = 0
+	VPXORD Z11, Z11, Z11        // accumulator 11 = 0
+
+krow12_16:                        // one kernel row: kp pair steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  knext12_16
+
+kstep12_16:                       // one pair step: 1 B vectors, 12 broadcasts, 12 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // VDPBF16PS Z4, Z24, Z26 (Intel order: Z4 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xeb // VDPBF16PS Z5, Z24, Z27 (Intel order: Z5 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf4 // VDPBF16PS Z6, Z24, Z28 (Intel order: Z6 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z24, Z29 (Intel order: Z7 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW6)(LDA*2), Z26   // A pair of row 8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z8, Z24, Z26 (Intel order: Z8 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW9), Z27   // A pair of row 9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z9, Z24, Z27 (Intel order: Z9 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW9)(LDA*1), Z28   // A pair of row 10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z10, Z24, Z28 (Intel order: Z10 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW9)(LDA*2), Z29   // A pair of row 11
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z11, Z24, Z29 (Intel order: Z11 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  kstep12_16
+
+knext12_16:
+	ADDQ RSTR, RBASE            // next kernel row of A
+	DECQ RLEFT
+	JNE  krow12_16
+
+	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
+	MOVQ bias_base+80(FP), AX
+	VMOVUPS (AX), Z24           // bias of channels 0..15
+	VBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none
+	MOVL mask+172(FP), AX
+	KMOVD AX, K1                // channels to store
+	MOVQ c_base+136(FP), CP
+	MOVQ ldc+160(FP), LDC
+	SHLQ $1, LDC                // ldc in bytes
+	MOVQ res_base+104(FP), RP
+	TESTQ RP, RP
+	JEQ  nores12_16
+	MOVQ ldr+128(FP), LDR
+	SHLQ $1, LDR                // ldr in bytes
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z0, Z0        // + residual
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z2, Z2        // + residual
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 4 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z4, Z4        // + residual
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z4, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z4) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z5, Z5        // row 5 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z5, Z5        // + residual
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf5 // VCVTNE2PS2BF16 Z30, Z5, Z5 (Intel order: Z30 = bf16(Z5) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 6 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z6, Z6        // + residual
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z6, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z6) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z7, Z7        // row 7 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z7, Z7        // + residual
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf7 // VCVTNE2PS2BF16 Z30, Z7, Z7 (Intel order: Z30 = bf16(Z7) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VADDPS Z24, Z8, Z8        // row 8 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z8, Z8        // + residual
+	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x42; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z8, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z8) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 8
+	ADDQ LDC, CP
+	VADDPS Z24, Z9, Z9        // row 9 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z9, Z9        // + residual
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z9, Z9 (Intel order: Z30 = bf16(Z9) low, bf16(Z9) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 9
+	ADDQ LDC, CP
+	VADDPS Z24, Z10, Z10        // row 10 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z10, Z10        // + residual
+	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x42; BYTE $0x2f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z10, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z10) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 10
+	ADDQ LDC, CP
+	VADDPS Z24, Z11, Z11        // row 11 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z11, Z11        // + residual
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z11, Z11 (Intel order: Z30 = bf16(Z11) low, bf16(Z11) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 11
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+nores12_16:
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 4 + bias
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z4, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z4) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z5, Z5        // row 5 + bias
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf5 // VCVTNE2PS2BF16 Z30, Z5, Z5 (Intel order: Z30 = bf16(Z5) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 6 + bias
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z6, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z6) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z7, Z7        // row 7 + bias
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf7 // VCVTNE2PS2BF16 Z30, Z7, Z7 (Intel order: Z30 = bf16(Z7) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VADDPS Z24, Z8, Z8        // row 8 + bias
+	VMAXPS Z31, Z8, Z8        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x42; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z8, Z8 (Intel order: Z30 = bf16(Z8) low, bf16(Z8) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 8
+	ADDQ LDC, CP
+	VADDPS Z24, Z9, Z9        // row 9 + bias
+	VMAXPS Z31, Z9, Z9        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x42; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z9, Z9 (Intel order: Z30 = bf16(Z9) low, bf16(Z9) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 9
+	ADDQ LDC, CP
+	VADDPS Z24, Z10, Z10        // row 10 + bias
+	VMAXPS Z31, Z10, Z10        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x42; BYTE $0x2f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z10, Z10 (Intel order: Z30 = bf16(Z10) low, bf16(Z10) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 10
+	ADDQ LDC, CP
+	VADDPS Z24, Z11, Z11        // row 11 + bias
+	VMAXPS Z31, Z11, Z11        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x42; BYTE $0x27; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z11, Z11 (Intel order: Z30 = bf16(Z11) low, bf16(Z11) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 11
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+// func dpbf16Conv8x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·dpbf16Conv8x16(SB), NOSPLIT, $0-176
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ rowStride+32(FP), RSTR
+	SHLQ $1, RSTR                // row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+
+krow8_16:                        // one kernel row: kp pair steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  knext8_16
+
+kstep8_16:                       // one pair step: 1 B vectors, 8 broadcasts, 8 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // VDPBF16PS Z4, Z24, Z26 (Intel order: Z4 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xeb // VDPBF16PS Z5, Z24, Z27 (Intel order: Z5 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf4 // VDPBF16PS Z6, Z24, Z28 (Intel order: Z6 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z24, Z29 (Intel order: Z7 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  kstep8_16
+
+knext8_16:
+	ADDQ RSTR, RBASE            // next kernel row of A
+	DECQ RLEFT
+	JNE  krow8_16
+
+	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
+	MOVQ bias_base+80(FP), AX
+	VMOVUPS (AX), Z24           // bias of channels 0..15
+	VBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none
+	MOVL mask+172(FP), AX
+	KMOVD AX, K1                // channels to store
+	MOVQ c_base+136(FP), CP
+	MOVQ ldc+160(FP), LDC
+	SHLQ $1, LDC                // ldc in bytes
+	MOVQ res_base+104(FP), RP
+	TESTQ RP, RP
+	JEQ  nores8_16
+	MOVQ ldr+128(FP), LDR
+	SHLQ $1, LDR                // ldr in bytes
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z0, Z0        // + residual
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z2, Z2        // + residual
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 4 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z4, Z4        // + residual
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z4, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z4) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z5, Z5        // row 5 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z5, Z5        // + residual
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf5 // VCVTNE2PS2BF16 Z30, Z5, Z5 (Intel order: Z30 = bf16(Z5) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 6 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z6, Z6        // + residual
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z6, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z6) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z7, Z7        // row 7 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z7, Z7        // + residual
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf7 // VCVTNE2PS2BF16 Z30, Z7, Z7 (Intel order: Z30 = bf16(Z7) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+nores8_16:
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VADDPS Z24, Z4, Z4        // row 4 + bias
+	VMAXPS Z31, Z4, Z4        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf4 // VCVTNE2PS2BF16 Z30, Z4, Z4 (Intel order: Z30 = bf16(Z4) low, bf16(Z4) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 4
+	ADDQ LDC, CP
+	VADDPS Z24, Z5, Z5        // row 5 + bias
+	VMAXPS Z31, Z5, Z5        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xf5 // VCVTNE2PS2BF16 Z30, Z5, Z5 (Intel order: Z30 = bf16(Z5) low, bf16(Z5) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 5
+	ADDQ LDC, CP
+	VADDPS Z24, Z6, Z6        // row 6 + bias
+	VMAXPS Z31, Z6, Z6        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xf6 // VCVTNE2PS2BF16 Z30, Z6, Z6 (Intel order: Z30 = bf16(Z6) low, bf16(Z6) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 6
+	ADDQ LDC, CP
+	VADDPS Z24, Z7, Z7        // row 7 + bias
+	VMAXPS Z31, Z7, Z7        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x47; BYTE $0x48; BYTE $0x72; BYTE $0xf7 // VCVTNE2PS2BF16 Z30, Z7, Z7 (Intel order: Z30 = bf16(Z7) low, bf16(Z7) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 7
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+// func dpbf16Conv4x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·dpbf16Conv4x16(SB), NOSPLIT, $0-176
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ rowStride+32(FP), RSTR
+	SHLQ $1, RSTR                // row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+
+krow4_16:                        // one kernel row: kp pair steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  knext4_16
+
+kstep4_16:                       // one pair step: 1 B vectors, 4 broadcasts, 4 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  kstep4_16
+
+knext4_16:
+	ADDQ RSTR, RBASE            // next kernel row of A
+	DECQ RLEFT
+	JNE  krow4_16
+
+	// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.
+	MOVQ bias_base+80(FP), AX
+	VMOVUPS (AX), Z24           // bias of channels 0..15
+	VBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none
+	MOVL mask+172(FP), AX
+	KMOVD AX, K1                // channels to store
+	MOVQ c_base+136(FP), CP
+	MOVQ ldc+160(FP), LDC
+	SHLQ $1, LDC                // ldc in bytes
+	MOVQ res_base+104(FP), RP
+	TESTQ RP, RP
+	JEQ  nores4_16
+	MOVQ ldr+128(FP), LDR
+	SHLQ $1, LDR                // ldr in bytes
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z0, Z0        // + residual
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z1, Z1        // + residual
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z2, Z2        // + residual
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VPMOVZXWD 0(RP), Z26        // residual bf16 -> 32-bit lanes
+	VPSLLD $16, Z26, Z26       // bf16 bits to float32
+	VADDPS Z26, Z3, Z3        // + residual
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	ADDQ LDR, RP
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 3
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+nores4_16:
+	VADDPS Z24, Z0, Z0        // row 0 + bias
+	VMAXPS Z31, Z0, Z0        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x7f; BYTE $0x48; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z0, Z0 (Intel order: Z30 = bf16(Z0) low, bf16(Z0) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 0
+	ADDQ LDC, CP
+	VADDPS Z24, Z1, Z1        // row 1 + bias
+	VMAXPS Z31, Z1, Z1        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z1, Z1 (Intel order: Z30 = bf16(Z1) low, bf16(Z1) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 1
+	ADDQ LDC, CP
+	VADDPS Z24, Z2, Z2        // row 2 + bias
+	VMAXPS Z31, Z2, Z2        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x6f; BYTE $0x48; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z2, Z2 (Intel order: Z30 = bf16(Z2) low, bf16(Z2) high)
+	VMOVDQU16 Z30, K1, (CP)     // store row 2
+	ADDQ LDC, CP
+	VADDPS Z24, Z3, Z3        // row 3 + bias
+	VMAXPS Z31, Z3, Z3        // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
 	VZEROUPPER

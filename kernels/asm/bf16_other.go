@@ -5,26 +5,9 @@ package asm
 // HasBF16 says whether this build contains the AVX-512 BF16 kernels: no.
 const HasBF16 = false
 
-// BF16ConvMR and BF16ConvNR are the tile of the BF16 convolution
-// micro-kernel (which this build lacks).
-const (
-	BF16ConvMR = 12
-	BF16ConvNR = 32
-)
-
-// DPBF16Conv12x32 is not in this build; it panics.
-func DPBF16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	panic("asm: DPBF16Conv12x32: not in this build")
-}
-
-// DPBF16Conv8x32 is not in this build; it panics.
-func DPBF16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	panic("asm: DPBF16Conv8x32: not in this build")
-}
-
-// DPBF16Conv4x32 is not in this build; it panics.
-func DPBF16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	panic("asm: DPBF16Conv4x32: not in this build")
+// DPBF16Conv is not in this build; it panics.
+func DPBF16Conv(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
+	panic("asm: DPBF16Conv: not in this build")
 }
 
 // DPBF16Loop is not in this build: it returns 0.

@@ -96,91 +96,11 @@ func main() {
 			return "(" + base + ")(LDA*2)"
 		}
 	}
-	for _, mr := range []int{12, 8, 4} {
-		p("// func dpbf16Conv%dx32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)\n", mr)
-		p("TEXT ·dpbf16Conv%dx32(SB), NOSPLIT, $0-176\n", mr)
-		p("\tMOVQ a_base+0(FP), RBASE\n")
-		p("\tMOVQ lda+24(FP), LDA\n")
-		p("\tSHLQ $1, LDA                 // lda in bytes\n")
-		p("\tLEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes\n")
-		p("\tMOVQ rowStride+32(FP), RSTR\n")
-		p("\tSHLQ $1, RSTR                // row stride in bytes\n")
-		p("\tMOVQ rows+40(FP), RLEFT\n")
-		p("\tMOVQ b_base+56(FP), BPAN\n")
-		for i := 0; i < 2*mr; i++ {
-			p("\tVPXORD Z%d, Z%d, Z%d        // accumulator %d = 0\n", i, i, i, i)
+	for _, nr := range []int{32, 16} {
+		nv := nr / 16 // zmm per row
+		for _, mr := range []int{12, 8, 4} {
+			kernel(p, addr, mr, nr, nv)
 		}
-		p("\nkrow%d:                        // one kernel row: kp pair steps\n", mr)
-		p("\tMOVQ RBASE, ROW0\n")
-		p("\tLEAQ (ROW0)(LDA3*1), ROW3\n")
-		p("\tLEAQ (ROW3)(LDA3*1), ROW6\n")
-		p("\tLEAQ (ROW6)(LDA3*1), ROW9\n")
-		p("\tMOVQ kp+48(FP), KP\n")
-		p("\tTESTQ KP, KP\n")
-		p("\tJEQ  knext%d\n", mr)
-		p("\nkstep%d:                       // one pair step: 2 B vectors, %d broadcasts, %d dot products\n", mr, mr, 2*mr)
-		p("\tVMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15\n")
-		p("\tVMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31\n")
-		for i := 0; i < mr; i++ {
-			bc := 26 + i%4
-			p("\tVPBROADCASTD %s, Z%d   // A pair of row %d\n", addr(i), bc, i)
-			p("%s", vdpbf16ps(2*i, 24, bc))
-			p("%s", vdpbf16ps(2*i+1, 25, bc))
-		}
-		p("\tADDQ $4, ROW0               // next pair of A\n")
-		p("\tADDQ $4, ROW3\n")
-		p("\tADDQ $4, ROW6\n")
-		p("\tADDQ $4, ROW9\n")
-		p("\tADDQ $128, BPAN             // next pair step of B\n")
-		p("\tDECQ KP\n")
-		p("\tJNE  kstep%d\n", mr)
-		p("\nknext%d:\n", mr)
-		p("\tADDQ RSTR, RBASE            // next kernel row of A\n")
-		p("\tDECQ RLEFT\n")
-		p("\tJNE  krow%d\n", mr)
-		p("\n\t// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.\n")
-		p("\tMOVQ bias_base+80(FP), AX\n")
-		p("\tVMOVUPS (AX), Z24           // bias of channels 0..15\n")
-		p("\tVMOVUPS 64(AX), Z25         // bias of channels 16..31\n")
-		p("\tVBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none\n")
-		p("\tMOVL mask+172(FP), AX\n")
-		p("\tKMOVD AX, K1                // channels to store\n")
-		p("\tMOVQ c_base+136(FP), CP\n")
-		p("\tMOVQ ldc+160(FP), LDC\n")
-		p("\tSHLQ $1, LDC                // ldc in bytes\n")
-		p("\tMOVQ res_base+104(FP), RP\n")
-		p("\tTESTQ RP, RP\n")
-		p("\tJEQ  nores%d\n", mr)
-		p("\tMOVQ ldr+128(FP), LDR\n")
-		p("\tSHLQ $1, LDR                // ldr in bytes\n")
-		for _, withRes := range []bool{true, false} {
-			if !withRes {
-				p("\nnores%d:\n", mr)
-			}
-			for i := 0; i < mr; i++ {
-				lo, hi := 2*i, 2*i+1
-				p("\tVADDPS Z24, Z%d, Z%d        // row %d + bias\n", lo, lo, i)
-				p("\tVADDPS Z25, Z%d, Z%d\n", hi, hi)
-				if withRes {
-					p("\tVPMOVZXWD (RP), Z26        // residual bf16 -> 32-bit lanes\n")
-					p("\tVPMOVZXWD 32(RP), Z27\n")
-					p("\tVPSLLD $16, Z26, Z26       // bf16 bits to float32\n")
-					p("\tVPSLLD $16, Z27, Z27\n")
-					p("\tVADDPS Z26, Z%d, Z%d        // + residual\n", lo, lo)
-					p("\tVADDPS Z27, Z%d, Z%d\n", hi, hi)
-					p("\tADDQ LDR, RP\n")
-				}
-				p("\tVMAXPS Z31, Z%d, Z%d        // ReLU (or nothing with floor -Inf)\n", lo, lo)
-				p("\tVMAXPS Z31, Z%d, Z%d\n", hi, hi)
-				p("%s", vcvtne2ps2bf16(30, hi, lo))
-				p("\tVMOVDQU16 Z30, K1, (CP)     // store row %d\n", i)
-				p("\tADDQ LDC, CP\n")
-			}
-			if withRes {
-				p("\tVZEROUPPER\n\tRET\n")
-			}
-		}
-		p("\tVZEROUPPER\n\tRET\n")
 	}
 	p(`
 // func vdpbf16psProbe(dst []float32, a, b []uint16)
@@ -236,4 +156,101 @@ dploop:
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// kernel writes the mr x nr micro-kernel dpbf16Conv<mr>x<nr> (nv = nr/16
+// zmm accumulators per row).
+func kernel(p func(string, ...any), addr func(int) string, mr, nr, nv int) {
+	p("// func dpbf16Conv%dx%d(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)\n", mr, nr)
+	p("TEXT ·dpbf16Conv%dx%d(SB), NOSPLIT, $0-176\n", mr, nr)
+	p("\tMOVQ a_base+0(FP), RBASE\n")
+	p("\tMOVQ lda+24(FP), LDA\n")
+	p("\tSHLQ $1, LDA                 // lda in bytes\n")
+	p("\tLEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes\n")
+	p("\tMOVQ rowStride+32(FP), RSTR\n")
+	p("\tSHLQ $1, RSTR                // row stride in bytes\n")
+	p("\tMOVQ rows+40(FP), RLEFT\n")
+	p("\tMOVQ b_base+56(FP), BPAN\n")
+	for i := 0; i < nv*mr; i++ {
+		p("\tVPXORD Z%d, Z%d, Z%d        // accumulator %d = 0\n", i, i, i, i)
+	}
+	p("\nkrow%d_%d:                        // one kernel row: kp pair steps\n", mr, nr)
+	p("\tMOVQ RBASE, ROW0\n")
+	p("\tLEAQ (ROW0)(LDA3*1), ROW3\n")
+	p("\tLEAQ (ROW3)(LDA3*1), ROW6\n")
+	p("\tLEAQ (ROW6)(LDA3*1), ROW9\n")
+	p("\tMOVQ kp+48(FP), KP\n")
+	p("\tTESTQ KP, KP\n")
+	p("\tJEQ  knext%d_%d\n", mr, nr)
+	p("\nkstep%d_%d:                       // one pair step: %d B vectors, %d broadcasts, %d dot products\n", mr, nr, nv, mr, nv*mr)
+	p("\tVMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15\n")
+	if nv == 2 {
+		p("\tVMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31\n")
+	}
+	for i := 0; i < mr; i++ {
+		bc := 26 + i%4
+		p("\tVPBROADCASTD %s, Z%d   // A pair of row %d\n", addr(i), bc, i)
+		for j := 0; j < nv; j++ {
+			p("%s", vdpbf16ps(nv*i+j, 24+j, bc))
+		}
+	}
+	p("\tADDQ $4, ROW0               // next pair of A\n")
+	p("\tADDQ $4, ROW3\n")
+	p("\tADDQ $4, ROW6\n")
+	p("\tADDQ $4, ROW9\n")
+	p("\tADDQ $%d, BPAN             // next pair step of B\n", 4*nr)
+	p("\tDECQ KP\n")
+	p("\tJNE  kstep%d_%d\n", mr, nr)
+	p("\nknext%d_%d:\n", mr, nr)
+	p("\tADDQ RSTR, RBASE            // next kernel row of A\n")
+	p("\tDECQ RLEFT\n")
+	p("\tJNE  krow%d_%d\n", mr, nr)
+	p("\n\t// Epilogue: + bias (+ residual), max with floor, to bf16, masked store.\n")
+	p("\tMOVQ bias_base+80(FP), AX\n")
+	p("\tVMOVUPS (AX), Z24           // bias of channels 0..15\n")
+	if nv == 2 {
+		p("\tVMOVUPS 64(AX), Z25         // bias of channels 16..31\n")
+	}
+	p("\tVBROADCASTSS floor+168(FP), Z31 // 0 for ReLU, -Inf for none\n")
+	p("\tMOVL mask+172(FP), AX\n")
+	p("\tKMOVD AX, K1                // channels to store\n")
+	p("\tMOVQ c_base+136(FP), CP\n")
+	p("\tMOVQ ldc+160(FP), LDC\n")
+	p("\tSHLQ $1, LDC                // ldc in bytes\n")
+	p("\tMOVQ res_base+104(FP), RP\n")
+	p("\tTESTQ RP, RP\n")
+	p("\tJEQ  nores%d_%d\n", mr, nr)
+	p("\tMOVQ ldr+128(FP), LDR\n")
+	p("\tSHLQ $1, LDR                // ldr in bytes\n")
+	for _, withRes := range []bool{true, false} {
+		if !withRes {
+			p("\nnores%d_%d:\n", mr, nr)
+		}
+		for i := 0; i < mr; i++ {
+			for j := 0; j < nv; j++ {
+				acc := nv*i + j
+				p("\tVADDPS Z%d, Z%d, Z%d        // row %d + bias\n", 24+j, acc, acc, i)
+				if withRes {
+					p("\tVPMOVZXWD %d(RP), Z%d        // residual bf16 -> 32-bit lanes\n", 32*j, 26+j)
+					p("\tVPSLLD $16, Z%d, Z%d       // bf16 bits to float32\n", 26+j, 26+j)
+					p("\tVADDPS Z%d, Z%d, Z%d        // + residual\n", 26+j, acc, acc)
+				}
+				p("\tVMAXPS Z31, Z%d, Z%d        // ReLU (or nothing with floor -Inf)\n", acc, acc)
+			}
+			if withRes {
+				p("\tADDQ LDR, RP\n")
+			}
+			if nv == 2 {
+				p("%s", vcvtne2ps2bf16(30, 2*i+1, 2*i))
+			} else {
+				p("%s", vcvtne2ps2bf16(30, i, i)) // the low 16 are stored
+			}
+			p("\tVMOVDQU16 Z30, K1, (CP)     // store row %d\n", i)
+			p("\tADDQ LDC, CP\n")
+		}
+		if withRes {
+			p("\tVZEROUPPER\n\tRET\n")
+		}
+	}
+	p("\tVZEROUPPER\n\tRET\n")
 }
