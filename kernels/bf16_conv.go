@@ -176,6 +176,9 @@ func bf16Conv2D(tab [2][3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Ima
 					n, oy := row/oh, row%oh
 					for ox := 0; ox < ow; {
 						m := min(bf16MR, ow-ox)
+						if left := ow - ox; left > bf16MR && left <= bf16MR+4 {
+							m = 8 // 12+1..4 as 8+5..8: 8-row tiles beat 4-row ones
+						}
 						ki := 0 // the smallest tile that holds m rows
 						for ki < 2 && bf16Rows[ki+1] >= m {
 							ki++
