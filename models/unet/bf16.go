@@ -207,9 +207,7 @@ func (b *BF16Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 				return nil, err
 			}
 			next := b.block(cur, blk)
-			if s > 0 && i == 0 {
-				// cur is f[s], kept for the decoder
-			} else {
+			if s == 0 || i > 0 { // else cur is f[s], kept for the decoder
 				mem.put(cur)
 			}
 			cur = next
@@ -245,8 +243,7 @@ func (b *BF16Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 	// under 0.001 in the probabilities), sigmoid in float32.
 	classes := b.cfg.Classes
 	lg := mem.image(n, ph, pw, classes, 0)
-	y := kernels.BF16Image{Data: lg.Data, N: n, H: ph, W: pw, C: classes}
-	kernels.BF16Conv2D(y, cur, b.seg, nil, false)
+	kernels.BF16Conv2D(lg, cur, b.seg, nil, false)
 	mem.put(cur)
 	logits := mem.arena.Floats(n * ph * pw * classes)
 	kernels.FromBF16(logits, lg.Data)
