@@ -93,7 +93,7 @@ func BenchmarkJPEGDecoders(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		dec  func(dst, frame []byte, rows, cols int) ([]byte, error)
-	}{{"islow", decodeJPEGISLOW}, {"imagejpeg", decodeJPEGGo}} {
+	}{{"ljpeg", decodeJPEG}, {"imagejpeg", decodeJPEGGo}} {
 		b.Run("decoder="+c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(frag)))
 			b.ReportAllocs()
