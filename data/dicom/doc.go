@@ -15,15 +15,16 @@
 // encodings, RLE Lossless (PS3.5 Annex G) and 8-bit JPEG, into a typed
 // array laid out [frame][row][col]
 // (Pixels.U8/I8/U16/I16), and Pixels.Display gives float32 display values
-// (rescale slope/intercept applied, MONOCHROME1 inverted). Other syntaxes
-// (JPEG 2000, JPEG-LS, JPEG lossless, 12-bit JPEG) give an *UnsupportedError
-// naming the transfer syntax UID and name.
+// (rescale slope/intercept applied, MONOCHROME1 inverted); File.Gray8 and
+// Display8 give the 8-bit image a viewer shows (display.go).
 //
-// JPEG: sequential Huffman streams (baseline and 8-bit extended, with or
-// without restart markers) are decoded by a built-in decoder that
+// Compressed syntaxes decode through the codec packages (codecs.go):
+// JPEG baseline, extended (8 and 12 bit) and lossless through ljpeg, which
 // reproduces libjpeg's default integer IDCT (jidctint.c, JDCT_ISLOW) bit for
-// bit, so pixels equal what pydicom + Pillow (libjpeg-turbo) give; other
-// 8-bit streams (progressive) fall back to image/jpeg (within 1 of libjpeg).
+// bit, so pixels equal what pydicom + Pillow (libjpeg-turbo) give (8-bit
+// progressive streams fall back to image/jpeg, within 1 of libjpeg); JPEG-LS
+// through jpegls; JPEG 2000 through jpeg2k. Other syntaxes give an
+// *UnsupportedError naming the transfer syntax UID and name.
 //
 // Robustness: every length is checked against the bytes left before it is
 // used, so a forged length cannot force an allocation larger than the input
