@@ -24,10 +24,17 @@ done
 here=$(dirname "$0")
 dirs=
 for s in $(echo "$seeds" | tr , ' '); do
+	dirs="$dirs $out/seed$s"
+	# A seed whose summary exists is done: a long series can be stopped and run again.
+	if [ -f "$out/seed$s/summary.json" ]; then
+		echo "== seed $s: done before ($out/seed$s/summary.json)" >&2
+		continue
+	fi
 	echo "== seed $s" >&2
 	# shellcheck disable=SC2086
 	"$here/run.sh" $rest --seed "$s" --out "$out/seed$s" | tail -1 >&2
-	dirs="$dirs $out/seed$s"
+	# The batch stream (about 1.3 GB at 256x256, batch 8, 300 steps) can be written again from the seed.
+	[ "${KEEP_STREAM:-0}" = 1 ] || rm -rf "$out/seed$s/stream"
 done
 # shellcheck disable=SC2086
 /usr/bin/python3 "$here/welch.py" "$out/seeds.png" $dirs | tee "$out/seeds.json"
