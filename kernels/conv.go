@@ -2,7 +2,7 @@ package kernels
 
 import "github.com/lungo-ml/lungo/tensor"
 
-// ConvParams describes a 2-D convolution with groups = 1 (PyTorch's Conv2d,
+// ConvParams describes a 2-D convolution with groups = 1 (PyTorch's Conv2DLayer,
 // cross-correlation). Input x is [N, H, W, C]; weights w are [K, C, R, S]
 // (OIHW); output y is [N, OutH, OutW, K].
 type ConvParams struct {

@@ -3,7 +3,7 @@ package kernels
 import "github.com/lungo-ml/lungo/tensor"
 
 // ConvTransposeParams describes a 2-D transposed convolution (PyTorch's
-// ConvTranspose2d, groups = 1). Input x is [N, H, W, C]; weights w are
+// ConvTranspose2DLayer, groups = 1). Input x is [N, H, W, C]; weights w are
 // [C, K, R, S] (PyTorch's [in, out, kh, kw]); output y is [N, OutH, OutW, K]
 // with OutH = (H-1)*StrideH - 2*PadH + DilH*(R-1) + OutPadH + 1. As in
 // PyTorch, OutPadH must be smaller than StrideH or DilH (same for W).

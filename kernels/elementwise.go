@@ -7,22 +7,22 @@ import "github.com/lungo-ml/lungo/tensor"
 // overwritten (Axpy and AddBias accumulate, as their names say). Unless
 // stated, a destination may alias a source of the same length.
 
-// Relu computes y = max(x, 0); y may alias x. NaN propagates.
-func Relu(y, x []float32) {
-	checkSameLen("Relu", "x", len(x), "y", len(y))
-	if f := Active().Relu; f != nil {
+// ReLU computes y = max(x, 0); y may alias x. NaN propagates.
+func ReLU(y, x []float32) {
+	checkSameLen("ReLU", "x", len(x), "y", len(y))
+	if f := Active().ReLU; f != nil {
 		f(y, x)
 		return
 	}
 	reluGeneric(y, x)
 }
 
-// ReluBackward computes dx = dy where y > 0, else 0 (y is the forward
+// ReLUBackward computes dx = dy where y > 0, else 0 (y is the forward
 // output). dx may alias dy.
-func ReluBackward(dx, dy, y []float32) {
-	checkSameLen("ReluBackward", "dy", len(dy), "dx", len(dx))
-	checkSameLen("ReluBackward", "dy", len(dy), "y", len(y))
-	if f := Active().ReluBackward; f != nil {
+func ReLUBackward(dx, dy, y []float32) {
+	checkSameLen("ReLUBackward", "dy", len(dy), "dx", len(dx))
+	checkSameLen("ReLUBackward", "dy", len(dy), "y", len(y))
+	if f := Active().ReLUBackward; f != nil {
 		f(dx, dy, y)
 		return
 	}

@@ -37,7 +37,7 @@ func reluBackwardGeneric(dx, dy, y []float32) {
 
 // reluBackwardRange is reluBackwardGeneric on one range, without threads.
 // It is a function of its own, not the closure's body: calls inside a
-// closure of a function inlined into its caller (ReluBackward) were left
+// closure of a function inlined into its caller (ReLUBackward) were left
 // uninlined (math.Float32bits called per element, 4x slower).
 func reluBackwardRange(dx, dy, y []float32) {
 	y, dx = y[:len(dy)], dx[:len(dy)]

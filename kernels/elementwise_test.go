@@ -20,7 +20,7 @@ type unaryCase struct {
 
 func TestElementwiseUnary(t *testing.T) {
 	cases := []unaryCase{
-		{"Relu", Relu, func(x float32) float32 {
+		{"ReLU", ReLU, func(x float32) float32 {
 			if math.IsNaN(float64(x)) || x > 0 {
 				return x
 			}
@@ -103,7 +103,7 @@ func TestElementwiseBinary(t *testing.T) {
 	cases := []binaryCase{
 		{"Add", Add, func(_, a, b float32) float32 { return a + b }},
 		{"Mul", Mul, func(_, a, b float32) float32 { return a * b }},
-		{"ReluBackward", ReluBackward, func(_, dy, y float32) float32 {
+		{"ReLUBackward", ReLUBackward, func(_, dy, y float32) float32 {
 			if y > 0 {
 				return dy
 			}
@@ -121,7 +121,7 @@ func TestElementwiseBinary(t *testing.T) {
 				if n > 3 {
 					b[1] = 0
 					a[2] = float32(math.NaN())
-					b[3] = float32(math.NaN()) // ReluBackward: y NaN gives 0
+					b[3] = float32(math.NaN()) // ReLUBackward: y NaN gives 0
 				}
 				ag, bg := guardedFrom(a, off), guardedFrom(b, (off+1)%4)
 				fa, fb := freeze("a", ag.s()), freeze("b", bg.s())
@@ -218,7 +218,7 @@ func TestAddBiasSumRows(t *testing.T) {
 func TestElementwisePanics(t *testing.T) {
 	a, b := make([]float32, 3), make([]float32, 4)
 	mustPanic(t, "Add", func() { Add(a, a, b) })
-	mustPanic(t, "Relu", func() { Relu(a, b) })
+	mustPanic(t, "ReLU", func() { ReLU(a, b) })
 	mustPanic(t, "Dot", func() { Dot(a, b) })
 	mustPanic(t, "AddBias", func() { AddBias(b, a, 2, 2) })
 	mustPanic(t, "SumRows", func() { SumRows(a, b, 2, 2) })
@@ -237,8 +237,8 @@ func BenchmarkElementwise(b *testing.B) {
 			bytes int
 			fn    func()
 		}{
-			{"Relu", 8 * n, func() { Relu(y, x) }},
-			{"ReluBackward", 12 * n, func() { ReluBackward(z, y, x) }},
+			{"ReLU", 8 * n, func() { ReLU(y, x) }},
+			{"ReLUBackward", 12 * n, func() { ReLUBackward(z, y, x) }},
 			{"Add", 12 * n, func() { Add(z, x, y) }},
 			{"Sigmoid", 8 * n, func() { Sigmoid(y, x) }},
 			{"Axpy", 12 * n, func() { Axpy(y, 0.5, x) }},
@@ -259,7 +259,7 @@ func BenchmarkElementwise(b *testing.B) {
 	}
 }
 
-// TestReluMask checks the branch-free y > 0 of the generic ReluBackward on
+// TestReluMask checks the branch-free y > 0 of the generic ReLUBackward on
 // the special values and on random bit patterns (every class of float).
 func TestReluMask(t *testing.T) {
 	vals := []uint32{0, 0x80000000, 1, 0x80000001, 0x007fffff, 0x00800000, 0x3f800000, 0xbf800000,

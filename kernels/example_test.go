@@ -34,7 +34,7 @@ func ExampleMaxPool2D() {
 func ExampleUse() {
 	y := make([]float32, 3)
 	_ = kernels.Use("generic", func() {
-		kernels.Relu(y, []float32{-1, 0.5, 2})
+		kernels.ReLU(y, []float32{-1, 0.5, 2})
 	})
 	fmt.Println(y)
 	// Output: [0 0.5 2]

@@ -38,8 +38,8 @@ type Impl struct {
 	BatchNormStats    func(mean, variance, invstd, x []float32, m, c int, eps float32)
 	BatchNormApply    func(y, x, res, mean, invstd, gamma, beta []float32, m, c int, relu bool)
 	BatchNormBackward func(dx, dgamma, dbeta, dy, x, mean, invstd, gamma []float32, m, c int, training bool)
-	Relu              func(y, x []float32)
-	ReluBackward      func(dx, dy, y []float32)
+	ReLU              func(y, x []float32)
+	ReLUBackward      func(dx, dy, y []float32)
 	Add               func(y, a, b []float32)
 }
 

@@ -15,7 +15,7 @@ const streamBlock = 1 << 16
 
 // streamKernels are one architecture's row and flat kernels (package asm's
 // ColSum64*, ColSqDev64*, ColGradSums64*, BNApplyRows*, BNGradRows*,
-// Relu*, ReluBackward*, Add*) and the width their column counts must be a
+// ReLU*, ReLUBackward*, Add*) and the width their column counts must be a
 // multiple of.
 type streamKernels struct {
 	lanes        int
@@ -46,11 +46,11 @@ func fillStream(im *Impl) {
 	if im.BatchNormBackward == nil {
 		im.BatchNormBackward = k.batchNormBackward
 	}
-	if im.Relu == nil {
-		im.Relu = k.reluFlat
+	if im.ReLU == nil {
+		im.ReLU = k.reluFlat
 	}
-	if im.ReluBackward == nil {
-		im.ReluBackward = k.reluBackwardFlat
+	if im.ReLUBackward == nil {
+		im.ReLUBackward = k.reluBackwardFlat
 	}
 	if im.Add == nil {
 		im.Add = k.addFlat

@@ -17,8 +17,8 @@ var streamAVX2 = &streamKernels{
 	colGradSums:  asm.ColGradSums64AVX2,
 	applyRows:    asm.BNApplyRowsAVX2,
 	gradRows:     asm.BNGradRowsAVX2,
-	relu:         asm.ReluAVX2,
-	reluBackward: asm.ReluBackwardAVX2,
+	relu:         asm.ReLUAVX2,
+	reluBackward: asm.ReLUBackwardAVX2,
 	add:          asm.AddAVX2,
 }
 

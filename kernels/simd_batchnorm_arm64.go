@@ -17,8 +17,8 @@ var streamNEON = &streamKernels{
 	colGradSums:  asm.ColGradSums64NEON,
 	applyRows:    asm.BNApplyRowsNEON,
 	gradRows:     asm.BNGradRowsNEON,
-	relu:         asm.ReluNEON,
-	reluBackward: asm.ReluBackwardNEON,
+	relu:         asm.ReLUNEON,
+	reluBackward: asm.ReLUBackwardNEON,
 	add:          asm.AddNEON,
 }
 

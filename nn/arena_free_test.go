@@ -55,7 +55,7 @@ func TestArenaBestFit(t *testing.T) {
 func TestFree(t *testing.T) {
 	a := NewArena()
 	x := NewExec(nil, a, true).Param(tensor.NewRNG(1).Randn(8))
-	y := Relu(x)
+	y := ReLU(x)
 	Free(y) // recording: no-op
 	if y.Data == nil {
 		t.Fatal("Free cleared a value of a recorded graph")
@@ -66,7 +66,7 @@ func TestFree(t *testing.T) {
 	if c.Data == nil {
 		t.Error("Free cleared a value the arena did not allocate")
 	}
-	v := Relu(ex.Input(x.Data))
+	v := ReLU(ex.Input(x.Data))
 	buf := &v.Data.Data[0]
 	Free(v)
 	if v.Data != nil {
@@ -76,7 +76,7 @@ func TestFree(t *testing.T) {
 	if w := Scale(ex.Input(x.Data), 2); &w.Data.Data[0] != buf {
 		t.Error("the next allocation did not reuse the freed buffer")
 	}
-	v = Relu(NewExec(nil, nil, false).Input(x.Data))
+	v = ReLU(NewExec(nil, nil, false).Input(x.Data))
 	Free(v) // no arena: no-op
 	if v.Data == nil {
 		t.Error("Free without an arena cleared Data")
@@ -87,8 +87,8 @@ func TestFree(t *testing.T) {
 // the largest two activations at once, and its input is untouched.
 func TestSequentialFreesInNoGrad(t *testing.T) {
 	rng := tensor.NewRNG(2)
-	seq := NewSequential(NewConv2d(rng, 3, 8, 3, 1, 1, false), NewBatchNorm2d(8), NewReLU(),
-		NewConv2d(rng, 8, 8, 3, 1, 1, false), NewBatchNorm2d(8), NewReLU(), NewConv2d(rng, 8, 8, 3, 1, 1, true))
+	seq := NewSequential(NewConv2DLayer(rng, 3, 8, 3, 1, 1, false), NewBatchNorm2DLayer(8), NewReLULayer(),
+		NewConv2DLayer(rng, 8, 8, 3, 1, 1, false), NewBatchNorm2DLayer(8), NewReLULayer(), NewConv2DLayer(rng, 8, 8, 3, 1, 1, true))
 	seq.SetTraining(false)
 	x := Const(randT(rng, 2, 10, 10, 3))
 	xcopy := x.Data.Clone()

@@ -15,7 +15,7 @@ func TestArenaRecyclesIntermediateGradients(t *testing.T) {
 		x := NewExec(nil, a, true).Param(tensor.NewRNG(1).Randn(n))
 		y := x
 		for i := 0; i < k; i++ {
-			y = Scale(Relu(y), 1.5)
+			y = Scale(ReLU(y), 1.5)
 		}
 		Sum(y).Backward()
 		if a == nil {

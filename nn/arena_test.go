@@ -13,13 +13,13 @@ import (
 // channels-last input [N, H, W, 1].
 func smallNet(rng *tensor.RNG) *Sequential {
 	return NewSequential(
-		NewConv2d(rng, 1, 8, 3, 1, 1, true),
-		NewBatchNorm2d(8),
-		NewReLU(),
-		NewMaxPool2d(2, 2, 0),
-		NewConv2d(rng, 8, 16, 3, 1, 1, true),
-		NewUpsample("nearest"),
-		NewConv2d(rng, 16, 1, 3, 1, 1, true),
+		NewConv2DLayer(rng, 1, 8, 3, 1, 1, true),
+		NewBatchNorm2DLayer(8),
+		NewReLULayer(),
+		NewMaxPool2DLayer(2, 2, 0),
+		NewConv2DLayer(rng, 8, 16, 3, 1, 1, true),
+		NewUpsampleLayer("nearest"),
+		NewConv2DLayer(rng, 16, 1, 3, 1, 1, true),
 	)
 }
 
@@ -114,7 +114,7 @@ func TestArenaZeroedGrads(t *testing.T) {
 	x := NewExec(nil, a, true).Param(tensor.FromData([]float32{1, -2, 3, 4}, 4))
 	for step := 0; step < 3; step++ {
 		x.ZeroGrad()
-		y := Relu(Scale(x, 2))
+		y := ReLU(Scale(x, 2))
 		s := Sum(Add(y, y))
 		s.Backward()
 		want := []float32{4, 0, 4, 4}
@@ -275,7 +275,7 @@ func TestArenaKernelScratch(t *testing.T) {
 	step := func(ex *Exec) (float32, []float32, []float32) {
 		w1.ZeroGrad()
 		w2.ZeroGrad()
-		h := Relu(Conv2D(ex.Input(x), w1, nil, 1, 1, 1))
+		h := ReLU(Conv2D(ex.Input(x), w1, nil, 1, 1, 1))
 		loss := Mean(Conv2D(h, w2, nil, 1, 1, 1))
 		loss.Backward()
 		return loss.Item(), slices.Clone(w1.Grad.Data), slices.Clone(w2.Grad.Data)

@@ -5,8 +5,8 @@
 // # Layout
 //
 // Inside nn, 4-D activations are channels-last [N, H, W, C], the layout the
-// kernels vectorise over; parameters keep PyTorch's layouts (Conv2d weights
-// [Out, In, KH, KW], ConvTranspose2d weights [In, Out, KH, KW], Linear
+// kernels vectorise over; parameters keep PyTorch's layouts (Conv2DLayer weights
+// [Out, In, KH, KW], ConvTranspose2DLayer weights [In, Out, KH, KW], Linear
 // [Out, In]) so that state dicts load unchanged. A model converts its
 // PyTorch-layout input once with ToNHWC and its output once with ToNCHW;
 // both are differentiable. Reshape and Flatten follow the data's own
@@ -46,8 +46,13 @@
 //
 // # Layers
 //
-// Layers (Conv2d, ConvTranspose2d, BatchNorm2d, ReLU, MaxPool2d, Upsample,
-// LinearLayer, DropoutLayer, Sequential) implement Layer: Module (named
+// An operation is a function named after what it computes (Conv2D, ReLU,
+// MaxPool2D); the layer that holds its parameters and settings is a type of
+// the same name with Layer added (Conv2DLayer, built by NewConv2DLayer), the
+// split of PyTorch's torch.nn.functional.conv2d and torch.nn.Conv2d without
+// names that differ only by the case of one letter. Layers (Conv2DLayer,
+// ConvTranspose2DLayer, BatchNorm2DLayer, ReLULayer, MaxPool2DLayer,
+// UpsampleLayer, LinearLayer, DropoutLayer, Sequential) implement Layer: Module (named
 // parameters and buffers with PyTorch's state-dict keys, train/eval mode)
 // plus Forward. Constructors take a *tensor.RNG and initialise like PyTorch's
 // defaults (kaiming_uniform with a = sqrt(5), bias uniform in
@@ -70,7 +75,7 @@
 // BatchNormReLU (batch norm, optional residual add, ReLU: it keeps the
 // input and the output, like PyTorch, but no normalised or summed tensor)
 // and UpsampleConcat (nearest 2x upsampling written straight into the
-// concatenation with a skip connection). Sequential runs a BatchNorm2d
+// concatenation with a skip connection). Sequential runs a BatchNorm2DLayer
 // followed by a ReLU as one BatchNormReLU.
 //
 // Inference under an arena frees as it goes: in a pass that records no

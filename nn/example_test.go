@@ -12,12 +12,12 @@ import (
 func ExampleSequential() {
 	rng := tensor.NewRNG(1)
 	net := nn.NewSequential(
-		nn.NewConv2d(rng, 1, 4, 3, 1, 1, false),
-		nn.NewBatchNorm2d(4),
-		nn.NewReLU(),
-		nn.NewMaxPool2d(2, 0, 0),
-		nn.NewUpsample("bilinear"),
-		nn.NewConv2d(rng, 4, 1, 1, 1, 0, true),
+		nn.NewConv2DLayer(rng, 1, 4, 3, 1, 1, false),
+		nn.NewBatchNorm2DLayer(4),
+		nn.NewReLULayer(),
+		nn.NewMaxPool2DLayer(2, 0, 0),
+		nn.NewUpsampleLayer("bilinear"),
+		nn.NewConv2DLayer(rng, 4, 1, 1, 1, 0, true),
 	)
 	x := rng.Randn(2, 1, 8, 8) // [N, C, H, W]
 	y := nn.ToNCHW(net.Forward(nn.ToNHWC(nn.Const(x))))
@@ -44,9 +44,9 @@ func ExampleSequential() {
 func ExampleArena() {
 	rng := tensor.NewRNG(2)
 	net := nn.NewSequential(
-		nn.NewConv2d(rng, 1, 4, 3, 1, 1, true),
-		nn.NewReLU(),
-		nn.NewConv2d(rng, 4, 1, 3, 1, 1, true),
+		nn.NewConv2DLayer(rng, 1, 4, 3, 1, 1, true),
+		nn.NewReLULayer(),
+		nn.NewConv2DLayer(rng, 4, 1, 3, 1, 1, true),
 	)
 	x, target := rng.Randn(2, 8, 8, 1), rng.Rand(2, 8, 8, 1) // channels-last
 

@@ -63,10 +63,10 @@ func TestExecRun(t *testing.T) {
 	x := ex.Input(tensor.Full(1, 4))
 	ran := 0
 	err := ex.Run(func() {
-		y := Relu(x)
+		y := ReLU(x)
 		ran++
 		cancel()
-		Relu(y) // stops here
+		ReLU(y) // stops here
 		ran++
 	})
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCanceled) || ran != 1 {

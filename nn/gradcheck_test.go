@@ -128,7 +128,7 @@ func TestGradElementwise(t *testing.T) {
 	one := func(op func(*Value) *Value) func([]*Value) *Value {
 		return func(xs []*Value) *Value { return op(xs[0]) }
 	}
-	gradCheck(t, "Relu", one(Relu), []*tensor.Tensor{awayFromZero(rng, 0.05, 3, 5, 7)}, fdDefault)
+	gradCheck(t, "ReLU", one(ReLU), []*tensor.Tensor{awayFromZero(rng, 0.05, 3, 5, 7)}, fdDefault)
 	gradCheck(t, "Sigmoid", one(Sigmoid), []*tensor.Tensor{randT(rng, 2, 3, 5, 3)}, fdDefault)
 	gradCheck(t, "Scale", one(func(x *Value) *Value { return Scale(x, -1.75) }), []*tensor.Tensor{randT(rng, 17)}, fdDefault)
 	gradCheck(t, "Sum", one(Sum), []*tensor.Tensor{randT(rng, 3, 7)}, fdDefault)
@@ -282,18 +282,18 @@ func TestGradBatchNorm2D(t *testing.T) {
 // first-layer weight moves every activation, so a ReLU or max-pool
 // downstream would put some kink within the step of almost every
 // perturbation (measured: a third of the first conv's weights then disagree
-// for h = 1e-2). ReLU and MaxPool2d are thin wrappers of Relu and MaxPool2D,
+// for h = 1e-2). ReLU and MaxPool2DLayer are thin wrappers of ReLU and MaxPool2D,
 // checked above with kink-free inputs.
 func TestGradLayers(t *testing.T) {
 	rng := tensor.NewRNG(9)
 	net := NewSequential(
-		NewConv2d(rng, 2, 3, 3, 1, 1, true),
-		NewBatchNorm2d(3),
-		NewUpsample("bilinear"),
-		NewConvTranspose2d(rng, 3, 2, 2, 2, 0, 0, true),
-		NewUpsample("nearest"),
-		NewConv2d(rng, 2, 4, 3, 3, 1, false),
-		NewLinear(rng, 4, 2, true),
+		NewConv2DLayer(rng, 2, 3, 3, 1, 1, true),
+		NewBatchNorm2DLayer(3),
+		NewUpsampleLayer("bilinear"),
+		NewConvTranspose2DLayer(rng, 3, 2, 2, 2, 0, 0, true),
+		NewUpsampleLayer("nearest"),
+		NewConv2DLayer(rng, 2, 4, 3, 3, 1, false),
+		NewLinearLayer(rng, 4, 2, true),
 	)
 	// [2,5,4,2] -> conv [2,5,4,3] -> up [2,10,8,3] -> convT [2,20,16,2]
 	// -> up [2,40,32,2] -> conv s3 [2,14,11,4] -> linear [2,14,11,2].
@@ -361,7 +361,7 @@ func TestFDSanity(t *testing.T) {
 		t.Fatal("gradCheck accepted a gradient off by a factor of 2")
 	}
 	rec = fdRecorder{}
-	gradCheck(&rec, "relu", func(xs []*Value) *Value { return Relu(xs[0]) }, []*tensor.Tensor{tensor.FromData([]float32{1, -2, 3}, 3)}, fdDefault)
+	gradCheck(&rec, "relu", func(xs []*Value) *Value { return ReLU(xs[0]) }, []*tensor.Tensor{tensor.FromData([]float32{1, -2, 3}, 3)}, fdDefault)
 	if rec.failed {
 		t.Fatal("gradCheck rejected relu's gradient")
 	}

@@ -30,7 +30,7 @@ type Sequential struct {
 // NewSequential returns a Sequential of the given layers.
 func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
 
-// Forward applies the layers in order. A BatchNorm2d followed by a ReLU
+// Forward applies the layers in order. A BatchNorm2DLayer followed by a ReLU
 // runs as one BatchNormReLU (same result, one activation fewer kept).
 // In a pass that records no graph each intermediate result is freed (see Free) once the next
 // layer has consumed it; the input is the caller's and is kept.
@@ -38,8 +38,8 @@ func (s *Sequential) Forward(x *Value) *Value {
 	in := x
 	for i := 0; i < len(s.Layers); i++ {
 		prev := x
-		if bn, ok := s.Layers[i].(*BatchNorm2d); ok && i+1 < len(s.Layers) {
-			if _, ok := s.Layers[i+1].(*ReLU); ok {
+		if bn, ok := s.Layers[i].(*BatchNorm2DLayer); ok && i+1 < len(s.Layers) {
+			if _, ok := s.Layers[i+1].(*ReLULayer); ok {
 				x = bn.ForwardReLU(x, nil)
 				i++
 			} else {
@@ -90,55 +90,55 @@ func (s *Sequential) SetTraining(training bool) {
 	}
 }
 
-// ReLU is the layer form of Relu.
-type ReLU struct{ noParams }
+// ReLULayer is the layer form of ReLU.
+type ReLULayer struct{ noParams }
 
 // NewReLU returns a ReLU layer.
-func NewReLU() *ReLU { return &ReLU{} }
+func NewReLULayer() *ReLULayer { return &ReLULayer{} }
 
-// Forward returns Relu(x).
-func (*ReLU) Forward(x *Value) *Value { return Relu(x) }
+// Forward returns ReLU(x).
+func (*ReLULayer) Forward(x *Value) *Value { return ReLU(x) }
 
-// MaxPool2d is the layer form of MaxPool2D: a Kernel x Kernel window moved
+// MaxPool2DLayer is the layer form of MaxPool2D: a Kernel x Kernel window moved
 // by Stride with Padding on each side.
-type MaxPool2d struct {
+type MaxPool2DLayer struct {
 	noParams
 	Kernel, Stride, Padding int
 }
 
 // NewMaxPool2d returns a max-pooling layer; stride 0 means stride = kernel,
 // PyTorch's default.
-func NewMaxPool2d(kernel, stride, padding int) *MaxPool2d {
+func NewMaxPool2DLayer(kernel, stride, padding int) *MaxPool2DLayer {
 	if stride == 0 {
 		stride = kernel
 	}
-	return &MaxPool2d{Kernel: kernel, Stride: stride, Padding: padding}
+	return &MaxPool2DLayer{Kernel: kernel, Stride: stride, Padding: padding}
 }
 
 // Forward pools x [N, H, W, C].
-func (m *MaxPool2d) Forward(x *Value) *Value { return MaxPool2D(x, m.Kernel, m.Stride, m.Padding) }
+func (m *MaxPool2DLayer) Forward(x *Value) *Value { return MaxPool2D(x, m.Kernel, m.Stride, m.Padding) }
 
 // Upsample doubles the height and width of x [N, H, W, C] (nn.Upsample with
 // scale_factor=2; bilinear uses align_corners=False).
-type Upsample struct {
+type UpsampleLayer struct {
 	noParams
 	Bilinear bool
 }
 
 // NewUpsample returns an Upsample layer; mode is "nearest" or "bilinear".
-func NewUpsample(mode string) *Upsample {
+func NewUpsampleLayer(mode string) *UpsampleLayer {
 	switch mode {
 	case "nearest":
-		return &Upsample{}
+		return &UpsampleLayer{}
 	case "bilinear":
-		return &Upsample{Bilinear: true}
+		return &UpsampleLayer{Bilinear: true}
 	}
 	tensor.Panicf("nn", "NewUpsample: mode %q, want \"nearest\" or \"bilinear\"", mode)
 	return nil
 }
 
 // Forward upsamples x by 2.
-func (u *Upsample) Forward(x *Value) *Value {
+func (u *UpsampleLayer) Forward(x *Value) *Value {
 	if u.Bilinear {
 		return UpsampleBilinear2x(x)
 	}
@@ -155,7 +155,7 @@ type DropoutLayer struct {
 
 // NewDropout returns a dropout layer with drop probability p drawing its
 // masks from rng, in training mode.
-func NewDropout(p float32, rng *tensor.RNG) *DropoutLayer {
+func NewDropoutLayer(p float32, rng *tensor.RNG) *DropoutLayer {
 	if !(p >= 0 && p <= 1) {
 		tensor.Panicf("nn", "NewDropout: p = %g, want 0 <= p <= 1", p)
 	}

@@ -2,13 +2,13 @@ package nn
 
 import "github.com/lungo-ml/lungo/tensor"
 
-// BatchNorm2d is nn.BatchNorm2d over the channels of x [N, H, W, C]:
+// BatchNorm2DLayer is nn.BatchNorm2DLayer over the channels of x [N, H, W, C]:
 // parameters "weight" (gamma, ones) and "bias" (beta, zeros), buffers
 // "running_mean" (zeros), "running_var" (ones) and "num_batches_tracked"
 // (a zero-dimensional count, int64 in PyTorch files). Training mode (the
 // default) normalises with batch statistics and updates the running ones;
 // evaluation mode uses the running statistics.
-type BatchNorm2d struct {
+type BatchNorm2DLayer struct {
 	Weight, Bias            *Value
 	RunningMean, RunningVar *tensor.Tensor
 	NumBatchesTracked       *tensor.Tensor
@@ -16,10 +16,10 @@ type BatchNorm2d struct {
 	Training                bool
 }
 
-// NewBatchNorm2d returns a BatchNorm2d for c channels with eps 1e-5 and
+// NewBatchNorm2d returns a BatchNorm2DLayer for c channels with eps 1e-5 and
 // momentum 0.1, in training mode.
-func NewBatchNorm2d(c int) *BatchNorm2d {
-	return &BatchNorm2d{
+func NewBatchNorm2DLayer(c int) *BatchNorm2DLayer {
+	return &BatchNorm2DLayer{
 		Weight:            Param(tensor.Full(1, c)),
 		Bias:              Param(tensor.New(c)),
 		RunningMean:       tensor.New(c),
@@ -33,7 +33,7 @@ func NewBatchNorm2d(c int) *BatchNorm2d {
 
 // Forward normalises x [N, H, W, C] (or [M, C]). In training mode it also
 // updates the running statistics and counts the batch.
-func (b *BatchNorm2d) Forward(x *Value) *Value {
+func (b *BatchNorm2DLayer) Forward(x *Value) *Value {
 	if b.Training {
 		b.NumBatchesTracked.Data[0]++
 	}
@@ -43,7 +43,7 @@ func (b *BatchNorm2d) Forward(x *Value) *Value {
 // ForwardReLU returns relu(b.Forward(x) + residual) (residual nil: no add)
 // as one BatchNormReLU, which keeps neither the normalised tensor nor the
 // sum alive; residual has x's shape.
-func (b *BatchNorm2d) ForwardReLU(x, residual *Value) *Value {
+func (b *BatchNorm2DLayer) ForwardReLU(x, residual *Value) *Value {
 	if b.Training {
 		b.NumBatchesTracked.Data[0]++
 	}
@@ -51,13 +51,13 @@ func (b *BatchNorm2d) ForwardReLU(x, residual *Value) *Value {
 }
 
 // NamedParameters returns "weight" and "bias".
-func (b *BatchNorm2d) NamedParameters(prefix string) []NamedParam {
+func (b *BatchNorm2DLayer) NamedParameters(prefix string) []NamedParam {
 	return weightBias(prefix, b.Weight, b.Bias)
 }
 
 // NamedBuffers returns "running_mean", "running_var" and
 // "num_batches_tracked" (Int64).
-func (b *BatchNorm2d) NamedBuffers(prefix string) []NamedBuffer {
+func (b *BatchNorm2DLayer) NamedBuffers(prefix string) []NamedBuffer {
 	return []NamedBuffer{
 		{Name: prefix + "running_mean", Tensor: b.RunningMean},
 		{Name: prefix + "running_var", Tensor: b.RunningVar},
@@ -66,4 +66,4 @@ func (b *BatchNorm2d) NamedBuffers(prefix string) []NamedBuffer {
 }
 
 // SetTraining switches between batch (true) and running statistics.
-func (b *BatchNorm2d) SetTraining(training bool) { b.Training = training }
+func (b *BatchNorm2DLayer) SetTraining(training bool) { b.Training = training }

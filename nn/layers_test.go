@@ -11,14 +11,14 @@ import (
 func TestLayerNamesAndShapes(t *testing.T) {
 	rng := tensor.NewRNG(1)
 	net := NewSequential(
-		NewConv2d(rng, 3, 8, 3, 1, 1, true),
-		NewBatchNorm2d(8),
-		NewReLU(),
-		NewMaxPool2d(2, 0, 0),
-		NewConvTranspose2d(rng, 8, 4, 2, 2, 0, 0, false),
-		NewUpsample("nearest"),
-		NewDropout(0.5, rng),
-		NewLinear(rng, 4, 2, true),
+		NewConv2DLayer(rng, 3, 8, 3, 1, 1, true),
+		NewBatchNorm2DLayer(8),
+		NewReLULayer(),
+		NewMaxPool2DLayer(2, 0, 0),
+		NewConvTranspose2DLayer(rng, 8, 4, 2, 2, 0, 0, false),
+		NewUpsampleLayer("nearest"),
+		NewDropoutLayer(0.5, rng),
+		NewLinearLayer(rng, 4, 2, true),
 	)
 	var got []string
 	for _, p := range net.NamedParameters("enc.") {
@@ -51,7 +51,7 @@ func TestLayerNamesAndShapes(t *testing.T) {
 	if !tensor.SameShape(y.Data.Shape, []int{2, 12, 12, 2}) {
 		t.Errorf("output shape %v", y.Data.Shape)
 	}
-	bn := net.Layers[1].(*BatchNorm2d)
+	bn := net.Layers[1].(*BatchNorm2DLayer)
 	if bn.NumBatchesTracked.Data[0] != 1 {
 		t.Errorf("num_batches_tracked = %g after one training forward", bn.NumBatchesTracked.Data[0])
 	}
@@ -89,37 +89,37 @@ func TestLayerInit(t *testing.T) {
 			t.Errorf("%s: mean %g too far from 0", name, sum/n)
 		}
 	}
-	c := NewConv2d(tensor.NewRNG(7), 16, 32, 3, 1, 1, true)
+	c := NewConv2DLayer(tensor.NewRNG(7), 16, 32, 3, 1, 1, true)
 	check("conv.weight", c.Weight, 16*9)
 	check("conv.bias", c.Bias, 16*9)
-	ct := NewConvTranspose2d(tensor.NewRNG(7), 16, 8, 2, 2, 0, 0, true)
+	ct := NewConvTranspose2DLayer(tensor.NewRNG(7), 16, 8, 2, 2, 0, 0, true)
 	check("convT.weight", ct.Weight, 8*4) // PyTorch's fan-in of [in, out, k, k] is out*k*k
 	check("convT.bias", ct.Bias, 8*4)
-	l := NewLinear(tensor.NewRNG(7), 50, 40, true)
+	l := NewLinearLayer(tensor.NewRNG(7), 50, 40, true)
 	check("linear.weight", l.Weight, 50)
 	check("linear.bias", l.Bias, 50)
-	c2 := NewConv2d(tensor.NewRNG(7), 16, 32, 3, 1, 1, true)
+	c2 := NewConv2DLayer(tensor.NewRNG(7), 16, 32, 3, 1, 1, true)
 	if _, _, ok := tensor.MaxDiff(c2.Weight.Data.Data, c.Weight.Data.Data, 0, 0); !ok {
 		t.Error("same seed, different weights")
 	}
-	c3 := NewConv2d(tensor.NewRNG(8), 16, 32, 3, 1, 1, true)
+	c3 := NewConv2DLayer(tensor.NewRNG(8), 16, 32, 3, 1, 1, true)
 	if _, _, ok := tensor.MaxDiff(c3.Weight.Data.Data, c.Weight.Data.Data, 0, 0); ok {
 		t.Error("different seeds, same weights")
 	}
-	bn := NewBatchNorm2d(4)
+	bn := NewBatchNorm2DLayer(4)
 	for i := 0; i < 4; i++ {
 		if bn.Weight.Data.Data[i] != 1 || bn.Bias.Data.Data[i] != 0 || bn.RunningMean.Data[i] != 0 || bn.RunningVar.Data[i] != 1 {
-			t.Fatal("BatchNorm2d: want weight 1, bias 0, running mean 0, running var 1")
+			t.Fatal("BatchNorm2DLayer: want weight 1, bias 0, running mean 0, running var 1")
 		}
 	}
 	if bn.Eps != 1e-5 || bn.Momentum != 0.1 || !bn.Training {
-		t.Errorf("BatchNorm2d eps %g momentum %g training %v", bn.Eps, bn.Momentum, bn.Training)
+		t.Errorf("BatchNorm2DLayer eps %g momentum %g training %v", bn.Eps, bn.Momentum, bn.Training)
 	}
 }
 
 func TestDropoutStatistics(t *testing.T) {
 	x := Param(tensor.Full(1, 100, 100))
-	d := NewDropout(0.3, tensor.NewRNG(4))
+	d := NewDropoutLayer(0.3, tensor.NewRNG(4))
 	y := d.Forward(x)
 	zeros, kept := 0, float32(1/(1-0.3))
 	for _, v := range y.Data.Data {
@@ -153,11 +153,11 @@ func TestDropoutStatistics(t *testing.T) {
 func TestNoGradRecordsNothing(t *testing.T) {
 	w := Param(tensor.Full(2, 3))
 	x := NewExec(nil, nil, false).Input(tensor.Full(1, 3))
-	y := Relu(Mul(x, w))
+	y := ReLU(Mul(x, w))
 	if y.RequiresGrad || y.backward != nil || y.parents != nil {
 		t.Error("a result of a pass without grad recorded a graph")
 	}
-	if z := Relu(Mul(Const(tensor.Full(1, 3)), w)); !z.RequiresGrad || z.backward == nil {
+	if z := ReLU(Mul(Const(tensor.Full(1, 3)), w)); !z.RequiresGrad || z.backward == nil {
 		t.Error("a pass without an Exec did not record its graph")
 	}
 }

@@ -106,7 +106,7 @@ func gradDone(e *Exec, acc *tensor.Tensor, buf []float32) {
 }
 
 // ConvTranspose2D returns the 2-D transposed convolution of x [N, H, W, C]
-// with w [C, K, R, S] (PyTorch's ConvTranspose2d layout [in, out, kh, kw])
+// with w [C, K, R, S] (PyTorch's ConvTranspose2DLayer layout [in, out, kh, kw])
 // plus bias b [K] (or nil), groups = 1. The result is [N, OutH, OutW, K] with
 // OutH = (H-1)*stride - 2*pad + dil*(R-1) + outPad + 1, as
 // torch.nn.functional.conv_transpose2d; outPad < max(stride, dil).

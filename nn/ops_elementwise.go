@@ -8,13 +8,13 @@ import (
 // Elementwise operations work on values of any shape; binary ones need equal
 // shapes (there is no broadcasting).
 
-// Relu returns max(x, 0) elementwise. The gradient at 0 is 0, as in PyTorch.
-func Relu(x *Value) *Value {
+// ReLU returns max(x, 0) elementwise. The gradient at 0 is 0, as in PyTorch.
+func ReLU(x *Value) *Value {
 	e := execOf(x)
 	y := e.Alloc(x.Data.Shape...)
-	kernels.Relu(y.Data, x.Data.Data)
+	kernels.ReLU(y.Data, x.Data.Data)
 	return NewResult(y, func(out *Value) {
-		accumGrad(e, x, func(dx []float32) { kernels.ReluBackward(dx, out.Grad.Data, out.Data.Data) })
+		accumGrad(e, x, func(dx []float32) { kernels.ReLUBackward(dx, out.Grad.Data, out.Data.Data) })
 	}, x)
 }
 

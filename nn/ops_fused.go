@@ -104,7 +104,7 @@ func BatchNormReLU(x, gamma, beta, residual *Value, runMean, runVar *tensor.Tens
 		default:
 			dz = e.Floats(len(y.Data))
 		}
-		kernels.ReluBackward(dz, out.Grad.Data, out.Data.Data)
+		kernels.ReLUBackward(dz, out.Grad.Data, out.Data.Data)
 		if xNeed || gNeed || bNeed {
 			batchNormGrads(e, x, gamma, beta, dz, mean, invstd, m, c, training, gNeed, bNeed)
 		}

@@ -178,7 +178,7 @@ func TestFusedMatchesChain(t *testing.T) {
 			if fused {
 				out = BatchNormReLU(x, g, b, r, rm, rv, training, 0.1, 1e-5)
 			} else {
-				out = Relu(Add(BatchNorm2D(x, g, b, rm, rv, training, 0.1, 1e-5), r))
+				out = ReLU(Add(BatchNorm2D(x, g, b, rm, rv, training, 0.1, 1e-5), r))
 			}
 			// A second use of x and r makes the gradients accumulate.
 			loss := Add(Mul(out, Const(gy)), Mul(Add(x, r), Const(gy)))
@@ -222,12 +222,12 @@ func TestFusedMatchesChain(t *testing.T) {
 	}
 }
 
-// TestSequentialFusesBNReLU: a Sequential's BatchNorm2d + ReLU runs fused
+// TestSequentialFusesBNReLU: a Sequential's BatchNorm2DLayer + ReLU runs fused
 // (one buffer fewer from an arena), gives the unfused result and counts
 // the batch once.
 func TestSequentialFusesBNReLU(t *testing.T) {
 	rng := tensor.NewRNG(24)
-	seq := NewSequential(NewConv2d(rng, 3, 4, 3, 1, 1, false), NewBatchNorm2d(4), NewReLU())
+	seq := NewSequential(NewConv2DLayer(rng, 3, 4, 3, 1, 1, false), NewBatchNorm2DLayer(4), NewReLULayer())
 	x := randT(rng, 2, 6, 5, 3)
 	arena := NewArena()
 	ex := NewExec(nil, arena, true)
@@ -235,8 +235,8 @@ func TestSequentialFusesBNReLU(t *testing.T) {
 	fusedBytes := arena.Bytes()
 	arena.Release()
 	arena.Reset()
-	conv, bn := seq.Layers[0].(*Conv2d), seq.Layers[1].(*BatchNorm2d)
-	want := Relu(bn.Forward(conv.Forward(ex.Input(x)))).Data
+	conv, bn := seq.Layers[0].(*Conv2DLayer), seq.Layers[1].(*BatchNorm2DLayer)
+	want := ReLU(bn.Forward(conv.Forward(ex.Input(x)))).Data
 	if k, d, ok := tensor.MaxDiff(y.Data, want.Data, 0, 0); !ok {
 		t.Errorf("fused Sequential differs at %d by %g", k, d)
 	}
@@ -250,7 +250,7 @@ func TestSequentialFusesBNReLU(t *testing.T) {
 }
 
 // BenchmarkBatchNormReLU: forward and backward (training mode) of the fused
-// op against the BatchNorm2D + Add + Relu chain it replaces, on a ResNet
+// op against the BatchNorm2D + Add + ReLU chain it replaces, on a ResNet
 // layer1 activation of 4 images (64 channels at 64x64), under an arena.
 func BenchmarkBatchNormReLU(b *testing.B) {
 	rng := tensor.NewRNG(1)
@@ -268,7 +268,7 @@ func BenchmarkBatchNormReLU(b *testing.B) {
 				if fused {
 					y = BatchNormReLU(x, gamma, beta, r, rm, rv, true, 0.1, 1e-5)
 				} else {
-					y = Relu(Add(BatchNorm2D(x, gamma, beta, rm, rv, true, 0.1, 1e-5), r))
+					y = ReLU(Add(BatchNorm2D(x, gamma, beta, rm, rv, true, 0.1, 1e-5), r))
 				}
 				Sum(Mul(y, Const(gy))).Backward()
 				x.Grad, r.Grad, gamma.Grad, beta.Grad = nil, nil, nil, nil

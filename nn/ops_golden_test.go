@@ -159,13 +159,13 @@ func TestGoldenBatchNorm(t *testing.T) {
 	}
 }
 
-// TestGoldenBatchNormLayer runs the same cases through the BatchNorm2d layer
+// TestGoldenBatchNormLayer runs the same cases through the BatchNorm2DLayer layer
 // to check its buffers and step count.
 func TestGoldenBatchNormLayer(t *testing.T) {
 	g := loadOpsGolden(t)
 	for _, name := range goldCases(g, "batch_norm/") {
 		x := g.Get(name + ".x")
-		bn := NewBatchNorm2d(x.Shape[1])
+		bn := NewBatchNorm2DLayer(x.Shape[1])
 		training := g.Get(name + ".cfg").Data[0] == 1
 		bn.SetTraining(training)
 		bn.Weight.Data.CopyFrom(g.Get(name + ".weight"))
@@ -216,7 +216,7 @@ func TestGoldenActivationsAndGlobalPool(t *testing.T) {
 	for prefix, op := range map[string]func(*Value) *Value{
 		"global_avg_pool/": GlobalAvgPool,
 		"sigmoid/":         Sigmoid,
-		"relu/":            Relu,
+		"relu/":            ReLU,
 	} {
 		cases := goldCases(g, prefix)
 		if len(cases) != 1 {
@@ -234,7 +234,7 @@ func TestGoldenStem(t *testing.T) {
 	name := "stem/2x3x24x24"
 	goldRun(t, g, name, []string{"x", "w", "weight", "bias"}, func(xs []*Value, _ []int) *Value {
 		c := Conv2D(xs[0], xs[1], nil, 2, 3, 1)
-		return MaxPool2D(Relu(BatchNorm2D(c, xs[2], xs[3], nil, nil, true, 0.1, 1e-5)), 3, 2, 1)
+		return MaxPool2D(ReLU(BatchNorm2D(c, xs[2], xs[3], nil, nil, true, 0.1, 1e-5)), 3, 2, 1)
 	})
 }
 
@@ -246,7 +246,7 @@ func TestGoldenDecoder(t *testing.T) {
 	skip := Param(tensor.NCHWToNHWC(g.Get(name + ".skip")))
 	goldRun(t, g, name, []string{"x", "w", "weight", "bias", "wp"}, func(xs []*Value, _ []int) *Value {
 		cat := Concat(UpsampleNearest2x(xs[0]), skip)
-		main := Relu(BatchNorm2D(Conv2D(cat, xs[1], nil, 1, 1, 1), xs[2], xs[3], nil, nil, true, 0.1, 1e-5))
+		main := ReLU(BatchNorm2D(Conv2D(cat, xs[1], nil, 1, 1, 1), xs[2], xs[3], nil, nil, true, 0.1, 1e-5))
 		return Add(main, Conv2D(cat, xs[4], nil, 1, 0, 1))
 	})
 	golden.Compare(t, name+".gskip", tensor.NHWCToNCHW(skip.Grad), g.Get(name+".gskip"), goldGAtol, goldGRtol)

@@ -69,7 +69,7 @@ func TestOpsPanicOnBadShapes(t *testing.T) {
 		{"UpsampleBilinear2x", "UpsampleBilinear2x: input must be 4-D", func() { UpsampleBilinear2x(v(3, 4)) }},
 		{"Dropout/p", "Dropout: p = 1.5", func() { Dropout(x, 1.5, tensor.NewRNG(1), true) }},
 		{"Mean/empty", "Mean: empty value", func() { Mean(v(0, 3)) }},
-		{"NewUpsample", "NewUpsample: mode \"cubic\"", func() { NewUpsample("cubic") }},
+		{"NewUpsample", "NewUpsample: mode \"cubic\"", func() { NewUpsampleLayer("cubic") }},
 		{"Backward/nonscalar", "Backward: value has shape [2 3]", func() { Param(tensor.New(2, 3)).Backward() }},
 	}
 	for _, c := range cases {

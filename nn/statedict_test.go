@@ -15,7 +15,7 @@ import (
 // stateTestNet is conv-bn-relu-conv as nn.Sequential would key it.
 func stateTestNet(seed uint64) *Sequential {
 	rng := tensor.NewRNG(seed)
-	return NewSequential(NewConv2d(rng, 1, 3, 3, 1, 1, true), NewBatchNorm2d(3), NewReLU(), NewConv2d(rng, 3, 2, 1, 1, 0, false))
+	return NewSequential(NewConv2DLayer(rng, 1, 3, 3, 1, 1, true), NewBatchNorm2DLayer(3), NewReLULayer(), NewConv2DLayer(rng, 3, 2, 1, 1, 0, false))
 }
 
 func TestStateDictOfOrderAndSharing(t *testing.T) {
@@ -29,7 +29,7 @@ func TestStateDictOfOrderAndSharing(t *testing.T) {
 	if !sd.Int64["1.num_batches_tracked"] || len(sd.Int64) != 1 {
 		t.Errorf("Int64 flags %v, want only 1.num_batches_tracked", sd.Int64)
 	}
-	if got := sd.Tensors["0.weight"]; got != m.Layers[0].(*Conv2d).Weight.Data {
+	if got := sd.Tensors["0.weight"]; got != m.Layers[0].(*Conv2DLayer).Weight.Data {
 		t.Errorf("StateDictOf copied 0.weight; want the module's own tensor")
 	}
 	snap := sd.Clone()
@@ -62,7 +62,7 @@ func TestStateDictSetDelete(t *testing.T) {
 // differently initialised one: every parameter and buffer must match exactly.
 func TestSafetensorsRoundTrip(t *testing.T) {
 	src := stateTestNet(1)
-	bn := src.Layers[1].(*BatchNorm2d)
+	bn := src.Layers[1].(*BatchNorm2DLayer)
 	bn.NumBatchesTracked.Data[0] = 7
 	bn.RunningMean.Data[1] = -0.125
 	bn.RunningVar.Data[2] = 3.5
@@ -199,7 +199,7 @@ func ExampleLoadStateDict() {
 	path := filepath.Join(dir, "net.safetensors")
 
 	rng := tensor.NewRNG(1)
-	net := NewSequential(NewConv2d(rng, 1, 4, 3, 1, 1, true), NewBatchNorm2d(4))
+	net := NewSequential(NewConv2DLayer(rng, 1, 4, 3, 1, 1, true), NewBatchNorm2DLayer(4))
 	if err := SaveSafetensors(path, StateDictOf(net), map[string]string{"arch": "tiny"}); err != nil {
 		fmt.Println(err)
 		return
@@ -209,7 +209,7 @@ func ExampleLoadStateDict() {
 		fmt.Println(err)
 		return
 	}
-	fresh := NewSequential(NewConv2d(tensor.NewRNG(2), 1, 4, 3, 1, 1, true), NewBatchNorm2d(4))
+	fresh := NewSequential(NewConv2DLayer(tensor.NewRNG(2), 1, 4, 3, 1, 1, true), NewBatchNorm2DLayer(4))
 	fmt.Println(meta["arch"], sd.Keys)
 	fmt.Println(LoadStateDict(fresh, sd, true))
 	sd.Delete("1.running_var")

@@ -16,13 +16,13 @@ import (
 func e2eNet() *nn.Sequential {
 	rng := tensor.NewRNG(0) // overwritten by the PyTorch weights
 	return nn.NewSequential(
-		nn.NewConv2d(rng, 1, 8, 3, 1, 1, true),
-		nn.NewBatchNorm2d(8),
-		nn.NewReLU(),
-		nn.NewMaxPool2d(2, 2, 0),
-		nn.NewConv2d(rng, 8, 8, 3, 1, 1, true),
-		nn.NewUpsample("nearest"),
-		nn.NewConv2d(rng, 8, 1, 3, 1, 1, true),
+		nn.NewConv2DLayer(rng, 1, 8, 3, 1, 1, true),
+		nn.NewBatchNorm2DLayer(8),
+		nn.NewReLULayer(),
+		nn.NewMaxPool2DLayer(2, 2, 0),
+		nn.NewConv2DLayer(rng, 8, 8, 3, 1, 1, true),
+		nn.NewUpsampleLayer("nearest"),
+		nn.NewConv2DLayer(rng, 8, 1, 3, 1, 1, true),
 	)
 }
 

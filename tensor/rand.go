@@ -92,7 +92,7 @@ func FanOut(shape []int) int {
 
 // KaimingUniform fills w like torch.nn.init.kaiming_uniform_(w, a=a) with
 // mode fan_in and leaky_relu gain: bound = sqrt(6 / ((1 + a^2) * fanIn)).
-// PyTorch's Conv2d and Linear call it with a = sqrt(5), giving 1/sqrt(fanIn).
+// PyTorch's Conv2DLayer and Linear call it with a = sqrt(5), giving 1/sqrt(fanIn).
 func (g *RNG) KaimingUniform(w *Tensor, a float64) {
 	fan := float64(FanIn(w.Shape))
 	gain := math.Sqrt(2 / (1 + a*a))

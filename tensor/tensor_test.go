@@ -118,7 +118,7 @@ func TestRNGDeterministic(t *testing.T) {
 }
 
 func TestKaimingUniformBound(t *testing.T) {
-	// PyTorch: Conv2d(16, 32, 3) weights are U(-1/sqrt(144), 1/sqrt(144)).
+	// PyTorch: Conv2DLayer(16, 32, 3) weights are U(-1/sqrt(144), 1/sqrt(144)).
 	w := New(32, 16, 3, 3)
 	NewRNG(3).KaimingUniform(w, math.Sqrt(5))
 	bound := float32(1 / math.Sqrt(144))

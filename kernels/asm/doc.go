@@ -75,7 +75,7 @@
 // Batch-norm row kernels (bn_*.s) walk a block of rows of a channels-last
 // [M, C] matrix over its first multiple-of-width channels; the float64
 // column sums (ColSum64*, ColSqDev64*, ColGradSums64*) add the rows in
-// order, as the generic Go does. Flat kernels (elementwise_*.s: Relu*,
-// ReluBackward*, Add*) stream one slice. Both are memory-bound: AVX2 only
+// order, as the generic Go does. Flat kernels (elementwise_*.s: ReLU*,
+// ReLUBackward*, Add*) stream one slice. Both are memory-bound: AVX2 only
 // on amd64 (8 lanes), NEON on arm64 (4 lanes).
 package asm

@@ -6,11 +6,11 @@ package asm
 // multiple of 8; the caller handles the tail. A destination may be one of
 // the sources.
 
-// ReluAVX2 computes y[k] = max(x[k], 0) for k < len(y), except that
+// ReLUAVX2 computes y[k] = max(x[k], 0) for k < len(y), except that
 // max(-0, 0) gives -0 (NaN propagates). It requires len(y)%8 == 0,
 // len(x) >= len(y), and AVX2.
-func ReluAVX2(y, x []float32) {
-	checkFlat("ReluAVX2", 8, len(y), len(x))
+func ReLUAVX2(y, x []float32) {
+	checkFlat("ReLUAVX2", 8, len(y), len(x))
 	if len(y) > 0 {
 		reluAVX2(y, x)
 	}
@@ -19,11 +19,11 @@ func ReluAVX2(y, x []float32) {
 //go:noescape
 func reluAVX2(y, x []float32)
 
-// ReluBackwardAVX2 computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
+// ReLUBackwardAVX2 computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
 // 0), for k < len(dx). It requires len(dx)%8 == 0, len(dy), len(y) >=
 // len(dx), and AVX2.
-func ReluBackwardAVX2(dx, dy, y []float32) {
-	checkFlat("ReluBackwardAVX2", 8, len(dx), len(dy), len(y))
+func ReLUBackwardAVX2(dx, dy, y []float32) {
+	checkFlat("ReLUBackwardAVX2", 8, len(dx), len(dy), len(y))
 	if len(dx) > 0 {
 		reluBackwardAVX2(dx, dy, y)
 	}

@@ -6,11 +6,11 @@ package asm
 // multiple of 4; the caller handles the tail. A destination may be one of
 // the sources.
 
-// ReluNEON computes y[k] = max(x[k], 0) for k < len(y) (FMAX: as Go's
+// ReLUNEON computes y[k] = max(x[k], 0) for k < len(y) (FMAX: as Go's
 // max, NaN propagates and max(-0, 0) is +0). It requires len(y)%4 == 0,
 // len(x) >= len(y), and ASIMD.
-func ReluNEON(y, x []float32) {
-	checkFlat("ReluNEON", 4, len(y), len(x))
+func ReLUNEON(y, x []float32) {
+	checkFlat("ReLUNEON", 4, len(y), len(x))
 	if len(y) > 0 {
 		reluNEON(y, x)
 	}
@@ -19,11 +19,11 @@ func ReluNEON(y, x []float32) {
 //go:noescape
 func reluNEON(y, x []float32)
 
-// ReluBackwardNEON computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
+// ReLUBackwardNEON computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
 // 0), for k < len(dx). It requires len(dx)%4 == 0, len(dy), len(y) >=
 // len(dx), and ASIMD.
-func ReluBackwardNEON(dx, dy, y []float32) {
-	checkFlat("ReluBackwardNEON", 4, len(dx), len(dy), len(y))
+func ReLUBackwardNEON(dx, dy, y []float32) {
+	checkFlat("ReLUBackwardNEON", 4, len(dx), len(dy), len(y))
 	if len(dx) > 0 {
 		reluBackwardNEON(dx, dy, y)
 	}

@@ -70,15 +70,15 @@ func NewBF16(m *Model) (*BF16Model, error) {
 				return nil, fmt.Errorf("unet: bf16: unexpected encoder block %T", layer)
 			}
 			if down != nil {
-				blk.down = foldBF16(down.Layers[0].(*nn.Conv2d), down.Layers[1].(*nn.BatchNorm2d))
+				blk.down = foldBF16(down.Layers[0].(*nn.Conv2DLayer), down.Layers[1].(*nn.BatchNorm2DLayer))
 			}
 			b.stages[s] = append(b.stages[s], blk)
 		}
 	}
 	for i, d := range m.decoder.blocks {
 		b.decoder[i] = bf16DecoderBlock{
-			conv1: foldBF16(d.conv1.Layers[0].(*nn.Conv2d), d.conv1.Layers[1].(*nn.BatchNorm2d)),
-			conv2: foldBF16(d.conv2.Layers[0].(*nn.Conv2d), d.conv2.Layers[1].(*nn.BatchNorm2d)),
+			conv1: foldBF16(d.conv1.Layers[0].(*nn.Conv2DLayer), d.conv1.Layers[1].(*nn.BatchNorm2DLayer)),
+			conv2: foldBF16(d.conv2.Layers[0].(*nn.Conv2DLayer), d.conv2.Layers[1].(*nn.BatchNorm2DLayer)),
 		}
 	}
 	b.seg = packConvBF16(m.segHead)
@@ -89,7 +89,7 @@ func NewBF16(m *Model) (*BF16Model, error) {
 // not) and packs the result for the bf16 kernels:
 // w' = w*gamma/sqrt(var+eps), b' = beta + (b - mean)*gamma/sqrt(var+eps),
 // computed in float64 before the one rounding to bf16.
-func foldBF16(conv *nn.Conv2d, bn *nn.BatchNorm2d) *kernels.BF16Conv {
+func foldBF16(conv *nn.Conv2DLayer, bn *nn.BatchNorm2DLayer) *kernels.BF16Conv {
 	ws := conv.Weight.Data.Shape
 	k, c, r, s := ws[0], ws[1], ws[2], ws[3]
 	if conv.Dilation != 1 {
@@ -114,7 +114,7 @@ func foldBF16(conv *nn.Conv2d, bn *nn.BatchNorm2d) *kernels.BF16Conv {
 }
 
 // packConvBF16 packs conv (no batch norm) for the bf16 kernels.
-func packConvBF16(conv *nn.Conv2d) *kernels.BF16Conv {
+func packConvBF16(conv *nn.Conv2DLayer) *kernels.BF16Conv {
 	ws := conv.Weight.Data.Shape
 	var bias []float32
 	if conv.Bias != nil {

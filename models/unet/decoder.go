@@ -13,14 +13,14 @@ import (
 // sSE = sigmoid(conv1x1(x) to one channel). Keys: cSE.1, cSE.3, sSE.0.
 type scse struct {
 	children
-	c1, c3, s0 *nn.Conv2d
+	c1, c3, s0 *nn.Conv2DLayer
 }
 
 func newSCSE(rng *tensor.RNG, c int) *scse {
 	a := &scse{
-		c1: nn.NewConv2d(rng, c, c/16, 1, 1, 0, true),
-		c3: nn.NewConv2d(rng, c/16, c, 1, 1, 0, true),
-		s0: nn.NewConv2d(rng, c, 1, 1, 1, 0, true),
+		c1: nn.NewConv2DLayer(rng, c, c/16, 1, 1, 0, true),
+		c3: nn.NewConv2DLayer(rng, c/16, c, 1, 1, 0, true),
+		s0: nn.NewConv2DLayer(rng, c, 1, 1, 1, 0, true),
 	}
 	a.add("cSE.1", a.c1)
 	a.add("cSE.3", a.c3)
@@ -32,7 +32,7 @@ func newSCSE(rng *tensor.RNG, c int) *scse {
 func (a *scse) Forward(x *nn.Value) *nn.Value {
 	n, c := x.Data.Shape[0], x.Data.Shape[3]
 	g := nn.Reshape(nn.GlobalAvgPool(x), n, 1, 1, c)
-	g = nn.Sigmoid(a.c3.Forward(nn.Relu(a.c1.Forward(g))))
+	g = nn.Sigmoid(a.c3.Forward(nn.ReLU(a.c1.Forward(g))))
 	sl := a.s0.Forward(x)
 	s := nn.Sigmoid(sl)
 	nn.Free(sl) // inference only (see nn.Free), as below
@@ -64,9 +64,9 @@ func (at *attention) Forward(x *nn.Value) *nn.Value {
 	return at.a.Forward(x)
 }
 
-// convBNReLU is Sequential(Conv2d 3x3 no bias, BatchNorm2d, ReLU).
+// convBNReLU is Sequential(Conv2DLayer 3x3 no bias, BatchNorm2DLayer, ReLU).
 func convBNReLU(rng *tensor.RNG, in, out int) *nn.Sequential {
-	return nn.NewSequential(nn.NewConv2d(rng, in, out, 3, 1, 1, false), nn.NewBatchNorm2d(out), nn.NewReLU())
+	return nn.NewSequential(nn.NewConv2DLayer(rng, in, out, 3, 1, 1, false), nn.NewBatchNorm2DLayer(out), nn.NewReLULayer())
 }
 
 // decoderBlock upsamples 2x (nearest), concatenates the skip features,
@@ -100,7 +100,7 @@ func (b *decoderBlock) Forward(x, skip *nn.Value) *nn.Value {
 	if b.attention1.a == nil {
 		// The first convolution reads the concatenation without keeping it
 		// for the backward pass (see upConcatConv); batch norm and ReLU follow.
-		u = upConcatConv(x, skip, b.conv1.Layers[0].(*nn.Conv2d))
+		u = upConcatConv(x, skip, b.conv1.Layers[0].(*nn.Conv2DLayer))
 		layers[0], layers[1] = &nn.Sequential{Layers: b.conv1.Layers[1:]}, nil
 	} else {
 		u = nn.UpsampleConcat(x, skip) // nearest 2x, then the skip's channels

@@ -14,28 +14,28 @@ import (
 
 // encoderConv returns a bias-free conv initialised like torchvision's ResNet
 // (kaiming_normal_, mode fan_out, relu).
-func encoderConv(rng *tensor.RNG, in, out, k, stride, pad int) *nn.Conv2d {
+func encoderConv(rng *tensor.RNG, in, out, k, stride, pad int) *nn.Conv2DLayer {
 	w := tensor.New(out, in, k, k)
 	rng.KaimingNormal(w, true)
-	return &nn.Conv2d{Weight: nn.Param(w), Stride: stride, Padding: pad, Dilation: 1}
+	return &nn.Conv2DLayer{Weight: nn.Param(w), Stride: stride, Padding: pad, Dilation: 1}
 }
 
 // basicBlock is torchvision's BasicBlock (ResNet-18/34): two 3x3 convs and an
 // identity or 1x1-conv shortcut.
 type basicBlock struct {
 	children
-	conv1, conv2 *nn.Conv2d
-	bn1, bn2     *nn.BatchNorm2d
+	conv1, conv2 *nn.Conv2DLayer
+	bn1, bn2     *nn.BatchNorm2DLayer
 	down         *nn.Sequential // [conv1x1, bn] or nil
 }
 
 func newBasicBlock(rng *tensor.RNG, in, planes, stride int) *basicBlock {
 	b := &basicBlock{
-		conv1: encoderConv(rng, in, planes, 3, stride, 1), bn1: nn.NewBatchNorm2d(planes),
-		conv2: encoderConv(rng, planes, planes, 3, 1, 1), bn2: nn.NewBatchNorm2d(planes),
+		conv1: encoderConv(rng, in, planes, 3, stride, 1), bn1: nn.NewBatchNorm2DLayer(planes),
+		conv2: encoderConv(rng, planes, planes, 3, 1, 1), bn2: nn.NewBatchNorm2DLayer(planes),
 	}
 	if stride != 1 || in != planes {
-		b.down = nn.NewSequential(encoderConv(rng, in, planes, 1, stride, 0), nn.NewBatchNorm2d(planes))
+		b.down = nn.NewSequential(encoderConv(rng, in, planes, 1, stride, 0), nn.NewBatchNorm2DLayer(planes))
 	}
 	b.add("conv1", b.conv1)
 	b.add("bn1", b.bn1)
@@ -70,19 +70,19 @@ func (b *basicBlock) Forward(x *nn.Value) *nn.Value {
 // on the 3x3 conv): 1x1 reduce, 3x3, 1x1 expand by 4.
 type bottleneck struct {
 	children
-	conv1, conv2, conv3 *nn.Conv2d
-	bn1, bn2, bn3       *nn.BatchNorm2d
+	conv1, conv2, conv3 *nn.Conv2DLayer
+	bn1, bn2, bn3       *nn.BatchNorm2DLayer
 	down                *nn.Sequential
 }
 
 func newBottleneck(rng *tensor.RNG, in, planes, stride int) *bottleneck {
 	b := &bottleneck{
-		conv1: encoderConv(rng, in, planes, 1, 1, 0), bn1: nn.NewBatchNorm2d(planes),
-		conv2: encoderConv(rng, planes, planes, 3, stride, 1), bn2: nn.NewBatchNorm2d(planes),
-		conv3: encoderConv(rng, planes, 4*planes, 1, 1, 0), bn3: nn.NewBatchNorm2d(4 * planes),
+		conv1: encoderConv(rng, in, planes, 1, 1, 0), bn1: nn.NewBatchNorm2DLayer(planes),
+		conv2: encoderConv(rng, planes, planes, 3, stride, 1), bn2: nn.NewBatchNorm2DLayer(planes),
+		conv3: encoderConv(rng, planes, 4*planes, 1, 1, 0), bn3: nn.NewBatchNorm2DLayer(4 * planes),
 	}
 	if stride != 1 || in != 4*planes {
-		b.down = nn.NewSequential(encoderConv(rng, in, 4*planes, 1, stride, 0), nn.NewBatchNorm2d(4*planes))
+		b.down = nn.NewSequential(encoderConv(rng, in, 4*planes, 1, stride, 0), nn.NewBatchNorm2DLayer(4*planes))
 	}
 	b.add("conv1", b.conv1)
 	b.add("bn1", b.bn1)
@@ -122,8 +122,8 @@ func (b *bottleneck) Forward(x *nn.Value) *nn.Value {
 // Encoder is a torchvision ResNet without avgpool and fc.
 type Encoder struct {
 	children
-	conv1  *nn.Conv2d
-	bn1    *nn.BatchNorm2d
+	conv1  *nn.Conv2DLayer
+	bn1    *nn.BatchNorm2DLayer
 	layers [4]*nn.Sequential
 	// Channels are the channels of the 5 feature maps Forward returns.
 	Channels [5]int
@@ -131,7 +131,7 @@ type Encoder struct {
 
 func newEncoder(rng *tensor.RNG, name string, inChannels int) *Encoder {
 	spec := encoders[name]
-	e := &Encoder{conv1: encoderConv(rng, inChannels, 64, 7, 2, 3), bn1: nn.NewBatchNorm2d(64), Channels: spec.channels}
+	e := &Encoder{conv1: encoderConv(rng, inChannels, 64, 7, 2, 3), bn1: nn.NewBatchNorm2DLayer(64), Channels: spec.channels}
 	e.add("conv1", e.conv1)
 	e.add("bn1", e.bn1)
 	in := 64

@@ -19,7 +19,7 @@ type Model struct {
 	Config  Config
 	Encoder *Encoder
 	decoder *decoder
-	segHead *nn.Conv2d
+	segHead *nn.Conv2DLayer
 	// ClassDropout and ClassLinear form the classification head (nil
 	// without one): avg-pool of the deepest features, dropout, linear.
 	ClassDropout *nn.DropoutLayer
@@ -49,15 +49,15 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 	m := &Model{Config: cfg, training: true, turn: make(chan struct{}, 1)}
 	m.Encoder = newEncoder(rng, cfg.Encoder, cfg.InChannels)
 	m.decoder = newDecoder(rng, m.Encoder.Channels, cfg.DecoderChannels, cfg.Attention)
-	m.segHead = nn.NewConv2d(rng, cfg.DecoderChannels[4], cfg.Classes, 3, 1, 1, true)
+	m.segHead = nn.NewConv2DLayer(rng, cfg.DecoderChannels[4], cfg.Classes, 3, 1, 1, true)
 	m.add("encoder", m.Encoder)
 	m.add("decoder", m.decoder)
 	seg := &children{}
 	seg.add("0", m.segHead)
 	m.add("segmentation_head", seg)
 	if cfg.ClassHead > 0 {
-		m.ClassDropout = nn.NewDropout(cfg.ClassDropout, tensor.NewRNG(rng.Uint64()))
-		m.ClassLinear = nn.NewLinear(rng, m.Encoder.Channels[4], cfg.ClassHead, true)
+		m.ClassDropout = nn.NewDropoutLayer(cfg.ClassDropout, tensor.NewRNG(rng.Uint64()))
+		m.ClassLinear = nn.NewLinearLayer(rng, m.Encoder.Channels[4], cfg.ClassHead, true)
 		cls := &children{}
 		cls.add("3", m.ClassLinear)
 		m.add("classification_head", cls)

@@ -21,7 +21,7 @@ import (
 // optional bias). The result [N, OutH, OutW, O] and every gradient are those
 // of nn.UpsampleConcat followed by conv.Forward, bit for bit; only u is not
 // kept for the backward pass.
-func upConcatConv(x, skip *nn.Value, conv *nn.Conv2d) *nn.Value {
+func upConcatConv(x, skip *nn.Value, conv *nn.Conv2DLayer) *nn.Value {
 	xs := x.Data.Shape
 	if len(xs) != 4 {
 		tensor.Panicf("unet", "upConcatConv: x has shape %v, want [N, H, W, C]", xs)

@@ -12,7 +12,7 @@ import (
 // upConcatCase runs loss = sum(conv(UpsampleConcat(x, skip)) * r) through
 // upConcatConv (fused) or the two nn ops and returns the output and the
 // gradients of x, skip, weight and bias.
-func upConcatCase(ex *nn.Exec, fused bool, x, skip, r *tensor.Tensor, conv *nn.Conv2d) []*tensor.Tensor {
+func upConcatCase(ex *nn.Exec, fused bool, x, skip, r *tensor.Tensor, conv *nn.Conv2DLayer) []*tensor.Tensor {
 	conv.Weight.Grad, conv.Bias.Grad = nil, nil
 	xv := ex.Param(x.Clone())
 	var sv *nn.Value
@@ -48,7 +48,7 @@ func TestUpConcatConvMatchesOps(t *testing.T) {
 			skip = rng.Randn(tc.n, 2*tc.h, 2*tc.w, tc.k)
 		}
 		r := rng.Randn(tc.n, 2*tc.h, 2*tc.w, tc.o)
-		conv := nn.NewConv2d(rng, tc.c+tc.k, tc.o, 3, 1, 1, true)
+		conv := nn.NewConv2DLayer(rng, tc.c+tc.k, tc.o, 3, 1, 1, true)
 		want := upConcatCase(nil, false, x, skip, r, conv)
 		got := upConcatCase(nil, true, x, skip, r, conv)
 		for i := range want {
@@ -85,7 +85,7 @@ func TestUpConcatConvFiniteDifferences(t *testing.T) {
 	n, h, w, c, k, o := 1, 3, 4, 3, 2, 2
 	x, skip := rng.Randn(n, h, w, c), rng.Randn(n, 2*h, 2*w, k)
 	r := rng.Randn(n, 2*h, 2*w, o)
-	conv := nn.NewConv2d(rng, c+k, o, 3, 1, 1, true)
+	conv := nn.NewConv2DLayer(rng, c+k, o, 3, 1, 1, true)
 	grads := upConcatCase(nil, true, x, skip, r, conv)
 	loss := func() float64 {
 		var s float64
