@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lungo-ml/lungo/internal/asm"
 	"github.com/lungo-ml/lungo/kernels"
-	"github.com/lungo-ml/lungo/kernels/asm"
 )
 
 // Result is one measured case. JSON field names are those of "lungo bench
@@ -191,7 +191,7 @@ var (
 
 // Peak returns the measured single-core float32 FMA peak in GFLOP/s: the
 // best of several runs of the widest FMA loop this build and CPU have (the
-// zmm, ymm or NEON loop of package kernels/asm), or 0 without one. Each run
+// zmm, ymm or NEON loop of package internal/asm), or 0 without one. Each run
 // is timed by the wall clock and by the process CPU clock where there is
 // one (other load on a shared machine then does not lower the figure); a
 // CPU-clock figure counts only up to 10% above the best wall-clock one, as

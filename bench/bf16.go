@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lungo-ml/lungo/internal/asm"
 	"github.com/lungo-ml/lungo/kernels"
-	"github.com/lungo-ml/lungo/kernels/asm"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/tensor"
 )

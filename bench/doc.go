@@ -9,7 +9,7 @@
 // timed runs (and at least Options.MinTime of them); RunThreads times it at
 // several thread counts that take turns, so that their ratio is measured
 // under one machine state. Peak probes the FMA
-// throughput with the assembly loop of package kernels/asm, so results
+// throughput with the assembly loop of package internal/asm, so results
 // carry the fraction of peak they reach.
 //
 // "lungo bench" writes results as a table, as JSON lines (a Header record

@@ -2,7 +2,7 @@
 
 package kernels
 
-import "github.com/lungo-ml/lungo/kernels/asm"
+import "github.com/lungo-ml/lungo/internal/asm"
 
 // adamSIMD returns the Adam update of the named amd64 implementation: the
 // AVX2 kernel for both (AVX-512 would not pay: the update is bound by

@@ -2,7 +2,7 @@
 
 package kernels
 
-import "github.com/lungo-ml/lungo/kernels/asm"
+import "github.com/lungo-ml/lungo/internal/asm"
 
 // adamSIMD returns the Adam update of the named arm64 implementation.
 func adamSIMD(name string) func(w, g, m, v, vmax []float32, p AdamParams) {

@@ -2,7 +2,7 @@
 
 package kernels
 
-import "github.com/lungo-ml/lungo/kernels/asm"
+import "github.com/lungo-ml/lungo/internal/asm"
 
 // adamCoefs converts p to the Adam kernels' coefficients and flags.
 func adamCoefs(p *AdamParams) (asm.AdamCoefs, int) {

@@ -5,7 +5,7 @@ package kernels
 import (
 	"github.com/klauspost/cpuid/v2"
 
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 func init() {

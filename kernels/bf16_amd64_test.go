@@ -8,12 +8,12 @@ import (
 
 	"github.com/klauspost/cpuid/v2"
 
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 	"github.com/lungo-ml/lungo/tensor"
 )
 
 // TestBF16Encoding proves the byte-encoded VDPBF16PS and VCVTNE2PS2BF16
-// (kernels/asm/_bf16gen) against their Go definitions: random values,
+// (internal/asm/_asm/bf16) against their Go definitions: random values,
 // denormals, ties, infinities, large and tiny products.
 func TestBF16Encoding(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512BF16) {

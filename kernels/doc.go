@@ -8,7 +8,7 @@
 // Every family has an API file (conv.go, pooling.go, batchnorm.go, ...) with
 // the exported function, its argument checks and documentation, and a
 // <family>_generic.go with the pure-Go reference, always compiled. Faster
-// implementations (SIMD) register themselves in an Impl (registry.go) and
+// implementations (SIMD) register themselves in an impl (registry.go) and
 // are chosen at run time (Select, Use, or the LUNGO_KERNELS environment
 // variable); a nil entry or a declined shape falls back to the reference.
 //

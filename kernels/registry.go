@@ -7,12 +7,12 @@ import (
 	"sync"
 )
 
-// Impl is a named implementation of the kernels: a table of optional fast
+// impl is a named implementation of the kernels: a table of optional fast
 // paths. A nil entry falls back to the generic Go reference, so an
 // implementation only fills in what it accelerates. Implementations register
 // themselves from init functions in files guarded by build tags, in the
 // manner of Go's crypto/internal/impl.
-type Impl struct {
+type impl struct {
 	Name      string // "generic", "avx2", "avx512", "neon"
 	Available bool   // whether this CPU can run it
 	Priority  int    // higher wins when nothing is forced
@@ -33,7 +33,7 @@ type Impl struct {
 	// The memory-bound passes of batch norm and the elementwise ops, with
 	// the contracts of the exported functions (arguments already checked;
 	// BatchNormApply's res may be nil and relu adds the ReLU of
-	// BatchNormApplyReLU). Register fills the ones an implementation leaves
+	// BatchNormApplyReLU). register fills the ones an implementation leaves
 	// nil with its architecture's kernels of the same name (streamSIMD).
 	BatchNormStats    func(mean, variance, invstd, x []float32, m, c int, eps float32)
 	BatchNormApply    func(y, x, res, mean, invstd, gamma, beta []float32, m, c int, relu bool)
@@ -45,16 +45,16 @@ type Impl struct {
 
 var (
 	regMu   sync.Mutex
-	impls   = []*Impl{{Name: "generic", Available: true}}
-	active  *Impl
+	impls   = []*impl{{Name: "generic", Available: true}}
+	active  *impl
 	envOnce sync.Once
 )
 
 // EnvVar names the environment variable that forces an implementation.
 const EnvVar = "LUNGO_KERNELS"
 
-// Register adds an implementation. It is meant for init functions.
-func Register(im *Impl) {
+// register adds an implementation. It is meant for init functions.
+func register(im *impl) {
 	regMu.Lock()
 	defer regMu.Unlock()
 	for _, o := range impls {
@@ -117,7 +117,7 @@ func Select(name string) error {
 // message naming the variable, since silently running other code would make
 // benchmarks and tests lie. Without the variable the available
 // implementation with the highest priority is used.
-func Active() *Impl {
+func Active() *impl {
 	envOnce.Do(func() {
 		if name := os.Getenv(EnvVar); name != "" {
 			if err := Select(name); err != nil {

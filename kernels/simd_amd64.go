@@ -4,7 +4,7 @@ package kernels
 
 import (
 	"github.com/klauspost/cpuid/v2"
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 // The amd64 SIMD implementations: "avx2" (AVX2+FMA, 6x16 tiles) and
@@ -20,9 +20,9 @@ func init() {
 	hasAVX2 := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
 	avx2 := (&simdImpl{kernels: []*microKernel{mkAVX2}}).impl("avx2", hasAVX2, 20)
 	avx2.MaxPool2D = maxPoolAVX2
-	Register(avx2)
+	register(avx2)
 	avx512 := (&simdImpl{kernels: []*microKernel{mkAVX512, mkAVX2}}).impl("avx512",
 		hasAVX2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL), 30)
 	avx512.MaxPool2D = maxPoolAVX2 // Zen 4: 256-bit compares run as fast
-	Register(avx512)
+	register(avx512)
 }

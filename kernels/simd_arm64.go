@@ -4,7 +4,7 @@ package kernels
 
 import (
 	"github.com/klauspost/cpuid/v2"
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 // The arm64 SIMD implementation: "neon" (ASIMD, 8x12 tiles).
@@ -13,5 +13,5 @@ var mkNEON = &microKernel{name: "neon-8x12", mr: 8, nr: 12, fn: asm.Sgemm8x12, f
 
 func init() {
 	neon := &simdImpl{kernels: []*microKernel{mkNEON}}
-	Register(neon.impl("neon", cpuid.CPU.Supports(cpuid.ASIMD), 20))
+	register(neon.impl("neon", cpuid.CPU.Supports(cpuid.ASIMD), 20))
 }

@@ -32,7 +32,7 @@ type streamKernels struct {
 // fillStream sets im's batch-norm and elementwise entries to the kernels
 // of the implementation of the same name on this architecture, if it has
 // them (simdImpl.impl calls it).
-func fillStream(im *Impl) {
+func fillStream(im *impl) {
 	k := streamSIMD(im.Name)
 	if k == nil {
 		return

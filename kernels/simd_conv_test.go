@@ -170,7 +170,7 @@ func BenchmarkSIMDConvPaths(b *testing.B) {
 	}
 }
 
-func implByName(name string) *Impl {
+func implByName(name string) *impl {
 	regMu.Lock()
 	defer regMu.Unlock()
 	for _, im := range impls {

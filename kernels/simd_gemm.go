@@ -3,7 +3,7 @@ package kernels
 import "github.com/klauspost/cpuid/v2"
 
 // The SIMD Sgemm driver: BLIS-style blocking around an assembly micro-kernel
-// (package kernels/asm) that computes one mr x nr tile of C.
+// (package internal/asm) that computes one mr x nr tile of C.
 //
 // Threads split C into a grid of parts (gemmGrid: whole tiles, balanced
 // to one tile), and each thread computes its part start to finish, packing

@@ -2,7 +2,7 @@
 
 package kernels
 
-import "github.com/lungo-ml/lungo/kernels/asm"
+import "github.com/lungo-ml/lungo/internal/asm"
 
 // The AVX-512 tile sets C on a product's first reduction block (and adds
 // the bias of a 1x1 convolution when that block is also the last): no

@@ -2,7 +2,7 @@
 
 package kernels
 
-import "github.com/lungo-ml/lungo/kernels/asm"
+import "github.com/lungo-ml/lungo/internal/asm"
 
 // Every amd64 SIMD implementation requires AVX2, so packBBlock may use
 // the AVX row copy.

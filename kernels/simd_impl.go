@@ -11,8 +11,8 @@ type simdImpl struct {
 }
 
 // impl returns the registry entry for s.
-func (s *simdImpl) impl(name string, available bool, priority int) *Impl {
-	im := &Impl{
+func (s *simdImpl) impl(name string, available bool, priority int) *impl {
+	im := &impl{
 		Name:      name,
 		Available: available,
 		Priority:  priority,

@@ -5,7 +5,7 @@ package kernels
 import (
 	"math"
 
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 // maxPoolAVX2 is MaxPool2D on NHWC with the AVX2 kernels asm.MaxPoolCells

@@ -4,7 +4,7 @@ package kernels
 
 import (
 	"github.com/klauspost/cpuid/v2"
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 // winoSIMD and winoSIMD2 are the AVX2 transforms of F(4x4,3x3) and

@@ -78,7 +78,7 @@ func SetWinogradTile(m int) int {
 const winoDefaultTile = 0
 
 // winoTransforms are the three tile transforms of F(4x4,3x3) over n
-// channels; see kernels/asm.WinoInput4x4, WinoOutput4x4 and WinoWeight4x4
+// channels; see internal/asm.WinoInput4x4, WinoOutput4x4 and WinoWeight4x4
 // for their exact contracts (any n here).
 type winoTransforms struct {
 	m   int // output tile side: 4 for F(4x4,3x3), 2 for F(2x2,3x3)

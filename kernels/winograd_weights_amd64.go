@@ -4,7 +4,7 @@ package kernels
 
 import (
 	"github.com/klauspost/cpuid/v2"
-	"github.com/lungo-ml/lungo/kernels/asm"
+	"github.com/lungo-ml/lungo/internal/asm"
 )
 
 // winoDyAsm is the AVX2 transform of dy blocks for Winograd

@@ -1,3 +1,0 @@
-module github.com/lungo-ml/lungo/kernels/asm/_bf16gen
-
-go 1.26
