@@ -17,7 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lungo-ml/lungo/train"
+	"github.com/lungo-ml/lungo/infer"
 )
 
 // The page at GET / in a real browser: Debian's chromium, headless, driven
@@ -88,7 +88,7 @@ type overlayCheck struct {
 }
 
 // inspectOverlay draws #overlay on a canvas and counts the pixels of the
-// predicted outline (train.PredColor; the radiograph itself is grey).
+// predicted outline (infer.PredColor; the radiograph itself is grey).
 const inspectOverlay = `(() => {
 	const img = document.getElementById('overlay'), s = document.getElementById('summary');
 	const c = document.createElement('canvas');
@@ -131,15 +131,15 @@ func TestPageInBrowser(t *testing.T) {
 	// thresholds at the 90th percentile of its own output on this image
 	// give a mask of about a tenth of it, neither empty nor the whole frame.
 	m := testModel(t)
-	res, err := train.PredictImages(context.Background(), train.Predictor{Model: m}, []string{""}, []*image.Gray{in.img},
-		train.InferConfig{Size: testSize, Batch: 1, Triplet: train.Triplet{Top: 0.5, Bottom: 0.5}})
+	res, err := infer.PredictImages(context.Background(), infer.Predictor{Model: m}, []string{""}, []*image.Gray{in.img},
+		infer.Config{Size: testSize, Batch: 1, Triplet: infer.Triplet{Top: 0.5, Bottom: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := slices.Clone(res[0].Prob)
 	slices.Sort(p)
 	q := p[len(p)*9/10]
-	s := New(m, Options{Size: testSize, Triplet: train.Triplet{Top: q, Bottom: q}, Arch: m.Config.Describe(), Log: quietLog()})
+	s := New(m, Options{Size: testSize, Triplet: infer.Triplet{Top: q, Bottom: q}, Arch: m.Config.Describe(), Log: quietLog()})
 	url := start(t, s)
 
 	// What the API answers for the same bytes: the page must show the same.

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // Options configure a Server. Zero values take the defaults.
@@ -32,7 +32,7 @@ type Options struct {
 	// Size is the side the model sees (the training size); default 512.
 	Size int
 	// Triplet is the post-processing (thresholds.json); zero: a plain 0.5.
-	Triplet train.Triplet
+	Triplet infer.Triplet
 	// Timeout bounds a request from arrival to answer (default 60 s): 504
 	// beyond it.
 	Timeout time.Duration
@@ -60,8 +60,8 @@ func (o *Options) defaults() {
 	if o.Size < 1 {
 		o.Size = 512
 	}
-	if o.Triplet == (train.Triplet{}) {
-		o.Triplet = train.Triplet{Top: 0.5, Bottom: 0.5}
+	if o.Triplet == (infer.Triplet{}) {
+		o.Triplet = infer.Triplet{Top: 0.5, Bottom: 0.5}
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 60 * time.Second
@@ -303,7 +303,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 		}
 		writePNG(w, g)
 	case "overlay":
-		writePNG(w, train.Overlay(res.img, res.mask, nil))
+		writePNG(w, infer.Overlay(res.img, res.mask, nil))
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(res)
@@ -336,8 +336,8 @@ func output(r *http.Request) string {
 
 // predict runs m on img and post-processes the probabilities.
 func (s *Server) predict(ctx context.Context, m *unet.Model, img *image.Gray) (*Result, error) {
-	res, err := train.PredictImages(ctx, train.Predictor{Model: m}, []string{""}, []*image.Gray{img},
-		train.InferConfig{Size: s.opt.Size, Batch: 1, Triplet: s.opt.Triplet})
+	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m}, []string{""}, []*image.Gray{img},
+		infer.Config{Size: s.opt.Size, Batch: 1, Triplet: s.opt.Triplet})
 	if err != nil {
 		return nil, err
 	}

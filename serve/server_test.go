@@ -25,10 +25,10 @@ import (
 
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/internal/npy"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/tensor"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // These tests run the server on a loopback port (httptest.NewServer) and
@@ -99,10 +99,10 @@ func post(t testing.TB, url, ctype string, body []byte) (*http.Response, []byte)
 }
 
 // direct is what a serial prediction of img gives (lungo predict's path).
-func direct(t testing.TB, m *unet.Model, img *image.Gray) train.ImageResult {
+func direct(t testing.TB, m *unet.Model, img *image.Gray) infer.Result {
 	t.Helper()
-	res, err := train.PredictImages(context.Background(), train.Predictor{Model: m}, []string{""}, []*image.Gray{img},
-		train.InferConfig{Size: testSize, Batch: 1, Triplet: train.Triplet{Top: 0.5, Bottom: 0.5}})
+	res, err := infer.PredictImages(context.Background(), infer.Predictor{Model: m}, []string{""}, []*image.Gray{img},
+		infer.Config{Size: testSize, Batch: 1, Triplet: infer.Triplet{Top: 0.5, Bottom: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}

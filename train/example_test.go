@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/optim"
@@ -46,7 +47,7 @@ func ExampleFit_folder() {
 	check(err)
 	img, err := siim.ReadGray8File(filepath.Join(images, "img0.png"))
 	check(err)
-	r, err := train.PredictImage(context.Background(), train.Predictor{Model: best}, img, train.InferConfig{Size: 64})
+	r, err := infer.PredictImage(context.Background(), infer.Predictor{Model: best}, img, infer.Config{Size: 64})
 	check(err)
 	fmt.Printf("mask %dx%d\n", r.Mask.W, r.Mask.H)
 	// Output:

@@ -2,16 +2,11 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
@@ -20,11 +15,6 @@ import (
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/optim"
 	"github.com/lungo-ml/lungo/tensor"
-)
-
-var (
-	colorLoss = color.RGBA{200, 50, 40, 255}
-	colorDice = color.RGBA{30, 80, 200, 255}
 )
 
 // Schedule is a learning-rate schedule Fit steps and checkpoints
@@ -89,31 +79,6 @@ type StepInfo struct {
 	LR                 float64
 }
 
-// EpochInfo is one epoch's record, also written to metrics.jsonl.
-type EpochInfo struct {
-	Epoch        int     `json:"epoch"`
-	TrainLoss    float64 `json:"train_loss"`
-	ValDice      float64 `json:"val_dice"` // competition mean Dice at threshold 0.5; NaN without validation
-	LR           float64 `json:"lr"`
-	Seconds      float64 `json:"seconds"`
-	ImagesPerSec float64 `json:"images_per_sec"`
-	Best         bool    `json:"best"`
-}
-
-// MarshalJSON writes NaN as null, which JSON cannot hold otherwise.
-func (e EpochInfo) MarshalJSON() ([]byte, error) {
-	type plain EpochInfo
-	p := plain(e)
-	var val any = p.ValDice
-	if math.IsNaN(p.ValDice) {
-		val = nil
-	}
-	return json.Marshal(struct {
-		plain
-		ValDice any `json:"val_dice"`
-	}{p, val})
-}
-
 // Result summarises a run.
 type Result struct {
 	History   []EpochInfo
@@ -125,15 +90,6 @@ type Result struct {
 	// Stopped says why training ended: "completed", "early stop".
 	Stopped string
 }
-
-// Files in the run folder.
-const (
-	StateFile   = "last.state"    // everything needed to resume
-	BestFile    = "best.lungo"    // weights of the best validation epoch
-	FinalFile   = "final.lungo"   // the model Result.Model names
-	MetricsFile = "metrics.jsonl" // one EpochInfo per line
-	CurvesFile  = "curves.png"    // training loss and validation Dice
-)
 
 // DefaultLoss is BCE-with-logits plus soft Dice on the mask, plus BCE on the
 // classification head's logits against the image labels when there is one.
@@ -159,25 +115,6 @@ type NonFiniteLossError struct {
 
 func (e *NonFiniteLossError) Error() string {
 	return fmt.Sprintf("train: loss is %v at epoch %d, batch %d (images %v); the last good checkpoint is kept", e.Loss, e.Epoch, e.Batch, e.IDs)
-}
-
-// runState is what last.state holds besides tensors.
-type runState struct {
-	Epoch     int         `json:"epoch"`      // epoch in progress (1-based)
-	Batch     int         `json:"batch"`      // batches of Epoch already done
-	Steps     int         `json:"steps"`      // optimizer steps so far (all epochs)
-	LossSum   float64     `json:"loss_sum"`   // Epoch's running loss sum ...
-	LossN     int         `json:"loss_n"`     // ... over this many batches
-	History   []EpochInfo `json:"history"`    // finished epochs
-	BestEpoch int         `json:"best_epoch"` // 0: none yet
-	BestDice  float64     `json:"best_dice"`
-	TopK      []topEntry  `json:"top_k"` // best epochs, best first
-	Since     int         `json:"since"` // epochs since the best (early stopping)
-}
-
-type topEntry struct {
-	Epoch int     `json:"epoch"`
-	Dice  float64 `json:"dice"`
 }
 
 // Fit trains job.Model as cfg says. Every epoch ends with validation (when
@@ -409,14 +346,14 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	}
 	secs := time.Since(start).Seconds()
 	info := EpochInfo{Epoch: epoch, TrainLoss: st.LossSum / math.Max(1, float64(st.LossN)), LR: job.Opt.LR(),
-		Seconds: secs, ImagesPerSec: float64(images) / secs, ValDice: math.NaN()}
+		Seconds: secs, ImagesPerSec: float64(images) / secs, ValDice: math.NaN(), ValDicePost: math.NaN()}
 
-	if err := f.validate(ctx, &info); err != nil {
+	if err := f.endEpoch(ctx, &info); err != nil {
 		return EpochInfo{}, err
 	}
 	st.History = append(st.History, info)
-	f.logf("epoch %d/%d  loss %.4f  val dice %.4f  lr %.3g  %.1f img/s  %.0fs%s\n", epoch, cfg.Epochs, info.TrainLoss,
-		info.ValDice, info.LR, info.ImagesPerSec, secs, map[bool]string{true: "  (best)"}[info.Best])
+	f.logf("epoch %d/%d  loss %.4f  val dice %.4f (post-processed %.4f)  lr %.3g  %.1f img/s  %.0fs%s\n", epoch, cfg.Epochs,
+		info.TrainLoss, info.ValDice, info.ValDicePost, info.LR, info.ImagesPerSec, secs, map[bool]string{true: "  (best)"}[info.Best])
 	st.Epoch++
 	st.Batch, st.LossSum, st.LossN = 0, 0, 0
 	if err := f.save(); err != nil {
@@ -428,27 +365,16 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 	return info, nil
 }
 
-// validate scores the epoch (with the EMA weights when on), steps the
-// epoch-level schedules and saves the best and top-k checkpoints.
-func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
-	job, st := f.job, &f.st
+// endEpoch validates the epoch, steps the epoch-level schedules and keeps
+// the best and top-k checkpoints, all with the EMA weights when EMA is on.
+func (f *fitter) endEpoch(ctx context.Context, info *EpochInfo) error {
+	job := f.job
 	if f.ema != nil {
 		f.ema.Swap()
 		defer f.ema.Swap()
 	}
-	if job.Val != nil && len(job.ValIdx) > 0 {
-		// Predict keeps its activation buffers between calls: hand them to
-		// the collector before training resumes, so that the next epoch's
-		// arena reuses that memory instead of adding to it.
-		defer job.Model.ReleaseInferenceMemory()
-		ev, err := Evaluate(ctx, Predictor{Model: job.Model}, job.Val, info.Epoch, job.ValIdx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return f.interrupted(ctx)
-			}
-			return fmt.Errorf("train: validation after epoch %d: %w", info.Epoch, err)
-		}
-		info.ValDice = ev.Dice(0.5)
+	if err := f.validate(ctx, info); err != nil {
+		return err
 	}
 	if job.Plateau != nil && !math.IsNaN(info.ValDice) {
 		job.Plateau.Step(info.ValDice)
@@ -456,274 +382,7 @@ func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
 	if job.EpochSchedule != nil {
 		job.EpochSchedule.Step()
 	}
-	score := info.ValDice
-	if math.IsNaN(score) {
-		score = -info.TrainLoss // without validation, rank epochs by training loss
-	}
-	if st.BestEpoch == 0 || score > st.BestDice {
-		st.BestDice, st.BestEpoch, st.Since = score, info.Epoch, 0
-		info.Best = true
-		err := job.Model.SaveCheckpoint(filepath.Join(f.cfg.Dir, BestFile), map[string]string{"epoch": strconv.Itoa(info.Epoch)})
-		if err != nil {
-			return fmt.Errorf("train: %w", err)
-		}
-	} else {
-		st.Since++
-	}
-	return f.keepTopK(info.Epoch, score)
-}
-
-// keepTopK saves the epoch's weights if they rank among the best TopK and
-// removes the file of an epoch that falls out.
-func (f *fitter) keepTopK(epoch int, score float64) error {
-	if f.cfg.TopK <= 1 {
-		return nil
-	}
-	st := &f.st
-	st.TopK = append(st.TopK, topEntry{Epoch: epoch, Dice: score})
-	sort.SliceStable(st.TopK, func(i, j int) bool { return st.TopK[i].Dice > st.TopK[j].Dice })
-	keep := true
-	if len(st.TopK) > f.cfg.TopK {
-		out := st.TopK[f.cfg.TopK]
-		st.TopK = st.TopK[:f.cfg.TopK]
-		if out.Epoch == epoch {
-			keep = false
-		} else {
-			os.Remove(filepath.Join(f.cfg.Dir, epochFile(out.Epoch)))
-		}
-	}
-	if !keep {
-		return nil
-	}
-	return f.job.Model.SaveCheckpoint(filepath.Join(f.cfg.Dir, epochFile(epoch)), map[string]string{"epoch": strconv.Itoa(epoch)})
-}
-
-func epochFile(epoch int) string { return fmt.Sprintf("epoch-%03d.lungo", epoch) }
-
-// finish writes FinalFile: the average of the top-k epochs, or the best.
-func (f *fitter) finish() (string, error) {
-	dir := f.cfg.Dir
-	final := filepath.Join(dir, FinalFile)
-	if f.cfg.TopK > 1 && len(f.st.TopK) > 1 {
-		var paths []string
-		for _, e := range f.st.TopK {
-			paths = append(paths, filepath.Join(dir, epochFile(e.Epoch)))
-		}
-		avg, err := AverageCheckpoints(paths)
-		if err != nil {
-			return "", err
-		}
-		// Load into a twin of the model so the caller's weights stay the
-		// last epoch's, then save with the model's config.
-		twin, err := unet.New(f.job.Model.Config, tensor.NewRNG(0))
-		if err != nil {
-			return "", err
-		}
-		if err := twin.LoadStateDict(avg); err != nil {
-			return "", fmt.Errorf("train: averaged checkpoint: %w", err)
-		}
-		return final, twin.SaveCheckpoint(final, map[string]string{"averaged_epochs": fmt.Sprint(f.topEpochs())})
-	}
-	best := filepath.Join(dir, BestFile)
-	sd, meta, err := nn.LoadSafetensors(best)
-	if err != nil {
-		return "", fmt.Errorf("train: reading %s: %w", best, err)
-	}
-	return final, nn.SaveSafetensors(final, sd, meta)
-}
-
-func (f *fitter) topEpochs() []int {
-	var e []int
-	for _, t := range f.st.TopK {
-		e = append(e, t.Epoch)
-	}
-	return e
-}
-
-// AverageCheckpoints returns the element-wise mean of the state dicts in the
-// given lungo checkpoints (parameters and batch-norm statistics; integer
-// counters take the maximum). All must hold the same keys and shapes.
-func AverageCheckpoints(paths []string) (*nn.StateDict, error) {
-	var sum *nn.StateDict
-	for i, p := range paths {
-		sd, _, err := nn.LoadSafetensors(p)
-		if err != nil {
-			return nil, fmt.Errorf("train: averaging: %w", err)
-		}
-		if i == 0 {
-			sum = sd
-			continue
-		}
-		if sd.Len() != sum.Len() {
-			return nil, fmt.Errorf("train: averaging: %s has %d tensors, %s has %d", p, sd.Len(), paths[0], sum.Len())
-		}
-		for _, k := range sum.Keys {
-			t, ok := sd.Get(k)
-			acc := sum.Tensors[k]
-			if !ok || !tensor.SameShape(t.Shape, acc.Shape) {
-				return nil, fmt.Errorf("train: averaging: %s lacks %q or has another shape", p, k)
-			}
-			for j, v := range t.Data {
-				if sum.Int64[k] {
-					acc.Data[j] = max(acc.Data[j], v)
-				} else {
-					acc.Data[j] += v
-				}
-			}
-		}
-	}
-	if sum == nil {
-		return nil, errors.New("train: averaging: no checkpoints")
-	}
-	n := float32(len(paths))
-	for _, k := range sum.Keys {
-		if !sum.Int64[k] {
-			for j := range sum.Tensors[k].Data {
-				sum.Tensors[k].Data[j] /= n
-			}
-		}
-	}
-	return sum, nil
-}
-
-func (f *fitter) interrupted(ctx context.Context) error {
-	if f.cfg.Progress {
-		f.logf("\n")
-	}
-	if err := f.save(); err != nil {
-		return fmt.Errorf("train: cancelled, and saving the state failed: %w", err)
-	}
-	return fmt.Errorf("train: stopped in epoch %d after %d batches; state saved to %s, continue with Resume: %w",
-		f.st.Epoch, f.st.Batch, filepath.Join(f.cfg.Dir, StateFile), context.Cause(ctx))
-}
-
-// save writes last.state atomically: the model's state dict under "model.",
-// the optimizer and schedules under their prefixes, the EMA under "ema.",
-// and runState as JSON metadata.
-func (f *fitter) save() error {
-	job := f.job
-	sd := nn.NewStateDict()
-	msd := nn.StateDictOf(job.Model)
-	for _, k := range msd.Keys {
-		sd.Set("model."+k, msd.Tensors[k], msd.Int64[k])
-	}
-	meta := map[string]string{}
-	job.Opt.State().Encode("opt.", sd, meta)
-	if job.StepSchedule != nil {
-		job.StepSchedule.State().Encode("sched_step.", sd, meta)
-	}
-	if job.EpochSchedule != nil {
-		job.EpochSchedule.State().Encode("sched_epoch.", sd, meta)
-	}
-	if job.Plateau != nil {
-		job.Plateau.State().Encode("plateau.", sd, meta)
-	}
-	if f.ema != nil {
-		for i, t := range f.ema.Shadow() {
-			sd.Set("ema."+strconv.Itoa(i), t, false)
-		}
-	}
-	js, err := json.Marshal(f.st)
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	meta["lungo.train_state"] = string(js)
-	meta["lungo.config"] = job.Model.Config.MarshalConfig()
-	if err := nn.SaveSafetensors(filepath.Join(f.cfg.Dir, StateFile), sd, meta); err != nil {
-		return fmt.Errorf("train: saving state: %w", err)
-	}
-	return nil
-}
-
-// load restores last.state if present.
-func (f *fitter) load() error {
-	job := f.job
-	path := filepath.Join(f.cfg.Dir, StateFile)
-	sd, meta, err := nn.LoadSafetensors(path)
-	if errors.Is(err, os.ErrNotExist) {
-		f.logf("no %s to resume from: starting afresh\n", path)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("train: resume: %w", err)
-	}
-	if c := meta["lungo.config"]; c != job.Model.Config.MarshalConfig() {
-		return fmt.Errorf("train: resume: %s was written for model %s, this run builds %s", path, c, job.Model.Config.MarshalConfig())
-	}
-	msd := nn.NewStateDict()
-	for _, k := range sd.Keys {
-		if len(k) > 6 && k[:6] == "model." {
-			msd.Set(k[6:], sd.Tensors[k], sd.Int64[k])
-		}
-	}
-	if err := nn.LoadStateDict(job.Model, msd, true); err != nil {
-		return fmt.Errorf("train: resume from %s: %w", path, err)
-	}
-	type stateful interface{ LoadState(*optim.State) error }
-	type target struct {
-		prefix string
-		dst    stateful
-	}
-	targets := []target{{"opt.", job.Opt}}
-	if job.StepSchedule != nil {
-		targets = append(targets, target{"sched_step.", job.StepSchedule})
-	}
-	if job.EpochSchedule != nil {
-		targets = append(targets, target{"sched_epoch.", job.EpochSchedule})
-	}
-	if job.Plateau != nil {
-		targets = append(targets, target{"plateau.", job.Plateau})
-	}
-	for _, s := range targets {
-		state, err := optim.DecodeState(s.prefix, sd, meta)
-		if err != nil {
-			return fmt.Errorf("train: resume from %s: %w", path, err)
-		}
-		if err := s.dst.LoadState(state); err != nil {
-			return fmt.Errorf("train: resume from %s (%s): %w", path, s.prefix, err)
-		}
-	}
-	if f.ema != nil {
-		for i, t := range f.ema.Shadow() {
-			src, ok := sd.Get("ema." + strconv.Itoa(i))
-			if !ok || !tensor.SameShape(src.Shape, t.Shape) {
-				return fmt.Errorf("train: resume from %s: EMA tensor %d missing or mis-shaped (was EMA on?)", path, i)
-			}
-			copy(t.Data, src.Data)
-		}
-	}
-	if err := json.Unmarshal([]byte(meta["lungo.train_state"]), &f.st); err != nil {
-		return fmt.Errorf("train: resume from %s: bad train state: %w", path, err)
-	}
-	f.logf("resuming from %s at epoch %d, batch %d\n", path, f.st.Epoch, f.st.Batch)
-	return nil
-}
-
-// writeMetrics rewrites metrics.jsonl and curves.png from the history.
-func (f *fitter) writeMetrics() error {
-	dir := f.cfg.Dir
-	err := writeAtomic(filepath.Join(dir, MetricsFile), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, e := range f.st.History {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var ep, loss, dice []float64
-	for _, e := range f.st.History {
-		ep = append(ep, float64(e.Epoch))
-		loss = append(loss, e.TrainLoss)
-		dice = append(dice, e.ValDice)
-	}
-	return WriteChartsPNG(filepath.Join(dir, CurvesFile), []Chart{
-		{Title: "train loss", Series: []Series{{Name: "loss", Color: colorLoss, X: ep, Y: loss}}},
-		{Title: "val dice", Series: []Series{{Name: "dice", Color: colorDice, X: ep, Y: dice}}},
-	}, 480, 320)
+	return f.keepCheckpoints(info)
 }
 
 func (f *fitter) progress(epoch, done, total int, loss float64, images int, el time.Duration) {

@@ -7,8 +7,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-
-	"github.com/lungo-ml/lungo/internal/atomicfile"
 )
 
 // Series is one line of a chart.
@@ -214,13 +212,4 @@ func drawText(img *image.RGBA, x, y int, s string, c color.RGBA, scale int) {
 // writePNGAtomic encodes img to a temporary file beside path and renames it.
 func writePNGAtomic(path string, img image.Image) error {
 	return writeAtomic(path, func(f io.Writer) error { return png.Encode(f, img) })
-}
-
-// writeAtomic writes path through a temporary file in the same directory,
-// synced and renamed over path (package atomicfile).
-func writeAtomic(path string, write func(w io.Writer) error) error {
-	if err := atomicfile.Write(path, write); err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/train"
 )
@@ -72,8 +73,8 @@ func runDemo(args []string) error {
 		}
 		ids, imgs, truths = append(ids, out.ds.ID(i)), append(imgs, img), append(truths, m)
 	}
-	res, err := train.PredictImages(ctx, train.Predictor{Model: out.model, TTA: true}, ids, imgs,
-		train.InferConfig{Size: o.size, Batch: o.batch, Triplet: out.triplet})
+	res, err := infer.PredictImages(ctx, infer.Predictor{Model: out.model, TTA: true}, ids, imgs,
+		infer.Config{Size: o.size, Batch: o.batch, Triplet: out.triplet})
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func runDemo(args []string) error {
 	// Outputs: submission, masks, overlays (curves and checkpoints are
 	// already in the run folder).
 	subPath := filepath.Join(o.out, "submission.csv")
-	if err := train.WriteSubmissionFile(subPath, res); err != nil {
+	if err := infer.WriteSubmissionFile(subPath, res); err != nil {
 		return err
 	}
 	for _, dir := range []string{"masks", "overlays"} {
@@ -105,10 +106,10 @@ func runDemo(args []string) error {
 		}
 	}
 	for i, r := range res {
-		if err := train.WriteMaskPNG(filepath.Join(o.out, "masks", r.ID+".png"), r.Mask); err != nil {
+		if err := infer.WriteMaskPNG(filepath.Join(o.out, "masks", r.ID+".png"), r.Mask); err != nil {
 			return err
 		}
-		if err := train.WriteOverlayPNG(filepath.Join(o.out, "overlays", r.ID+".png"), imgs[i], r.Mask, truths[i]); err != nil {
+		if err := infer.WriteOverlayPNG(filepath.Join(o.out, "overlays", r.ID+".png"), imgs[i], r.Mask, truths[i]); err != nil {
 			return err
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/dicom/seg"
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/serve"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // DICOM results shared by "lungo predict -seg/-sc" and "lungo pacs": a
@@ -29,7 +29,7 @@ type resultWriter struct {
 // newResultWriter hashes the weights file and fixes the settings that
 // decide a mask besides the weights: the size the model sees, the triplet,
 // test-time augmentation and the classification gate.
-func newResultWriter(weights string, size int, tr train.Triplet, tta, useClass bool, classThr float64) (*resultWriter, error) {
+func newResultWriter(weights string, size int, tr infer.Triplet, tta, useClass bool, classThr float64) (*resultWriter, error) {
 	f, err := os.Open(weights)
 	if err != nil {
 		return nil, err

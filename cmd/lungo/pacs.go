@@ -20,8 +20,8 @@ import (
 
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/dicom/seg"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/pacs"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // lungo pacs: the model next to an Orthanc PACS (package pacs). It reads
@@ -118,8 +118,8 @@ func runPacsContext(parent context.Context, args []string) error {
 		return err
 	}
 	r := &pacsRun{c: c, rw: rw, log: log, modalities: map[string]bool{},
-		pred: train.Predictor{Model: m, TTA: do.tta},
-		cfg:  train.InferConfig{Size: size, Batch: 1, Triplet: tr, UseClass: do.useClass, ClassThreshold: float32(do.classThr)}}
+		pred: infer.Predictor{Model: m, TTA: do.tta},
+		cfg:  infer.Config{Size: size, Batch: 1, Triplet: tr, UseClass: do.useClass, ClassThreshold: float32(do.classThr)}}
 	for _, mod := range strings.Split(*modalities, ",") {
 		if mod = strings.TrimSpace(mod); mod != "" {
 			r.modalities[mod] = true
@@ -214,8 +214,8 @@ func defaultStatePath(base string) (string, error) {
 // A pacsRun predicts radiographs of one PACS with one model.
 type pacsRun struct {
 	c          *pacs.Client
-	pred       train.Predictor
-	cfg        train.InferConfig
+	pred       infer.Predictor
+	cfg        infer.Config
 	rw         *resultWriter
 	modalities map[string]bool
 	log        io.Writer
@@ -407,7 +407,7 @@ func (r *pacsRun) results(ctx context.Context, b []byte, wantSEG, wantSC bool) (
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := train.PredictImages(ctx, r.pred, []string{src.String(dicom.SOPInstanceUID)}, []*image.Gray{gray}, r.cfg)
+	res, err := infer.PredictImages(ctx, r.pred, []string{src.String(dicom.SOPInstanceUID)}, []*image.Gray{gray}, r.cfg)
 	if err != nil {
 		return nil, 0, err
 	}

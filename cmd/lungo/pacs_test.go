@@ -19,11 +19,11 @@ import (
 
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/dicom/seg"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/internal/orthanctest"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/pacs"
 	"github.com/lungo-ml/lungo/tensor"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // sharedData holds the real test files (see ../shared/data/README.md).
@@ -63,7 +63,7 @@ func testModel(t testing.TB) string {
 	if err := m.SaveCheckpoint(weights, nil); err != nil {
 		t.Fatal(err)
 	}
-	th, _ := json.Marshal(thresholds{Size: 128, Triplet: train.Triplet{Top: testThreshold, Bottom: testThreshold}})
+	th, _ := json.Marshal(thresholds{Size: 128, Triplet: infer.Triplet{Top: testThreshold, Bottom: testThreshold}})
 	if err := os.WriteFile(filepath.Join(dir, thresholdsFile), th, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func TestPredictSEGDeterministic(t *testing.T) {
 	}
 	a, b := run(), run()
 	other := filepath.Join(t.TempDir(), "t.json")
-	th, _ := json.Marshal(thresholds{Size: 128, Triplet: train.Triplet{Top: 0.6, Bottom: 0.6}})
+	th, _ := json.Marshal(thresholds{Size: 128, Triplet: infer.Triplet{Top: 0.6, Bottom: 0.6}})
 	if err := os.WriteFile(other, th, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/optim"
@@ -120,7 +121,7 @@ func (o *runOptions) posFraction() (func(int) float64, error) {
 type outcome struct {
 	ds       siim.Source
 	model    *unet.Model
-	triplet  train.Triplet
+	triplet  infer.Triplet
 	valScore float64
 	testIdx  []int
 	result   *train.Result
@@ -131,7 +132,7 @@ type outcome struct {
 // chosen on validation.
 type thresholds struct {
 	Size     int           `json:"size"`
-	Triplet  train.Triplet `json:"triplet"`
+	Triplet  infer.Triplet `json:"triplet"`
 	ValScore float64       `json:"val_score"`
 }
 
@@ -242,11 +243,11 @@ func runTraining(ctx context.Context, o *runOptions) (*outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reopening the trained model: %w", err)
 	}
-	ev, err := train.Evaluate(ctx, train.Predictor{Model: final, TTA: true}, valLoader, 0, valIdx)
+	ev, err := infer.Evaluate(ctx, infer.Predictor{Model: final, TTA: true}, valLoader, 0, valIdx)
 	if err != nil {
 		return nil, fmt.Errorf("validation: %w", err)
 	}
-	tr, score := train.SearchTriplet(ev.Probs, ev.Truths, train.DefaultTripletGrid(o.size))
+	tr, score := infer.SearchTriplet(ev.Probs, ev.Truths, infer.DefaultTripletGrid(o.size))
 	logf("validation: dice %.4f at 0.5, %.4f with flip TTA and the triplet %v\n", ev.Dice(0.5), score, tr)
 	js, _ := json.MarshalIndent(thresholds{Size: o.size, Triplet: tr, ValScore: score}, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.out, thresholdsFile), append(js, '\n'), 0o644); err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom"
 	"github.com/lungo-ml/lungo/data/dicom/seg"
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // dicomPredictOptions are predict's DICOM-mode flags.
@@ -101,7 +101,7 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 			}
 		}
 	}
-	err = predictGray(ctx, m, o, tr, size, ids, imgs, func(i int, r train.ImageResult) error {
+	err = predictGray(ctx, m, o, tr, size, ids, imgs, func(i int, r infer.Result) error {
 		if rw == nil {
 			return nil
 		}
@@ -123,7 +123,7 @@ func predictDICOM(ctx context.Context, m *unet.Model, weights string, o dicomPre
 // Secondary Capture into scDir (either may be ""), each atomically, named
 // after the image's ID. The source file is parsed again here rather than
 // kept from reading, so that a folder of radiographs is not held in memory.
-func writeDICOMResults(rw *resultWriter, path string, gray *image.Gray, r train.ImageResult, segDir, scDir string) error {
+func writeDICOMResults(rw *resultWriter, path string, gray *image.Gray, r infer.Result, segDir, scDir string) error {
 	src, err := dicom.ReadFile(path)
 	if err != nil {
 		return err

@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // Image mode of lungo predict (-images): PNG and JPEG files instead of
@@ -131,8 +131,8 @@ func predictImageFiles(ctx context.Context, m *unet.Model, weights string, o dic
 // submission CSV, probabilities, mask and overlay PNGs, and the score
 // against o.labels. each, if not nil, is called for every image after its
 // PNGs are written (DICOM mode writes its SEG and SC objects there).
-func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr train.Triplet, size int,
-	ids []string, imgs []*image.Gray, each func(i int, r train.ImageResult) error) error {
+func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr infer.Triplet, size int,
+	ids []string, imgs []*image.Gray, each func(i int, r infer.Result) error) error {
 	var labels *siim.Labels
 	if o.labels != "" {
 		var err error
@@ -140,7 +140,7 @@ func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr t
 			return err
 		}
 	}
-	res, err := train.PredictImages(ctx, train.Predictor{Model: m, TTA: o.tta}, ids, imgs, train.InferConfig{
+	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m, TTA: o.tta}, ids, imgs, infer.Config{
 		Size: size, Batch: o.batch, Triplet: tr, UseClass: o.useClass, ClassThreshold: float32(o.classThr)})
 	if err != nil {
 		return err
@@ -156,13 +156,13 @@ func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr t
 		if err := os.MkdirAll(filepath.Dir(o.submission), 0o755); err != nil {
 			return err
 		}
-		if err := train.WriteSubmissionFile(o.submission, res); err != nil {
+		if err := infer.WriteSubmissionFile(o.submission, res); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.log, "wrote %s\n", o.submission)
 	}
 	if o.npyDir != "" {
-		if err := train.WriteProbabilities(o.npyDir, res, size); err != nil {
+		if err := infer.WriteProbabilities(o.npyDir, res, size); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.log, "wrote probabilities [%d, %d] per image to %s/\n", size, size, o.npyDir)
@@ -186,12 +186,12 @@ func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr t
 			}
 		}
 		if o.masksDir != "" {
-			if err := train.WriteMaskPNG(filepath.Join(o.masksDir, r.ID+".png"), r.Mask); err != nil {
+			if err := infer.WriteMaskPNG(filepath.Join(o.masksDir, r.ID+".png"), r.Mask); err != nil {
 				return err
 			}
 		}
 		if o.overlays != "" {
-			if err := train.WriteOverlayPNG(filepath.Join(o.overlays, r.ID+".png"), imgs[i], r.Mask, truth); err != nil {
+			if err := infer.WriteOverlayPNG(filepath.Join(o.overlays, r.ID+".png"), imgs[i], r.Mask, truth); err != nil {
 				return err
 			}
 		}

@@ -15,9 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/serve"
-	"github.com/lungo-ml/lungo/train"
 )
 
 // lungo serve: the model behind an HTTP service (package serve), with the
@@ -120,8 +120,8 @@ func runServe(args []string) error {
 // postProcessing returns the triplet and size predictions use: thresholds.json
 // (thrPath, or the one beside the weights if there is one) and the -size
 // flag (0: the thresholds' size, else 512), which must agree.
-func postProcessing(weights, thrPath string, size int, log io.Writer) (train.Triplet, int, error) {
-	tr := train.Triplet{Top: 0.5, Bottom: 0.5}
+func postProcessing(weights, thrPath string, size int, log io.Writer) (infer.Triplet, int, error) {
+	tr := infer.Triplet{Top: 0.5, Bottom: 0.5}
 	if thrPath == "" {
 		thrPath = filepath.Join(filepath.Dir(weights), thresholdsFile)
 		if _, err := os.Stat(thrPath); err != nil {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 
 	"github.com/lungo-ml/lungo/data/siim"
+	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/nn"
 	"github.com/lungo-ml/lungo/optim"
@@ -84,14 +85,14 @@ func main() {
 	// 6. Post-processing: search (top, min_area, bottom) on validation.
 	best, err := unet.Open(res.Model, nil)
 	check(err)
-	predictor := train.Predictor{Model: best, TTA: true}
-	val, err := train.Evaluate(ctx, predictor, valLoader, 0, valIdx)
+	predictor := infer.Predictor{Model: best, TTA: true}
+	val, err := infer.Evaluate(ctx, predictor, valLoader, 0, valIdx)
 	check(err)
-	triplet, valScore := train.SearchTriplet(val.Probs, val.Truths, train.DefaultTripletGrid(size))
+	triplet, valScore := infer.SearchTriplet(val.Probs, val.Truths, infer.DefaultTripletGrid(size))
 	fmt.Printf("validation dice %.4f with %v\n", valScore, triplet)
 
 	// 7. Score the held-out images with the competition metric.
-	test, err := train.Evaluate(ctx, predictor, valLoader, 0, testIdx)
+	test, err := infer.Evaluate(ctx, predictor, valLoader, 0, testIdx)
 	check(err)
 	fmt.Printf("held-out dice: %.4f\n", test.Score(triplet))
 	fmt.Printf("positive-only dice: %.4f\n", test.PositiveDice(triplet))

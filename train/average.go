@@ -1,6 +1,11 @@
+// Weight averaging: an exponential moving average of the weights during
+// training (EMA) and the mean of the best epochs' checkpoints at the end
+// (AverageCheckpoints, Config.TopK).
+
 package train
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/lungo-ml/lungo/nn"
@@ -54,3 +59,49 @@ func (e *EMA) Swap() {
 
 // Shadow returns the averaged parameter tensors, in nn.Parameters order.
 func (e *EMA) Shadow() []*tensor.Tensor { return e.shadow }
+
+// AverageCheckpoints returns the element-wise mean of the state dicts in the
+// given lungo checkpoints (parameters and batch-norm statistics; integer
+// counters take the maximum). All must hold the same keys and shapes.
+func AverageCheckpoints(paths []string) (*nn.StateDict, error) {
+	var sum *nn.StateDict
+	for i, p := range paths {
+		sd, _, err := nn.LoadSafetensors(p)
+		if err != nil {
+			return nil, fmt.Errorf("train: averaging: %w", err)
+		}
+		if i == 0 {
+			sum = sd
+			continue
+		}
+		if sd.Len() != sum.Len() {
+			return nil, fmt.Errorf("train: averaging: %s has %d tensors, %s has %d", p, sd.Len(), paths[0], sum.Len())
+		}
+		for _, k := range sum.Keys {
+			t, ok := sd.Get(k)
+			acc := sum.Tensors[k]
+			if !ok || !tensor.SameShape(t.Shape, acc.Shape) {
+				return nil, fmt.Errorf("train: averaging: %s lacks %q or has another shape", p, k)
+			}
+			for j, v := range t.Data {
+				if sum.Int64[k] {
+					acc.Data[j] = max(acc.Data[j], v)
+				} else {
+					acc.Data[j] += v
+				}
+			}
+		}
+	}
+	if sum == nil {
+		return nil, errors.New("train: averaging: no checkpoints")
+	}
+	n := float32(len(paths))
+	for _, k := range sum.Keys {
+		if !sum.Int64[k] {
+			for j := range sum.Tensors[k].Data {
+				sum.Tensors[k].Data[j] /= n
+			}
+		}
+	}
+	return sum, nil
+}

@@ -1,4 +1,4 @@
-package train
+package infer
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ func (t Triplet) String() string {
 // mask (same length) and reports whether the image is positive.
 func (t Triplet) Apply(mask []uint8, prob []float32) bool {
 	if len(mask) != len(prob) {
-		panic(fmt.Sprintf("train: Triplet.Apply: mask has %d pixels, prob %d", len(mask), len(prob)))
+		panic(fmt.Sprintf("infer: Triplet.Apply: mask has %d pixels, prob %d", len(mask), len(prob)))
 	}
 	n := 0
 	for _, p := range prob {
@@ -80,7 +80,7 @@ func Quantize(q []uint8, p []float32) {
 // is 1 when prediction and truth are both empty.
 func SearchTriplet(probs [][]uint8, truths [][]uint8, grid TripletGrid) (Triplet, float64) {
 	if len(probs) != len(truths) {
-		panic(fmt.Sprintf("train: SearchTriplet: %d probability maps, %d masks", len(probs), len(truths)))
+		panic(fmt.Sprintf("infer: SearchTriplet: %d probability maps, %d masks", len(probs), len(truths)))
 	}
 	best, bestScore := Triplet{Top: 0.5, Bottom: 0.5}, -1.0
 	if len(probs) == 0 {
@@ -112,7 +112,7 @@ func SearchTriplet(probs [][]uint8, truths [][]uint8, grid TripletGrid) (Triplet
 		for i, p := range probs {
 			tr := truths[i]
 			if len(tr) != len(p) {
-				panic(fmt.Sprintf("train: SearchTriplet: image %d has %d probabilities, %d mask pixels", i, len(p), len(tr)))
+				panic(fmt.Sprintf("infer: SearchTriplet: image %d has %d probabilities, %d mask pixels", i, len(p), len(tr)))
 			}
 			inter, np, nt := 0, 0, 0
 			t := 255 * bottom

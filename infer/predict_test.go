@@ -1,4 +1,4 @@
-package train
+package infer
 
 import (
 	"context"
@@ -12,6 +12,10 @@ import (
 	"github.com/lungo-ml/lungo/tensor"
 )
 
+func tinyConfig() unet.Config {
+	return unet.Config{Encoder: "resnet18", InChannels: 1, Classes: 1, DecoderChannels: []int{16, 8, 8, 8, 8}}
+}
+
 // PredictImage takes any image type and predicts what PredictImages
 // predicts for its 8-bit grey form.
 func TestPredictImageTypes(t *testing.T) {
@@ -20,7 +24,7 @@ func TestPredictImageTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := Predictor{Model: m}
-	cfg := InferConfig{Size: 32}
+	cfg := Config{Size: 32}
 	grey, _ := siim.SynthImage(4, 48, true)
 	want, err := PredictImages(context.Background(), p, []string{"x"}, []*image.Gray{grey}, cfg)
 	if err != nil {
