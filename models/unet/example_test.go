@@ -2,6 +2,8 @@ package unet_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/nn"
@@ -41,4 +43,46 @@ func ExampleOpen() {
 	// Output:
 	// U-Net-ResNet18, 1 input channel, 2 classes, decoder 256-128-64-32-16
 	// unet: encoder-only ResNet-18 weights (torchvision keys): decoder and segmentation head missing; to fine-tune from them use `lungo train -init-encoder FILE` or unet.LoadEncoder (file ../../testdata/resnet18_tv.pth)
+}
+
+// A lungo checkpoint carries the model's Config in its metadata: Open
+// rebuilds the same architecture from the file alone, with the same
+// weights, here a small U-Net with a classification head.
+func ExampleOpen_checkpoint() {
+	cfg := unet.Config{Encoder: "resnet18", InChannels: 1, Classes: 1, DecoderChannels: []int{32, 16, 16, 8, 8}, ClassHead: 1}
+	m, err := unet.New(cfg, tensor.NewRNG(1))
+	if err != nil {
+		panic(err)
+	}
+	dir, err := os.MkdirTemp("", "unet-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "model.lungo")
+	if err := m.SaveCheckpoint(path, map[string]string{"epoch": "7"}); err != nil {
+		panic(err)
+	}
+
+	back, err := unet.Open(path, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(back.Config.Describe())
+	want, got := m.StateDict(), back.StateDict()
+	same := want.Len() == got.Len()
+	for _, k := range want.Keys {
+		t, ok := got.Get(k)
+		if !ok {
+			same = false
+			continue
+		}
+		for i, v := range want.Tensors[k].Data {
+			same = same && t.Data[i] == v
+		}
+	}
+	fmt.Println(want.Len(), "tensors, all equal:", same)
+	// Output:
+	// U-Net-ResNet18, 1 input channel, 1 class, decoder 32-16-16-8-8, class head of 1 output
+	// 184 tensors, all equal: true
 }
