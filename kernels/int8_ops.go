@@ -1,0 +1,105 @@
+package kernels
+
+import (
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// The memory-bound int8 inference ops around Int8Conv2D.
+
+// U8MaxPool3x3s2 sets y to the 3x3 max-pool with stride 2 and padding 1 of
+// x [N, H, W, C] (halo >= 1): y is [N, (H-1)/2+1, (W-1)/2+1, C] with x's
+// quantization. The values of x must be >= its zero point (a ReLU's
+// output): the border (the zero point) then stands in for PyTorch's -Inf
+// padding, since every window holds one pixel of x, and the maximum of
+// codes is the code of the maximum.
+func U8MaxPool3x3s2(y, x U8Image) {
+	x.check("U8MaxPool3x3s2", "x")
+	y.check("U8MaxPool3x3s2", "y")
+	if x.Halo < 1 || y.N != x.N || y.C != x.C || y.H != (x.H-1)/2+1 || y.W != (x.W-1)/2+1 || y.Scale != x.Scale || y.Zero != x.Zero {
+		tensor.Panicf("kernels", "U8MaxPool3x3s2: x %dx%dx%dx%d (halo %d, quantization %g, %d), y %dx%dx%dx%d (%g, %d)",
+			x.N, x.H, x.W, x.C, x.Halo, x.Scale, x.Zero, y.N, y.H, y.W, y.C, y.Scale, y.Zero)
+	}
+	c := x.C
+	Parallel(y.N*y.H, 1, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			n, oy := row/y.H, row%y.H
+			for ox := 0; ox < y.W; ox++ {
+				d := y.Data[y.Offset(n, oy, ox):][:c]
+				copy(d, x.Data[x.Offset(n, 2*oy-1, 2*ox-1):][:c])
+				for t := 1; t < 9; t++ {
+					s := x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c]
+					for j, v := range s {
+						d[j] = max(d[j], v)
+					}
+				}
+			}
+		}
+	})
+}
+
+// RequantTable returns the table that maps the codes of quantization
+// (from, fromZero) to the nearest codes of (to, toZero), clamped.
+func RequantTable(from float32, fromZero uint8, to float32, toZero uint8) *[256]uint8 {
+	var t [256]uint8
+	for q := range t {
+		t[q] = QuantizeU8(float32(q-int(fromZero))*from, to, toZero)
+	}
+	return &t
+}
+
+// U8UpsampleConcat sets y [N, 2H, 2W, C+K] to the nearest 2x upsampling of
+// x [N, H, W, C] followed, along channels, by skip [N, 2H, 2W, K] (nil:
+// K = 0), each requantized to y's quantization (RequantTable; a copy when
+// they share it). y's border is not written.
+func U8UpsampleConcat(y, x U8Image, skip *U8Image) {
+	x.check("U8UpsampleConcat", "x")
+	y.check("U8UpsampleConcat", "y")
+	k := 0
+	var ts *[256]uint8
+	if skip != nil {
+		skip.check("U8UpsampleConcat", "skip")
+		k = skip.C
+		if skip.N != x.N || skip.H != 2*x.H || skip.W != 2*x.W {
+			tensor.Panicf("kernels", "U8UpsampleConcat: skip %dx%dx%d for x %dx%dx%d", skip.N, skip.H, skip.W, x.N, x.H, x.W)
+		}
+		if skip.Scale != y.Scale || skip.Zero != y.Zero {
+			ts = RequantTable(skip.Scale, skip.Zero, y.Scale, y.Zero)
+		}
+	}
+	c := x.C
+	if y.N != x.N || y.H != 2*x.H || y.W != 2*x.W || y.C != c+k {
+		tensor.Panicf("kernels", "U8UpsampleConcat: y %dx%dx%dx%d for x %dx%dx%dx%d and %d skip channels", y.N, y.H, y.W, y.C, x.N, x.H, x.W, x.C, k)
+	}
+	var tx *[256]uint8
+	if x.Scale != y.Scale || x.Zero != y.Zero {
+		tx = RequantTable(x.Scale, x.Zero, y.Scale, y.Zero)
+	}
+	put := func(d, s []uint8, t *[256]uint8) {
+		if t == nil {
+			copy(d, s)
+			return
+		}
+		for i, v := range s {
+			d[i] = t[v]
+		}
+	}
+	ct := c + k
+	Parallel(y.N*y.H, 4, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			n, oy := row/y.H, row%y.H
+			d := y.Data[y.Offset(n, oy, 0):][:y.W*ct]
+			for ix := 0; ix < x.W; ix++ {
+				s := x.Data[x.Offset(n, oy/2, ix):][:c]
+				put(d[2*ix*ct:2*ix*ct+c], s, tx)
+				copy(d[(2*ix+1)*ct:(2*ix+1)*ct+c], d[2*ix*ct:2*ix*ct+c])
+			}
+			if skip == nil {
+				continue
+			}
+			sr := skip.Data[skip.Offset(n, oy, 0):][:y.W*k]
+			for ox := 0; ox < y.W; ox++ {
+				put(d[ox*ct+c:(ox+1)*ct], sr[ox*k:(ox+1)*k], ts)
+			}
+		}
+	})
+}

@@ -1,0 +1,362 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+func TestQuantizeU8(t *testing.T) {
+	cases := []struct {
+		f, s float32
+		z    uint8
+		want uint8
+	}{
+		{0, 0.1, 0, 0}, {0.25, 0.1, 0, 2}, {0.35, 0.1, 0, 4}, // 3.5 -> 4 (half even)
+		{0.05, 0.1, 10, 10}, // 0.5 -> 0 (half even)
+		{-1, 0.1, 0, 0}, {100, 0.1, 0, 255}, {-0.3, 0.1, 5, 2},
+		{float32(math.NaN()), 1, 7, 0},
+	}
+	for _, c := range cases {
+		if got := QuantizeU8(c.f, c.s, c.z); got != c.want {
+			t.Errorf("QuantizeU8(%g, %g, %d) = %d, want %d", c.f, c.s, c.z, got, c.want)
+		}
+	}
+	s, z := U8Params(-1, 3)
+	if s != 4.0/255 || z != 64 {
+		t.Errorf("U8Params(-1, 3) = %g, %d", s, z)
+	}
+	if s, z := U8Params(2, 5); s != 5.0/255 || z != 0 {
+		t.Errorf("U8Params(2, 5) = %g, %d (the range must hold 0)", s, z)
+	}
+}
+
+// int8Case is one convolution of the conformance suite.
+type int8Case struct {
+	n, h, w, c, k, r, stride, pad int
+	res, relu                     bool
+	xz, yz, rz                    uint8 // zero points of x, y and res
+	yHalo, off                    int
+}
+
+func (c int8Case) String() string {
+	return fmt.Sprintf("n%d_%dx%dx%d_k%d_r%d_s%d_p%d_res%v_relu%v_z%d.%d.%d_yh%d_off%d",
+		c.n, c.h, c.w, c.c, c.k, c.r, c.stride, c.pad, c.res, c.relu, c.xz, c.yz, c.rz, c.yHalo, c.off)
+}
+
+func int8Cases(short bool) []int8Case {
+	cs := []int8Case{
+		{1, 5, 7, 4, 32, 3, 1, 1, false, true, 0, 0, 0, 0, 0},
+		{1, 1, 1, 1, 1, 1, 1, 0, false, false, 3, 200, 0, 0, 1},
+		{2, 9, 13, 5, 17, 3, 2, 1, true, true, 17, 0, 128, 1, 3},
+		{1, 16, 17, 3, 64, 7, 2, 3, false, true, 130, 0, 0, 1, 2},
+		{1, 8, 29, 8, 33, 1, 2, 0, false, false, 0, 100, 0, 0, 1},
+		{1, 7, 31, 17, 16, 3, 1, 1, true, false, 5, 77, 9, 1, 0},
+		{1, 4, 12, 16, 65, 3, 1, 2, true, true, 0, 0, 0, 1, 3},
+		{1, 3, 15, 12, 5, 3, 3, 1, false, true, 255, 0, 0, 0, 2},
+		{1, 6, 33, 32, 48, 3, 1, 1, true, true, 0, 0, 0, 1, 1},
+		{2, 2, 2, 2, 2, 2, 1, 0, true, false, 1, 2, 3, 0, 0},
+	}
+	if short {
+		return cs[:6]
+	}
+	for _, w := range []int{1, 2, 3, 4, 8, 9, 12, 13, 16, 17, 24, 25, 28} {
+		cs = append(cs, int8Case{1, 3, w, 7, 40, 3, 1, 1, w%2 == 0, w%3 != 0, uint8(w * 9), uint8(w % 4), uint8(w), w % 2, w % 4})
+	}
+	return cs
+}
+
+// randU8Image returns an image of random codes whose Data starts off values
+// into a larger slice, the border at the zero point; guard bytes (0xa5)
+// fill the slack after it.
+func randU8Image(rng *tensor.RNG, n, h, w, c, halo, off int, scale float32, zero uint8) (U8Image, []uint8) {
+	l := U8ImageLen(n, h, w, c, halo)
+	buf := make([]uint8, off+l+7)
+	for i := range buf {
+		buf[i] = 0xa5
+	}
+	m := U8Image{Data: buf[off : off+l], N: n, H: h, W: w, C: c, Halo: halo, Scale: scale, Zero: zero}
+	for i := range m.Data {
+		m.Data[i] = uint8(rng.Float32() * 256)
+	}
+	m.ClearHalo()
+	return m, buf
+}
+
+// int8Setup builds the operands of c: x, res, an output image (halo and
+// slack full of guard bytes), the float weights and bias and the packed conv.
+func int8Setup(c int8Case, seed uint64) (x U8Image, res *U8Image, w, bias []float32, cv *Int8Conv) {
+	rng := tensor.NewRNG(seed)
+	xs := float32(0.02)
+	cp := (c.c + 3) / 4 * 4
+	x, _ = randU8Image(rng, c.n, c.h, c.w, cp, c.pad, c.off, xs, c.xz)
+	w = make([]float32, c.k*c.c*c.r*c.r)
+	for i := range w {
+		w[i] = (rng.Float32()*2 - 1) / float32(c.r*c.r*c.c)
+	}
+	w[0] = 0 // a zero weight, and
+	if c.k > 2 {
+		for i := c.c * c.r * c.r; i < 2*c.c*c.r*c.r; i++ {
+			w[i] = 0 // an all-zero output channel
+		}
+	}
+	bias = make([]float32, c.k)
+	for i := range bias {
+		bias[i] = rng.Float32() - 0.5
+	}
+	ys := float32(0.004) * float32(1+c.r)
+	cv = PackInt8Conv(w, bias, c.k, c.c, c.r, c.r, c.stride, c.pad, xs, c.xz, ys, c.yz)
+	if c.res {
+		oh, ow := cv.OutH(c.h), cv.OutW(c.w)
+		r, _ := randU8Image(rng, c.n, oh, ow, c.k, c.off%2, c.off, 0.011, c.rz)
+		res = &r
+	}
+	return x, res, w, bias, cv
+}
+
+// int8Out returns an output image for cv on x in a guarded buffer: border
+// and slack hold 0x5a.
+func int8Out(c int8Case, x U8Image, cv *Int8Conv) (U8Image, []uint8) {
+	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
+	l := U8ImageLen(x.N, oh, ow, cv.K, c.yHalo)
+	buf := make([]uint8, c.off+l+9)
+	for i := range buf {
+		buf[i] = 0x5a
+	}
+	return U8Image{Data: buf[c.off : c.off+l], N: x.N, H: oh, W: ow, C: cv.K, Halo: c.yHalo, Scale: cv.OutScale, Zero: cv.OutZero}, buf
+}
+
+// int8Naive returns the exact integer sums Σ (qx - zx)*qw of the
+// convolution of x with cv's quantized weights (the border reads zx: 0).
+func int8Naive(x U8Image, cv *Int8Conv) []int64 {
+	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
+	out := make([]int64, x.N*oh*ow*cv.K)
+	scp := cv.S * cv.Cp
+	for n := 0; n < x.N; n++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				for k := 0; k < cv.K; k++ {
+					pan := cv.panels[k/cv.nr*cv.R*scp*cv.nr:]
+					var s int64
+					for r := 0; r < cv.R; r++ {
+						for q := 0; q < cv.S; q++ {
+							iy, ix := oy*cv.Stride-cv.Pad+r, ox*cv.Stride-cv.Pad+q
+							if iy < 0 || ix < 0 || iy >= x.H || ix >= x.W {
+								continue
+							}
+							for c := 0; c < cv.C; c++ {
+								e := q*cv.Cp + c
+								qw := pan[((r*scp/4+e/4)*cv.nr+k%cv.nr)*4+e%4]
+								s += int64(int(x.Data[x.Offset(n, iy, ix)+c])-int(x.Zero)) * int64(qw)
+							}
+						}
+					}
+					out[((n*oh+oy)*ow+ox)*cv.K+k] = s
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkInt8Guards fails unless y's border and the slack of its buffer hold
+// their guard bytes.
+func checkInt8Guards(t *testing.T, y U8Image, buf []uint8, off int) {
+	t.Helper()
+	for i := range buf {
+		in := i >= off && i < off+len(y.Data)
+		if in {
+			p := (i - off) / y.C
+			ws := y.W + 2*y.Halo
+			py, px := p/ws%(y.H+2*y.Halo), p%ws
+			in = py >= y.Halo && py < y.Halo+y.H && px >= y.Halo && px < y.Halo+y.W
+		}
+		if !in && buf[i] != 0x5a {
+			t.Fatalf("guard byte %d (data from %d, %d long) overwritten: %#x", i, off, len(y.Data), buf[i])
+		}
+	}
+}
+
+// testInt8Conv2D is the conformance suite: the implementation's bytes
+// equal the requantized exact integer convolution, guards stay, inputs are
+// unmodified, and the dequantized result is within the quantization error
+// of the float convolution.
+func testInt8Conv2D(t *testing.T, impl int8Impl) {
+	for i, c := range int8Cases(testing.Short()) {
+		t.Run(c.String(), func(t *testing.T) {
+			x, res, w, bias, cv := int8Setup(c, uint64(100+i))
+			x0 := append([]uint8(nil), x.Data...)
+			y, buf := int8Out(c, x, cv)
+			int8Conv2D(impl.kernels, y, x, cv, res, c.relu)
+			if string(x0) != string(x.Data) {
+				t.Fatal("x modified")
+			}
+			checkInt8Guards(t, y, buf, c.off)
+			exact := int8Naive(x, cv)
+			var floor float32
+			if c.relu {
+				floor = float32(cv.OutZero)
+			}
+			var rmul float32
+			var rzero int32
+			if res != nil {
+				rmul, rzero = res.Scale/cv.OutScale, int32(res.Zero)
+			}
+			for n := 0; n < y.N; n++ {
+				for oy := 0; oy < y.H; oy++ {
+					for ox := 0; ox < y.W; ox++ {
+						for k := 0; k < y.C; k++ {
+							e := exact[((n*y.H+oy)*y.W+ox)*cv.K+k]
+							var r uint8
+							if res != nil {
+								r = res.Data[res.Offset(n, oy, ox)+k]
+							}
+							want := requantU8(int32(e), 0, cv.mul[k], cv.add[k], res != nil, r, rmul, rzero, floor)
+							got := y.Data[y.Offset(n, oy, ox)+k]
+							if got != want {
+								t.Fatalf("(%d,%d,%d,%d): %d, exact integer sum %d requantizes to %d", n, oy, ox, k, got, e, want)
+							}
+							// The float convolution of the dequantized input
+							// with the float weights, within half an output
+							// step plus the weights' rounding and clamping.
+							var f, bound float64
+							for rr := 0; rr < cv.R; rr++ {
+								for q := 0; q < cv.S; q++ {
+									iy, ix := oy*cv.Stride-cv.Pad+rr, ox*cv.Stride-cv.Pad+q
+									if iy < 0 || ix < 0 || iy >= x.H || ix >= x.W {
+										continue
+									}
+									for ch := 0; ch < cv.C; ch++ {
+										xv := float64(x.Scale) * float64(int(x.Data[x.Offset(n, iy, ix)+ch])-int(x.Zero))
+										f += xv * float64(w[((k*cv.C+ch)*cv.R+rr)*cv.S+q])
+										bound += math.Abs(xv) * float64(cv.WScale[k]) / 2
+									}
+								}
+							}
+							f += float64(bias[k])
+							if res != nil {
+								f += float64(res.Scale) * float64(int(r)-int(res.Zero))
+							}
+							if c.relu {
+								f = max(f, 0)
+							}
+							lo := float64(cv.OutScale) * (0 - float64(cv.OutZero))
+							hi := float64(cv.OutScale) * (255 - float64(cv.OutZero))
+							f = min(max(f, lo), hi)
+							deq := float64(cv.OutScale) * (float64(got) - float64(cv.OutZero))
+							if tol := bound + 0.5001*float64(cv.OutScale) + 1e-5; math.Abs(deq-f) > tol {
+								t.Fatalf("(%d,%d,%d,%d): %g, float conv %g (tolerance %g)", n, oy, ox, k, deq, f, tol)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestInt8Conv2D(t *testing.T) {
+	for _, name := range Int8Impls() {
+		t.Run("impl="+name, func(t *testing.T) { testInt8Conv2D(t, int8ImplNamed(name)) })
+	}
+}
+
+// TestInt8Conv2DImplsAgree runs every implementation on the same operands
+// and compares the whole output buffers, border and slack included.
+func TestInt8Conv2DImplsAgree(t *testing.T) {
+	impls := Int8Impls()
+	if len(impls) < 2 {
+		t.Skip("only the generic int8 kernel on this CPU")
+	}
+	for i, c := range int8Cases(false) {
+		x, res, _, _, cv := int8Setup(c, uint64(300+i))
+		var ref []uint8
+		for _, name := range impls {
+			y, buf := int8Out(c, x, cv)
+			int8Conv2D(int8ImplNamed(name).kernels, y, x, cv, res, c.relu)
+			if ref == nil {
+				ref = buf
+				continue
+			}
+			if string(buf) != string(ref) {
+				t.Fatalf("%v: %s and %s differ", c, impls[0], name)
+			}
+		}
+	}
+}
+
+func TestInt8BadInput(t *testing.T) {
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", name)
+			}
+		}()
+		f()
+	}
+	w := make([]float32, 2*3*3*3)
+	mustPanic("zero scale", func() { PackInt8Conv(w, nil, 2, 3, 3, 3, 1, 1, 0, 0, 1, 0) })
+	mustPanic("short w", func() { PackInt8Conv(w[:5], nil, 2, 3, 3, 3, 1, 1, 1, 0, 1, 0) })
+	mustPanic("overflow", func() { PackInt8Conv(make([]float32, 9*8000), nil, 1, 8000, 3, 3, 1, 1, 1, 0, 1, 0) })
+	cv := PackInt8Conv(w, nil, 2, 3, 3, 3, 1, 1, 0.5, 0, 1, 0)
+	x := NewU8Image(1, 4, 4, 4, 1, 0.5, 0)
+	y := NewU8Image(1, 4, 4, 2, 0, 1, 0)
+	mustPanic("x quantization", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 4, 1, 0.25, 0), cv, nil, true) })
+	mustPanic("y shape", func() { Int8Conv2D(NewU8Image(1, 3, 4, 2, 0, 1, 0), x, cv, nil, true) })
+	mustPanic("x channels", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 3, 1, 0.5, 0), cv, nil, true) })
+	Int8Conv2D(y, x, cv, nil, true) // and the right call runs
+}
+
+func TestU8MaxPoolUpsampleConcat(t *testing.T) {
+	rng := tensor.NewRNG(5)
+	x, _ := randU8Image(rng, 2, 7, 5, 6, 1, 0, 0.1, 0)
+	y := NewU8Image(2, 4, 3, 6, 0, 0.1, 0)
+	U8MaxPool3x3s2(y, x)
+	for n := 0; n < 2; n++ {
+		for oy := 0; oy < 4; oy++ {
+			for ox := 0; ox < 3; ox++ {
+				for c := 0; c < 6; c++ {
+					var m uint8
+					for dy := -1; dy <= 1; dy++ {
+						for dx := -1; dx <= 1; dx++ {
+							iy, ix := 2*oy+dy, 2*ox+dx
+							if iy >= 0 && ix >= 0 && iy < 7 && ix < 5 {
+								m = max(m, x.Data[x.Offset(n, iy, ix)+c])
+							}
+						}
+					}
+					if g := y.Data[y.Offset(n, oy, ox)+c]; g != m {
+						t.Fatalf("max-pool (%d,%d,%d,%d) = %d, want %d", n, oy, ox, c, g, m)
+					}
+				}
+			}
+		}
+	}
+	lo, _ := randU8Image(rng, 1, 3, 2, 5, 0, 1, 0.2, 10)
+	skip, _ := randU8Image(rng, 1, 6, 4, 3, 1, 2, 0.05, 0)
+	u := NewU8Image(1, 6, 4, 8, 1, 0.1, 20)
+	U8UpsampleConcat(u, lo, &skip)
+	for oy := 0; oy < 6; oy++ {
+		for ox := 0; ox < 4; ox++ {
+			for c := 0; c < 8; c++ {
+				var f float32
+				if c < 5 {
+					f = 0.2 * float32(int(lo.Data[lo.Offset(0, oy/2, ox/2)+c])-10)
+				} else {
+					f = 0.05 * float32(skip.Data[skip.Offset(0, oy, ox)+c-5])
+				}
+				if g, want := u.Data[u.Offset(0, oy, ox)+c], QuantizeU8(f, 0.1, 20); g != want {
+					t.Fatalf("upsample-concat (%d,%d,%d) = %d, want %d", oy, ox, c, g, want)
+				}
+			}
+		}
+	}
+	for _, v := range u.Data[:u.Offset(0, 0, 0)] {
+		if v != 20 {
+			t.Fatal("border not the zero point")
+		}
+	}
+}
