@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"path/filepath"
 
 	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/internal/atomicfile"
+	"github.com/lungo-ml/lungo/internal/chart"
 )
 
 // EpochInfo is one epoch's record, also written to metrics.jsonl.
@@ -97,11 +99,6 @@ func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
 	return nil
 }
 
-var (
-	colorLoss = color.RGBA{200, 50, 40, 255}
-	colorDice = color.RGBA{30, 80, 200, 255}
-)
-
 // writeMetrics rewrites metrics.jsonl and curves.png from the history.
 func (f *fitter) writeMetrics() error {
 	dir := f.cfg.Dir
@@ -117,16 +114,53 @@ func (f *fitter) writeMetrics() error {
 	if err != nil {
 		return err
 	}
-	var ep, loss, dice []float64
-	for _, e := range f.st.History {
+	img, err := chart.Render(curves(f.st.History, f.st.BestEpoch), curvesWidth, curvesHeight)
+	if err != nil {
+		return fmt.Errorf("train: drawing %s: %w", CurvesFile, err)
+	}
+	return writeAtomic(filepath.Join(dir, CurvesFile), func(w io.Writer) error { return png.Encode(w, img) })
+}
+
+// Size of each panel of curves.png, in pixels.
+const curvesWidth, curvesHeight = 560, 360
+
+var (
+	colorLoss     = color.RGBA{200, 50, 40, 255}
+	colorDice     = color.RGBA{30, 80, 200, 255}
+	colorDicePost = color.RGBA{20, 150, 90, 255}
+)
+
+// curves returns the panels of curves.png: the training loss and, when the
+// run validates, the validation Dice at 0.5 and after post-processing, by
+// epoch, with the best epoch marked.
+func curves(history []EpochInfo, best int) []chart.Panel {
+	var ep, loss, dice, post []float64
+	validated := false
+	for _, e := range history {
 		ep = append(ep, float64(e.Epoch))
 		loss = append(loss, e.TrainLoss)
 		dice = append(dice, e.ValDice)
+		post = append(post, e.ValDicePost)
+		validated = validated || !math.IsNaN(e.ValDice)
 	}
-	return WriteChartsPNG(filepath.Join(dir, CurvesFile), []Chart{
-		{Title: "train loss", Series: []Series{{Name: "loss", Color: colorLoss, X: ep, Y: loss}}},
-		{Title: "val dice", Series: []Series{{Name: "dice", Color: colorDice, X: ep, Y: dice}}},
-	}, 480, 320)
+	mark, label := math.NaN(), ""
+	if best > 0 {
+		mark, label = float64(best), fmt.Sprintf("best: epoch %d", best)
+	}
+	panels := []chart.Panel{{
+		Title: "training loss", XLabel: "epoch", YLabel: "loss", MarkX: mark, MarkLabel: label,
+		Series: []chart.Series{{Name: "train loss", Color: colorLoss, X: ep, Y: loss}},
+	}}
+	if validated {
+		panels = append(panels, chart.Panel{
+			Title: "validation Dice", XLabel: "epoch", YLabel: "mean Dice", MarkX: mark, MarkLabel: label,
+			Series: []chart.Series{
+				{Name: "threshold 0.5", Color: colorDice, X: ep, Y: dice},
+				{Name: "post-processed", Color: colorDicePost, X: ep, Y: post, Dashed: true},
+			},
+		})
+	}
+	return panels
 }
 
 // writeAtomic writes path through a temporary file in the same directory,
