@@ -1,8 +1,14 @@
 // Package train is lungo's training loop as an importable API: Fit trains a
 // U-Net (a Job: model, loss, optimizer, schedules, loaders) for a number of
 // epochs with validation, checkpoints, metrics and curves, and resumes
-// exactly after an interruption; Evaluate and Predictor score and predict;
-// the post-processing thresholds are chosen on validation.
+// exactly after an interruption. Validation and prediction are package
+// infer's, which train imports and a predict-only program uses alone.
+//
+// The files, one concern each: fit.go the loop (Job, Config, Fit, one
+// epoch); checkpoint.go the run folder's files, the best and top-k
+// checkpoints, saving and resuming; average.go weight averaging (EMA,
+// AverageCheckpoints); metrics.go the per-epoch record (EpochInfo),
+// validation scores, metrics.jsonl and curves.png.
 //
 // # Deterministic training
 //
