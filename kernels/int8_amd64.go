@@ -1,0 +1,17 @@
+//go:build gc && !purego
+
+package kernels
+
+import (
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/lungo-ml/lungo/internal/asm"
+)
+
+func init() {
+	int8Impls = append(int8Impls, int8Impl{
+		name:      "avx512vnni",
+		available: asm.HasInt8 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI),
+		kernels:   int8Kernels(asm.ConvU8S8AVX512VNNI),
+	})
+}
