@@ -12,8 +12,8 @@ import (
 // both with the AVX2 max-pool.
 
 var (
-	mkAVX2   = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: asm.Sgemm6x16, fnBlocks: asm.Sgemm6x16Blocks}
-	mkAVX512 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: asm.Sgemm12x32, fnBlocks: asm.Sgemm12x32Blocks}
+	mkAVX2   = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: asm.Sgemm6x16AVX2, fnBlocks: asm.Sgemm6x16AVX2Blocks}
+	mkAVX512 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: asm.Sgemm12x32AVX512, fnBlocks: asm.Sgemm12x32AVX512Blocks}
 )
 
 func init() {

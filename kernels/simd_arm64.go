@@ -9,7 +9,7 @@ import (
 
 // The arm64 SIMD implementation: "neon" (ASIMD, 8x12 tiles).
 
-var mkNEON = &microKernel{name: "neon-8x12", mr: 8, nr: 12, fn: asm.Sgemm8x12, fnBlocks: asm.Sgemm8x12Blocks}
+var mkNEON = &microKernel{name: "neon-8x12", mr: 8, nr: 12, fn: asm.Sgemm8x12NEON, fnBlocks: asm.Sgemm8x12NEONBlocks}
 
 func init() {
 	neon := &simdImpl{kernels: []*microKernel{mkNEON}}

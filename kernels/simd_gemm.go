@@ -597,7 +597,7 @@ func packBBlock(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0,
 }
 
 // packRow32 scatters n runs of 32 floats of src into dst, ds floats apart
-// (asm.PackRow32's contract): asm.PackRow32 on amd64. Its AVX copies
+// (asm.PackRow32AVX's contract): asm.PackRow32AVX on amd64. Its AVX copies
 // halve the time of packing B against a runtime.memmove call per 128-byte
 // run (1024^3 on one core, alternating BenchmarkSgemmLeading runs: about
 // 1% of the whole product).

@@ -9,15 +9,15 @@ import "github.com/lungo-ml/lungo/internal/asm"
 // clearing of the tile before, no k = 1 bias call after. Winograd products
 // compute their last rows 4 at a time (winoRows).
 func init() {
-	mkAVX512.fnSet = asm.Sgemm12x32Set
-	mkAVX512.fnSetTiles = asm.Sgemm12x32SetTiles
-	mkAVX512.fnTiles = asm.Sgemm12x32Tiles
-	mkAVX512.fnBiasBlocks = asm.Sgemm12x32BiasBlocks
+	mkAVX512.fnSet = asm.Sgemm12x32AVX512Set
+	mkAVX512.fnSetTiles = asm.Sgemm12x32AVX512SetTiles
+	mkAVX512.fnTiles = asm.Sgemm12x32AVX512Tiles
+	mkAVX512.fnBiasBlocks = asm.Sgemm12x32AVX512BiasBlocks
 	mkAVX2.fnSetTiles = func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
 		if len(bias) > 0 {
 			panic("kernels: the AVX2 tile sets no bias")
 		}
-		asm.Sgemm6x16SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
+		asm.Sgemm6x16AVX2SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
 	}
-	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32Set, 4
+	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32AVX512Set, 4
 }

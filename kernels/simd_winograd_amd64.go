@@ -19,7 +19,7 @@ var (
 
 func init() {
 	if cpuid.CPU.Supports(cpuid.AVX) {
-		winoTranspose8 = asm.Transpose8
+		winoTranspose8 = asm.Transpose8AVX
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F) {
 		winoAVX512 = winoAsm(4, asm.WinoInput4x4AVX512, asm.WinoOutput4x4AVX512, asm.WinoWeight4x4AVX512, winoSIMD, 16)

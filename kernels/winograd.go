@@ -392,7 +392,7 @@ func transposeInto(dst []float32, ldd int, src []float32, lds, n, m int) {
 	}
 }
 
-// winoTranspose8, where not nil, is asm.Transpose8: q (a multiple of 8)
+// winoTranspose8, where not nil, is asm.Transpose8AVX: q (a multiple of 8)
 // columns of 8 rows, lds apart, into q rows, ldd >= 8 apart.
 var winoTranspose8 func(dst []float32, ldd int, src []float32, lds, q int)
 

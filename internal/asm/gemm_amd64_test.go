@@ -7,10 +7,10 @@ import "github.com/klauspost/cpuid/v2"
 func microKernels() []microKernel {
 	var ks []microKernel
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		ks = append(ks, microKernel{"avx2-6x16", 6, 16, Sgemm6x16, Sgemm6x16Blocks})
+		ks = append(ks, microKernel{"avx2-6x16", 6, 16, Sgemm6x16AVX2, Sgemm6x16AVX2Blocks})
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F) {
-		ks = append(ks, microKernel{"avx512-12x32", 12, 32, Sgemm12x32, Sgemm12x32Blocks})
+		ks = append(ks, microKernel{"avx512-12x32", 12, 32, Sgemm12x32AVX512, Sgemm12x32AVX512Blocks})
 	}
 	return ks
 }

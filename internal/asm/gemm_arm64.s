@@ -10,8 +10,8 @@
 // Go's assembler has VFMLA (Vd += Vn*Vm) but no vector FADD, so the
 // accumulators are loaded from C and stored back: no add at the end.
 
-// func sgemm8x12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)
-TEXT ·sgemm8x12(SB), NOSPLIT, $0-120
+// func sgemm8x12NEON(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb, adv int)
+TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-120
 	MOVD k+0(FP), R0                  // k
 	MOVD a_base+8(FP), R6             // row 0 of A
 	MOVD lda+32(FP), R2

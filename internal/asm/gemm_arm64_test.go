@@ -3,7 +3,7 @@
 package asm
 
 func microKernels() []microKernel {
-	return []microKernel{{"neon-8x12", 8, 12, Sgemm8x12, Sgemm8x12Blocks}}
+	return []microKernel{{"neon-8x12", 8, 12, Sgemm8x12NEON, Sgemm8x12NEONBlocks}}
 }
 
 func fmaISAs() []string { return []string{"neon"} }

@@ -11,9 +11,9 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// TestSgemm12x32Set checks Sgemm12x32Set and Sgemm4x32Set bit for bit
-// against clearing C, Sgemm12x32 and adding the bias in Go (for
-// Sgemm4x32Set, the first 4 rows), over k around the unrolls (0-5, odd,
+// TestSgemm12x32Set checks Sgemm12x32AVX512Set and Sgemm4x32AVX512Set bit for bit
+// against clearing C, Sgemm12x32AVX512 and adding the bias in Go (for
+// Sgemm4x32AVX512Set, the first 4 rows), over k around the unrolls (0-5, odd,
 // even, long), lda and ldb with padding, ldc > 32, with and without bias,
 // A and C exactly as long as the kernel needs: C starts as NaN (it must
 // not be read), and the cells between and after the tile's rows stay NaN.
@@ -27,7 +27,7 @@ func TestSgemm12x32Set(t *testing.T) {
 		name string
 		rows int
 		fn   func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
-	}{{"Sgemm12x32Set", 12, Sgemm12x32Set}, {"Sgemm4x32Set", 4, Sgemm4x32Set}}
+	}{{"Sgemm12x32AVX512Set", 12, Sgemm12x32AVX512Set}, {"Sgemm4x32AVX512Set", 4, Sgemm4x32AVX512Set}}
 	for _, kn := range kernels {
 		for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 16, 17, 64, 255} {
 			for _, withBias := range []bool{false, true} {
@@ -45,7 +45,7 @@ func TestSgemm12x32Set(t *testing.T) {
 					clear(want[i*ldc : i*ldc+32])
 				}
 				if k > 0 {
-					Sgemm12x32(k, a, lda, b, ldb, want, ldc)
+					Sgemm12x32AVX512(k, a, lda, b, ldb, want, ldc)
 				}
 				for i := 0; i < 12 && withBias; i++ {
 					for j := 0; j < 32; j++ {
@@ -74,22 +74,22 @@ func TestSgemm12x32Set(t *testing.T) {
 		}
 	}
 	mustPanic(t, "short bias", func() {
-		Sgemm12x32Set(1, make([]float32, 12), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 12*32), 32)
+		Sgemm12x32AVX512Set(1, make([]float32, 12), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 12*32), 32)
 	})
 	mustPanic(t, "4x32 short bias", func() {
-		Sgemm4x32Set(1, make([]float32, 4), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 4*32), 32)
+		Sgemm4x32AVX512Set(1, make([]float32, 4), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 4*32), 32)
 	})
 	mustPanic(t, "4x32 short a", func() {
-		Sgemm4x32Set(2, make([]float32, 3*4+1), 4, make([]float32, 64), 32, nil, make([]float32, 4*32), 32)
+		Sgemm4x32AVX512Set(2, make([]float32, 3*4+1), 4, make([]float32, 64), 32, nil, make([]float32, 4*32), 32)
 	})
 	mustPanic(t, "4x32 short c", func() {
-		Sgemm4x32Set(1, make([]float32, 4), 1, make([]float32, 32), 32, nil, make([]float32, 3*32+31), 32)
+		Sgemm4x32AVX512Set(1, make([]float32, 4), 1, make([]float32, 32), 32, nil, make([]float32, 3*32+31), 32)
 	})
 }
 
-// TestSgemmSetTiles checks Sgemm12x32SetTiles and Sgemm6x16SetTiles bit for
-// bit against one call per tile of Sgemm12x32Set (bias or not) and of
-// clearing the tile and Sgemm6x16, over k around the unrolls, 0 to 3 row
+// TestSgemmSetTiles checks Sgemm12x32AVX512SetTiles and Sgemm6x16AVX2SetTiles bit for
+// bit against one call per tile of Sgemm12x32AVX512Set (bias or not) and of
+// clearing the tile and Sgemm6x16AVX2, over k around the unrolls, 0 to 3 row
 // tiles and 1 to 4 panels (B panels pstride apart with a gap, A rows and
 // C rows padded), into C that starts as NaN and whose cells outside the
 // tiles must stay so, all slices exactly as long as the kernels need.
@@ -104,16 +104,16 @@ func TestSgemmSetTiles(t *testing.T) {
 		fn     tiles
 		one    func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 	}{
-		{"Sgemm12x32SetTiles", 12, 32, cpuid.CPU.Supports(cpuid.AVX512F), Sgemm12x32SetTiles, Sgemm12x32Set},
-		{"Sgemm6x16SetTiles", 6, 16, cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
+		{"Sgemm12x32AVX512SetTiles", 12, 32, cpuid.CPU.Supports(cpuid.AVX512F), Sgemm12x32AVX512SetTiles, Sgemm12x32AVX512Set},
+		{"Sgemm6x16AVX2SetTiles", 6, 16, cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
 			func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, _, c []float32, ldc int) {
-				Sgemm6x16SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
+				Sgemm6x16AVX2SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
 			},
 			func(k int, a []float32, lda int, b []float32, ldb int, _, c []float32, ldc int) {
 				for i := 0; i < 6; i++ {
 					clear(c[i*ldc : i*ldc+16])
 				}
-				Sgemm6x16(k, a, lda, b, ldb, c, ldc)
+				Sgemm6x16AVX2(k, a, lda, b, ldb, c, ldc)
 			}},
 	}
 	for _, kn := range kernels {
@@ -173,13 +173,13 @@ func TestSgemmSetTiles(t *testing.T) {
 	}
 	if cpuid.CPU.Supports(cpuid.AVX512F) {
 		mustPanic(t, "short bias", func() {
-			Sgemm12x32SetTiles(1, make([]float32, 12), 1, 1, make([]float32, 64), 32, 32, 2, make([]float32, 32), make([]float32, 11*64+64), 64)
+			Sgemm12x32AVX512SetTiles(1, make([]float32, 12), 1, 1, make([]float32, 64), 32, 32, 2, make([]float32, 32), make([]float32, 11*64+64), 64)
 		})
 	}
 }
 
-// TestSgemm12x32BiasBlocks checks Sgemm12x32BiasBlocks bit for bit against
-// filling C's rows with the bias (or zeros) and calling Sgemm12x32Blocks,
+// TestSgemm12x32BiasBlocks checks Sgemm12x32AVX512BiasBlocks bit for bit against
+// filling C's rows with the bias (or zeros) and calling Sgemm12x32AVX512Blocks,
 // over block counts and lengths around the unroll, block gaps, with and
 // without bias, into C that starts as NaN (it must not be read) and whose
 // cells between and after the tile's rows must stay NaN.
@@ -208,9 +208,9 @@ func TestSgemm12x32BiasBlocks(t *testing.T) {
 					copy(row, bias)
 				}
 				if kb > 0 {
-					Sgemm12x32Blocks(nb, kb, ab, a, lda, b, ldb, want, ldc)
+					Sgemm12x32AVX512Blocks(nb, kb, ab, a, lda, b, ldb, want, ldc)
 				}
-				Sgemm12x32BiasBlocks(nb, kb, ab, a, lda, b, ldb, bias, got, ldc)
+				Sgemm12x32AVX512BiasBlocks(nb, kb, ab, a, lda, b, ldb, bias, got, ldc)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("nb=%d kb=%d bias=%v: c[%d] = %v, want %v", nb, kb, withBias, i, got[i], want[i])
@@ -220,15 +220,15 @@ func TestSgemm12x32BiasBlocks(t *testing.T) {
 		}
 	}
 	mustPanic(t, "short bias", func() {
-		Sgemm12x32BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 11*32+32), 32)
+		Sgemm12x32AVX512BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, make([]float32, 31), make([]float32, 11*32+32), 32)
 	})
 	mustPanic(t, "short C", func() {
-		Sgemm12x32BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, nil, make([]float32, 11*32+31), 32)
+		Sgemm12x32AVX512BiasBlocks(1, 1, 1, make([]float32, 12), 1, make([]float32, 32), 32, nil, make([]float32, 11*32+31), 32)
 	})
 }
 
-// TestSgemm12x32Tiles checks Sgemm12x32Tiles bit for bit against one
-// Sgemm12x32 call per tile, over k around the unroll, 0 to 3 row tiles and
+// TestSgemm12x32Tiles checks Sgemm12x32AVX512Tiles bit for bit against one
+// Sgemm12x32AVX512 call per tile, over k around the unroll, 0 to 3 row tiles and
 // 1 to 4 panels (B panels pstride apart with a gap, A and C rows padded),
 // into C whose tiles start from random values and whose other cells are
 // NaN and must stay so, all slices exactly as long as the kernel needs.
@@ -258,10 +258,10 @@ func TestSgemm12x32Tiles(t *testing.T) {
 				copy(want, got)
 				for r := 0; r < rt && k > 0; r++ {
 					for q := 0; q < np; q++ {
-						Sgemm12x32(k, a[12*r*lda:], lda, b[q*pstride:], ldb, want[12*r*ldc+32*q:], ldc)
+						Sgemm12x32AVX512(k, a[12*r*lda:], lda, b[q*pstride:], ldb, want[12*r*ldc+32*q:], ldc)
 					}
 				}
-				Sgemm12x32Tiles(k, a, lda, rt, b, ldb, pstride, np, got, ldc)
+				Sgemm12x32AVX512Tiles(k, a, lda, rt, b, ldb, pstride, np, got, ldc)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("k=%d rt=%d np=%d: c[%d] = %v, want %v", k, rt, np, i, got[i], want[i])
@@ -271,6 +271,6 @@ func TestSgemm12x32Tiles(t *testing.T) {
 		}
 	}
 	mustPanic(t, "short C", func() {
-		Sgemm12x32Tiles(1, make([]float32, 24), 1, 2, make([]float32, 64), 32, 32, 2, make([]float32, 12*64+11*64+63), 64)
+		Sgemm12x32AVX512Tiles(1, make([]float32, 24), 1, 2, make([]float32, 64), 32, 32, 2, make([]float32, 12*64+11*64+63), 64)
 	})
 }

@@ -4,7 +4,7 @@ package asm
 
 import "fmt"
 
-// PackRow32 scatters n runs of 32 floats of src, back to back, into dst,
+// PackRow32AVX scatters n runs of 32 floats of src, back to back, into dst,
 // ds floats apart:
 //
 //	for i := 0; i < n; i++ {
@@ -15,15 +15,12 @@ import "fmt"
 // panels, where the Go copy of each 128-byte run is a runtime.memmove
 // call. It requires n >= 0, ds >= 32, len(src) >= 32*n, len(dst) >=
 // (n-1)*ds+32 when n > 0, and AVX.
-func PackRow32(dst []float32, ds int, src []float32, n int) {
+func PackRow32AVX(dst []float32, ds int, src []float32, n int) {
 	if n < 0 || ds < 32 || len(src) < 32*n || n > 0 && len(dst) < (n-1)*ds+32 {
-		panic(fmt.Sprintf("asm: PackRow32: n=%d ds=%d len(src)=%d len(dst)=%d", n, ds, len(src), len(dst)))
+		panic(fmt.Sprintf("asm: PackRow32AVX: n=%d ds=%d len(src)=%d len(dst)=%d", n, ds, len(src), len(dst)))
 	}
 	if n == 0 {
 		return
 	}
-	packRow32(&dst[0], ds, &src[0], n)
+	packRow32AVX(&dst[0], ds, &src[0], n)
 }
-
-//go:noescape
-func packRow32(dst *float32, ds int, src *float32, n int)

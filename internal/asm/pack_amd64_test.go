@@ -8,7 +8,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// TestPackRow32 checks PackRow32 against copy over run counts, strides and
+// TestPackRow32 checks PackRow32AVX against copy over run counts, strides and
 // offsets, with guard cells around every run and after the last.
 func TestPackRow32(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX) {
@@ -30,7 +30,7 @@ func TestPackRow32(t *testing.T) {
 				for i := 0; i < n; i++ {
 					copy(want[off+i*ds:off+i*ds+32], src[off+i*32:])
 				}
-				PackRow32(got[off:], ds, src[off:], n)
+				PackRow32AVX(got[off:], ds, src[off:], n)
 				for i := range got {
 					if got[i] != want[i] {
 						t.Fatalf("n=%d ds=%d off=%d: dst[%d] = %v, want %v", n, ds, off, i, got[i], want[i])
@@ -40,15 +40,15 @@ func TestPackRow32(t *testing.T) {
 		}
 	}
 	for _, bad := range []func(){
-		func() { PackRow32(make([]float32, 64), 31, make([]float32, 64), 1) },
-		func() { PackRow32(make([]float32, 63), 32, make([]float32, 64), 2) },
-		func() { PackRow32(make([]float32, 64), 32, make([]float32, 63), 2) },
-		func() { PackRow32(nil, 32, nil, -1) },
+		func() { PackRow32AVX(make([]float32, 64), 31, make([]float32, 64), 1) },
+		func() { PackRow32AVX(make([]float32, 63), 32, make([]float32, 64), 2) },
+		func() { PackRow32AVX(make([]float32, 64), 32, make([]float32, 63), 2) },
+		func() { PackRow32AVX(nil, 32, nil, -1) },
 	} {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Error("PackRow32 with bad arguments did not panic")
+					t.Error("PackRow32AVX with bad arguments did not panic")
 				}
 			}()
 			bad()

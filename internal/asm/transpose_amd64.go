@@ -4,7 +4,7 @@ package asm
 
 import "fmt"
 
-// Transpose8 transposes q columns of 8 rows:
+// Transpose8AVX transposes q columns of 8 rows:
 //
 //	for r := 0; r < 8; r++ {
 //		for i := 0; i < q; i++ {
@@ -18,15 +18,12 @@ import "fmt"
 // long as the transform itself. It requires q >= 0 a multiple of 8, lds
 // >= 0, ldd >= 8, len(src) >= 7*lds+q and len(dst) >= (q-1)*ldd+8 when q
 // > 0, and AVX.
-func Transpose8(dst []float32, ldd int, src []float32, lds, q int) {
+func Transpose8AVX(dst []float32, ldd int, src []float32, lds, q int) {
 	if q < 0 || q%8 != 0 || lds < 0 || ldd < 8 || q > 0 && (len(src) < 7*lds+q || len(dst) < (q-1)*ldd+8) {
-		panic(fmt.Sprintf("asm: Transpose8: q=%d lds=%d ldd=%d len(src)=%d len(dst)=%d", q, lds, ldd, len(src), len(dst)))
+		panic(fmt.Sprintf("asm: Transpose8AVX: q=%d lds=%d ldd=%d len(src)=%d len(dst)=%d", q, lds, ldd, len(src), len(dst)))
 	}
 	if q == 0 {
 		return
 	}
-	transpose8(&dst[0], ldd, &src[0], lds, q/8)
+	transpose8AVX(&dst[0], ldd, &src[0], lds, q/8)
 }
-
-//go:noescape
-func transpose8(dst *float32, ldd int, src *float32, lds int, blocks int)

@@ -11,7 +11,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// TestTranspose8 checks Transpose8 against the loop it documents over q
+// TestTranspose8 checks Transpose8AVX against the loop it documents over q
 // (0, one block, several), padded strides and slice offsets, with NaN
 // guards around and between dst's rows, which must stay untouched.
 func TestTranspose8(t *testing.T) {
@@ -43,7 +43,7 @@ func TestTranspose8(t *testing.T) {
 							want[off+i*ldd+r] = src[off+r*lds+i]
 						}
 					}
-					Transpose8(dst[off:off+n], ldd, src[off:], lds, q)
+					Transpose8AVX(dst[off:off+n], ldd, src[off:], lds, q)
 					name := fmt.Sprintf("q=%d lds=%d ldd=%d off=%d", q, lds, ldd, off)
 					for i := range dst {
 						if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
@@ -55,10 +55,10 @@ func TestTranspose8(t *testing.T) {
 		}
 	}
 	for name, f := range map[string]func(){
-		"q not a multiple of 8": func() { Transpose8(make([]float32, 64), 8, make([]float32, 64), 8, 4) },
-		"ldd < 8":               func() { Transpose8(make([]float32, 64), 7, make([]float32, 64), 8, 8) },
-		"short src":             func() { Transpose8(make([]float32, 64), 8, make([]float32, 63), 8, 8) },
-		"short dst":             func() { Transpose8(make([]float32, 63), 8, make([]float32, 64), 8, 8) },
+		"q not a multiple of 8": func() { Transpose8AVX(make([]float32, 64), 8, make([]float32, 64), 8, 4) },
+		"ldd < 8":               func() { Transpose8AVX(make([]float32, 64), 7, make([]float32, 64), 8, 8) },
+		"short src":             func() { Transpose8AVX(make([]float32, 64), 8, make([]float32, 63), 8, 8) },
+		"short dst":             func() { Transpose8AVX(make([]float32, 63), 8, make([]float32, 64), 8, 8) },
 	} {
 		mustPanic(t, name, f)
 	}
