@@ -23,7 +23,7 @@ import (
 //	           "data_offsets": [begin, end]}, ..., "__metadata__": {str: str}}
 //	the rest   the data section; offsets are relative to its start
 //
-// lungo writes F32 (I64 for Int64 entries), the header padded with spaces to
+// lungo writes F32 (or BF16/F16: WriteSafetensorsAs; I64 for Int64 entries), the header padded with spaces to
 // a multiple of 8 bytes, tensors in state-dict order; it reads F32, F64, F16,
 // BF16, I64 and I32 and converts them to float32 (integer dtypes set Int64).
 // Like the reference implementation, the reader requires the tensors to
@@ -35,7 +35,12 @@ const safetensorsMaxHeader = 100 << 20
 // SaveSafetensors writes sd and metadata (may be nil) to path atomically:
 // it writes a temporary file in the same directory, syncs it and renames it
 // over path, so a crash never leaves a partial file under path.
-func SaveSafetensors(path string, sd *StateDict, metadata map[string]string) (err error) {
+func SaveSafetensors(path string, sd *StateDict, metadata map[string]string) error {
+	return SaveSafetensorsAs(path, sd, metadata, F32)
+}
+
+// SaveSafetensorsAs is SaveSafetensors storing floating-point tensors as dt.
+func SaveSafetensorsAs(path string, sd *StateDict, metadata map[string]string, dt DType) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -50,7 +55,7 @@ func SaveSafetensors(path string, sd *StateDict, metadata map[string]string) (er
 		}
 	}()
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err = WriteSafetensors(w, sd, metadata); err != nil {
+	if err = WriteSafetensorsAs(w, sd, metadata, dt); err != nil {
 		return err
 	}
 	if err = w.Flush(); err != nil {
@@ -85,6 +90,25 @@ type safetensorsEntry struct {
 
 // WriteSafetensors writes sd and metadata in the safetensors format to w.
 func WriteSafetensors(w io.Writer, sd *StateDict, metadata map[string]string) error {
+	return WriteSafetensorsAs(w, sd, metadata, F32)
+}
+
+// WriteSafetensorsAs writes sd and metadata in the safetensors format to w,
+// floating-point tensors as dt (Int64 entries stay I64). Nothing is written
+// when a value does not fit dt (see DType.Encode).
+func WriteSafetensorsAs(w io.Writer, sd *StateDict, metadata map[string]string, dt DType) error {
+	size := dt.Size()
+	if size == 0 {
+		return fmt.Errorf("nn: safetensors: cannot write dtype %q (want F32, BF16 or F16)", string(dt))
+	}
+	// Check every value before the first byte goes out.
+	for _, k := range sd.Keys {
+		if !sd.Int64[k] {
+			if err := dt.check(sd.Tensors[k].Data); err != nil {
+				return fmt.Errorf("nn: safetensors: tensor %q: %w", k, err)
+			}
+		}
+	}
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
 	if len(metadata) > 0 {
@@ -112,8 +136,8 @@ func WriteSafetensors(w io.Writer, sd *StateDict, metadata map[string]string) er
 			return fmt.Errorf("nn: safetensors: a tensor may not be named __metadata__")
 		}
 		t := sd.Tensors[k]
-		e := safetensorsEntry{DType: "F32", Shape: t.Shape}
-		size := int64(4 * len(t.Data))
+		e := safetensorsEntry{DType: string(dt), Shape: t.Shape}
+		size := int64(size * len(t.Data))
 		if sd.Int64[k] {
 			e.DType, size = "I64", int64(8*len(t.Data))
 		}
@@ -155,10 +179,8 @@ func WriteSafetensors(w io.Writer, sd *StateDict, metadata map[string]string) er
 				binary.LittleEndian.PutUint64(buf[8*i:], uint64(float32ToInt64(v)))
 			}
 		} else {
-			buf = slicesGrow(buf, 4*len(t.Data))
-			for i, v := range t.Data {
-				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-			}
+			buf = slicesGrow(buf, dt.Size()*len(t.Data))
+			dt.encode(buf, t.Data)
 		}
 		if _, err := w.Write(buf); err != nil {
 			return err

@@ -16,10 +16,11 @@ func init() {
 }
 
 func runConvert(args []string) error {
-	fs := newFlags("convert", "-in x.pth -out y.lungo [-arch unet-resnet34 ...]")
+	fs := newFlags("convert", "-in x.pth -out y.lungo [-dtype bf16] [-arch unet-resnet34 ...]")
 	mf := addModelFlags(fs)
 	in := fs.String("in", "", "input weights (.pth, safetensors or lungo checkpoint); same as -weights")
 	out := fs.String("out", "", "output lungo checkpoint")
+	dtype := fs.String("dtype", "fp32", "how the checkpoint stores weights: fp32, bf16 or fp16 (half the size; loads into any precision)")
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}
@@ -32,13 +33,17 @@ func runConvert(args []string) error {
 	if *mf.weights == "" || *out == "" {
 		return usagef("-in and -out are required")
 	}
+	dt, err := nn.ParseDType(*dtype)
+	if err != nil {
+		return usagef("-dtype: %v", err)
+	}
 	m, err := mf.open(os.Stderr)
 	if err != nil {
 		return err
 	}
-	if err := m.SaveCheckpoint(*out, map[string]string{"lungo.source": *mf.weights}); err != nil {
+	if err := m.SaveCheckpointAs(*out, map[string]string{"lungo.source": *mf.weights}, dt); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s: %s, %d parameters\n", *out, m.Config.Describe(), nn.CountParameters(m))
+	fmt.Printf("wrote %s: %s, %d parameters as %s\n", *out, m.Config.Describe(), nn.CountParameters(m), dt)
 	return nil
 }

@@ -325,11 +325,19 @@ func safetensorsMetadata(path string) (map[string]string, error) {
 // state dict whose metadata holds the format name and the Config JSON.
 // extra metadata (may be nil) is added, e.g. the epoch.
 func (m *Model) SaveCheckpoint(path string, extra map[string]string) error {
+	return m.SaveCheckpointAs(path, extra, nn.F32)
+}
+
+// SaveCheckpointAs is SaveCheckpoint with the weights stored as dt: nn.BF16
+// or nn.F16 halve the file. Open reads any of them into float32 (exactly:
+// the rounding happens once, here), so a half-size checkpoint predicts in
+// every precision. F16 refuses weights beyond its range.
+func (m *Model) SaveCheckpointAs(path string, extra map[string]string, dt nn.DType) error {
 	meta := map[string]string{}
 	for k, v := range extra {
 		meta[k] = v
 	}
 	meta[MetaFormat] = FormatName
 	meta[MetaConfig] = m.Config.MarshalConfig()
-	return nn.SaveSafetensors(path, m.StateDict(), meta)
+	return nn.SaveSafetensorsAs(path, m.StateDict(), meta, dt)
 }
