@@ -8,10 +8,10 @@ import (
 	"github.com/lungo-ml/lungo/internal/asm"
 )
 
-// maxPoolAVX2 is MaxPool2D on NHWC with the AVX2 kernels asm.MaxPoolCells
-// and asm.MaxPoolSpan: per output row, the Go loop lists a window's cells
+// maxPoolAVX2 is MaxPool2D on NHWC with the AVX2 kernels asm.MaxPoolCellsAVX2
+// and asm.MaxPoolSpanAVX2: per output row, the Go loop lists a window's cells
 // (clipped to the image: padding never wins) and the kernels take the
-// maximum and its cell over 8 channels at a time (32 in MaxPoolSpan, for
+// maximum and its cell over 8 channels at a time (32 in MaxPoolSpanAVX2, for
 // the run of pixels whose windows lie inside the row, one call per row);
 // channels beyond a multiple of 8 run the same rule in Go. Output rows
 // are split across the worker pool. Windows of more than 64 cells, and
@@ -74,7 +74,7 @@ func maxPoolAVX2(y []float32, argmax []int32, x []float32, p PoolParams) bool {
 			}
 			for ox := 0; ox < ow; ox++ {
 				if ox == in0 && in1 > in0 {
-					// The interior: MaxPoolSpan, all of it in one call, or
+					// The interior: MaxPoolSpanAVX2, all of it in one call, or
 					// as many pixels as scratch holds.
 					per := in1 - in0
 					if argmax == nil {
@@ -82,14 +82,14 @@ func maxPoolAVX2(y []float32, argmax []int32, x []float32, p PoolParams) bool {
 					}
 					for q := in0; q < in1; q += per {
 						k, o := cells(q), (row*ow+q)*c
-						asm.MaxPoolSpan(y[o:], argAt(o), x, offs[:k], idxs[:k], c, min(per, in1-q), p.StrideW*c, p.StrideW)
+						asm.MaxPoolSpanAVX2(y[o:], argAt(o), x, offs[:k], idxs[:k], c, min(per, in1-q), p.StrideW*c, p.StrideW)
 					}
 					ox = in1 - 1
 					continue
 				}
 				k, o := cells(ox), (row*ow+ox)*c
 				yv, am := y[o:o+c], argAt(o)[:c]
-				asm.MaxPoolCells(yv, am, x, offs[:k], idxs[:k], c8)
+				asm.MaxPoolCellsAVX2(yv, am, x, offs[:k], idxs[:k], c8)
 				for j := c8; j < c; j++ {
 					best, a := float32(math.Inf(-1)), idxs[0]
 					for i, off := range offs[:k] {

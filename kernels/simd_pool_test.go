@@ -23,7 +23,7 @@ func TestSIMDMaxPool(t *testing.T) {
 		PoolParams{N: 1, H: 8, W: 9, C: 16, R: 3, S: 2, StrideH: 1, StrideW: 3, PadH: 1, PadW: 1},
 		PoolParams{N: 1, H: 5, W: 5, C: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
 		PoolParams{N: 1, H: 4, W: 4, C: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}, // declined: C < 8
-		// Rows of interior pixels (MaxPoolSpan) with groups of 32 and 8
+		// Rows of interior pixels (MaxPoolSpanAVX2) with groups of 32 and 8
 		// channels, more channels than a span's spare argmax holds, no
 		// interior at all, and windows all inside.
 		PoolParams{N: 1, H: 6, W: 20, C: 40, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},

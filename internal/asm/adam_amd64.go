@@ -2,6 +2,9 @@
 
 package asm
 
+// The assembly has no stubs file: avo cannot see AdamCoefs (see _asm/adam).
+//go:generate sh -c "cd _asm && go run ./adam -out ../adam_amd64.s -pkg asm"
+
 // AdamAVX2 is one Adam/AdamW update of the n = len(w) elements of w, m, v
 // and (with AdamAMSGrad) vm, from the gradient g, 8 lanes at a time with
 // AVX (VSQRTPS, VDIVPS; no FMA). It computes exactly
@@ -36,5 +39,7 @@ func AdamAVX2(w, g, m, v, vm []float32, c *AdamCoefs, flags int) {
 	adamAVX2(w, g, m, v, vm, c, flags)
 }
 
+// adamAVX2 is AdamAVX2 without its checks; it requires len(w) > 0.
+//
 //go:noescape
 func adamAVX2(w, g, m, v, vm []float32, c *AdamCoefs, flags int)

@@ -1,16 +1,14 @@
 //go:build gc && !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 
 // NEON Adam/AdamW update, 4 floats per iteration, every product rounded
 // before its sum (FMUL + FADD, no FMLA) so that it matches the Go loop bit
-// for bit. Go's assembler has no vector FADD/FSUB/FMUL/FDIV/FMAX/FSQRT:
-// they are WORDs, each with its instruction in the comment (encodings from
-// the Arm ARM, .4S: FADD 0x4E20D400, FSUB 0x4EA0D400, FMUL 0x6E20DC00,
-// FDIV 0x6E20FC00, FMAX 0x4E20F400 | Rm<<16 | Rn<<5 | Rd; FSQRT 0x6EA1F800
-// | Rn<<5 | Rd). Coefficients stay broadcast in V0..V8: Beta1,
-// OneMinusBeta1, Beta2, OneMinusBeta2, Eps, BC2Sqrt, StepSize, Decay,
-// WeightDecay.
+// for bit. The vector FADD/FSUB/FMUL/FDIV/FMAX/FSQRT are neon_arm64.h's
+// WORD macros (Arm register numbers, destination first). Coefficients stay
+// broadcast in V0..V8: Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Eps,
+// BC2Sqrt, StepSize, Decay, WeightDecay.
 
 // func adamNEON(w, g, m, v, vm []float32, c *AdamCoefs, flags int)
 TEXT ·adamNEON(SB), NOSPLIT, $0-136
@@ -36,38 +34,37 @@ loop:
 	VLD1.P 16(R1), [V16.S4]          // d = g[k:k+4]
 	VLD1   (R0), [V17.S4]            // wk = w[k:k+4]
 	TBZ    $0, R6, nodecay           // AdamDecay?
-	WORD $0x6E27DE31                   // FMUL V17.4S, V17.4S, V7.4S: wk = wk * Decay
+	FMUL_4S(17, 17, 7)       // wk = wk * Decay
 
 nodecay:
 	TBZ  $1, R6, nol2                 // AdamL2?
-	WORD $0x6E31DD14                   // FMUL V20.4S, V8.4S, V17.4S: WeightDecay*wk
-	WORD $0x4E34D610                   // FADD V16.4S, V16.4S, V20.4S: d = d + WeightDecay*wk
+	FMUL_4S(20, 8, 17)       // WeightDecay*wk
+	FADD_4S(16, 16, 20)      // d = d + WeightDecay*wk
 
 nol2:
 	VLD1 (R2), [V18.S4]               // m[k:k+4]
-	WORD $0x6E32DC12                   // FMUL V18.4S, V0.4S, V18.4S: Beta1*m
-	WORD $0x6E30DC34                   // FMUL V20.4S, V1.4S, V16.4S: OneMinusBeta1*d
-	WORD $0x4E34D652                   // FADD V18.4S, V18.4S, V20.4S: mk = Beta1*m + OneMinusBeta1*d
+	FMUL_4S(18, 0, 18)       // Beta1*m
+	FMUL_4S(20, 1, 16)       // OneMinusBeta1*d
+	FADD_4S(18, 18, 20)      // mk = Beta1*m + OneMinusBeta1*d
 	VST1.P [V18.S4], 16(R2)          // m[k:k+4] = mk
 	VLD1   (R3), [V19.S4]            // v[k:k+4]
-	WORD $0x6E33DC53                   // FMUL V19.4S, V2.4S, V19.4S: Beta2*v
-	WORD $0x6E30DC74                   // FMUL V20.4S, V3.4S, V16.4S: OneMinusBeta2*d
-	WORD $0x6E30DE94                   // FMUL V20.4S, V20.4S, V16.4S: (OneMinusBeta2*d)*d
-	WORD $0x4E34D673                   // FADD V19.4S, V19.4S, V20.4S: vk = Beta2*v + (OneMinusBeta2*d)*d
+	FMUL_4S(19, 2, 19)       // Beta2*v
+	FMUL_4S(20, 3, 16)       // OneMinusBeta2*d
+	FMUL_4S(20, 20, 16)      // (OneMinusBeta2*d)*d
+	FADD_4S(19, 19, 20)      // vk = Beta2*v + (OneMinusBeta2*d)*d
 	VST1.P [V19.S4], 16(R3)          // v[k:k+4] = vk
 	TBZ    $2, R6, noams             // AdamAMSGrad?
 	VLD1   (R4), [V21.S4]            // vm[k:k+4]
-	WORD $0x4E33F6B3                   // FMAX V19.4S, V21.4S, V19.4S: vk = max(vm, vk), NaN wins
+	FMAX_4S(19, 21, 19)      // vk = max(vm, vk), NaN wins
 	VST1.P [V19.S4], 16(R4)          // vm[k:k+4] = vk
 
 noams:
-	WORD $0x6EA1FA73                   // FSQRT V19.4S, V19.4S: sqrt(vk), correctly rounded
-	WORD $0x6E25FE73                   // FDIV V19.4S, V19.4S, V5.4S: sqrt(vk)/BC2Sqrt
-	WORD $0x4E24D673                   // FADD V19.4S, V19.4S, V4.4S: denom = sqrt(vk)/BC2Sqrt + Eps
-	WORD $0x6E33FE54                   // FDIV V20.4S, V18.4S, V19.4S: mk/denom
-	WORD $0x6E34DCD4                   // FMUL V20.4S, V6.4S, V20.4S: StepSize*(mk/denom)
-	WORD $0x4EB4D631                   // FSUB V17.4S, V17.4S, V20.4S: wk - StepSize*(mk/denom)
+	FSQRT_4S(19, 19)         // sqrt(vk), correctly rounded
+	FDIV_4S(19, 19, 5)       // sqrt(vk)/BC2Sqrt
+	FADD_4S(19, 19, 4)       // denom = sqrt(vk)/BC2Sqrt + Eps
+	FDIV_4S(20, 18, 19)      // mk/denom
+	FMUL_4S(20, 6, 20)       // StepSize*(mk/denom)
+	FSUB_4S(17, 17, 20)      // wk - StepSize*(mk/denom)
 	VST1.P [V17.S4], 16(R0)          // w[k:k+4]
-	SUBS   $4, R7, R7                // 4 fewer to go
-	BNE    loop
+	LOOP_DOWN(R7, 4, loop)    // 4 fewer to go
 	RET

@@ -2,119 +2,57 @@
 
 package asm
 
-// Batch-norm row kernels (NEON): each works on rows >= 1 rows of a
-// row-major matrix with row stride ld and on its first cols columns, cols a
-// positive multiple of 4 given by the length of the first per-column slice;
-// the caller handles the other columns. The float64 column sums convert
-// each float32 with FCVTL/FCVTL2 and add the rows in order; products are
-// fused into their sums (FMLA), as Go may fuse x*y + z on arm64, so results
-// agree with the Go loops to a rounding, not always bit for bit.
+// The NEON batch-norm row kernels, 4 columns a step (bn.go has their Go
+// loops and requirements). The float64 column sums convert each float32
+// with FCVTL/FCVTL2 and add the rows in order; products are fused into
+// their sums (FMLA), as Go may fuse x*y + z on arm64, so results agree
+// with the Go loops to a rounding, not always bit for bit.
+// BNApplyRowsNEON's normalisation is one fused multiply-add and its ReLU
+// FMAX: NaN propagates and max(-0, 0) is +0, as in Go's max.
 
-// ColSum64NEON computes
-//
-//	for i := 0; i < rows; i++ {
-//		for j := range acc {
-//			acc[j] += float64(x[i*ld+j])
-//		}
-//	}
-//
-// It requires len(acc)%4 == 0, len(acc) > 0, ld >= len(acc),
-// len(x) >= (rows-1)*ld+len(acc), rows >= 1, and ASIMD.
+var neon = isa{"NEON", 4}
+
+// ColSum64NEON is ColSum64<ISA> in NEON: see checkColSum64 in bn.go.
 func ColSum64NEON(acc []float64, x []float32, rows, ld int) {
-	checkRows("ColSum64NEON", 4, rows, ld, len(acc), []int{len(x)}, nil)
+	checkColSum64(neon, acc, x, rows, ld)
 	colSum64NEON(acc, x, rows, ld)
+}
+
+// ColSqDev64NEON is ColSqDev64<ISA> in NEON: see checkColSqDev64 in bn.go.
+func ColSqDev64NEON(acc, mu []float64, x []float32, rows, ld int) {
+	checkColSqDev64(neon, acc, mu, x, rows, ld)
+	colSqDev64NEON(acc, mu, x, rows, ld)
+}
+
+// ColGradSums64NEON is ColGradSums64<ISA> in NEON: see checkColGradSums64 in bn.go.
+func ColGradSums64NEON(s0, s1, mu []float64, dy, x []float32, rows, ld int) {
+	checkColGradSums64(neon, s0, s1, mu, dy, x, rows, ld)
+	colGradSums64NEON(s0, s1, mu, dy, x, rows, ld)
+}
+
+// BNApplyRowsNEON is BNApplyRows<ISA> in NEON: see checkBNApplyRows in bn.go.
+func BNApplyRowsNEON(y, x, res, mean, scale, shift []float32, rows, ld, flags int) {
+	checkBNApplyRows(neon, y, x, res, mean, scale, shift, rows, ld, flags)
+	bnApplyRowsNEON(y, x, res, mean, scale, shift, rows, ld, flags)
+}
+
+// BNGradRowsNEON is BNGradRows<ISA> in NEON: see checkBNGradRows in bn.go.
+func BNGradRowsNEON(dx, dy, x, mean, a, b, d []float32, rows, ld int) {
+	checkBNGradRows(neon, dx, dy, x, mean, a, b, d, rows, ld)
+	bnGradRowsNEON(dx, dy, x, mean, a, b, d, rows, ld)
 }
 
 //go:noescape
 func colSum64NEON(acc []float64, x []float32, rows, ld int)
 
-// ColSqDev64NEON computes
-//
-//	for i := 0; i < rows; i++ {
-//		for j := range acc {
-//			d := float64(x[i*ld+j]) - mu[j]
-//			acc[j] += d * d
-//		}
-//	}
-//
-// with ColSum64NEON's requirements and len(mu) >= len(acc).
-func ColSqDev64NEON(acc, mu []float64, x []float32, rows, ld int) {
-	checkRows("ColSqDev64NEON", 4, rows, ld, len(acc), []int{len(x)}, []int{len(mu)})
-	colSqDev64NEON(acc, mu, x, rows, ld)
-}
-
 //go:noescape
 func colSqDev64NEON(acc, mu []float64, x []float32, rows, ld int)
-
-// ColGradSums64NEON computes the batch-norm backward sums
-//
-//	for i := 0; i < rows; i++ {
-//		for j := range s0 {
-//			g := float64(dy[i*ld+j])
-//			s0[j] += g
-//			s1[j] += g * (float64(x[i*ld+j]) - mu[j])
-//		}
-//	}
-//
-// with ColSum64NEON's requirements for s0 and both dy and x, and len(s1),
-// len(mu) >= len(s0).
-func ColGradSums64NEON(s0, s1, mu []float64, dy, x []float32, rows, ld int) {
-	checkRows("ColGradSums64NEON", 4, rows, ld, len(s0), []int{len(dy), len(x)}, []int{len(s1), len(mu)})
-	colGradSums64NEON(s0, s1, mu, dy, x, rows, ld)
-}
 
 //go:noescape
 func colGradSums64NEON(s0, s1, mu []float64, dy, x []float32, rows, ld int)
 
-// BNApplyRowsNEON computes, with cols = len(mean),
-//
-//	for i := 0; i < rows; i++ {
-//		for j := 0; j < cols; j++ {
-//			z := (x[i*ld+j]-mean[j])*scale[j] + shift[j]
-//			if flags&BNResidual != 0 {
-//				z += res[i*ld+j]
-//			}
-//			if flags&BNReLU != 0 {
-//				z = max(z, 0)
-//			}
-//			y[i*ld+j] = z
-//		}
-//	}
-//
-// (FMAX: NaN propagates and max(-0, 0) is +0, as in Go's max; the
-// normalisation is one fused multiply-add).
-// y may be x or res. It requires cols%4 == 0, cols > 0, ld >= cols, rows
-// >= 1, len(y), len(x) and (with BNResidual) len(res) >= (rows-1)*ld+cols,
-// len(scale), len(shift) >= cols, and ASIMD.
-func BNApplyRowsNEON(y, x, res, mean, scale, shift []float32, rows, ld, flags int) {
-	nr := len(x)
-	if flags&BNResidual != 0 {
-		nr = len(res)
-	}
-	checkRows("BNApplyRowsNEON", 4, rows, ld, len(mean), []int{len(y), len(x), nr}, []int{len(scale), len(shift)})
-	bnApplyRowsNEON(y, x, res, mean, scale, shift, rows, ld, flags)
-}
-
 //go:noescape
 func bnApplyRowsNEON(y, x, res, mean, scale, shift []float32, rows, ld, flags int)
-
-// BNGradRowsNEON computes the batch-norm input gradient, with cols =
-// len(mean),
-//
-//	for i := 0; i < rows; i++ {
-//		for j := 0; j < cols; j++ {
-//			k := i*ld + j
-//			dx[k] = a[j]*dy[k] + b[j]*(x[k]-mean[j]) + d[j]
-//		}
-//	}
-//
-// dx may be dy. It requires cols%4 == 0, cols > 0, ld >= cols, rows >= 1,
-// len(dx), len(dy), len(x) >= (rows-1)*ld+cols, len(a), len(b), len(d) >=
-// cols, and ASIMD.
-func BNGradRowsNEON(dx, dy, x, mean, a, b, d []float32, rows, ld int) {
-	checkRows("BNGradRowsNEON", 4, rows, ld, len(mean), []int{len(dx), len(dy), len(x)}, []int{len(a), len(b), len(d)})
-	bnGradRowsNEON(dx, dy, x, mean, a, b, d, rows, ld)
-}
 
 //go:noescape
 func bnGradRowsNEON(dx, dy, x, mean, a, b, d []float32, rows, ld int)

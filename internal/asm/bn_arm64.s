@@ -1,19 +1,16 @@
 //go:build gc && !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 
 // NEON batch-norm row kernels. Each walks rows (R3 counts them down) and,
 // within a row, the columns 4 at a time (R7 counts them down) with
 // post-incremented pointers; the row pointers advance by the row stride R4
 // = 4*ld bytes and the per-column pointers restart each row. The float64
 // sums keep their accumulators in memory (one row of them, in L1) and add
-// a block's rows in row order. Go's assembler lacks FCVTL/FCVTL2 (float32
-// to float64, lanes 0-1 / 2-3) and vector FADD/FSUB/FMAX: they are WORDs
-// with the instruction in the comment (Arm ARM encodings: FCVTL 0x0E617800,
-// FCVTL2 0x4E617800 | Rn<<5 | Rd; .2D FADD 0x4E60D400, FSUB 0x4EE0D400;
-// .4S FADD 0x4E20D400, FSUB 0x4EA0D400, FMAX 0x4E20F400 | Rm<<16 | Rn<<5 |
-// Rd), checked with go tool objdump. Products are fused (FMLA), as Go
-// fuses x*y + z on arm64.
+// a block's rows in row order. FCVTL/FCVTL2 (float32 to float64) and the
+// vector FADD/FSUB/FMAX are neon_arm64.h's WORD macros. Products are fused
+// (FMLA), as Go fuses x*y + z on arm64.
 
 // func colSum64NEON(acc []float64, x []float32, rows, ld int)
 TEXT ·colSum64NEON(SB), NOSPLIT, $0-64
@@ -31,17 +28,15 @@ sumrow:
 
 sumcol:
 	VLD1.P 16(R6), [V0.S4]           // x[i, j:j+4]
-	WORD $0x0E617804                 // FCVTL V4.2D, V0.2S: float64(x[i, j:j+2])
-	WORD $0x4E617805                 // FCVTL2 V5.2D, V0.4S: float64(x[i, j+2:j+4])
+	FCVTL_2D(4, 0)           // float64(x[i, j:j+2])
+	FCVTL2_2D(5, 0)          // float64(x[i, j+2:j+4])
 	VLD1   (R5), [V2.D2, V3.D2]      // acc[j:j+4]
-	WORD $0x4E64D442                 // FADD V2.2D, V2.2D, V4.2D: acc + x
-	WORD $0x4E65D463                 // FADD V3.2D, V3.2D, V5.2D
+	FADD_2D(2, 2, 4)         // acc + x
+	FADD_2D(3, 3, 5)         // (the same, next lanes)
 	VST1.P [V2.D2, V3.D2], 32(R5)    // store acc[j:j+4]
-	SUBS   $4, R7, R7
-	BNE    sumcol
+	LOOP_DOWN(R7, 4, sumcol)
 	ADD    R4, R2, R2                // next row of x
-	SUBS   $1, R3, R3
-	BNE    sumrow
+	LOOP_DOWN(R3, 1, sumrow)
 	RET
 
 // func colSqDev64NEON(acc, mu []float64, x []float32, rows, ld int)
@@ -62,20 +57,18 @@ sqrow:
 
 sqcol:
 	VLD1.P 16(R6), [V0.S4]           // x[i, j:j+4]
-	WORD $0x0E617804                 // FCVTL V4.2D, V0.2S: float64(x[i, j:j+2])
-	WORD $0x4E617805                 // FCVTL2 V5.2D, V0.4S: float64(x[i, j+2:j+4])
+	FCVTL_2D(4, 0)           // float64(x[i, j:j+2])
+	FCVTL2_2D(5, 0)          // float64(x[i, j+2:j+4])
 	VLD1.P 32(R9), [V6.D2, V7.D2]    // mu[j:j+4]
-	WORD $0x4EE6D484                 // FSUB V4.2D, V4.2D, V6.2D: d = x - mu
-	WORD $0x4EE7D4A5                 // FSUB V5.2D, V5.2D, V7.2D
+	FSUB_2D(4, 4, 6)         // d = x - mu
+	FSUB_2D(5, 5, 7)         // (the same, next lanes)
 	VLD1   (R5), [V2.D2, V3.D2]      // acc[j:j+4]
 	VFMLA  V4.D2, V4.D2, V2.D2       // acc += d*d
 	VFMLA  V5.D2, V5.D2, V3.D2
 	VST1.P [V2.D2, V3.D2], 32(R5)    // store acc[j:j+4]
-	SUBS   $4, R7, R7
-	BNE    sqcol
+	LOOP_DOWN(R7, 4, sqcol)
 	ADD    R4, R2, R2                // next row of x
-	SUBS   $1, R3, R3
-	BNE    sqrow
+	LOOP_DOWN(R3, 1, sqrow)
 	RET
 
 // func colGradSums64NEON(s0, s1, mu []float64, dy, x []float32, rows, ld int)
@@ -101,27 +94,25 @@ gsrow:
 gscol:
 	VLD1.P 16(R6), [V0.S4]           // dy[i, j:j+4]
 	VLD1.P 16(R13), [V1.S4]          // x[i, j:j+4]
-	WORD $0x0E617804                 // FCVTL V4.2D, V0.2S: g = float64(dy[i, j:j+2])
-	WORD $0x4E617805                 // FCVTL2 V5.2D, V0.4S: g = float64(dy[i, j+2:j+4])
-	WORD $0x0E617826                 // FCVTL V6.2D, V1.2S: float64(x[i, j:j+2])
-	WORD $0x4E617827                 // FCVTL2 V7.2D, V1.4S: float64(x[i, j+2:j+4])
+	FCVTL_2D(4, 0)           // g = float64(dy[i, j:j+2])
+	FCVTL2_2D(5, 0)          // g = float64(dy[i, j+2:j+4])
+	FCVTL_2D(6, 1)           // float64(x[i, j:j+2])
+	FCVTL2_2D(7, 1)          // float64(x[i, j+2:j+4])
 	VLD1.P 32(R9), [V16.D2, V17.D2]  // mu[j:j+4]
-	WORD $0x4EF0D4C6                 // FSUB V6.2D, V6.2D, V16.2D: x - mu
-	WORD $0x4EF1D4E7                 // FSUB V7.2D, V7.2D, V17.2D
+	FSUB_2D(6, 6, 16)        // x - mu
+	FSUB_2D(7, 7, 17)        // (the same, next lanes)
 	VLD1   (R5), [V18.D2, V19.D2]    // s0[j:j+4]
 	VLD1   (R12), [V20.D2, V21.D2]   // s1[j:j+4]
-	WORD $0x4E64D652                 // FADD V18.2D, V18.2D, V4.2D: s0 + g
-	WORD $0x4E65D673                 // FADD V19.2D, V19.2D, V5.2D
+	FADD_2D(18, 18, 4)       // s0 + g
+	FADD_2D(19, 19, 5)       // (the same, next lanes)
 	VFMLA  V6.D2, V4.D2, V20.D2      // s1 += g*(x - mu)
 	VFMLA  V7.D2, V5.D2, V21.D2
 	VST1.P [V18.D2, V19.D2], 32(R5)  // store s0[j:j+4]
 	VST1.P [V20.D2, V21.D2], 32(R12) // store s1[j:j+4]
-	SUBS   $4, R7, R7
-	BNE    gscol
+	LOOP_DOWN(R7, 4, gscol)
 	ADD    R4, R2, R2                // next row of dy
 	ADD    R4, R11, R11              // next row of x
-	SUBS   $1, R3, R3
-	BNE    gsrow
+	LOOP_DOWN(R3, 1, gsrow)
 	RET
 
 // func bnApplyRowsNEON(y, x, res, mean, scale, shift []float32, rows, ld, flags int)
@@ -151,27 +142,25 @@ aprow:
 apcol:
 	VLD1.P 16(R6), [V0.S4]           // x[i, j:j+4]
 	VLD1.P 16(R9), [V1.S4]           // mean[j:j+4]
-	WORD $0x4EA1D400                 // FSUB V0.4S, V0.4S, V1.4S: x - mean
+	FSUB_4S(0, 0, 1)         // x - mean
 	VLD1.P 16(R15), [V2.S4]          // scale[j:j+4]
 	VLD1.P 16(R16), [V3.S4]          // z = shift[j:j+4]
 	VFMLA  V2.S4, V0.S4, V3.S4       // z += (x - mean)*scale
 	TBZ    $0, R14, apnores          // BNResidual?
 	VLD1.P 16(R13), [V4.S4]          // res[i, j:j+4]
-	WORD $0x4E24D463                 // FADD V3.4S, V3.4S, V4.4S: z += res
+	FADD_4S(3, 3, 4)         // z += res
 
 apnores:
 	TBZ  $1, R14, apstore            // BNReLU?
-	WORD $0x4E3FF463                 // FMAX V3.4S, V3.4S, V31.4S: max(z, 0), NaN propagates
+	FMAX_4S(3, 3, 31)        // max(z, 0), NaN propagates
 
 apstore:
 	VST1.P [V3.S4], 16(R5)           // y[i, j:j+4] = z
-	SUBS   $4, R7, R7
-	BNE    apcol
+	LOOP_DOWN(R7, 4, apcol)
 	ADD    R4, R0, R0                // next rows
 	ADD    R4, R2, R2
 	ADD    R4, R10, R10
-	SUBS   $1, R3, R3
-	BNE    aprow
+	LOOP_DOWN(R3, 1, aprow)
 	RET
 
 // func bnGradRowsNEON(dx, dy, x, mean, a, b, d []float32, rows, ld int)
@@ -201,7 +190,7 @@ grrow:
 grcol:
 	VLD1.P 16(R13), [V0.S4]          // x[i, j:j+4]
 	VLD1.P 16(R9), [V1.S4]           // mean[j:j+4]
-	WORD $0x4EA1D400                 // FSUB V0.4S, V0.4S, V1.4S: x - mean
+	FSUB_4S(0, 0, 1)         // x - mean
 	VLD1.P 16(R17), [V2.S4]          // r = d[j:j+4]
 	VLD1.P 16(R16), [V3.S4]          // b[j:j+4]
 	VFMLA  V3.S4, V0.S4, V2.S4       // r += b*(x - mean)
@@ -209,11 +198,9 @@ grcol:
 	VLD1.P 16(R15), [V5.S4]          // a[j:j+4]
 	VFMLA  V5.S4, V4.S4, V2.S4       // r += a*dy
 	VST1.P [V2.S4], 16(R5)           // dx[i, j:j+4] = r
-	SUBS   $4, R7, R7
-	BNE    grcol
+	LOOP_DOWN(R7, 4, grcol)
 	ADD    R4, R0, R0                // next rows
 	ADD    R4, R2, R2
 	ADD    R4, R10, R10
-	SUBS   $1, R3, R3
-	BNE    grrow
+	LOOP_DOWN(R3, 1, grrow)
 	RET

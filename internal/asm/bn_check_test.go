@@ -23,7 +23,7 @@ func TestCheckRows(t *testing.T) {
 	} {
 		panicked := func() (p bool) {
 			defer func() { p = recover() != nil }()
-			checkRows(c.name, c.lanes, c.rows, c.ld, c.cols, c.mats, c.vecs)
+			checkRows(c.name, isa{"TEST", c.lanes}, c.rows, c.ld, c.cols, c.mats, c.vecs)
 			return false
 		}()
 		if panicked == c.ok {

@@ -2,6 +2,8 @@
 
 package asm
 
+//go:generate sh -c "cd _asm && go run ./elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stubs_amd64.go -pkg asm"
+
 // Flat elementwise kernels (AVX2) over the first n = len(y) elements, n a
 // multiple of 8; the caller handles the tail. A destination may be one of
 // the sources.
@@ -16,9 +18,6 @@ func ReLUAVX2(y, x []float32) {
 	}
 }
 
-//go:noescape
-func reluAVX2(y, x []float32)
-
 // ReLUBackwardAVX2 computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
 // 0), for k < len(dx). It requires len(dx)%8 == 0, len(dy), len(y) >=
 // len(dx), and AVX2.
@@ -29,9 +28,6 @@ func ReLUBackwardAVX2(dx, dy, y []float32) {
 	}
 }
 
-//go:noescape
-func reluBackwardAVX2(dx, dy, y []float32)
-
 // AddAVX2 computes y[k] = a[k] + b[k] for k < len(y). It requires
 // len(y)%8 == 0, len(a), len(b) >= len(y), and AVX2.
 func AddAVX2(y, a, b []float32) {
@@ -40,6 +36,3 @@ func AddAVX2(y, a, b []float32) {
 		addAVX2(y, a, b)
 	}
 }
-
-//go:noescape
-func addAVX2(y, a, b []float32)

@@ -1,11 +1,11 @@
 //go:build gc && !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 
 // NEON flat elementwise kernels, 4 floats per iteration; R1 counts the
 // elements down (a positive multiple of 4). Vector FMAX, FADD and FCMGT
-// (compare with zero: 0x4EA0C800 | Rn<<5 | Rd) are WORDs, encodings as in
-// bn_arm64.s.
+// (compare with zero) are neon_arm64.h's WORD macros.
 
 // func reluNEON(y, x []float32)
 TEXT ·reluNEON(SB), NOSPLIT, $0-48
@@ -16,10 +16,9 @@ TEXT ·reluNEON(SB), NOSPLIT, $0-48
 
 reluloop:
 	VLD1.P 16(R2), [V0.S4]           // x[k:k+4]
-	WORD $0x4E3FF400                 // FMAX V0.4S, V0.4S, V31.4S: max(x, 0), NaN propagates
+	FMAX_4S(0, 0, 31)        // max(x, 0), NaN propagates
 	VST1.P [V0.S4], 16(R0)           // y[k:k+4]
-	SUBS   $4, R1, R1
-	BNE    reluloop
+	LOOP_DOWN(R1, 4, reluloop)
 	RET
 
 // func reluBackwardNEON(dx, dy, y []float32)
@@ -31,12 +30,11 @@ TEXT ·reluBackwardNEON(SB), NOSPLIT, $0-72
 
 rbloop:
 	VLD1.P 16(R3), [V0.S4]           // y[k:k+4]
-	WORD $0x4EA0C800                 // FCMGT V0.4S, V0.4S, #0.0: mask = y > 0 (false for NaN)
+	FCMGT0_4S(0, 0)          // mask = y > 0 (false for NaN)
 	VLD1.P 16(R2), [V1.S4]           // dy[k:k+4]
 	VAND   V0.B16, V1.B16, V1.B16    // dy where y > 0, else +0
 	VST1.P [V1.S4], 16(R0)           // dx[k:k+4]
-	SUBS   $4, R1, R1
-	BNE    rbloop
+	LOOP_DOWN(R1, 4, rbloop)
 	RET
 
 // func addNEON(y, a, b []float32)
@@ -49,8 +47,7 @@ TEXT ·addNEON(SB), NOSPLIT, $0-72
 addloop:
 	VLD1.P 16(R2), [V0.S4]           // a[k:k+4]
 	VLD1.P 16(R3), [V1.S4]           // b[k:k+4]
-	WORD $0x4E21D400                 // FADD V0.4S, V0.4S, V1.4S: a + b
+	FADD_4S(0, 0, 1)         // a + b
 	VST1.P [V0.S4], 16(R0)           // y[k:k+4]
-	SUBS   $4, R1, R1
-	BNE    addloop
+	LOOP_DOWN(R1, 4, addloop)
 	RET

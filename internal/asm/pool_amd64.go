@@ -7,7 +7,9 @@ import (
 	"math"
 )
 
-// MaxPoolCells is the AVX2 max-pool of one output pixel over the cells of
+//go:generate sh -c "cd _asm && go run ./maxpool -out ../pool_amd64.s -stubs ../pool_stubs_amd64.go -pkg asm"
+
+// MaxPoolCellsAVX2 is the AVX2 max-pool of one output pixel over the cells of
 // its window (offs[i]: offset in x of cell i's channel 0; idxs[i]: the
 // index argmax reports for it). It computes
 //
@@ -25,34 +27,31 @@ import (
 // last NaN over earlier ones (PyTorch's rule); a window of -Inf reports its
 // first cell. It requires c%8 == 0, 1 <= len(offs) == len(idxs),
 // len(y) >= c, len(arg) >= c, 0 <= offs[i] <= len(x)-c, and AVX2.
-func MaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int) {
+func MaxPoolCellsAVX2(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int) {
 	if c%8 != 0 || c < 0 || len(offs) == 0 || len(offs) != len(idxs) || len(y) < c || len(arg) < c {
-		panic(fmt.Sprintf("asm: MaxPoolCells: c=%d, %d offsets, %d indices, len(y)=%d, len(arg)=%d", c, len(offs), len(idxs), len(y), len(arg)))
+		panic(fmt.Sprintf("asm: MaxPoolCellsAVX2: c=%d, %d offsets, %d indices, len(y)=%d, len(arg)=%d", c, len(offs), len(idxs), len(y), len(arg)))
 	}
 	for _, o := range offs {
 		if o < 0 || o > len(x)-c {
-			panic(fmt.Sprintf("asm: MaxPoolCells: offset %d out of [0, %d]", o, len(x)-c))
+			panic(fmt.Sprintf("asm: MaxPoolCellsAVX2: offset %d out of [0, %d]", o, len(x)-c))
 		}
 	}
 	if c == 0 {
 		return
 	}
-	maxPoolCells(y, arg, x, offs, idxs, c)
+	maxPoolCellsAVX2(y, arg, x, offs, idxs, c)
 }
 
-//go:noescape
-func maxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int)
-
-// MaxPoolSpan is MaxPoolCells over n output pixels whose windows are the
+// MaxPoolSpanAVX2 is MaxPoolCellsAVX2 over n output pixels whose windows are the
 // first one moved xstep floats on per pixel, with indices istep more: for
-// q < n it computes MaxPoolCells(y[q*c:], arg[q*c:], x, offs + q*xstep,
+// q < n it computes MaxPoolCellsAVX2(y[q*c:], arg[q*c:], x, offs + q*xstep,
 // idxs + q*istep, c), four groups of 8 channels at a time (a row of a
-// max-pool's interior pixels in one call). It requires MaxPoolCells'
+// max-pool's interior pixels in one call). It requires MaxPoolCellsAVX2's
 // conditions for every pixel, n >= 0, xstep >= 0, istep >= 0, len(y) >=
 // n*c and len(arg) >= n*c, and that the indices stay within int32.
-func MaxPoolSpan(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int) {
+func MaxPoolSpanAVX2(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int) {
 	if c%8 != 0 || c < 0 || len(offs) == 0 || len(offs) != len(idxs) || n < 0 || xstep < 0 || istep < 0 || len(y) < n*c || len(arg) < n*c {
-		panic(fmt.Sprintf("asm: MaxPoolSpan: c=%d, %d offsets, %d indices, n=%d, xstep=%d, istep=%d, len(y)=%d, len(arg)=%d",
+		panic(fmt.Sprintf("asm: MaxPoolSpanAVX2: c=%d, %d offsets, %d indices, n=%d, xstep=%d, istep=%d, len(y)=%d, len(arg)=%d",
 			c, len(offs), len(idxs), n, xstep, istep, len(y), len(arg)))
 	}
 	if n == 0 || c == 0 {
@@ -60,14 +59,11 @@ func MaxPoolSpan(y []float32, arg []int32, x []float32, offs []int, idxs []int32
 	}
 	for i, o := range offs {
 		if o < 0 || o+(n-1)*xstep > len(x)-c {
-			panic(fmt.Sprintf("asm: MaxPoolSpan: cell %d's windows [%d, %d] out of [0, %d]", i, o, o+(n-1)*xstep, len(x)-c))
+			panic(fmt.Sprintf("asm: MaxPoolSpanAVX2: cell %d's windows [%d, %d] out of [0, %d]", i, o, o+(n-1)*xstep, len(x)-c))
 		}
 		if last := int64(idxs[i]) + int64((n-1)*istep); last > math.MaxInt32 {
-			panic(fmt.Sprintf("asm: MaxPoolSpan: cell %d's last index %d overflows int32", i, last))
+			panic(fmt.Sprintf("asm: MaxPoolSpanAVX2: cell %d's last index %d overflows int32", i, last))
 		}
 	}
-	maxPoolSpan(y, arg, x, offs, idxs, c, n, xstep, istep)
+	maxPoolSpanAVX2(y, arg, x, offs, idxs, c, n, xstep, istep)
 }
-
-//go:noescape
-func maxPoolSpan(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int)

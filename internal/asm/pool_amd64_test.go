@@ -10,7 +10,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// refMaxPoolCells is MaxPoolCells' documented loop.
+// refMaxPoolCells is MaxPoolCellsAVX2's documented loop.
 func refMaxPoolCells(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int) {
 	for j := 0; j < c; j++ {
 		best, a := float32(math.Inf(-1)), idxs[0]
@@ -42,7 +42,7 @@ func poolValues(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-func TestMaxPoolCells(t *testing.T) {
+func TestMaxPoolCellsAVX2(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX2) {
 		t.Skip("no AVX2")
 	}
@@ -58,7 +58,7 @@ func TestMaxPoolCells(t *testing.T) {
 		}
 		y, arg := make([]float32, c+3), make([]int32, c+3)
 		wy, warg := make([]float32, c+3), make([]int32, c+3)
-		MaxPoolCells(y, arg, x, offs, idxs, c)
+		MaxPoolCellsAVX2(y, arg, x, offs, idxs, c)
 		refMaxPoolCells(wy, warg, x, offs, idxs, c)
 		for j := range y {
 			same := y[j] == wy[j] || (y[j] != y[j] && wy[j] != wy[j])
@@ -68,17 +68,17 @@ func TestMaxPoolCells(t *testing.T) {
 		}
 	}
 	mustPanic(t, "c not a multiple of 8", func() {
-		MaxPoolCells(make([]float32, 9), make([]int32, 9), make([]float32, 9), []int{0}, []int32{0}, 9)
+		MaxPoolCellsAVX2(make([]float32, 9), make([]int32, 9), make([]float32, 9), []int{0}, []int32{0}, 9)
 	})
 	mustPanic(t, "offset out of range", func() {
-		MaxPoolCells(make([]float32, 8), make([]int32, 8), make([]float32, 9), []int{2}, []int32{0}, 8)
+		MaxPoolCellsAVX2(make([]float32, 8), make([]int32, 8), make([]float32, 9), []int{2}, []int32{0}, 8)
 	})
 }
 
-// TestMaxPoolSpan checks MaxPoolSpan against MaxPoolCells pixel by pixel
+// TestMaxPoolSpan checks MaxPoolSpanAVX2 against MaxPoolCellsAVX2 pixel by pixel
 // (channel counts with and without whole groups of 32, NaNs, -Inf, ties,
 // one pixel and many), and that it writes nothing past n pixels.
-func TestMaxPoolSpan(t *testing.T) {
+func TestMaxPoolSpanAVX2(t *testing.T) {
 	if !cpuid.CPU.Supports(cpuid.AVX2) {
 		t.Skip("no AVX2")
 	}
@@ -102,13 +102,13 @@ func TestMaxPoolSpan(t *testing.T) {
 		wy, warg := make([]float32, n*c+guard), make([]int32, n*c+guard)
 		copy(wy, y)
 		copy(warg, arg)
-		MaxPoolSpan(y, arg, x, offs, idxs, c, n, xstep, istep)
+		MaxPoolSpanAVX2(y, arg, x, offs, idxs, c, n, xstep, istep)
 		po, pi := make([]int, cells), make([]int32, cells)
 		for q := 0; q < n; q++ {
 			for i := range po {
 				po[i], pi[i] = offs[i]+q*xstep, idxs[i]+int32(q*istep)
 			}
-			MaxPoolCells(wy[q*c:], warg[q*c:], x, po, pi, c)
+			MaxPoolCellsAVX2(wy[q*c:], warg[q*c:], x, po, pi, c)
 		}
 		for j := range y {
 			same := y[j] == wy[j] || (y[j] != y[j] && wy[j] != wy[j])
@@ -118,9 +118,9 @@ func TestMaxPoolSpan(t *testing.T) {
 		}
 	}
 	mustPanic(t, "window past the end", func() {
-		MaxPoolSpan(make([]float32, 16), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 9, 1)
+		MaxPoolSpanAVX2(make([]float32, 16), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 9, 1)
 	})
 	mustPanic(t, "short y", func() {
-		MaxPoolSpan(make([]float32, 15), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 8, 1)
+		MaxPoolSpanAVX2(make([]float32, 15), make([]int32, 16), make([]float32, 16), []int{0}, []int32{0}, 8, 2, 8, 1)
 	})
 }
