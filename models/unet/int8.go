@@ -43,8 +43,8 @@ type int8Block struct {
 }
 
 type int8DecoderBlock struct {
-	scale      float32 // quantization of the upsampled, concatenated input
-	zero       uint8
+	scale        float32 // quantization of the upsampled, concatenated input
+	zero         uint8
 	conv1, conv2 *kernels.Int8Conv
 }
 
