@@ -173,14 +173,23 @@ func ratio(a, b int) float64 {
 
 // AUC returns the area under the ROC curve: the probability that a random
 // positive scores above a random negative, ties counting one half
-// (the Mann-Whitney U statistic over n_pos * n_neg). NaN when either class
-// is absent.
+// (the Mann-Whitney U statistic over n_pos * n_neg). This is the trapezoidal
+// area under the ROC curve with one point per distinct score, as sklearn's
+// roc_auc_score and gonum's stat.ROC + integrate.Trapezoidal compute it
+// (metric_test.go checks both definitions). NaN when either class is absent
+// or a score is NaN.
+//
+// gonum/stat is not used here: it would bring gonum's mat, lapack, blas and
+// optimize packages into every importer of siim for these 30 lines.
 func AUC(scores []float64, positive []bool) float64 {
 	if len(scores) != len(positive) {
 		panicf("AUC: %d scores for %d labels", len(scores), len(positive))
 	}
 	idx := make([]int, len(scores))
-	for i := range idx {
+	for i, s := range scores {
+		if math.IsNaN(s) {
+			return math.NaN()
+		}
 		idx[i] = i
 	}
 	sort.Slice(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })

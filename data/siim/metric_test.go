@@ -2,9 +2,14 @@ package siim
 
 import (
 	"math"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/integrate"
+	"gonum.org/v1/gonum/stat"
 )
 
 func mask(t *testing.T, s string) *Mask {
@@ -96,6 +101,12 @@ func TestAUC(t *testing.T) {
 		{[]float64{0.5, 0.5}, []bool{false, true}, 0.5},
 		// pos {0.8, 0.4}, neg {0.3, 0.6, 0.4}: pairs won 3 + (1 + 0.5 tie) = 4.5 of 6.
 		{[]float64{0.8, 0.3, 0.6, 0.4, 0.4}, []bool{true, false, false, true, false}, 4.5 / 6},
+		// Areas as Evaluate scores them, most tied at 0. pos {0, 5, 9},
+		// neg {0, 0, 5}: pos 0 ties two (1), pos 5 beats two and ties one
+		// (2.5), pos 9 beats three (3): 6.5 of 9 = 13/18, which is also
+		// sklearn's roc_auc_score([0,1,0,1,0,1], [0,0,0,5,5,9]).
+		{[]float64{0, 0, 0, 5, 5, 9}, []bool{false, true, false, true, false, true}, 13.0 / 18},
+		{[]float64{3, 3, 3, 3}, []bool{true, false, false, true}, 0.5}, // all tied: chance
 	}
 	for _, c := range cases {
 		if got := AUC(c.scores, c.pos); math.Abs(got-c.want) > 1e-12 {
@@ -104,6 +115,72 @@ func TestAUC(t *testing.T) {
 	}
 	if !math.IsNaN(AUC([]float64{1, 2}, []bool{true, true})) {
 		t.Error("AUC with one class is not NaN")
+	}
+	if !math.IsNaN(AUC([]float64{1, math.NaN(), 2}, []bool{true, false, false})) {
+		t.Error("AUC with a NaN score is not NaN")
+	}
+}
+
+// pairAUC is AUC by its definition: the fraction of (positive, negative)
+// pairs the positive wins, ties counting one half.
+func pairAUC(scores []float64, positive []bool) float64 {
+	var won, pairs float64
+	for i, p := range scores {
+		for j, n := range scores {
+			if positive[i] && !positive[j] {
+				pairs++
+				switch {
+				case p > n:
+					won++
+				case p == n:
+					won += 0.5
+				}
+			}
+		}
+	}
+	return won / pairs
+}
+
+// gonumAUC is the trapezoidal area under gonum's ROC curve, which has one
+// point per distinct score.
+func gonumAUC(scores []float64, positive []bool) float64 {
+	y, classes := slices.Clone(scores), slices.Clone(positive)
+	stat.SortWeightedLabeled(y, classes, nil)
+	tpr, fpr, _ := stat.ROC(nil, y, classes, nil)
+	return integrate.Trapezoidal(fpr, tpr)
+}
+
+// TestAUCOracles compares AUC with the pair count and with gonum's
+// stat.ROC + integrate.Trapezoidal on random data: scores with heavy ties
+// (few distinct values, most of them 0, as predicted areas are) and
+// without ties.
+func TestAUCOracles(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 3))
+	for trial := range 200 {
+		n := 2 + r.IntN(60)
+		scores, pos := make([]float64, n), make([]bool, n)
+		for i := range n {
+			pos[i] = r.IntN(3) == 0
+			switch {
+			case trial%2 == 1:
+				scores[i] = r.Float64()
+			case r.IntN(2) == 0:
+				scores[i] = 0
+			default:
+				scores[i] = float64(r.IntN(4))
+				if pos[i] {
+					scores[i] += float64(r.IntN(3))
+				}
+			}
+		}
+		pos[0], pos[1] = true, false // both classes
+		got := AUC(scores, pos)
+		if want := pairAUC(scores, pos); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("AUC(%v, %v) = %v, pair count %v", scores, pos, got, want)
+		}
+		if want := gonumAUC(scores, pos); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("AUC(%v, %v) = %v, gonum %v", scores, pos, got, want)
+		}
 	}
 }
 
