@@ -21,11 +21,39 @@ const (
 	AdamAMSGrad             // vm = max(vm, v), used in place of v
 )
 
-// checkAdam panics unless the slices fit an Adam kernel of width lanes.
-func checkAdam(name string, lanes int, w, g, m, v, vm []float32, flags int) {
+// checkAdam checks the slices for Adam<ISA> (AdamAVX2, AdamNEON) and
+// reports whether there is work: n = len(w) > 0. Adam<ISA> is one
+// Adam/AdamW update of the n elements of w, m, v and (with AdamAMSGrad) vm,
+// from the gradient g, lanes floats at a time, every product rounded
+// before its sum (no fused multiply-add). It computes exactly
+//
+//	for k := range w {
+//		wk, d := w[k], g[k]
+//		if flags&AdamDecay != 0 {
+//			wk = wk * c.Decay
+//		}
+//		if flags&AdamL2 != 0 {
+//			d = d + float32(c.WeightDecay*wk)
+//		}
+//		mk := float32(c.Beta1*m[k]) + float32(c.OneMinusBeta1*d)
+//		vk := float32(c.Beta2*v[k]) + float32(float32(c.OneMinusBeta2*d)*d)
+//		m[k], v[k] = mk, vk
+//		if flags&AdamAMSGrad != 0 {
+//			vk = max(vm[k], vk)
+//			vm[k] = vk
+//		}
+//		denom := float32(math.Sqrt(float64(vk)))/c.BC2Sqrt + c.Eps
+//		w[k] = wk - float32(c.StepSize*(mk/denom))
+//	}
+//
+// bit for bit, max included (+0 for max(-0, +0); a NaN on either side
+// gives a NaN). It requires len(w)%lanes == 0, len(g), len(m), len(v) >=
+// len(w), len(vm) >= len(w) with AdamAMSGrad, and the ISA.
+func checkAdam(s isa, w, g, m, v, vm []float32, flags int) bool {
 	n := len(w)
-	if n%lanes != 0 || len(g) < n || len(m) < n || len(v) < n || (flags&AdamAMSGrad != 0 && len(vm) < n) {
-		panic(fmt.Sprintf("asm: %s: len(w)=%d (want a multiple of %d), len(g)=%d, len(m)=%d, len(v)=%d, len(vm)=%d, flags %#x",
-			name, n, lanes, len(g), len(m), len(v), len(vm), flags))
+	if n%s.lanes != 0 || len(g) < n || len(m) < n || len(v) < n || (flags&AdamAMSGrad != 0 && len(vm) < n) {
+		panic(fmt.Sprintf("asm: Adam%s: len(w)=%d (want a multiple of %d), len(g)=%d, len(m)=%d, len(v)=%d, len(vm)=%d, flags %#x",
+			s.name, n, s.lanes, len(g), len(m), len(v), len(vm), flags))
 	}
+	return n > 0
 }

@@ -2,17 +2,16 @@
 
 package asm
 
-// AdamNEON is AdamAVX2 (the same loop, bit for bit, max included: FMAX
-// gives +0 for max(-0, +0) as Go does) 4 lanes at a time with NEON
-// (FSQRT, FDIV; no FMLA). It requires len(w)%4 == 0, len(g), len(m),
-// len(v) >= len(w), len(vm) >= len(w) with AdamAMSGrad, and ASIMD.
+// AdamNEON is Adam<ISA> (see checkAdam in adam.go) 4 lanes at a time with
+// NEON (FSQRT, FDIV; no FMLA), bit for bit: FMAX gives +0 for max(-0, +0)
+// as Go does. It requires ASIMD.
 func AdamNEON(w, g, m, v, vm []float32, c *AdamCoefs, flags int) {
-	checkAdam("AdamNEON", 4, w, g, m, v, vm, flags)
-	if len(w) == 0 {
-		return
+	if checkAdam(neon, w, g, m, v, vm, flags) {
+		adamNEON(w, g, m, v, vm, c, flags)
 	}
-	adamNEON(w, g, m, v, vm, c, flags)
 }
 
+// adamNEON is AdamNEON without its checks; it requires len(w) > 0.
+//
 //go:noescape
 func adamNEON(w, g, m, v, vm []float32, c *AdamCoefs, flags int)

@@ -130,15 +130,3 @@ func checkRows(op string, s isa, rows, ld, cols int, mats, vecs []int) {
 			op, s.name, rows, ld, cols, s.lanes, append([]int(nil), mats...), append([]int(nil), vecs...)))
 	}
 }
-
-// checkFlat panics unless every length in ns is at least n, a multiple of
-// lanes.
-func checkFlat(name string, lanes, n int, ns ...int) {
-	ok := n%lanes == 0 && n >= 0
-	for _, m := range ns {
-		ok = ok && m >= n
-	}
-	if !ok {
-		panic(fmt.Sprintf("asm: %s: n=%d (want a multiple of %d), lengths %v", name, n, lanes, append([]int(nil), ns...)))
-	}
-}

@@ -10,6 +10,8 @@ package asm
 // equal the Go loops bit for bit. BNApplyRowsAVX2's ReLU is VMAXPS, which
 // gives -0 for max(-0, 0) (NaN propagates as in Go's max).
 
+// avx2 names the AVX2 kernels of every family here (batch-norm,
+// elementwise, Adam): 8 float32 lanes.
 var avx2 = isa{"AVX2", 8}
 
 // ColSum64AVX2 is ColSum64<ISA> in AVX2: see checkColSum64 in bn.go.

@@ -10,6 +10,8 @@ package asm
 // BNApplyRowsNEON's normalisation is one fused multiply-add and its ReLU
 // FMAX: NaN propagates and max(-0, 0) is +0, as in Go's max.
 
+// neon names the NEON kernels of every family here (batch-norm,
+// elementwise, Adam): 4 float32 lanes.
 var neon = isa{"NEON", 4}
 
 // ColSum64NEON is ColSum64<ISA> in NEON: see checkColSum64 in bn.go.

@@ -45,7 +45,7 @@ func TestCheckFlat(t *testing.T) {
 	} {
 		panicked := func() (p bool) {
 			defer func() { p = recover() != nil }()
-			checkFlat("f", c.lanes, c.n, c.ns...)
+			checkFlat("f", isa{"TEST", c.lanes}, c.n, c.ns...)
 			return false
 		}()
 		if panicked == c.ok {

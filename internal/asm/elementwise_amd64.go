@@ -4,35 +4,27 @@ package asm
 
 //go:generate sh -c "cd _asm && go run ./elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stubs_amd64.go -pkg asm"
 
-// Flat elementwise kernels (AVX2) over the first n = len(y) elements, n a
-// multiple of 8; the caller handles the tail. A destination may be one of
-// the sources.
+// The AVX2 flat elementwise kernels, 8 lanes (elementwise.go has their
+// loops and requirements). ReLUAVX2 is VMAXPS: max(-0, 0) gives -0.
 
-// ReLUAVX2 computes y[k] = max(x[k], 0) for k < len(y), except that
-// max(-0, 0) gives -0 (NaN propagates). It requires len(y)%8 == 0,
-// len(x) >= len(y), and AVX2.
+// ReLUAVX2 is ReLU<ISA> in AVX2: see checkReLU in elementwise.go.
 func ReLUAVX2(y, x []float32) {
-	checkFlat("ReLUAVX2", 8, len(y), len(x))
-	if len(y) > 0 {
+	if checkReLU(avx2, y, x) {
 		reluAVX2(y, x)
 	}
 }
 
-// ReLUBackwardAVX2 computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
-// 0), for k < len(dx). It requires len(dx)%8 == 0, len(dy), len(y) >=
-// len(dx), and AVX2.
+// ReLUBackwardAVX2 is ReLUBackward<ISA> in AVX2: see checkReLUBackward in
+// elementwise.go.
 func ReLUBackwardAVX2(dx, dy, y []float32) {
-	checkFlat("ReLUBackwardAVX2", 8, len(dx), len(dy), len(y))
-	if len(dx) > 0 {
+	if checkReLUBackward(avx2, dx, dy, y) {
 		reluBackwardAVX2(dx, dy, y)
 	}
 }
 
-// AddAVX2 computes y[k] = a[k] + b[k] for k < len(y). It requires
-// len(y)%8 == 0, len(a), len(b) >= len(y), and AVX2.
+// AddAVX2 is Add<ISA> in AVX2: see checkAdd in elementwise.go.
 func AddAVX2(y, a, b []float32) {
-	checkFlat("AddAVX2", 8, len(y), len(a), len(b))
-	if len(y) > 0 {
+	if checkAdd(avx2, y, a, b) {
 		addAVX2(y, a, b)
 	}
 }

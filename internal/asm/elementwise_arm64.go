@@ -2,44 +2,44 @@
 
 package asm
 
-// Flat elementwise kernels (NEON) over the first n = len(y) elements, n a
-// multiple of 4; the caller handles the tail. A destination may be one of
-// the sources.
+// The NEON flat elementwise kernels, 4 lanes (elementwise.go has their
+// loops and requirements). ReLUNEON is FMAX: as Go's max, max(-0, 0) is
+// +0.
 
-// ReLUNEON computes y[k] = max(x[k], 0) for k < len(y) (FMAX: as Go's
-// max, NaN propagates and max(-0, 0) is +0). It requires len(y)%4 == 0,
-// len(x) >= len(y), and ASIMD.
+// ReLUNEON is ReLU<ISA> in NEON: see checkReLU in elementwise.go.
 func ReLUNEON(y, x []float32) {
-	checkFlat("ReLUNEON", 4, len(y), len(x))
-	if len(y) > 0 {
+	if checkReLU(neon, y, x) {
 		reluNEON(y, x)
 	}
 }
 
-//go:noescape
-func reluNEON(y, x []float32)
-
-// ReLUBackwardNEON computes dx[k] = dy[k] if y[k] > 0, else 0 (NaN y gives
-// 0), for k < len(dx). It requires len(dx)%4 == 0, len(dy), len(y) >=
-// len(dx), and ASIMD.
+// ReLUBackwardNEON is ReLUBackward<ISA> in NEON: see checkReLUBackward in
+// elementwise.go.
 func ReLUBackwardNEON(dx, dy, y []float32) {
-	checkFlat("ReLUBackwardNEON", 4, len(dx), len(dy), len(y))
-	if len(dx) > 0 {
+	if checkReLUBackward(neon, dx, dy, y) {
 		reluBackwardNEON(dx, dy, y)
 	}
 }
 
-//go:noescape
-func reluBackwardNEON(dx, dy, y []float32)
-
-// AddNEON computes y[k] = a[k] + b[k] for k < len(y). It requires
-// len(y)%4 == 0, len(a), len(b) >= len(y), and ASIMD.
+// AddNEON is Add<ISA> in NEON: see checkAdd in elementwise.go.
 func AddNEON(y, a, b []float32) {
-	checkFlat("AddNEON", 4, len(y), len(a), len(b))
-	if len(y) > 0 {
+	if checkAdd(neon, y, a, b) {
 		addNEON(y, a, b)
 	}
 }
 
+// reluNEON is ReLUNEON without its checks; it requires len(y) > 0.
+//
+//go:noescape
+func reluNEON(y, x []float32)
+
+// reluBackwardNEON is ReLUBackwardNEON without its checks; it requires
+// len(dx) > 0.
+//
+//go:noescape
+func reluBackwardNEON(dx, dy, y []float32)
+
+// addNEON is AddNEON without its checks; it requires len(y) > 0.
+//
 //go:noescape
 func addNEON(y, a, b []float32)

@@ -13,30 +13,29 @@ TEXT ·maxPoolCellsAVX2(SB), NOSPLIT, $0-128
 	MOVQ offs_base+72(FP), BX
 	MOVQ offs_len+80(FP), SI
 	MOVQ idxs_base+96(FP), DI
-	MOVQ c+120(FP), R8
 
 	// -Inf in every lane
-	MOVL         $0xff800000, R9
-	MOVQ         R9, X0
+	MOVL         $0xff800000, R8
+	MOVQ         R8, X0
 	VPBROADCASTD X0, Y0
 
-	// j: the channel offset in bytes; chans: channels left (a multiple of 8)
+	// chans: channels left (a multiple of 8); j: their offset in bytes
+	MOVQ c+120(FP), R8
 	XORQ R9, R9
 
-group:
-	CMPQ R8, $0x00
-	JLE  done
-
-	// best = -Inf, arg = the first cell's index
+group1:
+	// 8 channels a step: best = -Inf, arg = the first cell's index
+	CMPQ         R8, $0x08
+	JLT          done
 	VMOVAPS      Y0, Y1
 	VPBROADCASTD (DI), Y2
 	XORQ         R10, R10
 
-cell:
-	// cell i: x[offs[i]+j : +8] against best, its index idxs[i]
+cell1:
+	// cell i: x[offs[i] + j : +8] against best, its index idxs[i]
+	VPBROADCASTD (DI)(R10*4), Y3
 	MOVQ         (BX)(R10*8), R11
 	LEAQ         (DX)(R11*4), R11
-	VPBROADCASTD (DI)(R10*4), Y3
 	VMOVUPS      (R11)(R9*1), Y4
 	VCMPPS       $0x1e, Y1, Y4, Y5
 	VCMPPS       $0x03, Y4, Y4, Y6
@@ -45,14 +44,14 @@ cell:
 	VBLENDVPS    Y5, Y3, Y2, Y2
 	INCQ         R10
 	CMPQ         R10, SI
-	JLT          cell
+	JLT          cell1
 
-	// y[j : j+8], arg[j : j+8]; the next 8 channels
+	// y[j : j+8], arg[j : j+8]; the next channels
 	VMOVUPS Y1, (AX)(R9*1)
 	VMOVUPS Y2, (CX)(R9*1)
-	ADDQ    $0x20, R9
+	ADDQ    $0x00000020, R9
 	SUBQ    $0x08, R8
-	JMP     group
+	JMP     group1
 
 done:
 	VZEROUPPER
@@ -69,34 +68,34 @@ TEXT ·maxPoolSpanAVX2(SB), NOSPLIT, $0-152
 	MOVQ offs_base+72(FP), BX
 	MOVQ offs_len+80(FP), SI
 	MOVQ idxs_base+96(FP), DI
-	MOVQ n+128(FP), R8
-	MOVQ xstep+136(FP), R9
-	SHLQ $0x02, R9
-	XORQ R10, R10
 
 	// -Inf in every lane
-	MOVL         $0xff800000, R11
-	MOVQ         R11, X0
+	MOVL         $0xff800000, R8
+	MOVQ         R8, X0
 	VPBROADCASTD X0, Y0
+	MOVQ         n+128(FP), R10
+	MOVQ         xstep+136(FP), R11
+	SHLQ         $0x02, R11
+	XORQ         R12, R12
 
 pixel:
-	TESTQ R8, R8
+	TESTQ R10, R10
 	JEQ   done
 
 	// chans: channels left (a multiple of 8); j: their offset in bytes
-	MOVQ c+120(FP), R11
-	XORQ R12, R12
+	MOVQ c+120(FP), R8
+	XORQ R9, R9
 
 group4:
 	// 32 channels a step: best = -Inf, arg = the first cell's index
-	CMPQ         R11, $0x20
+	CMPQ         R8, $0x20
 	JLT          group1
 	VMOVAPS      Y0, Y1
 	VMOVAPS      Y0, Y2
 	VMOVAPS      Y0, Y3
 	VMOVAPS      Y0, Y4
 	MOVL         (DI), R13
-	ADDL         R10, R13
+	ADDL         R12, R13
 	MOVQ         R13, X5
 	VPBROADCASTD X5, Y5
 	VMOVAPS      Y5, Y6
@@ -105,32 +104,32 @@ group4:
 	XORQ         R13, R13
 
 cell4:
-	// cell i: x[offs[i] + q*xstep + j : +32] against best, its index idxs[i] + q*istep
+	// cell i: x[offs[i] + j : +32] against best, its index idxs[i]
 	MOVL         (DI)(R13*4), R14
-	ADDL         R10, R14
+	ADDL         R12, R14
 	MOVQ         R14, X9
 	VPBROADCASTD X9, Y9
 	MOVQ         (BX)(R13*8), R14
 	LEAQ         (DX)(R14*4), R14
-	VMOVUPS      (R14)(R12*1), Y10
+	VMOVUPS      (R14)(R9*1), Y10
 	VCMPPS       $0x1e, Y1, Y10, Y11
 	VCMPPS       $0x03, Y10, Y10, Y12
 	VORPS        Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y1, Y1
 	VBLENDVPS    Y11, Y9, Y5, Y5
-	VMOVUPS      32(R14)(R12*1), Y10
+	VMOVUPS      32(R14)(R9*1), Y10
 	VCMPPS       $0x1e, Y2, Y10, Y11
 	VCMPPS       $0x03, Y10, Y10, Y12
 	VORPS        Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y2, Y2
 	VBLENDVPS    Y11, Y9, Y6, Y6
-	VMOVUPS      64(R14)(R12*1), Y10
+	VMOVUPS      64(R14)(R9*1), Y10
 	VCMPPS       $0x1e, Y3, Y10, Y11
 	VCMPPS       $0x03, Y10, Y10, Y12
 	VORPS        Y12, Y11, Y11
 	VBLENDVPS    Y11, Y10, Y3, Y3
 	VBLENDVPS    Y11, Y9, Y7, Y7
-	VMOVUPS      96(R14)(R12*1), Y10
+	VMOVUPS      96(R14)(R9*1), Y10
 	VCMPPS       $0x1e, Y4, Y10, Y11
 	VCMPPS       $0x03, Y10, Y10, Y12
 	VORPS        Y12, Y11, Y11
@@ -141,38 +140,38 @@ cell4:
 	JLT          cell4
 
 	// y[j : j+32], arg[j : j+32]; the next channels
-	VMOVUPS Y1, (AX)(R12*1)
-	VMOVUPS Y2, 32(AX)(R12*1)
-	VMOVUPS Y3, 64(AX)(R12*1)
-	VMOVUPS Y4, 96(AX)(R12*1)
-	VMOVUPS Y5, (CX)(R12*1)
-	VMOVUPS Y6, 32(CX)(R12*1)
-	VMOVUPS Y7, 64(CX)(R12*1)
-	VMOVUPS Y8, 96(CX)(R12*1)
-	ADDQ    $0x00000080, R12
-	SUBQ    $0x20, R11
+	VMOVUPS Y1, (AX)(R9*1)
+	VMOVUPS Y2, 32(AX)(R9*1)
+	VMOVUPS Y3, 64(AX)(R9*1)
+	VMOVUPS Y4, 96(AX)(R9*1)
+	VMOVUPS Y5, (CX)(R9*1)
+	VMOVUPS Y6, 32(CX)(R9*1)
+	VMOVUPS Y7, 64(CX)(R9*1)
+	VMOVUPS Y8, 96(CX)(R9*1)
+	ADDQ    $0x00000080, R9
+	SUBQ    $0x20, R8
 	JMP     group4
 
 group1:
 	// 8 channels a step: best = -Inf, arg = the first cell's index
-	CMPQ         R11, $0x08
+	CMPQ         R8, $0x08
 	JLT          nextpixel
 	VMOVAPS      Y0, Y1
 	MOVL         (DI), R13
-	ADDL         R10, R13
+	ADDL         R12, R13
 	MOVQ         R13, X2
 	VPBROADCASTD X2, Y2
 	XORQ         R13, R13
 
 cell1:
-	// cell i: x[offs[i] + q*xstep + j : +8] against best, its index idxs[i] + q*istep
+	// cell i: x[offs[i] + j : +8] against best, its index idxs[i]
 	MOVL         (DI)(R13*4), R14
-	ADDL         R10, R14
+	ADDL         R12, R14
 	MOVQ         R14, X3
 	VPBROADCASTD X3, Y3
 	MOVQ         (BX)(R13*8), R14
 	LEAQ         (DX)(R14*4), R14
-	VMOVUPS      (R14)(R12*1), Y4
+	VMOVUPS      (R14)(R9*1), Y4
 	VCMPPS       $0x1e, Y1, Y4, Y5
 	VCMPPS       $0x03, Y4, Y4, Y6
 	VORPS        Y6, Y5, Y5
@@ -183,19 +182,19 @@ cell1:
 	JLT          cell1
 
 	// y[j : j+8], arg[j : j+8]; the next channels
-	VMOVUPS Y1, (AX)(R12*1)
-	VMOVUPS Y2, (CX)(R12*1)
-	ADDQ    $0x00000020, R12
-	SUBQ    $0x08, R11
+	VMOVUPS Y1, (AX)(R9*1)
+	VMOVUPS Y2, (CX)(R9*1)
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x08, R8
 	JMP     group1
 
 nextpixel:
 	// y, arg: c floats on; x: xstep floats on; qi += istep
-	ADDQ R12, AX
-	ADDQ R12, CX
-	ADDQ R9, DX
-	ADDQ istep+144(FP), R10
-	DECQ R8
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R11, DX
+	ADDQ istep+144(FP), R12
+	DECQ R10
 	JMP  pixel
 
 done:

@@ -38,51 +38,99 @@ func cellStep(src Mem, best, arg, idx VecVirtual) {
 	VBLENDVPS(take, idx, arg, arg)
 }
 
+// pool holds the registers of one kernel's pixel loop: the bases of y,
+// arg, x, offs and idxs, the number of cells, the channels left and their
+// byte offset j, and -Inf in every lane; index broadcasts a cell's index
+// (at src in idxs) into every lane of v.
+type pool struct {
+	y, arg, x, offs, idxs, ncell Register
+	chans, j                     GPVirtual
+	inf                          VecVirtual
+	index                        func(src Mem, v VecVirtual)
+}
+
+// load loads the parameters both kernels share and sets -Inf.
+func load() *pool {
+	p := &pool{
+		y:     Load(Param("y").Base(), GP64()),
+		arg:   Load(Param("arg").Base(), GP64()),
+		x:     Load(Param("x").Base(), GP64()),
+		offs:  Load(Param("offs").Base(), GP64()),
+		ncell: Load(Param("offs").Len(), GP64()),
+		idxs:  Load(Param("idxs").Base(), GP64()),
+		chans: GP64(),
+		j:     GP64(),
+	}
+	p.inf = negInf()
+	return p
+}
+
+// groups writes the loop over a pixel's channels, 8*g a step (g groups of
+// 8, each with its best and arg registers), for each g in gs in turn; each
+// width takes the channels left while at least 8*g are, then the next
+// width, then the label done. chans and j must hold c and 0.
+func (p *pool) groups(prefix, done string, gs ...int) {
+	for gi, g := range gs {
+		group, cell := fmt.Sprintf("%sgroup%d", prefix, g), fmt.Sprintf("%scell%d", prefix, g)
+		next := done
+		if gi+1 < len(gs) {
+			next = fmt.Sprintf("%sgroup%d", prefix, gs[gi+1])
+		}
+		Label(group)
+		Commentf("%d channels a step: best = -Inf, arg = the first cell's index", 8*g)
+		CMPQ(p.chans, U8(8*g))
+		JLT(LabelRef(next))
+		best, a := make([]VecVirtual, g), make([]VecVirtual, g)
+		for k := range g {
+			best[k] = YMM()
+			VMOVAPS(p.inf, best[k])
+		}
+		a[0] = YMM()
+		p.index(Mem{Base: p.idxs}, a[0])
+		for k := 1; k < g; k++ {
+			a[k] = YMM()
+			VMOVAPS(a[0], a[k])
+		}
+		i := GP64()
+		XORQ(i, i)
+
+		Label(cell)
+		Commentf("cell i: x[offs[i] + j : +%d] against best, its index idxs[i]", 8*g)
+		idx, src := YMM(), GP64()
+		p.index(Mem{Base: p.idxs}.Idx(i, 4), idx)
+		MOVQ(Mem{Base: p.offs}.Idx(i, 8), src)
+		LEAQ(Mem{Base: p.x}.Idx(src, 4), src)
+		for k := range g {
+			cellStep(Mem{Base: src, Disp: 32 * k}.Idx(p.j, 1), best[k], a[k], idx)
+		}
+		INCQ(i)
+		CMPQ(i, p.ncell)
+		JLT(LabelRef(cell))
+
+		Commentf("y[j : j+%d], arg[j : j+%d]; the next channels", 8*g, 8*g)
+		for k := range g {
+			VMOVUPS(best[k], Mem{Base: p.y, Disp: 32 * k}.Idx(p.j, 1))
+		}
+		for k := range g {
+			VMOVUPS(a[k], Mem{Base: p.arg, Disp: 32 * k}.Idx(p.j, 1))
+		}
+		ADDQ(U32(32*g), p.j)
+		SUBQ(U8(8*g), p.chans)
+		JMP(LabelRef(group))
+	}
+}
+
 // cells writes maxPoolCellsAVX2: one pixel, 8 channels a step.
 func cells() {
 	TEXT("maxPoolCellsAVX2", NOSPLIT, "func(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c int)")
 	Pragma("noescape")
 	Doc("maxPoolCellsAVX2 is MaxPoolCellsAVX2 without its checks; it requires c > 0.")
-	y := Load(Param("y").Base(), GP64())
-	arg := Load(Param("arg").Base(), GP64())
-	x := Load(Param("x").Base(), GP64())
-	offs := Load(Param("offs").Base(), GP64())
-	ncell := Load(Param("offs").Len(), GP64())
-	idxs := Load(Param("idxs").Base(), GP64())
-	chans := Load(Param("c"), GP64())
-	inf := negInf()
-	Comment("j: the channel offset in bytes; chans: channels left (a multiple of 8)")
-	j := GP64()
-	XORQ(j, j)
-
-	Label("group")
-	CMPQ(chans, U8(0))
-	JLE(LabelRef("done"))
-	Comment("best = -Inf, arg = the first cell's index")
-	best, a := YMM(), YMM()
-	VMOVAPS(inf, best)
-	VPBROADCASTD(Mem{Base: idxs}, a)
-	i := GP64()
-	XORQ(i, i)
-
-	Label("cell")
-	Comment("cell i: x[offs[i]+j : +8] against best, its index idxs[i]")
-	p, idx := GP64(), YMM()
-	MOVQ(Mem{Base: offs}.Idx(i, 8), p)
-	LEAQ(Mem{Base: x}.Idx(p, 4), p)
-	VPBROADCASTD(Mem{Base: idxs}.Idx(i, 4), idx)
-	cellStep(Mem{Base: p}.Idx(j, 1), best, a, idx)
-	INCQ(i)
-	CMPQ(i, ncell)
-	JLT(LabelRef("cell"))
-
-	Comment("y[j : j+8], arg[j : j+8]; the next 8 channels")
-	VMOVUPS(best, Mem{Base: y}.Idx(j, 1))
-	VMOVUPS(a, Mem{Base: arg}.Idx(j, 1))
-	ADDQ(U8(32), j)
-	SUBQ(U8(8), chans)
-	JMP(LabelRef("group"))
-
+	p := load()
+	p.index = func(src Mem, v VecVirtual) { VPBROADCASTD(src, v) }
+	Comment("chans: channels left (a multiple of 8); j: their offset in bytes")
+	Load(Param("c"), p.chans)
+	XORQ(p.j, p.j)
+	p.groups("", "done", 1)
 	Label("done")
 	VZEROUPPER()
 	RET()
@@ -96,22 +144,13 @@ func span() {
 	Doc("maxPoolSpanAVX2 is MaxPoolSpanAVX2 without its checks; it requires n > 0 and c > 0.")
 	Comment("y, arg, x move on by pixel: c, c and xstep floats; qi = q*istep is",
 		"added to every index of pixel q.")
-	y := Load(Param("y").Base(), GP64())
-	arg := Load(Param("arg").Base(), GP64())
-	x := Load(Param("x").Base(), GP64())
-	offs := Load(Param("offs").Base(), GP64())
-	ncell := Load(Param("offs").Len(), GP64())
-	idxs := Load(Param("idxs").Base(), GP64())
+	p := load()
 	n := Load(Param("n"), GP64())
 	xstep := Load(Param("xstep"), GP64())
 	SHLQ(U8(2), xstep)
 	qi := GP64()
 	XORQ(qi, qi)
-	inf := negInf()
-	chans, j := GP64(), GP64()
-
-	// index broadcasts idxs[i] + qi into every lane of v.
-	index := func(src Mem, v VecVirtual) {
+	p.index = func(src Mem, v VecVirtual) {
 		t := GP64()
 		MOVL(src, t.As32())
 		ADDL(qi.As32(), t.As32())
@@ -123,62 +162,15 @@ func span() {
 	TESTQ(n, n)
 	JEQ(LabelRef("done"))
 	Comment("chans: channels left (a multiple of 8); j: their offset in bytes")
-	Load(Param("c"), chans)
-	XORQ(j, j)
-	for gi, g := range []int{4, 1} {
-		group, cell := fmt.Sprintf("group%d", g), fmt.Sprintf("cell%d", g)
-		next := "nextpixel"
-		if gi == 0 {
-			next = "group1"
-		}
-		Label(group)
-		Commentf("%d channels a step: best = -Inf, arg = the first cell's index", 8*g)
-		CMPQ(chans, U8(8*g))
-		JLT(LabelRef(next))
-		best, a := make([]VecVirtual, g), make([]VecVirtual, g)
-		for k := range g {
-			best[k] = YMM()
-			VMOVAPS(inf, best[k])
-		}
-		a[0] = YMM()
-		index(Mem{Base: idxs}, a[0])
-		for k := 1; k < g; k++ {
-			a[k] = YMM()
-			VMOVAPS(a[0], a[k])
-		}
-		i := GP64()
-		XORQ(i, i)
-
-		Label(cell)
-		Commentf("cell i: x[offs[i] + q*xstep + j : +%d] against best, its index idxs[i] + q*istep", 8*g)
-		idx, p := YMM(), GP64()
-		index(Mem{Base: idxs}.Idx(i, 4), idx)
-		MOVQ(Mem{Base: offs}.Idx(i, 8), p)
-		LEAQ(Mem{Base: x}.Idx(p, 4), p)
-		for k := range g {
-			cellStep(Mem{Base: p, Disp: 32 * k}.Idx(j, 1), best[k], a[k], idx)
-		}
-		INCQ(i)
-		CMPQ(i, ncell)
-		JLT(LabelRef(cell))
-
-		Commentf("y[j : j+%d], arg[j : j+%d]; the next channels", 8*g, 8*g)
-		for k := range g {
-			VMOVUPS(best[k], Mem{Base: y, Disp: 32 * k}.Idx(j, 1))
-		}
-		for k := range g {
-			VMOVUPS(a[k], Mem{Base: arg, Disp: 32 * k}.Idx(j, 1))
-		}
-		ADDQ(U32(32*g), j)
-		SUBQ(U8(8*g), chans)
-		JMP(LabelRef(group))
-	}
+	Load(Param("c"), p.chans)
+	XORQ(p.j, p.j)
+	p.groups("", "nextpixel", 4, 1)
 
 	Label("nextpixel")
 	Comment("y, arg: c floats on; x: xstep floats on; qi += istep")
-	ADDQ(j, y)
-	ADDQ(j, arg)
-	ADDQ(xstep, x)
+	ADDQ(p.j, p.y)
+	ADDQ(p.j, p.arg)
+	ADDQ(xstep, p.x)
 	istep, err := Param("istep").Resolve()
 	if err != nil {
 		panic(err)
