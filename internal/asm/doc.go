@@ -57,14 +57,14 @@
 // VDIVPS) and AdamNEON (arm64, 4 lanes, FSQRT and FDIV) apply one
 // Adam/AdamW update, with AMSGrad's running maximum, to a flat slice. They
 // fuse no multiply-add: every product is rounded before its sum, so both
-// give the Go loop of their doc comments bit for bit (max(-0, +0) = +0
-// included). Memory-bound, so no AVX-512 version.
+// give the Go loop of checkAdam's doc comment (adam.go) bit for bit
+// (max(-0, +0) = +0 included). Memory-bound, so no AVX-512 version.
 //
-// Max-pool (pool_amd64.s, amd64 only): MaxPoolCells (AVX2, 8 channels a
+// Max-pool (pool_amd64.s, amd64 only): MaxPoolCellsAVX2 (8 channels a
 // step) gives the maximum and the argmax of one output pixel of a
 // channels-last max-pool over its window's cells, with PyTorch's rules
-// (the first maximum and the last NaN win); MaxPoolSpan does the same for
-// a run of pixels whose windows move a fixed stride apart (a row's
+// (the first maximum and the last NaN win); MaxPoolSpanAVX2 does the same
+// for a run of pixels whose windows move a fixed stride apart (a row's
 // interior), 32 channels a step.
 //
 // Transpose8AVX (amd64, AVX) transposes 8-row blocks of floats.
@@ -84,5 +84,16 @@
 // column sums (ColSum64*, ColSqDev64*, ColGradSums64*) add the rows in
 // order, as the generic Go does. Flat kernels (elementwise_*.s: ReLU*,
 // ReLUBackward*, Add*) stream one slice. Both are memory-bound: AVX2 only
-// on amd64 (8 lanes), NEON on arm64 (4 lanes).
+// on amd64 (8 lanes), NEON on arm64 (4 lanes). Their Go loops and
+// requirements are written once, on the check functions of bn.go and
+// elementwise.go, for both ISAs.
+//
+// Generated assembly: the amd64 batch-norm, Adam, elementwise and max-pool
+// kernels are written by avo programs in _asm (_asm/bn, _asm/adam,
+// _asm/elementwise, _asm/maxpool: each family's repeated shapes are loops
+// over parameters there); `go generate ./internal/asm` rewrites them and
+// must leave no diff. The NEON kernels are hand-written; neon_arm64.h holds
+// the macros they share (WORD encodings of the vector FADD, FSUB, FMUL,
+// FDIV, FMAX, FSQRT, FCMGT and FCVTL that Go's assembler lacks, and the
+// count-down loop).
 package asm
