@@ -11,8 +11,8 @@ import (
 // F(2x2,3x3) (every amd64 SIMD impl requires AVX2 and FMA); winoAVX512 and
 // winoAVX512x2 the AVX-512 ones, nil where the CPU lacks AVX-512F.
 var (
-	winoSIMD     = winoAsm(4, asm.WinoInput4x4, asm.WinoOutput4x4, asm.WinoWeight4x4, &winoGo, 8)
-	winoSIMD2    = winoAsm(2, asm.WinoInput2x2, asm.WinoOutput2x2, asm.WinoWeight2x2, &winoGo2, 8)
+	winoSIMD     = winoAsm(4, asm.WinoInput4x4AVX2, asm.WinoOutput4x4AVX2, asm.WinoWeight4x4AVX2, &winoGo, 8)
+	winoSIMD2    = winoAsm(2, asm.WinoInput2x2AVX2, asm.WinoOutput2x2AVX2, asm.WinoWeight2x2AVX2, &winoGo2, 8)
 	winoAVX512   *winoTransforms
 	winoAVX512x2 *winoTransforms
 )

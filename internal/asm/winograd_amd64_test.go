@@ -36,13 +36,13 @@ type winoBitCase struct {
 
 func winoBitCases() []winoBitCase {
 	return []winoBitCase{
-		{name: "Input4x4", q: 6, ne: 36, avx2: WinoInput4x4, z: WinoInput4x4AVX512, want: 0xad70eb71133cc46f},
-		{name: "Weight4x4", q: 3, ne: 36, avx2: WinoWeight4x4, z: WinoWeight4x4AVX512, want: 0xd786b7c780871690},
-		{name: "Output4x4", q: 4, ne: 36, out: WinoOutput4x4, outZ: WinoOutput4x4AVX512, want: 0x3e83266bec55660a},
-		{name: "Input2x2", q: 4, ne: 16, avx2: WinoInput2x2, z: WinoInput2x2AVX512, want: 0xf8fce1681a823958},
-		{name: "Weight2x2", q: 3, ne: 16, avx2: WinoWeight2x2, z: WinoWeight2x2AVX512, want: 0x82ea69454ae54d9d},
-		{name: "Output2x2", q: 2, ne: 16, out: WinoOutput2x2, outZ: WinoOutput2x2AVX512, want: 0xb972f90036e4d5f5},
-		{name: "Dy2x2", q: 2, ne: 16, avx2: WinoDy2x2, want: 0xebbbf2d33a242d6c},
+		{name: "Input4x4", q: 6, ne: 36, avx2: WinoInput4x4AVX2, z: WinoInput4x4AVX512, want: 0xad70eb71133cc46f},
+		{name: "Weight4x4", q: 3, ne: 36, avx2: WinoWeight4x4AVX2, z: WinoWeight4x4AVX512, want: 0xd786b7c780871690},
+		{name: "Output4x4", q: 4, ne: 36, out: WinoOutput4x4AVX2, outZ: WinoOutput4x4AVX512, want: 0x3e83266bec55660a},
+		{name: "Input2x2", q: 4, ne: 16, avx2: WinoInput2x2AVX2, z: WinoInput2x2AVX512, want: 0xf8fce1681a823958},
+		{name: "Weight2x2", q: 3, ne: 16, avx2: WinoWeight2x2AVX2, z: WinoWeight2x2AVX512, want: 0x82ea69454ae54d9d},
+		{name: "Output2x2", q: 2, ne: 16, out: WinoOutput2x2AVX2, outZ: WinoOutput2x2AVX512, want: 0xb972f90036e4d5f5},
+		{name: "Dy2x2", q: 2, ne: 16, avx2: WinoDy2x2AVX2, z: WinoDy2x2AVX512, want: 0xebbbf2d33a242d6c},
 	}
 }
 

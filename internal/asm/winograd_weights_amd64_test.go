@@ -9,7 +9,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// TestWinoDy2x2 checks WinoDy2x2 against its loop in float64 for channel
+// TestWinoDy2x2 checks WinoDy2x2AVX2 against its loop in float64 for channel
 // counts 0-40 (multiples of 8), strides with gaps, NaN guards around dst
 // and no write past the elements.
 func TestWinoDy2x2(t *testing.T) {
@@ -29,7 +29,7 @@ func TestWinoDy2x2(t *testing.T) {
 		for i := range dst {
 			dst[i] = float32(math.NaN())
 		}
-		WinoDy2x2(dst[guard:guard+15*ds+n], ds, src, sa, sb, n)
+		WinoDy2x2AVX2(dst[guard:guard+15*ds+n], ds, src, sa, sb, n)
 		for i := 0; i < 4; i++ {
 			for j := 0; j < 4; j++ {
 				for c := 0; c < n; c++ {
