@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"slices"
 	"sync"
 
 	"golang.org/x/image/font"
@@ -17,9 +18,9 @@ import (
 
 // Series is one curve of a panel.
 type Series struct {
-	Name   string // legend entry; series without a name stay out of the legend
-	Color  color.RGBA
-	X, Y   []float64 // same length; a point with a NaN or infinite coordinate leaves a gap
+	Name   string     // legend entry; series without a name stay out of the legend
+	Color  color.RGBA // the zero value picks the panel's next colour of Palette
+	X, Y   []float64  // same length; a point with a NaN or infinite coordinate leaves a gap
 	Dashed bool
 }
 
@@ -38,6 +39,12 @@ const (
 	MinWidth, MinHeight = 160, 120
 	MaxSide             = 1 << 14 // of the whole image
 )
+
+// Palette is matplotlib's "tab10" cycle, for series without a Color.
+var Palette = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
+}
 
 var (
 	background = color.RGBA{255, 255, 255, 255}
@@ -78,6 +85,14 @@ func Render(panels []Panel, w, h int) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, len(panels)*w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(background), image.Point{}, draw.Src)
 	for i, p := range panels {
+		p.Series = slices.Clone(p.Series)
+		next := 0
+		for j := range p.Series {
+			if p.Series[j].Color == (color.RGBA{}) {
+				p.Series[j].Color = Palette[next%len(Palette)]
+				next++
+			}
+		}
 		f := layout(p, image.Rect(i*w, 0, (i+1)*w, h), fs)
 		f.draw(img, p, fs)
 	}

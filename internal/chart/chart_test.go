@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -188,6 +189,34 @@ func TestLegend(t *testing.T) {
 	if n := inked(img, image.Rect(box.Min.X+34, box.Min.Y+2, box.Max.X-2, box.Max.Y-2)); n < 50 {
 		t.Errorf("legend names: %d inked pixels", n)
 	}
+}
+
+func TestPalette(t *testing.T) {
+	x := []float64{0, 1}
+	p := Panel{MarkX: math.NaN(), Series: []Series{{Name: "a", X: x, Y: x}, {Name: "b", Color: pure, X: x, Y: x}, {Name: "c", X: x, Y: x}}}
+	img, _ := render(t, p, 400, 300)
+	all := pixels(img, img.Bounds())
+	for _, c := range []color.RGBA{Palette[0], pure, Palette[1]} {
+		if !slices.Contains(all, c) {
+			t.Errorf("no pixel of %v", c)
+		}
+	}
+	if slices.Contains(all, Palette[2]) {
+		t.Errorf("a third palette colour with two series without one")
+	}
+	if p.Series[0].Color != (color.RGBA{}) {
+		t.Error("Render changed its argument's colours")
+	}
+}
+
+func pixels(img *image.RGBA, r image.Rectangle) []color.RGBA {
+	var out []color.RGBA
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			out = append(out, img.RGBAAt(x, y))
+		}
+	}
+	return out
 }
 
 func TestNaNGap(t *testing.T) {
