@@ -77,9 +77,9 @@ func SetWinogradTile(m int) int {
 // winoDefaultTile is the tile setting unless set: per shape.
 const winoDefaultTile = 0
 
-// winoTransforms are the three tile transforms of F(4x4,3x3) over n
-// channels; see internal/asm.WinoInput4x4, WinoOutput4x4 and WinoWeight4x4
-// for their exact contracts (any n here).
+// winoTransforms are the three tile transforms of F(mxm,3x3) over n
+// channels; see internal/asm.WinoInput4x4AVX2, WinoOutput4x4AVX2 and
+// WinoWeight4x4AVX2 for their exact contracts (any n here).
 type winoTransforms struct {
 	m   int // output tile side: 4 for F(4x4,3x3), 2 for F(2x2,3x3)
 	in  func(dst []float32, ds int, src []float32, sa, sb, n int)
@@ -253,9 +253,9 @@ type winoConv struct {
 }
 
 // winoBlockBytes is what the V and M of a tile block may take: a quarter
-// of a 1 MiB L2. Half of L2 measured the same on one thread and 2-5%
-// slower on two, all of it slower still (in-process A/B of four 3x3
-// shapes of the kernels suite, medians).
+// of a 1 MiB L2. Half of L2 measured the same on one thread and slower on
+// two, all of it slower still (in-process A/B of four 3x3 shapes of the
+// kernels suite, medians; figures in the commit message).
 const winoBlockBytes = 256 << 10
 
 func newWinoConv(mk *microKernel, tr *winoTransforms, g convGeom) *winoConv {
@@ -303,7 +303,7 @@ func (wc *winoConv) transformWeights(u, w []float32, flip bool) {
 	// straight into u: its elements lie su floats apart, not a multiple of
 	// 4 KiB, so the transform's read-back of its first pass hits L1.
 	// Below about 64K weights a chunk, waking a helper costs more than it
-	// saves (64->64: 37K weights, 25 us on one thread).
+	// saves (64->64 has 37K weights).
 	groups := (g.c + winoWtGroup - 1) / winoWtGroup
 	perItem := nr * min(g.c, winoWtGroup) * 9
 	Parallel(panels*groups, (65536+perItem-1)/perItem, func(lo, hi int) {
@@ -348,10 +348,10 @@ func (wc *winoConv) transformGroup(u []float32, su int, w []float32, flip bool, 
 // transposed into dst: dst[j*ldd+i] = src[i*lds+j] for i < n, j < m. Rows
 // go 8 at a time where ldd >= 8, as 8x8 blocks in assembly where there is
 // winoTranspose8 (the Winograd weight gather of 3x3 128->128 @32x32 on two
-// threads spent 5.7% of its CPU time in the scalar loop), then 4 at a time
-// (four loads in flight, one bounds check per four stores). It lays out
-// the Winograd weight panels, the few-positions output, and the weights
-// and row blocks of the backward convolutions.
+// threads spent a visible share of its CPU time in the scalar loop), then
+// 4 at a time (four loads in flight, one bounds check per four stores). It
+// lays out the Winograd weight panels, the few-positions output, and the
+// weights and row blocks of the backward convolutions.
 func transposeInto(dst []float32, ldd int, src []float32, lds, n, m int) {
 	i := 0
 	for ; i+8 <= n && ldd >= 8; i += 8 {
@@ -436,7 +436,7 @@ func (wc *winoConv) inputTile(dst []float32, ds int, x []float32, t int, win []f
 	}
 	// Gather the window, zeros outside the image, cleared where outside
 	// only (a quarter of 128->128 @32x32's tiles are on its border;
-	// clearing only there measured 1-1.5% faster in an in-process A/B).
+	// clearing only there measured faster in an in-process A/B).
 	b, e := max(0, -ix0), min(wc.a, g.w-ix0)
 	for a := range wc.a {
 		row := win[a*wc.a*g.c : (a+1)*wc.a*g.c]
@@ -592,9 +592,8 @@ func winoProduct(mk *microKernel, k int, a []float32, lda int, b, c []float32, l
 // panel split) write no data another reads, each transforming all input
 // tiles itself, where tile blocks have every thread read the whole of a U
 // that all threads wrote (see winoPanelSplit for when it pays: with few
-// tiles, 10-20% faster on two threads whether or not the vCPUs shared an
-// L3). Each output sums in the same order
-// as in the tile blocks. wk is the worker that runs it (parallelW).
+// tiles, faster on two threads whether or not the vCPUs shared an L3).
+// Each output sums in the same order as in the tile blocks. wk is the worker that runs it (parallelW).
 func (wc *winoConv) runPanels(y, x, w []float32, flip bool, jp0, jp1, wk int) {
 	g := &wc.g
 	nr := wc.mk.nr
@@ -622,8 +621,8 @@ func (wc *winoConv) panelWeightsLen(np int) int {
 // are used). Panel by panel and winoWtGroup input channels at a time, as
 // transformWeights: the gather then reads 8 rows of w at a time over
 // winoWtGroup*9 floats each, where 8 channels of all the panels' rows at
-// once (128 rows, 288 bytes each) left the prefetchers behind (about 8%
-// slower at 256->256 @16x16 on two threads, in-process A/B).
+// once (128 rows, 288 bytes each) left the prefetchers behind (slower at
+// 256->256 @16x16 on two threads, in-process A/B).
 func (wc *winoConv) panelWeights(w []float32, flip bool, jp0, jp1 int, buf []float32) (up []float32, sup int, rest []float32) {
 	g := &wc.g
 	nr := wc.mk.nr
@@ -743,8 +742,8 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 	// Blocks of whole micro-panels of mr tiles (at most tb tiles), their
 	// number a multiple of the threads, the larger first; each thread
 	// claims one block at a time, from its own share first (claims: on two
-	// threads faster than claims from one counter, by 3% with the vCPUs on
-	// one L3 and 16% on two).
+	// threads faster than claims from one counter, by most with the vCPUs
+	// on two L3s).
 	units, maxUnits := (tiles+mk.mr-1)/mk.mr, wc.tb/mk.mr
 	blocks := min(units, roundUp((units+maxUnits-1)/maxUnits, t))
 	q, r := units/blocks, units%blocks
@@ -787,14 +786,14 @@ func winogradConv(mk *microKernel, tr *winoTransforms, y, x, w, bias []float32, 
 // two-thread in-process A/Bs (medians, vCPUs on one L3 and on two) a U of
 // each thread's own beat a shared U (64->64 @64x64) and the panel split
 // (64 to 128 channels @32x32), by most when the vCPUs were on two L3s; at
-// 16x16 the duplicated transform cost 10-15% more than the balance
-// gained, hence the bounds.
+// 16x16 the duplicated transform cost more than the balance gained, hence
+// the bounds.
 func winoOwnWeights(g convGeom, tiles int) bool {
 	return g.c*g.k*9 <= winoOwnWeightsMax && tiles >= 2*g.k
 }
 
 // winoOwnWeightsMax is the most weights winoOwnWeights lets each thread
-// transform for itself (128->128: 147K, about 40 us on one thread).
+// transform for itself (128->128 has 147K).
 const winoOwnWeightsMax = 1 << 18
 
 // winoSchedule picks the schedule (tests, benchmarks): 0 chooses between
@@ -802,8 +801,8 @@ const winoOwnWeightsMax = 1 << 18
 // (tileBlocks), 2 convFew, 3 the panel split (runPanels). convFew reads U once
 // per thread where tile blocks read it once per block, but it measured no
 // faster: on one thread tile blocks re-read U from L3 at full speed
-// (hardware prefetch of sequential panels) and convFew costs 5-15% more
-// CPU time (V and M of all tiles in L3, three parallel steps); see
+// (hardware prefetch of sequential panels) and convFew costs more CPU
+// time (V and M of all tiles in L3, three parallel steps); see
 // BenchmarkWinogradSchedule.
 var winoSchedule int
 

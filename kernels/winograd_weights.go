@@ -18,7 +18,7 @@ package kernels
 //
 // Layout: tiles run in blocks of tb; per block the input transform (the
 // forward's, winoTransforms.in) writes V [16][tb][ldv], the transform of dy
-// (asm.WinoDy2x2, or winoDyN) writes dM [16][tb][ldm], and the
+// (asm.WinoDy2x2AVX2, or winoDyN) writes dM [16][tb][ldm], and the
 // micro-kernel's blocks variant runs k = block tiles per (e, mr rows of K,
 // nr columns of C) into a float32 partial [16][kpad][ldc], reading
 // dM_e^T in place as nt blocks of one column, ldm floats apart (a
@@ -62,7 +62,7 @@ type winoWeights struct {
 	// fewer rows than mk would (6x16 after 12x32: K = 64 takes 66 rows
 	// instead of 72); its nr divides mk's.
 	tail *microKernel
-	// dyAsm is the assembly dy transform (asm.WinoDy2x2's contract) or
+	// dyAsm is the assembly dy transform (asm.WinoDy2x2AVX2's contract) or
 	// nil: winoDyN then does all of it.
 	dyAsm func(dst []float32, ds int, src []float32, sa, sb, n int)
 }
@@ -423,23 +423,14 @@ var winoWeightsMK = -1
 // the direct path: 16 input and output channels or more, C*K >= 512, and
 // 128 tiles or more per share (weightsShares, not threads: the choice
 // must not depend on the thread count, as the two paths round
-// differently). With C = K = 16 the transforms (16 floats
-// of V and dM per tile and channel) cost what the products save; with
-// fewer tiles the partial (16 elements of K x C per thread, 1.8x the
-// weights) costs more to clear, sum and transform than the products save
-// (512->512 @8x8 n4, 64 tiles: 16.5 ms against 17.6 direct on one
-// thread, 22.1 against 17.8 on two). CPU ms per call of
-// BenchmarkWinogradWeights (avx512, process CPU time, medians of 3, Zen 4
-// shared with other work, so +-10%), direct / Winograd:
-//
-//	                        1 thread       2 threads
-//	64->64 @128x128 n1     13.1 / 7.4     15.8 / 8.5
-//	64->64 @64x64 n4       14.6 / 7.7     14.7 / 7.7
-//	128->128 @32x32 n4     13.4 / 6.9     13.5 / 7.6
-//	256->256 @16x16 n4     15.1 / 8.9     15.2 / 9.6 (rows of K split)
-//	32->32 @256x256 n4     59.5 / 33.7    58.8 / 35.3
-//	32->16 @256x256 n4     33.7 / 24.8    39.2 / 25.2
-//	16->16 @256x256 n4     20.8 / 21.5    18.8 / 16.7   (direct kept)
+// differently). With C = K = 16 the transforms (16 floats of V and dM per
+// tile and channel) cost what the products save; with fewer tiles the
+// partial (16 elements of K x C per thread, 1.8x the weights) costs more
+// to clear, sum and transform than the products save (512->512 @8x8 n4,
+// 64 tiles, stays direct). Decided by the CPU time per call of
+// BenchmarkWinogradWeights (avx512, direct against Winograd, one and two
+// threads); the figures are in the message of the commit that took them
+// out of this comment.
 func winoWeightsWorth(g convGeom, shares int) bool {
 	tiles := g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
 	return g.c >= 16 && g.k >= 16 && g.c*g.k >= 512 && tiles >= 128*shares
