@@ -51,7 +51,7 @@ func BF16Peak() float64 {
 }
 
 // ModelCasesPrecision returns the model suite's inference cases in each of
-// precisions ("fp32", "bf16"), the precisions of one size next to each
+// precisions ("fp32", "bf16", "int8"), the precisions of one size next to each
 // other, and the training cases when fp32 is among them.
 func ModelCasesPrecision(precisions []string) ([]Case, error) {
 	var cs []Case
@@ -62,8 +62,10 @@ func ModelCasesPrecision(precisions []string) ([]Case, error) {
 				cs = append(cs, UnetInferCase("resnet34", 1, s))
 			case "bf16":
 				cs = append(cs, UnetInferCaseBF16("resnet34", 1, s))
+			case "int8":
+				cs = append(cs, UnetInferCaseInt8("resnet34", 1, s))
 			default:
-				return nil, fmt.Errorf("bench: precision %q, want fp32 or bf16", p)
+				return nil, fmt.Errorf("bench: precision %q, want fp32, bf16 or int8", p)
 			}
 		}
 	}

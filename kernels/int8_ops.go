@@ -1,6 +1,8 @@
 package kernels
 
 import (
+	"encoding/binary"
+
 	"github.com/lungo-ml/lungo/tensor"
 )
 
@@ -27,14 +29,32 @@ func U8MaxPool3x3s2(y, x U8Image) {
 				d := y.Data[y.Offset(n, oy, ox):][:c]
 				copy(d, x.Data[x.Offset(n, 2*oy-1, 2*ox-1):][:c])
 				for t := 1; t < 9; t++ {
-					s := x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c]
-					for j, v := range s {
-						d[j] = max(d[j], v)
-					}
+					maxU8(d, x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c])
 				}
 			}
 		}
 	})
+}
+
+// maxU8 sets d[j] = max(d[j], s[j]), eight bytes at a time in 64-bit
+// words (Hacker's Delight's unsigned byte comparison): per byte, a >= b
+// where the high bits decide it (a's set, b's clear) or agree and the low
+// seven bits' difference, kept from borrowing by the high bit, says so.
+func maxU8(d, s []uint8) {
+	const hi = 0x8080808080808080
+	s = s[:len(d)]
+	j := 0
+	for ; j+8 <= len(d); j += 8 {
+		a := binary.LittleEndian.Uint64(s[j:])
+		b := binary.LittleEndian.Uint64(d[j:])
+		t := (a | hi) - (b &^ hi)
+		ge := (a&^b | ^(a^b)&t) & hi
+		m := ge >> 7 * 0xff // 0xff in the bytes where a >= b
+		binary.LittleEndian.PutUint64(d[j:], b^(a^b)&m)
+	}
+	for ; j < len(d); j++ {
+		d[j] = max(d[j], s[j])
+	}
 }
 
 // RequantTable returns the table that maps the codes of quantization

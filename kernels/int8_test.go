@@ -360,3 +360,21 @@ func TestU8MaxPoolUpsampleConcat(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxU8 checks the word-wise byte maximum on every pair of bytes.
+func TestMaxU8(t *testing.T) {
+	d, s := make([]uint8, 65536+5), make([]uint8, 65536+5)
+	for i := 0; i < 65536; i++ {
+		d[i], s[i] = uint8(i), uint8(i>>8)
+	}
+	want := make([]uint8, len(d))
+	for i := range d {
+		want[i] = max(d[i], s[i])
+	}
+	maxU8(d[1:], s[1:]) // misaligned, with a tail
+	for i := 1; i < len(d); i++ {
+		if d[i] != want[i] {
+			t.Fatalf("max(%d, %d) = %d", want[i], s[i], d[i])
+		}
+	}
+}

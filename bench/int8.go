@@ -1,0 +1,36 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lungo-ml/lungo/models/unet"
+	"github.com/lungo-ml/lungo/tensor"
+)
+
+// UnetInferCaseInt8 times unet.Int8Model.Predict on a random image (the
+// same model and image as UnetInferCase), calibrated (min-max) on that
+// image: the ranges change the values, not the work.
+func UnetInferCaseInt8(encoder string, batch, size int) Case {
+	return Case{Op: "unet-" + encoder + " infer int8", Shape: fmt.Sprintf("bs%d 1x%dx%d", batch, size, size),
+		Flops: unetFlops(batch, size),
+		Setup: func() func() {
+			m := newUnet(encoder)
+			m.SetTraining(false)
+			x := tensor.NewRNG(2).Randn(batch, 1, size, size)
+			cal, err := unet.Calibrate(context.Background(), m, []*tensor.Tensor{x}, unet.MinMax)
+			if err != nil {
+				panic("bench: " + err.Error())
+			}
+			q, err := unet.NewInt8(m, cal)
+			if err != nil {
+				panic("bench: " + err.Error())
+			}
+			m.ReleaseInferenceMemory()
+			return func() {
+				if _, err := q.Predict(x); err != nil {
+					panic("bench: " + err.Error())
+				}
+			}
+		}}
+}
