@@ -19,14 +19,15 @@ type Eval struct {
 }
 
 // Evaluate predicts the items idx of loader's source (which should not
-// augment) and collects an Eval. The model's mode is left unchanged.
+// augment) and collects an Eval. The model's mode is left unchanged. It
+// gives up with ctx's error when ctx is done.
 func Evaluate(ctx context.Context, p Predictor, loader *siim.Loader, epoch int, idx []int) (*Eval, error) {
 	ev := &Eval{}
 	for b, err := range loader.Batches(ctx, epoch, idx) {
 		if err != nil {
 			return nil, err
 		}
-		mask, class, err := p.Predict(b.Images)
+		mask, class, err := p.PredictContext(ctx, b.Images)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,57 @@ import (
 	"github.com/lungo-ml/lungo/tensor"
 )
 
+// Predictor turns image batches into probabilities with a model in
+// evaluation mode, optionally averaging with the prediction of the
+// horizontally flipped images (test-time augmentation).
+type Predictor struct {
+	Model *unet.Model
+	TTA   bool
+}
+
+// Predict returns sigmoid probabilities for x [N, C, H, W]: the mask
+// [N, Classes, H, W] and, with a classification head, the class [N, K]
+// (else nil).
+func (p Predictor) Predict(x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	return p.PredictContext(context.Background(), x)
+}
+
+// PredictContext is Predict that gives up when ctx is done (see
+// unet.Model.PredictContext).
+func (p Predictor) PredictContext(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	mask, class, err = p.Model.PredictAllContext(ctx, x)
+	if err != nil || !p.TTA {
+		return mask, class, err
+	}
+	fm, fc, err := p.Model.PredictAllContext(ctx, flipW(x))
+	if err != nil {
+		return nil, nil, err
+	}
+	fm = flipW(fm)
+	for i := range mask.Data {
+		mask.Data[i] = (mask.Data[i] + fm.Data[i]) / 2
+	}
+	if class != nil {
+		for i := range class.Data {
+			class.Data[i] = (class.Data[i] + fc.Data[i]) / 2
+		}
+	}
+	return mask, class, nil
+}
+
+// flipW returns x [..., W] mirrored along its last dimension.
+func flipW(x *tensor.Tensor) *tensor.Tensor {
+	y := tensor.New(x.Shape...)
+	w := x.Shape[len(x.Shape)-1]
+	for r := 0; r < len(x.Data); r += w {
+		src, dst := x.Data[r:r+w], y.Data[r:r+w]
+		for i, v := range src {
+			dst[w-1-i] = v
+		}
+	}
+	return y
+}
+
 // Config sets how PredictImages turns radiographs into masks.
 type Config struct {
 	Size      int     // side the model sees (the training size)
@@ -133,55 +184,4 @@ func PredictImage(ctx context.Context, p Predictor, img image.Image, cfg Config)
 		return Result{}, err
 	}
 	return res[0], nil
-}
-
-// Predictor turns image batches into probabilities with a model in
-// evaluation mode, optionally averaging with the prediction of the
-// horizontally flipped images (test-time augmentation).
-type Predictor struct {
-	Model *unet.Model
-	TTA   bool
-}
-
-// Predict returns sigmoid probabilities for x [N, C, H, W]: the mask
-// [N, Classes, H, W] and, with a classification head, the class [N, K]
-// (else nil).
-func (p Predictor) Predict(x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
-	return p.PredictContext(context.Background(), x)
-}
-
-// PredictContext is Predict that gives up when ctx is done (see
-// unet.Model.PredictContext).
-func (p Predictor) PredictContext(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
-	mask, class, err = p.Model.PredictAllContext(ctx, x)
-	if err != nil || !p.TTA {
-		return mask, class, err
-	}
-	fm, fc, err := p.Model.PredictAllContext(ctx, flipW(x))
-	if err != nil {
-		return nil, nil, err
-	}
-	fm = flipW(fm)
-	for i := range mask.Data {
-		mask.Data[i] = (mask.Data[i] + fm.Data[i]) / 2
-	}
-	if class != nil {
-		for i := range class.Data {
-			class.Data[i] = (class.Data[i] + fc.Data[i]) / 2
-		}
-	}
-	return mask, class, nil
-}
-
-// flipW returns x [..., W] mirrored along its last dimension.
-func flipW(x *tensor.Tensor) *tensor.Tensor {
-	y := tensor.New(x.Shape...)
-	w := x.Shape[len(x.Shape)-1]
-	for r := 0; r < len(x.Data); r += w {
-		src, dst := x.Data[r:r+w], y.Data[r:r+w]
-		for i, v := range src {
-			dst[w-1-i] = v
-		}
-	}
-	return y
 }
