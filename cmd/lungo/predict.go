@@ -144,7 +144,7 @@ func runPredict(args []string) error {
 	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
 	imgs := fs.String("images", "", "image mode: PNG or JPEG files or folders, comma-separated (IDs: file names without extension); takes the DICOM mode's flags and outputs but -seg and -sc")
 	batch := fs.Int("batch", 1, "images per forward pass")
-	precision := fs.String("precision", "fp32", "raw mode: fp32, or bf16 (bfloat16 weights and activations, float32 sums; batch norm folded)")
+	precision := fs.String("precision", "fp32", "raw mode: fp32, bf16 (bfloat16 weights and activations, float32 sums; batch norm folded) or int8 (weights from lungo quantize)")
 	do := dicomPredictOptions{log: os.Stderr} // progress; the results are the files
 	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
 	fs.StringVar(&do.thresholds, "thresholds", "", "DICOM mode: thresholds.json from lungo train (default: beside -weights if there)")
@@ -204,7 +204,7 @@ func runPredict(args []string) error {
 	if err != nil {
 		return err
 	}
-	pr, err := newPredictor(m, prec, os.Stderr)
+	pr, err := newPredictor(m, prec, *mf.weights, os.Stderr)
 	if err != nil {
 		return err
 	}

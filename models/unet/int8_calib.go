@@ -145,6 +145,27 @@ func CheckpointCalibration(meta map[string]string) (*Calibration, error) {
 	return UnmarshalCalibration(s)
 }
 
+// ReadCalibration returns the Calibration a checkpoint file holds (reading
+// its header only), or an error saying that it has none.
+func ReadCalibration(path string) (*Calibration, error) {
+	isZip, err := isZipFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if isZip {
+		return nil, fmt.Errorf("unet: %s is a .pth file: it holds no int8 calibration (make one with lungo quantize)", path)
+	}
+	meta, err := safetensorsMetadata(path)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := CheckpointCalibration(meta)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return cal, nil
+}
+
 // Calibrate runs m in float32 on images (each [N, InChannels, H, W]) and
 // returns the ranges of the tensors int8 inference quantizes. Models with
 // scSE attention or a classification head are not supported (as NewInt8).
