@@ -153,7 +153,6 @@ func Fit(ctx context.Context, job *Job, cfg Config) (*Result, error) {
 	if cfg.EMADecay > 0 {
 		f.ema = NewEMA(job.Model, cfg.EMADecay)
 	}
-	f.st.BestDice = math.Inf(-1)
 	f.st.Epoch = 1
 	if cfg.Resume {
 		if err := f.load(); err != nil {
@@ -349,6 +348,11 @@ func (f *fitter) epoch(ctx context.Context) (EpochInfo, error) {
 		Seconds: secs, ImagesPerSec: float64(images) / secs, ValDice: math.NaN(), ValDicePost: math.NaN()}
 
 	if err := f.endEpoch(ctx, &info); err != nil {
+		if ctx.Err() != nil {
+			// Saved only now, when endEpoch has swapped the live weights
+			// back in place of the EMA ones.
+			return EpochInfo{}, f.interrupted(ctx)
+		}
 		return EpochInfo{}, err
 	}
 	st.History = append(st.History, info)

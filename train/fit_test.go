@@ -239,3 +239,58 @@ func TestFitFlushesPartialAccumulation(t *testing.T) {
 		t.Fatalf("%d optimizer steps for 3 batches accumulated by 2, want 2 (the last one partial)", len(steps))
 	}
 }
+
+// cancelSource is a memSource that calls onLoad before loading an item.
+type cancelSource struct {
+	*memSource
+	onLoad func(i int)
+}
+
+func (s cancelSource) Load(i int) (*image.Gray, *siim.Mask, error) {
+	s.onLoad(i)
+	return s.memSource.Load(i)
+}
+
+// Cancelled during the validation of EMA weights, Fit saves the live
+// weights as the model's (not the averaged ones validation swapped in), and
+// the resumed run ends where a straight run does.
+func TestFitCancelDuringEMAValidation(t *testing.T) {
+	src := newMemSource(9, testSize, 600)
+	cfg := Config{Epochs: 2, Seed: 5, EMADecay: 0.9}
+	straight := newJob(t, src)
+	cfg.Dir = t.TempDir()
+	if _, err := Fit(context.Background(), straight, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	j := newJob(t, src)
+	j.Val = siim.NewLoader(cancelSource{src, func(int) { cancel() }}, siim.LoaderConfig{Size: testSize, Batch: 2, Workers: 1})
+	cfg.Dir = t.TempDir()
+	if _, err := Fit(ctx, j, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want one wrapping context.Canceled", err)
+	}
+	sd, _, err := nn.LoadSafetensors(filepath.Join(cfg.Dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := nn.StateDictOf(j.Model)
+	for _, k := range live.Keys {
+		saved, ok := sd.Get("model." + k)
+		if !ok {
+			t.Fatalf("state lacks model.%s", k)
+		}
+		if i, d, ok := tensor.MaxDiff(saved.Data, live.Tensors[k].Data, 0, 0); !ok {
+			t.Fatalf("saved model.%s differs from the live weights at %d by %g (the EMA weights were saved?)", k, i, d)
+		}
+	}
+
+	j2 := newJob(t, src)
+	cfg.Resume = true
+	if _, err := Fit(context.Background(), j2, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if i, d, ok := tensor.MaxDiff(weights(j2.Model), weights(straight.Model), 1e-6, 1e-5); !ok {
+		t.Fatalf("cancel in validation + resume differs from the straight run: element %d off by %g", i, d)
+	}
+}

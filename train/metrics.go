@@ -88,9 +88,6 @@ func (f *fitter) validate(ctx context.Context, info *EpochInfo) error {
 	defer job.Model.ReleaseInferenceMemory()
 	ev, err := infer.Evaluate(ctx, infer.Predictor{Model: job.Model}, job.Val, info.Epoch, job.ValIdx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return f.interrupted(ctx)
-		}
 		return fmt.Errorf("train: validation after epoch %d: %w", info.Epoch, err)
 	}
 	info.ValDice = ev.Dice(0.5)
