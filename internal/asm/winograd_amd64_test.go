@@ -136,3 +136,37 @@ func TestWinogradBits(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWinograd times each transform of one tile of 64 channels, the
+// AVX2 and the AVX-512 version in the same run.
+func BenchmarkWinograd(b *testing.B) {
+	if !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		b.Skip("no AVX2 and FMA")
+	}
+	const n = 64
+	for _, c := range winoBitCases() {
+		for _, isa := range []string{"avx2", "avx512"} {
+			strided, out := c.avx2, c.out
+			if isa == "avx512" {
+				if !cpuid.CPU.Supports(cpuid.AVX512F) {
+					continue
+				}
+				strided, out = c.z, c.outZ
+			}
+			b.Run("op="+c.name+"/isa="+isa, func(b *testing.B) {
+				sb, sa, ds := n, c.q*n, n
+				src := make([]float32, max((c.q-1)*(sa+sb)+n, (c.ne-1)*ds+n))
+				dst := make([]float32, max((c.ne-1)*ds+n, (c.q-1)*(sa+sb)+n))
+				bias := make([]float32, n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if strided != nil {
+						strided(dst, ds, src, sa, sb, n)
+					} else {
+						out(dst, sa, sb, src, ds, bias, n)
+					}
+				}
+			})
+		}
+	}
+}
