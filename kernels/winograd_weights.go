@@ -383,7 +383,7 @@ func (s *simdImpl) weightsWinograd(dw, x, dy []float32, g convGeom) bool {
 		return false
 	}
 	mk := s.winoWeightsKernel(g)
-	winogradWeights(mk, winoTailKernel(s.kernels, mk, g.k), tr, winoDyAsm, dw, x, dy, g)
+	winogradWeights(mk, winoTailKernel(s.kernels, mk, g.k), tr, winoDyFor(s), dw, x, dy, g)
 	return true
 }
 

@@ -2,6 +2,8 @@
 
 package kernels
 
-// winoDyAsm is nil: this build has no assembly dy transform (winoDyN
+// winoDyFor returns nil: this build has no assembly dy transform (winoDyN
 // does all of them).
-var winoDyAsm func(dst []float32, ds int, src []float32, sa, sb, n int)
+func winoDyFor(s *simdImpl) func(dst []float32, ds int, src []float32, sa, sb, n int) {
+	return nil
+}
