@@ -17,6 +17,19 @@ import (
 type Predictor struct {
 	Model *unet.Model
 	TTA   bool
+	// Reduced, when set, computes the masks in place of Model: a
+	// unet.BF16Model or Int8Model built from Model (which still gives the
+	// configuration). Reduced-precision models have no classification head.
+	Reduced unet.Predictor
+}
+
+// masks runs the model that p predicts with.
+func (p Predictor) masks(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
+	if p.Reduced != nil {
+		mask, err = p.Reduced.PredictContext(ctx, x)
+		return mask, nil, err
+	}
+	return p.Model.PredictAllContext(ctx, x)
 }
 
 // Predict returns sigmoid probabilities for x [N, C, H, W]: the mask
@@ -29,11 +42,11 @@ func (p Predictor) Predict(x *tensor.Tensor) (mask, class *tensor.Tensor, err er
 // PredictContext is Predict that gives up when ctx is done (see
 // unet.Model.PredictContext).
 func (p Predictor) PredictContext(ctx context.Context, x *tensor.Tensor) (mask, class *tensor.Tensor, err error) {
-	mask, class, err = p.Model.PredictAllContext(ctx, x)
+	mask, class, err = p.masks(ctx, x)
 	if err != nil || !p.TTA {
 		return mask, class, err
 	}
-	fm, fc, err := p.Model.PredictAllContext(ctx, flipW(x))
+	fm, fc, err := p.masks(ctx, flipW(x))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,7 +45,11 @@ type Options struct {
 	// Checkpoint names the weights in answers: a short description and
 	// the file's SHA-256 (see FileHash).
 	Arch, CheckpointSHA256 string
-	Log                    *slog.Logger // one line per request; default slog.Default()
+	// Reduced, when set, is a reduced-precision model built from the
+	// server's model (unet.NewBF16, unet.NewInt8): every worker predicts
+	// with a replica of it instead (Precision names it in answers).
+	Reduced unet.Predictor
+	Log     *slog.Logger // one line per request; default slog.Default()
 }
 
 func (o *Options) defaults() {
@@ -81,8 +85,8 @@ func (o *Options) defaults() {
 // an http.Handler.
 type Server struct {
 	opt      Options
-	replicas chan *unet.Model // free workers
-	admit    chan struct{}    // a token per request admitted (working or queued)
+	replicas chan worker   // free workers
+	admit    chan struct{} // a token per request admitted (working or queued)
 	ready    atomic.Bool
 	metrics  *metrics
 	mux      *http.ServeMux
@@ -98,13 +102,13 @@ func New(m *unet.Model, opt Options) *Server {
 	opt.defaults()
 	s := &Server{
 		opt:      opt,
-		replicas: make(chan *unet.Model, opt.Workers),
+		replicas: make(chan worker, opt.Workers),
 		admit:    make(chan struct{}, opt.Workers+opt.Queue),
 		metrics:  newMetrics(),
 		mux:      http.NewServeMux(),
 	}
 	for range opt.Workers {
-		s.replicas <- m.Replica()
+		s.replicas <- worker{m.Replica(), replicaOf(opt.Reduced)}
 	}
 	s.mux.HandleFunc("POST /v1/predict", s.handlePredict)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -126,7 +130,7 @@ func (s *Server) Warm(ctx context.Context) error {
 	for i := range img.Pix {
 		img.Pix[i] = 128
 	}
-	var taken []*unet.Model
+	var taken []worker
 	defer func() {
 		for _, m := range taken {
 			s.replicas <- m
@@ -211,6 +215,7 @@ type Thresholds struct {
 type ModelInfo struct {
 	Arch             string `json:"arch"`
 	CheckpointSHA256 string `json:"checkpoint_sha256,omitempty"`
+	Precision        string `json:"precision"` // fp32, bf16 or int8
 }
 
 // TimingsMS are a request's phases in milliseconds.
@@ -269,7 +274,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	decoded := time.Now()
 
 	s.metrics.queued.Add(1)
-	var m *unet.Model
+	var m worker
 	select {
 	case m = <-s.replicas:
 		s.metrics.queued.Add(-1)
@@ -335,8 +340,9 @@ func output(r *http.Request) string {
 }
 
 // predict runs m on img and post-processes the probabilities.
-func (s *Server) predict(ctx context.Context, m *unet.Model, img *image.Gray) (*Result, error) {
-	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m}, []string{""}, []*image.Gray{img},
+func (s *Server) predict(ctx context.Context, wk worker, img *image.Gray) (*Result, error) {
+	m := wk.model
+	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m, Reduced: wk.reduced}, []string{""}, []*image.Gray{img},
 		infer.Config{Size: s.opt.Size, Batch: 1, Triplet: s.opt.Triplet})
 	if err != nil {
 		return nil, err
@@ -346,7 +352,7 @@ func (s *Server) predict(ctx context.Context, m *unet.Model, img *image.Gray) (*
 		Width: img.Rect.Dx(), Height: img.Rect.Dy(),
 		Positive: !r.Mask.Empty(), MaskArea: r.Mask.Count(), RLE: siim.EncodeRLE(r.Mask),
 		Thresholds: Thresholds{Top: s.opt.Triplet.Top, MinArea: s.opt.Triplet.MinArea, Bottom: s.opt.Triplet.Bottom, Size: s.opt.Size},
-		Model:      ModelInfo{Arch: s.opt.Arch, CheckpointSHA256: s.opt.CheckpointSHA256},
+		Model:      ModelInfo{Arch: s.opt.Arch, CheckpointSHA256: s.opt.CheckpointSHA256, Precision: precisionOf(wk.reduced)},
 		mask:       r.Mask, img: img,
 	}
 	if m.Config.ClassHead > 0 {
@@ -357,6 +363,38 @@ func (s *Server) predict(ctx context.Context, m *unet.Model, img *image.Gray) (*
 		}
 	}
 	return out, nil
+}
+
+// worker is one replica of the model, and of its reduced-precision form
+// when the server has one.
+type worker struct {
+	model   *unet.Model
+	reduced unet.Predictor
+}
+
+// replicaOf returns a replica of a reduced-precision model (shared weights,
+// its own memory), or nil for nil.
+func replicaOf(p unet.Predictor) unet.Predictor {
+	switch r := p.(type) {
+	case nil:
+		return nil
+	case *unet.BF16Model:
+		return r.Replica()
+	case *unet.Int8Model:
+		return r.Replica()
+	}
+	panic(fmt.Sprintf("serve: Options.Reduced of type %T: want a *unet.BF16Model or *unet.Int8Model", p))
+}
+
+// precisionOf names the number format a worker predicts in.
+func precisionOf(p unet.Predictor) string {
+	switch p.(type) {
+	case *unet.BF16Model:
+		return unet.BF16.String()
+	case *unet.Int8Model:
+		return unet.Int8.String()
+	}
+	return unet.FP32.String()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

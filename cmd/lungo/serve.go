@@ -17,6 +17,7 @@ import (
 
 	"github.com/lungo-ml/lungo/infer"
 	"github.com/lungo-ml/lungo/kernels"
+	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/serve"
 )
 
@@ -27,7 +28,7 @@ func init() {
 }
 
 func runServe(args []string) error {
-	fs := newFlags("serve", "-weights FILE [-addr 127.0.0.1:8080] [-workers N] [-queue Q] [-threads T]")
+	fs := newFlags("serve", "-weights FILE [-addr 127.0.0.1:8080] [-workers N] [-queue Q] [-threads T] [-precision fp32|bf16|int8]")
 	mf := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	workers := fs.Int("workers", 1, "predictions at once, each on its own replica of the model (shared weights)")
@@ -38,8 +39,13 @@ func runServe(args []string) error {
 	timeout := fs.Duration("timeout", 60*time.Second, "limit per request, from arrival to answer (504 beyond)")
 	maxBody := fs.Int64("max-body", 64<<20, "largest request body in bytes (413 beyond)")
 	drain := fs.Duration("drain", 30*time.Second, "on SIGTERM/SIGINT: how long in-flight requests may take to finish")
+	precision := fs.String("precision", "fp32", "fp32, bf16 (bfloat16 weights and activations, float32 sums) or int8 (weights from lungo quantize)")
 	if err := noArgs(fs, args); err != nil {
 		return err
+	}
+	prec, err := unet.ParsePrecision(*precision)
+	if err != nil {
+		return usagef("-precision: %v", err)
 	}
 	if *size < 0 || (*size > 0 && *size < 32) || *size > 4096 {
 		return usagef("-size %d: want 32 to 4096 (0: the thresholds' size, else 512)", *size)
@@ -51,6 +57,12 @@ func runServe(args []string) error {
 	m, err := mf.open(os.Stderr)
 	if err != nil {
 		return err
+	}
+	var reduced unet.Predictor
+	if prec != unet.FP32 {
+		if reduced, err = newPredictor(m, prec, *mf.weights, os.Stderr); err != nil {
+			return err
+		}
 	}
 	tr, sz, err := postProcessing(*mf.weights, *thrFile, *size, os.Stderr)
 	if err != nil {
@@ -66,7 +78,7 @@ func runServe(args []string) error {
 		return err
 	}
 	srv := serve.New(m, serve.Options{Workers: *workers, Queue: *queue, Size: sz, Triplet: tr, Timeout: *timeout,
-		MaxBody: *maxBody, Arch: m.Config.Describe(), CheckpointSHA256: sum, Log: logger})
+		MaxBody: *maxBody, Arch: m.Config.Describe(), CheckpointSHA256: sum, Log: logger, Reduced: reduced})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
