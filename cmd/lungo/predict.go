@@ -144,7 +144,7 @@ func runPredict(args []string) error {
 	dcm := fs.String("dicom", "", "DICOM mode: DICOM files or folders, comma-separated")
 	imgs := fs.String("images", "", "image mode: PNG or JPEG files or folders, comma-separated (IDs: file names without extension); takes the DICOM mode's flags and outputs but -seg and -sc")
 	batch := fs.Int("batch", 1, "images per forward pass")
-	precision := fs.String("precision", "fp32", "raw mode: fp32, bf16 (bfloat16 weights and activations, float32 sums; batch norm folded) or int8 (weights from lungo quantize)")
+	precision := fs.String("precision", "fp32", "fp32, bf16 (bfloat16 weights and activations, float32 sums; batch norm folded) or int8 (weights from lungo quantize)")
 	do := dicomPredictOptions{log: os.Stderr} // progress; the results are the files
 	fs.IntVar(&do.size, "size", 0, "DICOM mode: side the model sees (default: thresholds.json's, else 512)")
 	fs.StringVar(&do.thresholds, "thresholds", "", "DICOM mode: thresholds.json from lungo train (default: beside -weights if there)")
@@ -169,9 +169,7 @@ func runPredict(args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if prec != unet.FP32 && *input == "" {
-		return usagef("-precision %s is for raw mode (-input) so far", prec)
-	}
+	do.precision = prec
 	switch {
 	case *imgs != "" && (*input != "" || *dcm != ""):
 		return usagef("give one of -input, -dicom and -images")
@@ -185,6 +183,9 @@ func runPredict(args []string) error {
 		}
 		m, err := mf.open(os.Stderr)
 		if err != nil {
+			return err
+		}
+		if err := do.openReduced(m, *mf.weights); err != nil {
 			return err
 		}
 		do.inputs, do.batch = strings.Split(*dcm, ","), *batch

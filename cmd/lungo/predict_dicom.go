@@ -35,6 +35,18 @@ type dicomPredictOptions struct {
 	scDir      string // overlay Secondary Captures, DIR/<id>.sc.dcm
 	labels     string // optional: true masks for overlays and a score
 	log        io.Writer
+	precision  unet.Precision
+	reduced    unet.Predictor // the bf16/int8 model for precision other than fp32 (openReduced)
+}
+
+// openReduced builds o.reduced from m for a precision other than fp32.
+func (o *dicomPredictOptions) openReduced(m *unet.Model, weights string) error {
+	if o.precision == unet.FP32 {
+		return nil
+	}
+	var err error
+	o.reduced, err = newPredictor(m, o.precision, weights, os.Stderr)
+	return err
 }
 
 // collectDICOM lists the .dcm files named or found under the inputs.

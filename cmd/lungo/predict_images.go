@@ -39,6 +39,9 @@ func runPredictImages(mf *modelFlags, list string, batch int, o dicomPredictOpti
 	if err != nil {
 		return err
 	}
+	if err := o.openReduced(m, *mf.weights); err != nil {
+		return err
+	}
 	o.inputs, o.batch = strings.Split(list, ","), batch
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -140,7 +143,7 @@ func predictGray(ctx context.Context, m *unet.Model, o dicomPredictOptions, tr i
 			return err
 		}
 	}
-	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m, TTA: o.tta}, ids, imgs, infer.Config{
+	res, err := infer.PredictImages(ctx, infer.Predictor{Model: m, TTA: o.tta, Reduced: o.reduced}, ids, imgs, infer.Config{
 		Size: size, Batch: o.batch, Triplet: tr, UseClass: o.useClass, ClassThreshold: float32(o.classThr)})
 	if err != nil {
 		return err
