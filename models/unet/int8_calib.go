@@ -39,7 +39,9 @@ const (
 	// Percentile takes, per image, the Percentile-th and
 	// (100-Percentile)-th percentiles of a tensor's values (from an evenly
 	// strided sample of at most 2^18 values) and averages them over the
-	// images: a few outliers no longer stretch the quantization step.
+	// images: a few outliers no longer stretch the quantization step. The
+	// input and the logits keep their min-max ranges: clipping the rare
+	// confident logits would shrink the masks.
 	Percentile
 )
 
@@ -185,7 +187,7 @@ func Calibrate(ctx context.Context, m *Model, images []*tensor.Tensor, method Ca
 	obs := func(name string, v *nn.Value) {
 		d := v.Data.Data
 		var lo, hi float32
-		if method == MinMax {
+		if method == MinMax || name == "input" || name == "segmentation_head" {
 			lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
 			for _, f := range d {
 				lo, hi = min(lo, f), max(hi, f)
