@@ -836,12 +836,21 @@ startST:
 	// is long enough to hide it (its loads, or the stores that set it,
 	// missed otherwise: 1024^3 on one thread spent 6% of the kernel's
 	// time loading C).
-	CMPQ       CX, $0x40
-	JLT        kloopST
-	MOVQ       (SP), R9
-	MOVQ       ldc+144(FP), R10
-	SHLQ       $0x02, R10
-	ADDQ       $0x00000080, R9
+	CMPQ CX, $0x40
+	JLT  kloopST
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ (SP), R9
+	ADDQ $0x00000080, R9
+	CMPQ BX, $0x01
+	JNE  pfcST
+
+	// After the last panel: the next row tile's first.
+	MOVQ   32(SP), R9
+	IMUL3Q $0x0000000c, R10, R15
+	ADDQ   R15, R9
+
+pfcST:
 	PREFETCHT0 (R9)
 	PREFETCHT0 64(R9)
 	ADDQ       R10, R9
@@ -1664,28 +1673,33 @@ peak:
 	VZEROUPPER
 	RET
 
-// func packRow32AVX(dst *float32, ds int, src *float32, n int)
-// Requires: AVX
-TEXT ·packRow32AVX(SB), NOSPLIT, $0-32
+// func packRow32AVX(dst *float32, ds int, src *float32, n int, pf int)
+// Requires: AVX, MMX+
+TEXT ·packRow32AVX(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ ds+8(FP), BX
 	SHLQ $0x02, BX
 	MOVQ src+16(FP), SI
 	MOVQ n+24(FP), CX
+	MOVQ pf+32(FP), DX
+	SHLQ $0x02, DX
 
 run:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS 64(SI), Y2
-	VMOVUPS 96(SI), Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ    $0x00000080, SI
-	ADDQ    BX, DI
-	DECQ    CX
-	JNE     run
+	// The run pf floats on (a later row of B) to cache: a hint, never a fault.
+	PREFETCHT0 (SI)(DX*1)
+	PREFETCHT0 64(SI)(DX*1)
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y1
+	VMOVUPS    64(SI), Y2
+	VMOVUPS    96(SI), Y3
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	ADDQ       $0x00000080, SI
+	ADDQ       BX, DI
+	DECQ       CX
+	JNE        run
 	VZEROUPPER
 	RET
 

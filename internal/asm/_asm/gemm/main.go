@@ -351,10 +351,17 @@ func setTiles(t tile, prefetch bool) {
 			"time loading C).")
 		CMPQ(regK, U8(64))
 		JLT(LabelRef("kloopST"))
-		MOVQ(curc, regCP)
 		Load(Param("ldc"), regLDC)
 		SHLQ(U8(2), regLDC)
+		MOVQ(curc, regCP)
 		ADDQ(U32(4*t.nr), regCP)
+		CMPQ(RBX, U8(1))
+		JNE(LabelRef("pfcST"))
+		Comment("After the last panel: the next row tile's first.")
+		MOVQ(crow, regCP)
+		IMUL3Q(U32(t.mr), regLDC, R15)
+		ADDQ(R15, regCP)
+		Label("pfcST")
 		t.rowsC(func(m Mem, _ VecPhysical) { PREFETCHT0(m) }, true)
 		Label("kloopST")
 		pf = func() {
@@ -441,7 +448,7 @@ func fmaLoop(isa string) {
 // packRow32 emits the AVX copy of n >= 1 runs of 32 floats, src
 // contiguous, dst ds floats apart.
 func packRow32() {
-	TEXT("packRow32AVX", NOSPLIT, "func(dst *float32, ds int, src *float32, n int)")
+	TEXT("packRow32AVX", NOSPLIT, "func(dst *float32, ds int, src *float32, n, pf int)")
 	Pragma("noescape")
 	Doc("packRow32AVX is PackRow32AVX for n >= 1, without its checks.")
 	Load(Param("dst"), RDI)
@@ -449,7 +456,12 @@ func packRow32() {
 	SHLQ(U8(2), RBX)
 	Load(Param("src"), RSI)
 	Load(Param("n"), RCX)
+	Load(Param("pf"), RDX)
+	SHLQ(U8(2), RDX)
 	Label("run")
+	Comment("The run pf floats on (a later row of B) to cache: a hint, never a fault.")
+	PREFETCHT0(Mem{Base: RSI, Index: RDX, Scale: 1})
+	PREFETCHT0(Mem{Base: RSI, Index: RDX, Scale: 1, Disp: 64})
 	for i := 0; i < 4; i++ {
 		VMOVUPS(Mem{Base: RSI, Disp: 32 * i}, ymm[i])
 	}
