@@ -11,6 +11,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -60,20 +61,13 @@ var (
 )
 
 // offset returns the place of c in consts.
-func offset(c konst) int {
-	for i, k := range table {
-		if k == c.v {
-			return 4 * i
-		}
-	}
-	panic("constant not in the table")
-}
+func offset(c konst) int { return 4 * slices.Index(table, c.v) }
 
 func main() {
 	ConstraintExpr("gc,!purego")
 	for _, k := range kernels {
 		for _, c := range k.p.consts {
-			if !containsF32(table, c.v) {
+			if !slices.Contains(table, c.v) {
 				table = append(table, c.v)
 			}
 		}
@@ -93,15 +87,6 @@ func main() {
 		dy(v)
 	}
 	Generate()
-}
-
-func containsF32(s []float32, x float32) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // head declares fn (lower-case: the assembly of the exported Go wrapper,
