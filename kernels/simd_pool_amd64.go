@@ -8,11 +8,11 @@ import (
 	"github.com/lungo-ml/lungo/internal/asm"
 )
 
-// maxPoolAVX2 is MaxPool2D on NHWC with the AVX2 kernels asm.MaxPoolCellsAVX2
-// and asm.MaxPoolSpanAVX2: per output row, the Go loop lists a window's cells
-// (clipped to the image: padding never wins) and the kernels take the
-// maximum and its cell over 8 channels at a time (32 in MaxPoolSpanAVX2, for
-// the run of pixels whose windows lie inside the row, one call per row);
+// maxPoolAVX2 is MaxPool2D on NHWC with the AVX2 kernels
+// asm.MaxPoolCellsAVX2 and asm.MaxPoolSpanAVX2: per output row, the Go loop
+// lists a window's cells (clipped to the image: padding never wins) and the
+// kernels take the maximum and its cell over 8 channels at a time (32 in
+// MaxPoolSpanAVX2, for the run of pixels whose windows lie inside the row, one call per row);
 // channels beyond a multiple of 8 run the same rule in Go. Output rows
 // are split across the worker pool. Windows of more than 64 cells, and
 // fewer than 8 channels, are declined.

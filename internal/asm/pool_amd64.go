@@ -9,8 +9,8 @@ import (
 
 //go:generate sh -c "cd _asm && go run ./maxpool -out ../pool_amd64.s -stubs ../pool_stubs_amd64.go -pkg asm"
 
-// MaxPoolCellsAVX2 is the AVX2 max-pool of one output pixel over the cells of
-// its window (offs[i]: offset in x of cell i's channel 0; idxs[i]: the
+// MaxPoolCellsAVX2 is the AVX2 max-pool of one output pixel over the cells
+// of its window (offs[i]: offset in x of cell i's channel 0; idxs[i]: the
 // index argmax reports for it). It computes
 //
 //	for j := 0; j < c; j++ {
@@ -42,13 +42,14 @@ func MaxPoolCellsAVX2(y []float32, arg []int32, x []float32, offs []int, idxs []
 	maxPoolCellsAVX2(y, arg, x, offs, idxs, c)
 }
 
-// MaxPoolSpanAVX2 is MaxPoolCellsAVX2 over n output pixels whose windows are the
-// first one moved xstep floats on per pixel, with indices istep more: for
-// q < n it computes MaxPoolCellsAVX2(y[q*c:], arg[q*c:], x, offs + q*xstep,
-// idxs + q*istep, c), four groups of 8 channels at a time (a row of a
-// max-pool's interior pixels in one call). It requires MaxPoolCellsAVX2's
-// conditions for every pixel, n >= 0, xstep >= 0, istep >= 0, len(y) >=
-// n*c and len(arg) >= n*c, and that the indices stay within int32.
+// MaxPoolSpanAVX2 is MaxPoolCellsAVX2 over n output pixels whose windows
+// are the first one moved xstep floats on per pixel, with indices istep
+// more: for q < n it computes MaxPoolCellsAVX2(y[q*c:], arg[q*c:], x, offs
+// + q*xstep, idxs + q*istep, c), four groups of 8 channels at a time (a
+// row of a max-pool's interior pixels in one call). It requires
+// MaxPoolCellsAVX2's conditions for every pixel, n >= 0, xstep >= 0,
+// istep >= 0, len(y) >= n*c and len(arg) >= n*c, and that the indices
+// stay within int32.
 func MaxPoolSpanAVX2(y []float32, arg []int32, x []float32, offs []int, idxs []int32, c, n, xstep, istep int) {
 	if c%8 != 0 || c < 0 || len(offs) == 0 || len(offs) != len(idxs) || n < 0 || xstep < 0 || istep < 0 || len(y) < n*c || len(arg) < n*c {
 		panic(fmt.Sprintf("asm: MaxPoolSpanAVX2: c=%d, %d offsets, %d indices, n=%d, xstep=%d, istep=%d, len(y)=%d, len(arg)=%d",
