@@ -54,10 +54,10 @@ func Sgemm6x16AVX2Blocks(nb, kb, ab int, a []float32, lda int, b []float32, ldb 
 	sgemm6x16AVX2(kb, a, lda, b, ldb, c, ldc, nb, ab-kb)
 }
 
-// Sgemm12x32AVX512 is the AVX-512 micro-kernel: Sgemm6x16AVX2's loop with 12 rows and
-// 32 columns. It requires k >= 0, lda >= 0, ldb >= 0, len(a) >=
-// 11*lda+k, len(b) >= (k-1)*ldb+32, ldc >= 32, len(c) >= 11*ldc+32, and
-// a CPU with AVX-512F.
+// Sgemm12x32AVX512 is the AVX-512 micro-kernel: Sgemm6x16AVX2's loop with 12
+// rows and 32 columns. It requires k >= 0, lda >= 0, ldb >= 0, len(a) >=
+// 11*lda+k, len(b) >= (k-1)*ldb+32, ldc >= 32, len(c) >= 11*ldc+32, and a CPU
+// with AVX-512F.
 func Sgemm12x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkGemm("Sgemm12x32AVX512", 12, 32, k, 1, 0, len(a), lda, len(b), ldb, len(c), ldc)
 	if k == 0 {

@@ -7,6 +7,10 @@
 // func sgemm6x16AVX2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb int, adv int)
 // Requires: AVX, FMA3
 TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-120
+	// 6x16 tile, AVX2: accumulators Y0..Y11 (row i in 2 registers from 2*i),
+	// B's row in Y12..Y13, A's broadcasts rotate through Y14..Y15;
+	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ lda+32(FP), DX
@@ -50,6 +54,7 @@ blockG:
 
 loopG:
 	// 4 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -73,6 +78,8 @@ loopG:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -96,6 +103,8 @@ loopG:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -119,6 +128,8 @@ loopG:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -148,8 +159,10 @@ loopG:
 
 tailG:
 	// the last k%4 steps
-	TESTQ        CX, CX
-	JEQ          doneG
+	TESTQ CX, CX
+	JEQ   doneG
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -209,6 +222,11 @@ doneG:
 // func sgemm6x16AVX2SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, FMA3
 TEXT ·sgemm6x16AVX2SetTiles(SB), NOSPLIT, $40-153
+	// 6x16 tile, AVX2: accumulators Y0..Y11 (row i in 2 registers from 2*i),
+	// B's row in Y12..Y13, A's broadcasts rotate through Y14..Y15;
+	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).
 	MOVQ rt+40(FP), CX
 	MOVQ CX, 16(SP)
 	MOVQ a_base+8(FP), CX
@@ -282,6 +300,7 @@ startST:
 
 loopST:
 	// 4 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -305,6 +324,8 @@ loopST:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -328,6 +349,8 @@ loopST:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -351,6 +374,8 @@ loopST:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -380,8 +405,10 @@ loopST:
 
 tailST:
 	// the last k%4 steps
-	TESTQ        CX, CX
-	JEQ          doneST
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Y12
 	VMOVUPS      32(DI), Y13
 	VBROADCASTSS (SI), Y14
@@ -474,6 +501,10 @@ storeST:
 // func sgemm12x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, nb int, adv int)
 // Requires: AVX, AVX512F
 TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-120
+	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
+	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
+	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ lda+32(FP), DX
@@ -537,6 +568,7 @@ blockG:
 
 loopG:
 	// 2 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -580,6 +612,8 @@ loopG:
 	ADDQ         $0x04, R12
 	ADDQ         $0x04, R13
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -629,8 +663,10 @@ loopG:
 
 tailG:
 	// the last k%2 steps
-	TESTQ        CX, CX
-	JEQ          doneG
+	TESTQ CX, CX
+	JEQ   doneG
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -728,6 +764,11 @@ doneG:
 // func sgemm12x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $40-153
+	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
+	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
+	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).
 	MOVQ rt+40(FP), CX
 	MOVQ CX, 16(SP)
 	MOVQ a_base+8(FP), CX
@@ -894,8 +935,10 @@ kloopST:
 
 loopST:
 	// 2 steps of k per iteration
-	PREFETCHT0   (AX)
-	ADDQ         $0x40, AX
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -939,6 +982,8 @@ loopST:
 	ADDQ         $0x04, R12
 	ADDQ         $0x04, R13
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -988,8 +1033,10 @@ loopST:
 
 tailST:
 	// the last k%2 steps
-	TESTQ        CX, CX
-	JEQ          doneST
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -1251,6 +1298,7 @@ blockBB:
 
 loopBB:
 	// 2 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -1294,6 +1342,8 @@ loopBB:
 	ADDQ         $0x04, R12
 	ADDQ         $0x04, R13
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -1343,8 +1393,10 @@ loopBB:
 
 tailBB:
 	// the last k%2 steps
-	TESTQ        CX, CX
-	JEQ          doneBB
+	TESTQ CX, CX
+	JEQ   doneBB
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
@@ -1442,6 +1494,10 @@ doneBB:
 // func sgemm4x32AVX512Set(k int, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int)
 // Requires: AVX, AVX512F
 TEXT ·sgemm4x32AVX512Set(SB), NOSPLIT, $0-128
+	// 4x32 tile, AVX512: accumulators Z0..Z7 (row i in 2 registers from 2*i),
+	// B's row in Z8..Z9, A's broadcasts rotate through Z10..Z31;
+	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
 	MOVQ   k+0(FP), CX
 	MOVQ   a_base+8(FP), SI
 	MOVQ   lda+32(FP), DX
@@ -1464,6 +1520,7 @@ TEXT ·sgemm4x32AVX512Set(SB), NOSPLIT, $0-128
 
 loopS:
 	// 4 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z8
 	VMOVUPS      64(DI), Z9
 	VBROADCASTSS (SI), Z10
@@ -1481,6 +1538,8 @@ loopS:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z8
 	VMOVUPS      64(DI), Z9
 	VBROADCASTSS (SI), Z10
@@ -1498,6 +1557,8 @@ loopS:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z8
 	VMOVUPS      64(DI), Z9
 	VBROADCASTSS (SI), Z10
@@ -1515,6 +1576,8 @@ loopS:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, R8
 	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z8
 	VMOVUPS      64(DI), Z9
 	VBROADCASTSS (SI), Z10
@@ -1538,8 +1601,10 @@ loopS:
 
 tailS:
 	// the last k%4 steps
-	TESTQ        CX, CX
-	JEQ          doneS
+	TESTQ CX, CX
+	JEQ   doneS
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z8
 	VMOVUPS      64(DI), Z9
 	VBROADCASTSS (SI), Z10

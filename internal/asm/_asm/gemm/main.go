@@ -14,6 +14,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -104,6 +105,7 @@ func (t tile) setupA(tmp3 GPPhysical) {
 // step emits one step of k: a row of B, then per row of A a broadcast and
 // NV FMAs; then A and B move on by one step.
 func (t tile) step() {
+	Comment("One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.")
 	for v := 0; v < t.nv(); v++ {
 		VMOVUPS(Mem{Base: regBPAN, Disp: v * t.vbytes()}, t.bvec(v))
 	}
@@ -214,6 +216,21 @@ func (t tile) blocks(label string) {
 	JNE(LabelRef("block" + label))
 }
 
+// regs describes the register use of t's kernels in a comment.
+func (t tile) regs() {
+	last := func(i int) string { return t.vec(i).Asm() }
+	Commentf("%dx%d tile, %s: accumulators %s..%s (row i in %d registers from %d*i),",
+		t.mr, t.nr, t.isa, last(0), last(t.nacc()-1), t.nv(), t.nv())
+	Commentf("B's row in %s..%s, A's broadcasts rotate through %s..%s;",
+		last(t.nacc()), last(t.nacc()+t.nv()-1), last(t.nacc()+t.nv()), last(t.nregs()-1))
+	var bases, rows []string
+	for g, b := range t.bases() {
+		bases, rows = append(bases, b.Asm()), append(rows, fmt.Sprint(3*g))
+	}
+	Commentf("K = CX steps, A's rows from %s (rows %s) with", strings.Join(bases, ", "), strings.Join(rows, ", "))
+	Comment("LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).")
+}
+
 // startA loads k, A, lda and B (with ldb) into their registers.
 func (t tile) startA() {
 	Load(Param("k"), regK)
@@ -238,6 +255,7 @@ func gemm(t tile) {
 	Pragma("noescape")
 	Doc(name+" computes Sgemm"+t.name()+"Blocks with kb = k and ab-kb = adv.",
 		"It requires k >= 1 and that wrapper's conditions.")
+	t.regs()
 	t.startA()
 	Comment("Accumulators start from C.")
 	loadCP()
@@ -299,6 +317,8 @@ func setTiles(t tile, prefetch bool) {
 	Pragma("noescape")
 	Doc(name+" is Sgemm"+t.name()+"SetTiles (add false) and Sgemm"+t.name()+"Tiles (add true, no bias).",
 		"It requires rt >= 1 and those wrappers' conditions.")
+	t.regs()
+	Comment("BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).")
 	curc, curbias, rtleft, arow, crow := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	Load(Param("rt"), RCX)
 	MOVQ(RCX, rtleft)
@@ -410,6 +430,7 @@ func set(t tile) {
 	TEXT(name, NOSPLIT, "func(k int, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int)")
 	Pragma("noescape")
 	Doc(name + " is Sgemm" + t.name() + "Set without its checks.")
+	t.regs()
 	t.startA()
 	t.zero()
 	t.kloop("S", nil)
