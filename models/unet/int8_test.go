@@ -2,6 +2,7 @@ package unet
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,79 @@ func TestInt8Checkpoint(t *testing.T) {
 	}
 	if p, err := ParsePrecision("int8"); err != nil || p != Int8 || p.String() != "int8" {
 		t.Errorf("ParsePrecision(int8) = %v, %v", p, err)
+	}
+}
+
+// TestInt8Concurrent: Int8Model replicas and turns from several goroutines
+// give the serial result bit for bit (run it with -race), and the generic
+// kernels (kernels.Use) give the same bytes as the SIMD ones.
+func TestInt8Concurrent(t *testing.T) {
+	m := bf16TestModel(t, "resnet18")
+	xs := []*tensor.Tensor{tensor.NewRNG(6).Randn(1, 1, 64, 64), tensor.NewRNG(7).Randn(1, 1, 40, 72)}
+	if !kernels.Int8Accelerated() {
+		xs = []*tensor.Tensor{tensor.NewRNG(6).Randn(1, 1, 32, 32), tensor.NewRNG(7).Randn(1, 1, 20, 33)}
+	}
+	cal, err := Calibrate(context.Background(), m, xs, MinMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewInt8(m, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
+		if want[i], err = b.Predict(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(got, want *tensor.Tensor) error {
+		for j := range got.Data {
+			if got.Data[j] != want.Data[j] {
+				return fmt.Errorf("element %d = %v, want %v", j, got.Data[j], want.Data[j])
+			}
+		}
+		return nil
+	}
+	if kernels.Int8Accelerated() {
+		err := kernels.Use("generic", func() {
+			got, err := b.Predict(xs[1])
+			if err == nil {
+				err = same(got, want[1])
+			}
+			if err != nil {
+				t.Errorf("generic kernels: %v", err)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	preds := []*Int8Model{b, b, b.Replica(), b.Replica()}
+	errs := make(chan error, len(preds))
+	for g, p := range preds {
+		go func() {
+			for r := 0; r < 2; r++ {
+				i := (g + r) % len(xs)
+				got, err := p.Predict(xs[i])
+				if err == nil {
+					err = same(got, want[i])
+				}
+				if err != nil {
+					errs <- fmt.Errorf("goroutine %d, image %d: %w", g, i, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range preds {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.ReleaseInferenceMemory()
+	if got, err := b.Predict(xs[0]); err != nil || same(got, want[0]) != nil {
+		t.Fatalf("after ReleaseInferenceMemory: %v", err)
 	}
 }
