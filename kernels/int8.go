@@ -109,14 +109,18 @@ func QuantizeU8(f, scale float32, zero uint8) uint8 {
 }
 
 // U8Params returns the scale and zero point that map [lo, hi] (widened to
-// hold 0) onto 0..255: scale (hi-lo)/255, zero round(-lo/scale). An empty
-// or degenerate range gives scale 1 (all codes equal).
+// hold 0) onto 0..255: scale (hi-lo)/255, zero round(-lo/scale). An empty,
+// infinite or vanishingly narrow (scale below 2^-100) range gives scale 1,
+// so that the scale is always finite and positive.
 func U8Params(lo, hi float32) (scale float32, zero uint8) {
 	lo, hi = min(lo, 0), max(hi, 0)
 	if !(hi > lo) || math.IsInf(float64(hi-lo), 0) {
 		return 1, 0
 	}
 	scale = (hi - lo) / 255
+	if !(scale >= 0x1p-100) { // a range too narrow to divide by
+		return 1, 0
+	}
 	z := math.RoundToEven(float64(-lo / scale))
 	return scale, uint8(min(max(z, 0), 255))
 }

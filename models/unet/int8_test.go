@@ -237,3 +237,33 @@ func TestInt8Concurrent(t *testing.T) {
 		t.Fatalf("after ReleaseInferenceMemory: %v", err)
 	}
 }
+
+// FuzzUnmarshalCalibration: a checkpoint's int8 calibration is untrusted
+// input: parsing never panics, and what parses marshals back to the same
+// calibration.
+func FuzzUnmarshalCalibration(f *testing.F) {
+	f.Add(`{"method":"minmax","images":3,"ranges":{"input":{"lo":-2,"hi":2},"stem":{"lo":0,"hi":2.5}}}`)
+	f.Add(`{"method":"percentile","ranges":{"a":{"lo":0,"hi":0}}}`)
+	f.Add(`{"ranges":{"a":{"lo":1e39,"hi":1}}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := UnmarshalCalibration(s)
+		if err != nil {
+			return
+		}
+		c2, err := UnmarshalCalibration(c.Marshal())
+		if err != nil {
+			t.Fatalf("%s: round trip: %v", s, err)
+		}
+		if c2.Method != c.Method || c2.Images != c.Images || len(c2.Ranges) != len(c.Ranges) {
+			t.Fatalf("%s: round trip changed it: %+v, %+v", s, c, c2)
+		}
+		for k, r := range c.Ranges {
+			if c2.Ranges[k] != r {
+				t.Fatalf("%s: range %s %v, after the round trip %v", s, k, r, c2.Ranges[k])
+			}
+			// Any finite range gives a quantization the kernels take.
+			sc, z := kernels.U8Params(r.Lo, r.Hi)
+			kernels.PackInt8Conv([]float32{1, -2, 3, 0.5}, []float32{0.25}, 1, 4, 1, 1, 1, 0, sc, z, sc, z)
+		}
+	})
+}
