@@ -142,6 +142,11 @@ type int8Impl struct {
 	name      string
 	available bool
 	kernels   [2][3]int8Kernel // [nr 32, 16][int8Rows]
+	// signedA kernels multiply signed bytes (NEON's SDOT): they read each
+	// activation q as q-128 (q^0x80) and take the compensation
+	// (zx-128)*Σq_w, so that acc - comp is the same integer as the
+	// generic kernel's.
+	signedA bool
 }
 
 // int8Impls lists the implementations, generic first; int8_amd64.go adds

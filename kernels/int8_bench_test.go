@@ -24,11 +24,11 @@ func BenchmarkInt8Conv2D(b *testing.B) {
 			if name == "generic" {
 				continue
 			}
-			mk := int8ImplNamed(name).kernels
+			im := int8ImplNamed(name)
 			b.Run("impl="+name+"/shape="+shape, func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
-					int8Conv2D(mk, y, x, cv, nil, true)
+					int8Conv2D(im, y, x, cv, nil, true)
 				}
 				b.ReportMetric(ops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
 			})

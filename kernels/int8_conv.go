@@ -25,6 +25,7 @@ type Int8Conv struct {
 	nr     int
 	panels []int8
 	comp   []int32   // [panels*nr]: InZero * Σ q_w
+	compS  []int32   // (InZero-128) * Σ q_w, for kernels of signed activations
 	mul    []float32 // InScale*WScale[k]/OutScale
 	add    []float32 // bias[k]/OutScale + OutZero
 }
@@ -56,7 +57,7 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 		InScale: inScale, InZero: inZero, OutScale: outScale, OutZero: outZero,
 		WScale: make([]float32, k), nr: nr,
 		panels: make([]int8, np*r*s*cp*nr),
-		comp:   make([]int32, np*nr), mul: make([]float32, np*nr), add: make([]float32, np*nr)}
+		comp:   make([]int32, np*nr), compS: make([]int32, np*nr), mul: make([]float32, np*nr), add: make([]float32, np*nr)}
 	if bias != nil {
 		checkLen("PackInt8Conv", "bias", len(bias), k)
 	}
@@ -87,6 +88,7 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 			}
 		}
 		cv.comp[kk] = int32(inZero) * sum
+		cv.compS[kk] = (int32(inZero) - 128) * sum
 		cv.mul[kk] = inScale * ws / outScale
 		var b float32
 		if bias != nil {
@@ -111,10 +113,10 @@ func (cv *Int8Conv) OutW(w int) int { return (w+2*cv.Pad-cv.S)/cv.Stride + 1 }
 // written). The implementation is the AVX-512 VNNI kernel where the CPU has
 // one, the generic Go kernel otherwise (Int8Accelerated): the same bytes.
 func Int8Conv2D(y, x U8Image, cv *Int8Conv, res *U8Image, relu bool) {
-	int8Conv2D(int8Active().kernels, y, x, cv, res, relu)
+	int8Conv2D(int8Active(), y, x, cv, res, relu)
 }
 
-func int8Conv2D(tab [2][3]int8Kernel, y, x U8Image, cv *Int8Conv, res *U8Image, relu bool) {
+func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bool) {
 	x.check("Int8Conv2D", "x")
 	y.check("Int8Conv2D", "y")
 	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
@@ -146,9 +148,13 @@ func int8Conv2D(tab [2][3]int8Kernel, y, x U8Image, cv *Int8Conv, res *U8Image, 
 	scp := cv.S * cv.Cp
 	kp := scp / 4
 	nr := cv.nr
-	mks := tab[0]
+	mks := impl.kernels[0]
 	if nr == 16 {
-		mks = tab[1]
+		mks = impl.kernels[1]
+	}
+	allComp := cv.comp
+	if impl.signedA {
+		allComp = cv.compS
 	}
 	np := (cv.K + nr - 1) / nr
 	panLen := cv.R * scp * nr
@@ -167,7 +173,7 @@ func int8Conv2D(tab [2][3]int8Kernel, y, x U8Image, cv *Int8Conv, res *U8Image, 
 			b1 := min(b0+block, r1)
 			for jp := jp0; jp < jp1; jp++ {
 				pan := cv.panels[jp*panLen : (jp+1)*panLen]
-				comp, mul, add := cv.comp[jp*nr:(jp+1)*nr], cv.mul[jp*nr:(jp+1)*nr], cv.add[jp*nr:(jp+1)*nr]
+				comp, mul, add := allComp[jp*nr:(jp+1)*nr], cv.mul[jp*nr:(jp+1)*nr], cv.add[jp*nr:(jp+1)*nr]
 				k0 := jp * nr
 				nv := min(nr, cv.K-k0)
 				mask := uint32(1)<<nv - 1

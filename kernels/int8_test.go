@@ -189,7 +189,7 @@ func testInt8Conv2D(t *testing.T, impl int8Impl) {
 			x, res, w, bias, cv := int8Setup(c, uint64(100+i))
 			x0 := append([]uint8(nil), x.Data...)
 			y, buf := int8Out(c, x, cv)
-			int8Conv2D(impl.kernels, y, x, cv, res, c.relu)
+			int8Conv2D(impl, y, x, cv, res, c.relu)
 			if string(x0) != string(x.Data) {
 				t.Fatal("x modified")
 			}
@@ -261,6 +261,38 @@ func TestInt8Conv2D(t *testing.T) {
 	for _, name := range Int8Impls() {
 		t.Run("impl="+name, func(t *testing.T) { testInt8Conv2D(t, int8ImplNamed(name)) })
 	}
+	t.Run("impl=generic-signed", func(t *testing.T) {
+		testInt8Conv2D(t, int8Impl{name: "generic-signed", available: true, kernels: int8Kernels(int8ConvTileSigned), signedA: true})
+	})
+}
+
+// int8ConvTileSigned is int8ConvTile as a kernel of signed activations
+// (SDOT's) computes it: each activation read as int8(q^0x80) = q-128, the
+// compensation taken from Int8Conv.compS. Its bytes must be the generic
+// kernel's (the suite above).
+func int8ConvTileSigned(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32) {
+	var acc [int8MR][int8NR]int32
+	for r := 0; r < rows; r++ {
+		for p := 0; p < 4*kp; p++ {
+			for i := 0; i < mr; i++ {
+				q := int32(int8(a[i*lda+r*rowStride+p] ^ 0x80))
+				for j := 0; j < nr; j++ {
+					acc[i][j] += q * int32(b[((r*kp+p/4)*nr+j)*4+p%4])
+				}
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			if mask>>j&1 == 1 {
+				var r uint8
+				if res != nil {
+					r = res[i*ldr+j]
+				}
+				c[i*ldc+j] = requantU8(acc[i][j], comp[j], mul[j], add[j], res != nil, r, rmul, rzero, floor)
+			}
+		}
+	}
 }
 
 // TestInt8Conv2DImplsAgree runs every implementation on the same operands
@@ -275,7 +307,7 @@ func TestInt8Conv2DImplsAgree(t *testing.T) {
 		var ref []uint8
 		for _, name := range impls {
 			y, buf := int8Out(c, x, cv)
-			int8Conv2D(int8ImplNamed(name).kernels, y, x, cv, res, c.relu)
+			int8Conv2D(int8ImplNamed(name), y, x, cv, res, c.relu)
 			if ref == nil {
 				ref = buf
 				continue
