@@ -525,17 +525,9 @@ func packAPanel(pa []float32, ldp, mr int, transA bool, alpha float32, a []float
 		for i := 0; i < mc; i++ {
 			dst := pa[i*ldp : i*ldp+kc]
 			src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kc]
-			switch {
-			case alpha == 1 && packRow32Asm && kc >= 32:
-				// Runs of 32 with the same run of a later row prefetched:
-				// A's rows come from memory (1024^3 on one thread spent
-				// 2.7% copying them with memmove).
-				n32 := kc / 32
-				packRow32(dst, 32, src, n32, packAhead*lda)
-				copy(dst[n32*32:], src[n32*32:])
-			case alpha == 1:
+			if alpha == 1 {
 				copy(dst, src)
-			default:
+			} else {
 				for p, v := range src {
 					dst[p] = alpha * v
 				}
@@ -587,7 +579,7 @@ func packBBlock(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0,
 		dst := pb[p*nr:]
 		switch nr {
 		case 32:
-			packRow32(dst, kc*32, src, full, packAhead*ldb)
+			packRow32(dst, kc*32, src, full)
 		case 16:
 			for jp := 0; jp < full; jp++ {
 				*(*[16]float32)(dst[jp*kc*16:]) = *(*[16]float32)(src[jp*16:])
@@ -604,25 +596,16 @@ func packBBlock(pb []float32, nr int, transB bool, b []float32, ldb, p0, kc, j0,
 	}
 }
 
-// packRow32 scatters n runs of 32 floats of src into dst, ds floats apart,
-// asking for the runs pf floats further on to be prefetched (a hint:
-// asm.PackRow32AVX's contract): asm.PackRow32AVX on amd64. Its AVX copies
+// packRow32 scatters n runs of 32 floats of src into dst, ds floats apart
+// (asm.PackRow32AVX's contract): asm.PackRow32AVX on amd64. Its AVX copies
 // halve the time of packing B against a runtime.memmove call per 128-byte
 // run (1024^3 on one core, alternating BenchmarkSgemmLeading runs: about
 // 1% of the whole product).
-var packRow32 = func(dst []float32, ds int, src []float32, n, pf int) {
+var packRow32 = func(dst []float32, ds int, src []float32, n int) {
 	for i := 0; i < n; i++ {
 		*(*[32]float32)(dst[i*ds:]) = *(*[32]float32)(src[i*32:])
 	}
 }
-
-// packAhead is how many rows of A or B ahead packAPanel and packBBlock
-// prefetch.
-const packAhead = 8
-
-// packRow32Asm says whether packRow32 is the assembly copy (amd64), which
-// packAPanel then uses for A's rows too.
-var packRow32Asm bool
 
 // packBPanel writes op(B)[p0:p0+kc, j0:j0+nv] into pb ([kc, nr], k-major),
 // zero-padding columns nv..nr-1.

@@ -1738,33 +1738,28 @@ peak:
 	VZEROUPPER
 	RET
 
-// func packRow32AVX(dst *float32, ds int, src *float32, n int, pf int)
-// Requires: AVX, MMX+
-TEXT ·packRow32AVX(SB), NOSPLIT, $0-40
+// func packRow32AVX(dst *float32, ds int, src *float32, n int)
+// Requires: AVX
+TEXT ·packRow32AVX(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ ds+8(FP), BX
 	SHLQ $0x02, BX
 	MOVQ src+16(FP), SI
 	MOVQ n+24(FP), CX
-	MOVQ pf+32(FP), DX
-	SHLQ $0x02, DX
 
 run:
-	// The run pf floats on (a later row of B) to cache: a hint, never a fault.
-	PREFETCHT0 (SI)(DX*1)
-	PREFETCHT0 64(SI)(DX*1)
-	VMOVUPS    (SI), Y0
-	VMOVUPS    32(SI), Y1
-	VMOVUPS    64(SI), Y2
-	VMOVUPS    96(SI), Y3
-	VMOVUPS    Y0, (DI)
-	VMOVUPS    Y1, 32(DI)
-	VMOVUPS    Y2, 64(DI)
-	VMOVUPS    Y3, 96(DI)
-	ADDQ       $0x00000080, SI
-	ADDQ       BX, DI
-	DECQ       CX
-	JNE        run
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x00000080, SI
+	ADDQ    BX, DI
+	DECQ    CX
+	JNE     run
 	VZEROUPPER
 	RET
 

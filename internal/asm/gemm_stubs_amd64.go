@@ -51,7 +51,7 @@ func fmaLoopAVX512(n int)
 // packRow32AVX is PackRow32AVX for n >= 1, without its checks.
 //
 //go:noescape
-func packRow32AVX(dst *float32, ds int, src *float32, n int, pf int)
+func packRow32AVX(dst *float32, ds int, src *float32, n int)
 
 // transpose8AVX is Transpose8AVX for q = 8*blocks >= 8, without its checks.
 //

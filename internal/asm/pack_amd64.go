@@ -13,18 +13,14 @@ import "fmt"
 //
 // with AVX loads and stores: one row of a B block into its n 32-wide GEMM
 // panels, where the Go copy of each 128-byte run is a runtime.memmove
-// call. While it copies run i, it asks for the 128 bytes pf floats after
-// it (the same run pf/ldb rows further down B) to be brought to cache: a
-// prefetch, which neither faults nor changes what is copied, for any pf
-// (packing B from memory took 4.6% of 1024^3 on one thread). It requires
-// n >= 0, ds >= 32, len(src) >= 32*n, len(dst) >= (n-1)*ds+32 when n > 0,
-// and AVX.
-func PackRow32AVX(dst []float32, ds int, src []float32, n, pf int) {
+// call. It requires n >= 0, ds >= 32, len(src) >= 32*n, len(dst) >=
+// (n-1)*ds+32 when n > 0, and AVX.
+func PackRow32AVX(dst []float32, ds int, src []float32, n int) {
 	if n < 0 || ds < 32 || len(src) < 32*n || n > 0 && len(dst) < (n-1)*ds+32 {
 		panic(fmt.Sprintf("asm: PackRow32AVX: n=%d ds=%d len(src)=%d len(dst)=%d", n, ds, len(src), len(dst)))
 	}
 	if n == 0 {
 		return
 	}
-	packRow32AVX(&dst[0], ds, &src[0], n, pf)
+	packRow32AVX(&dst[0], ds, &src[0], n)
 }

@@ -30,7 +30,7 @@ func TestPackRow32(t *testing.T) {
 				for i := 0; i < n; i++ {
 					copy(want[off+i*ds:off+i*ds+32], src[off+i*32:])
 				}
-				PackRow32AVX(got[off:], ds, src[off:], n, 8*ds)
+				PackRow32AVX(got[off:], ds, src[off:], n)
 				for i := range got {
 					if got[i] != want[i] {
 						t.Fatalf("n=%d ds=%d off=%d: dst[%d] = %v, want %v", n, ds, off, i, got[i], want[i])
@@ -40,10 +40,10 @@ func TestPackRow32(t *testing.T) {
 		}
 	}
 	for _, bad := range []func(){
-		func() { PackRow32AVX(make([]float32, 64), 31, make([]float32, 64), 1, 0) },
-		func() { PackRow32AVX(make([]float32, 63), 32, make([]float32, 64), 2, 0) },
-		func() { PackRow32AVX(make([]float32, 64), 32, make([]float32, 63), 2, 0) },
-		func() { PackRow32AVX(nil, 32, nil, -1, 0) },
+		func() { PackRow32AVX(make([]float32, 64), 31, make([]float32, 64), 1) },
+		func() { PackRow32AVX(make([]float32, 63), 32, make([]float32, 64), 2) },
+		func() { PackRow32AVX(make([]float32, 64), 32, make([]float32, 63), 2) },
+		func() { PackRow32AVX(nil, 32, nil, -1) },
 	} {
 		func() {
 			defer func() {

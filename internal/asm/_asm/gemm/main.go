@@ -469,7 +469,7 @@ func fmaLoop(isa string) {
 // packRow32 emits the AVX copy of n >= 1 runs of 32 floats, src
 // contiguous, dst ds floats apart.
 func packRow32() {
-	TEXT("packRow32AVX", NOSPLIT, "func(dst *float32, ds int, src *float32, n, pf int)")
+	TEXT("packRow32AVX", NOSPLIT, "func(dst *float32, ds int, src *float32, n int)")
 	Pragma("noescape")
 	Doc("packRow32AVX is PackRow32AVX for n >= 1, without its checks.")
 	Load(Param("dst"), RDI)
@@ -477,12 +477,7 @@ func packRow32() {
 	SHLQ(U8(2), RBX)
 	Load(Param("src"), RSI)
 	Load(Param("n"), RCX)
-	Load(Param("pf"), RDX)
-	SHLQ(U8(2), RDX)
 	Label("run")
-	Comment("The run pf floats on (a later row of B) to cache: a hint, never a fault.")
-	PREFETCHT0(Mem{Base: RSI, Index: RDX, Scale: 1})
-	PREFETCHT0(Mem{Base: RSI, Index: RDX, Scale: 1, Disp: 64})
 	for i := 0; i < 4; i++ {
 		VMOVUPS(Mem{Base: RSI, Disp: 32 * i}, ymm[i])
 	}
