@@ -55,7 +55,7 @@ func ConvU8S8AVX512VNNI(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b [
 	if nr != 32 && nr != 16 || mr != 12 && mr != 8 && mr != 4 || bits.Len32(mask) > nr {
 		panic(fmt.Sprintf("asm: ConvU8S8AVX512VNNI: tile %dx%d, mask %#x", mr, nr, mask))
 	}
-	if !checkConvU8S8(mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, mask) {
+	if !checkConvU8S8("ConvU8S8AVX512VNNI", mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, mask) {
 		rows = 1 // kp == 0: one pass of the kernel-row loop, no A or B read
 	}
 	switch 100*mr + nr {
@@ -72,27 +72,6 @@ func ConvU8S8AVX512VNNI(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b [
 	case 416:
 		convU8S8_4x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
 	}
-}
-
-// checkConvU8S8 panics unless the arguments hold an mr x nr call; it
-// returns false when kp == 0 (no A or B read).
-func checkConvU8S8(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, mask uint32) bool {
-	const name = "ConvU8S8AVX512VNNI"
-	switch {
-	case rows < 1 || kp < 0 || lda < 0 || rowStride < 0:
-		panic(fmt.Sprintf("asm: %s: rows=%d kp=%d lda=%d rowStride=%d", name, rows, kp, lda, rowStride))
-	case kp > 0 && len(a) < (mr-1)*lda+(rows-1)*rowStride+4*kp:
-		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, len(a), (mr-1)*lda+(rows-1)*rowStride+4*kp))
-	case len(b) < rows*kp*4*nr:
-		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, len(b), rows*kp*4*nr))
-	case len(comp) < nr || len(mul) < nr || len(add) < nr:
-		panic(fmt.Sprintf("asm: %s: len(comp)=%d, len(mul)=%d, len(add)=%d < %d", name, len(comp), len(mul), len(add), nr))
-	case ldc < bits.Len32(mask) || len(c) < (mr-1)*ldc+bits.Len32(mask):
-		panic(fmt.Sprintf("asm: %s: ldc=%d, len(c)=%d, mask %#x", name, ldc, len(c), mask))
-	case res != nil && (ldr < 1 || len(res) < (mr-1)*ldr+nr):
-		panic(fmt.Sprintf("asm: %s: ldr=%d, len(res)=%d", name, ldr, len(res)))
-	}
-	return kp > 0
 }
 
 // VPDPBUSDLoop runs n iterations of 12 independent VPDPBUSD chains
