@@ -24,4 +24,3 @@ func checkConvU8S8(name string, mr, nr int, a []uint8, lda, rowStride, rows, kp 
 	}
 	return kp > 0
 }
-
