@@ -9,7 +9,12 @@ import (
 )
 
 func init() {
+	// Preferred last: AVX-512 VNNI over AVX-VNNI where a CPU has both.
 	int8Impls = append(int8Impls, int8Impl{
+		name:      "avxvnni",
+		available: asm.HasInt8 && cpuid.CPU.Supports(cpuid.AVX2, cpuid.AVXVNNI),
+		kernels:   int8Kernels(asm.ConvU8S8AVXVNNI),
+	}, int8Impl{
 		name:      "avx512vnni",
 		available: asm.HasInt8 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI),
 		kernels:   int8Kernels(asm.ConvU8S8AVX512VNNI),

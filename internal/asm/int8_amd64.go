@@ -102,3 +102,21 @@ func convU8S8_4x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, 
 
 //go:noescape
 func vpdpbusdLoop(n int)
+
+// ConvU8S8AVXVNNI is ConvU8S8AVX512VNNI's contract on CPUs with AVX2 and
+// AVX-VNNI (VEX-encoded VPDPBUSD on ymm) but perhaps no AVX-512: it runs a
+// 4 x 16 assembly tile over the mr x nr tile, the channels outside mask
+// through a buffer. It requires what ConvU8S8AVX512VNNI does, and a CPU
+// with AVX2 and AVX-VNNI.
+func ConvU8S8AVXVNNI(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32) {
+	if nr != 32 && nr != 16 || mr != 12 && mr != 8 && mr != 4 || bits.Len32(mask) > nr {
+		panic(fmt.Sprintf("asm: ConvU8S8AVXVNNI: tile %dx%d, mask %#x", mr, nr, mask))
+	}
+	if !checkConvU8S8("ConvU8S8AVXVNNI", mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, mask) {
+		rows = 1 // kp == 0: no A or B read
+	}
+	conv4x16(convU8S8_4x16AVXVNNI, mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
+}
+
+//go:noescape
+func convU8S8_4x16AVXVNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, bstride int, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32)

@@ -2235,6 +2235,215 @@ nores4_16:
 	RET
 
 
+// func convU8S8_4x16AVXVNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, bstride int, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32)
+// The AVX-VNNI 4 x 16 tile: Y0..Y7 accumulators (row i in Y(2i), Y(2i+1)),
+// Y8, Y9 the B quads of 16 channels, Y10..Y13 the broadcast A quads; it
+// stores 16 bytes a row (ConvU8S8AVXVNNI masks through a buffer).
+TEXT ·convU8S8_4x16AVXVNNI(SB), NOSPLIT, $0-236
+	MOVQ a_base+0(FP), RBASE
+	MOVQ lda+24(FP), LDA         // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
+	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
+	MOVQ rows+40(FP), RLEFT
+	MOVQ b_base+56(FP), BPAN
+	MOVQ bstride+80(FP), R15     // B bytes per quad step
+	VPXOR Y0, Y0, Y0          // accumulator 0 = 0
+	VPXOR Y1, Y1, Y1          // accumulator 1 = 0
+	VPXOR Y2, Y2, Y2          // accumulator 2 = 0
+	VPXOR Y3, Y3, Y3          // accumulator 3 = 0
+	VPXOR Y4, Y4, Y4          // accumulator 4 = 0
+	VPXOR Y5, Y5, Y5          // accumulator 5 = 0
+	VPXOR Y6, Y6, Y6          // accumulator 6 = 0
+	VPXOR Y7, Y7, Y7          // accumulator 7 = 0
+
+vkrow:                           // one kernel row: kp quad steps
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	MOVQ kp+48(FP), KP
+	TESTQ KP, KP
+	JEQ  vknext
+
+vkstep:                          // one quad step: 2 B vectors, 4 broadcasts, 8 dot products
+	VMOVDQU (BPAN), Y8           // B quads of channels 0..7
+	VMOVDQU 32(BPAN), Y9         // B quads of channels 8..15
+	VPBROADCASTD (ROW0), Y10      // A quad of row 0
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x2d; BYTE $0x50; BYTE $0xc0 // VPDPBUSD Y0, Y10, Y8 (Intel order; VEX, AVX-VNNI)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x2d; BYTE $0x50; BYTE $0xc9 // VPDPBUSD Y1, Y10, Y9 (Intel order; VEX, AVX-VNNI)
+	VPBROADCASTD (ROW0)(LDA*1), Y11      // A quad of row 1
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x25; BYTE $0x50; BYTE $0xd0 // VPDPBUSD Y2, Y11, Y8 (Intel order; VEX, AVX-VNNI)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x25; BYTE $0x50; BYTE $0xd9 // VPDPBUSD Y3, Y11, Y9 (Intel order; VEX, AVX-VNNI)
+	VPBROADCASTD (ROW0)(LDA*2), Y12      // A quad of row 2
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x1d; BYTE $0x50; BYTE $0xe0 // VPDPBUSD Y4, Y12, Y8 (Intel order; VEX, AVX-VNNI)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x1d; BYTE $0x50; BYTE $0xe9 // VPDPBUSD Y5, Y12, Y9 (Intel order; VEX, AVX-VNNI)
+	VPBROADCASTD (ROW3), Y13      // A quad of row 3
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x15; BYTE $0x50; BYTE $0xf0 // VPDPBUSD Y6, Y13, Y8 (Intel order; VEX, AVX-VNNI)
+	BYTE $0xc4; BYTE $0xc2; BYTE $0x15; BYTE $0x50; BYTE $0xf9 // VPDPBUSD Y7, Y13, Y9 (Intel order; VEX, AVX-VNNI)
+	ADDQ $4, ROW0                // next quad of A
+	ADDQ $4, ROW3
+	ADDQ R15, BPAN               // next quad step of B
+	DECQ KP
+	JNE  vkstep
+
+vknext:
+	ADDQ RSTR, RBASE             // next kernel row of A
+	DECQ RLEFT
+	JNE  vkrow
+
+	// Epilogue: requantize (see kernels' int8 notes), 16 bytes a row.
+	MOVQ comp_base+88(FP), COMP
+	MOVQ mul_base+112(FP), MUL
+	MOVQ add_base+136(FP), ADD
+	VBROADCASTSS floor+232(FP), Y12 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX         // 255.0
+	MOVD AX, X13
+	VPBROADCASTD X13, Y13
+	VBROADCASTSS rmul+224(FP), Y14 // residual multiplier
+	MOVL rzero+228(FP), AX
+	MOVD AX, X15
+	VPBROADCASTD X15, Y15        // residual zero point
+	MOVQ c_base+192(FP), CP
+	MOVQ ldc+216(FP), LDC        // ldc in bytes
+	MOVQ res_base+160(FP), RP
+	MOVQ ldr+184(FP), LDR        // ldr in bytes
+	VPSUBD 0(COMP), Y0, Y0    // row 0: sum - compensation
+	VCVTDQ2PS Y0, Y0          // to float32 (nearest even)
+	VMULPS 0(MUL), Y0, Y0     // * multiplier
+	VADDPS 0(ADD), Y0, Y0     // + addend
+	VPSUBD 32(COMP), Y1, Y1    // row 0: sum - compensation
+	VCVTDQ2PS Y1, Y1          // to float32 (nearest even)
+	VMULPS 32(MUL), Y1, Y1     // * multiplier
+	VADDPS 32(ADD), Y1, Y1     // + addend
+	TESTQ RP, RP
+	JEQ  vnores0
+	VPMOVZXBD 0(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y0, Y0          // + residual
+	VPMOVZXBD 8(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y1, Y1          // + residual
+	ADDQ LDR, RP                // next residual row
+vnores0:
+	VMAXPS Y12, Y0, Y0         // floor
+	VMINPS Y13, Y0, Y0         // at most 255
+	VCVTPS2DQ Y0, Y0           // round half even
+	VMAXPS Y12, Y1, Y1         // floor
+	VMINPS Y13, Y1, Y1         // at most 255
+	VCVTPS2DQ Y1, Y1           // round half even
+	VPACKUSDW Y1, Y0, Y8        // words: 0-3 8-11 | 4-7 12-15
+	VPERMQ $0xd8, Y8, Y8        // words 0-15 in order
+	VEXTRACTI128 $1, Y8, X9     // words 8-15
+	VPACKUSWB X9, X8, X8        // bytes 0-15
+	VMOVDQU X8, (CP)            // store row 0
+	ADDQ LDC, CP
+	VPSUBD 0(COMP), Y2, Y2    // row 1: sum - compensation
+	VCVTDQ2PS Y2, Y2          // to float32 (nearest even)
+	VMULPS 0(MUL), Y2, Y2     // * multiplier
+	VADDPS 0(ADD), Y2, Y2     // + addend
+	VPSUBD 32(COMP), Y3, Y3    // row 1: sum - compensation
+	VCVTDQ2PS Y3, Y3          // to float32 (nearest even)
+	VMULPS 32(MUL), Y3, Y3     // * multiplier
+	VADDPS 32(ADD), Y3, Y3     // + addend
+	TESTQ RP, RP
+	JEQ  vnores1
+	VPMOVZXBD 0(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y2, Y2          // + residual
+	VPMOVZXBD 8(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y3, Y3          // + residual
+	ADDQ LDR, RP                // next residual row
+vnores1:
+	VMAXPS Y12, Y2, Y2         // floor
+	VMINPS Y13, Y2, Y2         // at most 255
+	VCVTPS2DQ Y2, Y2           // round half even
+	VMAXPS Y12, Y3, Y3         // floor
+	VMINPS Y13, Y3, Y3         // at most 255
+	VCVTPS2DQ Y3, Y3           // round half even
+	VPACKUSDW Y3, Y2, Y8        // words: 0-3 8-11 | 4-7 12-15
+	VPERMQ $0xd8, Y8, Y8        // words 0-15 in order
+	VEXTRACTI128 $1, Y8, X9     // words 8-15
+	VPACKUSWB X9, X8, X8        // bytes 0-15
+	VMOVDQU X8, (CP)            // store row 1
+	ADDQ LDC, CP
+	VPSUBD 0(COMP), Y4, Y4    // row 2: sum - compensation
+	VCVTDQ2PS Y4, Y4          // to float32 (nearest even)
+	VMULPS 0(MUL), Y4, Y4     // * multiplier
+	VADDPS 0(ADD), Y4, Y4     // + addend
+	VPSUBD 32(COMP), Y5, Y5    // row 2: sum - compensation
+	VCVTDQ2PS Y5, Y5          // to float32 (nearest even)
+	VMULPS 32(MUL), Y5, Y5     // * multiplier
+	VADDPS 32(ADD), Y5, Y5     // + addend
+	TESTQ RP, RP
+	JEQ  vnores2
+	VPMOVZXBD 0(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y4, Y4          // + residual
+	VPMOVZXBD 8(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y5, Y5          // + residual
+	ADDQ LDR, RP                // next residual row
+vnores2:
+	VMAXPS Y12, Y4, Y4         // floor
+	VMINPS Y13, Y4, Y4         // at most 255
+	VCVTPS2DQ Y4, Y4           // round half even
+	VMAXPS Y12, Y5, Y5         // floor
+	VMINPS Y13, Y5, Y5         // at most 255
+	VCVTPS2DQ Y5, Y5           // round half even
+	VPACKUSDW Y5, Y4, Y8        // words: 0-3 8-11 | 4-7 12-15
+	VPERMQ $0xd8, Y8, Y8        // words 0-15 in order
+	VEXTRACTI128 $1, Y8, X9     // words 8-15
+	VPACKUSWB X9, X8, X8        // bytes 0-15
+	VMOVDQU X8, (CP)            // store row 2
+	ADDQ LDC, CP
+	VPSUBD 0(COMP), Y6, Y6    // row 3: sum - compensation
+	VCVTDQ2PS Y6, Y6          // to float32 (nearest even)
+	VMULPS 0(MUL), Y6, Y6     // * multiplier
+	VADDPS 0(ADD), Y6, Y6     // + addend
+	VPSUBD 32(COMP), Y7, Y7    // row 3: sum - compensation
+	VCVTDQ2PS Y7, Y7          // to float32 (nearest even)
+	VMULPS 32(MUL), Y7, Y7     // * multiplier
+	VADDPS 32(ADD), Y7, Y7     // + addend
+	TESTQ RP, RP
+	JEQ  vnores3
+	VPMOVZXBD 0(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y6, Y6          // + residual
+	VPMOVZXBD 8(RP), Y8         // residual bytes -> int32
+	VPSUBD Y15, Y8, Y8          // - residual zero point
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y14, Y8, Y8          // * residual multiplier
+	VADDPS Y8, Y7, Y7          // + residual
+	ADDQ LDR, RP                // next residual row
+vnores3:
+	VMAXPS Y12, Y6, Y6         // floor
+	VMINPS Y13, Y6, Y6         // at most 255
+	VCVTPS2DQ Y6, Y6           // round half even
+	VMAXPS Y12, Y7, Y7         // floor
+	VMINPS Y13, Y7, Y7         // at most 255
+	VCVTPS2DQ Y7, Y7           // round half even
+	VPACKUSDW Y7, Y6, Y8        // words: 0-3 8-11 | 4-7 12-15
+	VPERMQ $0xd8, Y8, Y8        // words 0-15 in order
+	VEXTRACTI128 $1, Y8, X9     // words 8-15
+	VPACKUSWB X9, X8, X8        // bytes 0-15
+	VMOVDQU X8, (CP)            // store row 3
+	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
 // func vpdpbusdLoop(n int)
 // n iterations of 12 independent VPDPBUSD chains: the int8 peak probe.
 TEXT ·vpdpbusdLoop(SB), NOSPLIT, $0-8

@@ -24,35 +24,7 @@ func ConvU8S8NEONDOT(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []in
 	if !checkConvU8S8("ConvU8S8NEONDOT", mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, mask) {
 		rows = 1 // kp == 0: no A or B read
 	}
-	var buf [4 * 16]uint8
-	for h := 0; h < nr/16; h++ {
-		m := mask >> (16 * h) & 0xffff
-		if m == 0 {
-			continue
-		}
-		for g := 0; g < mr/4; g++ {
-			var rs []uint8
-			if res != nil {
-				rs = res[g*4*ldr+16*h:]
-			}
-			ag := a[min(g*4*lda, len(a)):]
-			if kp == 0 {
-				ag = nil
-			}
-			if m == 0xffff {
-				convU8S8_4x16NEONDOT(ag, lda, rowStride, rows, kp, b[16*4*h:], 4*nr, comp[16*h:], mul[16*h:], add[16*h:], rs, ldr, c[g*4*ldc+16*h:], ldc, rmul, rzero, floor)
-				continue
-			}
-			convU8S8_4x16NEONDOT(ag, lda, rowStride, rows, kp, b[16*4*h:], 4*nr, comp[16*h:], mul[16*h:], add[16*h:], rs, ldr, buf[:], 16, rmul, rzero, floor)
-			for i := 0; i < 4; i++ {
-				for j := 0; j < 16; j++ {
-					if m>>j&1 == 1 {
-						c[(g*4+i)*ldc+16*h+j] = buf[16*i+j]
-					}
-				}
-			}
-		}
-	}
+	conv4x16(convU8S8_4x16NEONDOT, mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
 }
 
 //go:noescape

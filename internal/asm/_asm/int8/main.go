@@ -74,6 +74,7 @@ func main() {
 			kernel(p, addr, mr, nr)
 		}
 	}
+	avxvnni(p, addr)
 	p(`
 // func vpdpbusdLoop(n int)
 // n iterations of 12 independent VPDPBUSD chains: the int8 peak probe.
