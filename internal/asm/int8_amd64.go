@@ -7,8 +7,6 @@ import (
 	"math/bits"
 )
 
-//go:generate sh -c "cd _asm && go run ./int8 > ../int8_amd64.s"
-
 // HasInt8 says whether this build contains the AVX-512 VNNI int8 kernels
 // (not whether the CPU can run them: that takes AVX512F, AVX512BW and
 // AVX512_VNNI).

@@ -7,8 +7,6 @@ import (
 	"math/bits"
 )
 
-//go:generate sh -c "cd _asm && go run ./int8 -arch arm64 > ../int8_arm64.s"
-
 // ConvU8S8NEONDOT is ConvU8S8AVX512VNNI's contract on NEON with the dot
 // product extension (ASIMDDP: SDOT): the same tiles and arguments, with
 // activations read as signed bytes q-128 (q^0x80) and comp the matching

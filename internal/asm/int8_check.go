@@ -5,6 +5,12 @@ import (
 	"math/bits"
 )
 
+// The int8 kernels of both architectures come from one generator; these
+// lines sit in a file of every build so that go generate on either host
+// rewrites both.
+//go:generate sh -c "cd _asm && go run ./int8 > ../int8_amd64.s"
+//go:generate sh -c "cd _asm && go run ./int8 -arch arm64 > ../int8_arm64.s"
+
 // checkConvU8S8 panics unless the arguments hold an mr x nr call; it
 // returns false when kp == 0 (no A or B read).
 func checkConvU8S8(name string, mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, mask uint32) bool {

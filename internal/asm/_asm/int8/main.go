@@ -3,8 +3,10 @@
 // micro-kernels: mr x nr tiles (mr 12, 8, 4; nr 32, 16) of uint8
 // activations times int8 weights summed in int32 by VPDPBUSD, requantized
 // to uint8 in float32. Run it with `go generate ./internal/asm` (see
-// int8_amd64.go). Go's assembler knows every instruction used here, so
-// nothing is byte-encoded.
+// int8_check.go). Go's assembler knows every instruction of the AVX-512
+// kernel; the AVX-VNNI kernel's VEX-encoded VPDPBUSD (avxvnni.go) and the
+// NEON kernel's SDOT and vector float instructions (arm64.go) are emitted
+// as bytes with the instruction in a comment.
 package main
 
 import (
