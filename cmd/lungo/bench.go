@@ -31,7 +31,7 @@ func runBench(args []string) error {
 	count := fs.Int("count", 1, "measure each case this many times, each a result of its own (benchstat gives a confidence interval from 6, 10 is usual)")
 	runs := fs.Int("runs", 10, "at least this many timed runs per result (after 3 warm-up runs)")
 	minTime := fs.Duration("mintime", 500*time.Millisecond, "and at least this much time of them")
-	precision := fs.String("precision", "", "model suite: inference precisions, comma-separated (fp32, bf16), each size's cases side by side")
+	precision := fs.String("precision", "", "model suite: inference precisions, comma-separated (fp32, bf16, int8), each size's cases side by side")
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}

@@ -52,6 +52,32 @@ func TestQuantizePredictInt8(t *testing.T) {
 			t.Errorf("%s: int8 vs PyTorch float32: mean %.4f, max %.4f", method, mean, maxd)
 		}
 	}
+	// A bf16 quantized checkpoint: half the size, and int8 from it stays as
+	// close to PyTorch.
+	q32, q16 := filepath.Join(dir, "minmax.lungo"), filepath.Join(dir, "bf16.lungo")
+	if err := runQuantize([]string{"-weights", pth, "-calib", in, "-out", q16, "-dtype", "bf16"}); err != nil {
+		t.Fatal(err)
+	}
+	s32, _ := os.Stat(q32)
+	s16, _ := os.Stat(q16)
+	if r := float64(s16.Size()) / float64(s32.Size()); r > 0.52 {
+		t.Errorf("bf16 quantized checkpoint is %.2f of the float32 one", r)
+	}
+	os.Remove(out)
+	if err := runPredict([]string{"-weights", q16, "-precision", "int8", "-input", in, "-out", out}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := readNPY(out); err != nil {
+		t.Fatal(err)
+	} else {
+		var mean float64
+		for i, v := range p.Data {
+			mean += abs(float64(v-want.Data[i])) / float64(len(p.Data))
+		}
+		if mean > 0.01 {
+			t.Errorf("int8 from a bf16 checkpoint vs PyTorch float32: mean %.4f", mean)
+		}
+	}
 	// Weights without a calibration: the error says how to make one.
 	if err := runPredict([]string{"-weights", pth, "-precision", "int8", "-input", in, "-out", out}); err == nil || !strings.Contains(err.Error(), "lungo quantize") {
 		t.Errorf("int8 from a .pth: %v", err)

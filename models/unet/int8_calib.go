@@ -134,7 +134,14 @@ func finite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(floa
 // in its metadata: `lungo predict -precision int8` reads both, and the
 // other precisions ignore cal.
 func (m *Model) SaveQuantized(path string, cal *Calibration) error {
-	return m.SaveCheckpoint(path, map[string]string{MetaInt8: cal.Marshal()})
+	return m.SaveQuantizedAs(path, cal, nn.F32)
+}
+
+// SaveQuantizedAs is SaveQuantized with the weights stored as dt (see
+// SaveCheckpointAs): nn.BF16 halves the file. Calibrate the model with the
+// weights rounded as dt rounds them, so that the ranges fit what loads.
+func (m *Model) SaveQuantizedAs(path string, cal *Calibration, dt nn.DType) error {
+	return m.SaveCheckpointAs(path, map[string]string{MetaInt8: cal.Marshal()}, dt)
 }
 
 // CheckpointCalibration returns the Calibration stored in a checkpoint's
