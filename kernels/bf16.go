@@ -53,7 +53,7 @@ func FromBF16(dst []float32, src []uint16) {
 	}
 }
 
-// bf16Kernel is the micro-kernel contract of asm.DPBF16Conv for one tile
+// bf16Kernel is the micro-kernel contract of asm.ConvBF16AVX512BF16 for one tile
 // shape mr x nr (mr one of bf16Rows, nr 32 or 16).
 type bf16Kernel func(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
 
@@ -160,7 +160,7 @@ func ftz(f float32) float32 {
 	return f
 }
 
-// dpbf16ConvTile is asm.DPBF16Conv in Go (see its doc), in the same order
+// dpbf16ConvTile is asm.ConvBF16AVX512BF16 in Go (see its doc), in the same order
 // of operations.
 func dpbf16ConvTile(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
 	acc := make([][bf16NR]float32, mr)

@@ -12,6 +12,6 @@ func init() {
 	bf16Impls = append(bf16Impls, bf16Impl{
 		name:      "avx512bf16",
 		available: asm.HasBF16 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512BF16),
-		kernels:   bf16Kernels(asm.DPBF16Conv),
+		kernels:   bf16Kernels(asm.ConvBF16AVX512BF16),
 	})
 }

@@ -25,8 +25,8 @@
 #define RP R15    // residual row
 #define LDR BX    // residual row stride in bytes (LDA is free by then)
 
-// func dpbf16Conv12x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv12x32(SB), NOSPLIT, $0-176
+// func convBF16_12x32AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_12x32AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes
@@ -394,8 +394,8 @@ nores12_32:
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
-// func dpbf16Conv8x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv8x32(SB), NOSPLIT, $0-176
+// func convBF16_8x32AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_8x32AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes
@@ -659,8 +659,8 @@ nores8_32:
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
-// func dpbf16Conv4x32(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv4x32(SB), NOSPLIT, $0-176
+// func convBF16_4x32AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_4x32AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes
@@ -820,8 +820,8 @@ nores4_32:
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
-// func dpbf16Conv12x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv12x16(SB), NOSPLIT, $0-176
+// func convBF16_12x16AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_12x16AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes
@@ -1079,8 +1079,8 @@ nores12_16:
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
-// func dpbf16Conv8x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv8x16(SB), NOSPLIT, $0-176
+// func convBF16_8x16AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_8x16AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes
@@ -1270,8 +1270,8 @@ nores8_16:
 	ADDQ LDC, CP
 	VZEROUPPER
 	RET
-// func dpbf16Conv4x16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
-TEXT ·dpbf16Conv4x16(SB), NOSPLIT, $0-176
+// func convBF16_4x16AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
+TEXT ·convBF16_4x16AVX512BF16(SB), NOSPLIT, $0-176
 	MOVQ a_base+0(FP), RBASE
 	MOVQ lda+24(FP), LDA
 	SHLQ $1, LDA                 // lda in bytes

@@ -158,11 +158,11 @@ dploop:
 	}
 }
 
-// kernel writes the mr x nr micro-kernel dpbf16Conv<mr>x<nr> (nv = nr/16
+// kernel writes the mr x nr micro-kernel convBF16_<mr>x<nr>AVX512BF16 (nv = nr/16
 // zmm accumulators per row).
 func kernel(p func(string, ...any), addr func(int) string, mr, nr, nv int) {
-	p("// func dpbf16Conv%dx%d(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)\n", mr, nr)
-	p("TEXT ·dpbf16Conv%dx%d(SB), NOSPLIT, $0-176\n", mr, nr)
+	p("// func convBF16_%dx%dAVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)\n", mr, nr)
+	p("TEXT ·convBF16_%dx%dAVX512BF16(SB), NOSPLIT, $0-176\n", mr, nr)
 	p("\tMOVQ a_base+0(FP), RBASE\n")
 	p("\tMOVQ lda+24(FP), LDA\n")
 	p("\tSHLQ $1, LDA                 // lda in bytes\n")
