@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,7 +143,16 @@ func TestPageInBrowser(t *testing.T) {
 	slices.Sort(p)
 	q := p[len(p)*9/10]
 	s := New(m, Options{Size: testSize, Triplet: infer.Triplet{Top: q, Bottom: q}, Arch: m.Config.Describe(), Log: quietLog()})
-	url := start(t, s)
+	// Count the page's prediction requests: one per image.
+	var posts atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/v1/predict" {
+			posts.Add(1)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	url := ts.URL
 
 	// What the API answers for the same bytes: the page must show the same.
 	resp, b := post(t, url+"/v1/predict?output=overlay", "image/jpeg", body)
@@ -189,6 +201,7 @@ func TestPageInBrowser(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
+	before := posts.Load()
 	start := time.Now()
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(url+"/"),
@@ -214,6 +227,9 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	if got.Width != 1024 || got.Height != 1024 {
 		t.Errorf("overlay is %dx%d, want 1024x1024", got.Width, got.Height)
+	}
+	if predictions := posts.Load() - before; predictions != 1 {
+		t.Errorf("the page made %d prediction requests for one image, want 1", predictions)
 	}
 	if got.Shown < 100 {
 		t.Errorf("overlay is rendered %v CSS pixels wide", got.Shown)

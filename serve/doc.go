@@ -1,7 +1,8 @@
 // Package serve puts a U-Net behind an HTTP service: POST /v1/predict takes
 // a radiograph (DICOM, PNG, JPEG or .npy) and answers JSON (probability,
 // decision, mask as SIIM run-length, thresholds, model, timings) or, with
-// ?output=mask or ?output=overlay, a PNG; GET /healthz, /readyz and
+// ?output=mask or ?output=overlay, a PNG (?include=overlay puts the overlay
+// PNG into the JSON, base64, for one request per image); GET /healthz, /readyz and
 // /metrics (Prometheus text format) tell how it is doing; GET / is a page
 // where a person drops a radiograph and sees the overlay.
 //

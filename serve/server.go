@@ -188,19 +188,22 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 // Result is the JSON answer of POST /v1/predict.
 type Result struct {
-	ID          string      `json:"id,omitempty"` // SOP Instance UID of a DICOM input
-	Format      string      `json:"format"`
-	Width       int         `json:"width"`
-	Height      int         `json:"height"`
-	Probability float32     `json:"probability"` // of pneumothorax: the class head's, else the largest pixel probability
-	Positive    bool        `json:"positive"`
-	MaskArea    int         `json:"mask_area"` // pixels at the image's size
-	RLE         string      `json:"rle"`       // SIIM run-length (relative, column-major); "-1" when empty
-	Thresholds  Thresholds  `json:"thresholds"`
-	Model       ModelInfo   `json:"model"`
-	TimingsMS   TimingsMS   `json:"timings_ms"`
-	mask        *siim.Mask  // for PNG answers
-	img         *image.Gray // for overlays
+	ID          string     `json:"id,omitempty"` // SOP Instance UID of a DICOM input
+	Format      string     `json:"format"`
+	Width       int        `json:"width"`
+	Height      int        `json:"height"`
+	Probability float32    `json:"probability"` // of pneumothorax: the class head's, else the largest pixel probability
+	Positive    bool       `json:"positive"`
+	MaskArea    int        `json:"mask_area"` // pixels at the image's size
+	RLE         string     `json:"rle"`       // SIIM run-length (relative, column-major); "-1" when empty
+	Thresholds  Thresholds `json:"thresholds"`
+	Model       ModelInfo  `json:"model"`
+	TimingsMS   TimingsMS  `json:"timings_ms"`
+	// OverlayPNG is the overlay PNG (base64 in JSON) when the request asks
+	// ?include=overlay: the web page's one request per image.
+	OverlayPNG []byte      `json:"overlay_png,omitempty"`
+	mask       *siim.Mask  // for PNG answers
+	img        *image.Gray // for overlays
 }
 
 // Thresholds are the post-processing applied at the model's size.
@@ -310,6 +313,13 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request) {
 	case "overlay":
 		writePNG(w, infer.Overlay(res.img, res.mask, nil))
 	default:
+		if r.URL.Query().Get("include") == "overlay" {
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, infer.Overlay(res.img, res.mask, nil)); err != nil {
+				panic(err)
+			}
+			res.OverlayPNG = buf.Bytes()
+		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(res)
 	}

@@ -190,6 +190,22 @@ func TestPredictDICOMMatchesDirect(t *testing.T) {
 	if err != nil || oresp.StatusCode != 200 || oimg.Bounds().Dx() != 1024 {
 		t.Fatalf("overlay: status %d, %v", oresp.StatusCode, err)
 	}
+	// ?include=overlay: the same answer with that overlay inside (the web
+	// page's single request).
+	iresp, ib := post(t, url+"/v1/predict?include=overlay", "application/dicom", body)
+	var ir Result
+	if err := json.Unmarshal(ib, &ir); err != nil || iresp.StatusCode != 200 {
+		t.Fatalf("include=overlay: status %d, %v", iresp.StatusCode, err)
+	}
+	if ir.RLE != r.RLE || ir.Probability != r.Probability {
+		t.Errorf("include=overlay answers another prediction")
+	}
+	if !bytes.Equal(ir.OverlayPNG, ob) {
+		t.Errorf("include=overlay: %d PNG bytes, ?output=overlay %d: differ", len(ir.OverlayPNG), len(ob))
+	}
+	if len(r.OverlayPNG) != 0 || bytes.Contains(b, []byte("overlay_png")) {
+		t.Errorf("a plain JSON answer carries an overlay")
+	}
 }
 
 func get(t testing.TB, url string) (*http.Response, string) {
