@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -16,7 +17,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -37,14 +37,7 @@ import (
 
 func sharedFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI needs ../shared/data beside the repository (%v)", p, err)
-		}
-		t.Skipf("%s not found: %v", p, err)
-	}
-	return p
+	return shareddata.Path(t, rel)
 }
 
 // testModel is a small untrained U-Net; the tests check the plumbing, so

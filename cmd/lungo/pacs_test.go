@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -26,21 +27,11 @@ import (
 	"github.com/lungo-ml/lungo/tensor"
 )
 
-// sharedData holds the real test files (see ../shared/data/README.md).
-const sharedData = "../../../shared/data"
-
 // sharedPath returns the path of a shared test file; without it the test
 // fails in CI (CI=true) and is skipped elsewhere.
 func sharedPath(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(sharedData, rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test file missing (CI=true): %v", err)
-		}
-		t.Skipf("shared test file missing: %v", err)
-	}
-	return p
+	return shareddata.Path(t, rel)
 }
 
 // testThreshold cuts the probabilities of testModel, which all lie within

@@ -6,10 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"image"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -21,14 +21,7 @@ const sharedDir = "../../../shared/data/dicom"
 // fails in CI (CI=true) and is skipped elsewhere.
 func sharedFile(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(sharedDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test file missing (CI=true): %v", err)
-		}
-		t.Skipf("shared test file missing: %v", err)
-	}
-	return p
+	return shareddata.Path(t, "dicom/"+name)
 }
 
 // storedSHA returns the sha256 of the stored values, little endian, C order.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,21 +15,11 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom/jpegls"
 )
 
-// sharedDir holds the real test files (see ../shared/data/README.md).
-const sharedDir = "../../../../shared/data/dicom"
-
 // sharedFile returns the path of a shared test file; a missing file fails
 // in CI (CI=true) and is skipped elsewhere.
 func sharedFile(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(sharedDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test file missing (CI=true): %v", err)
-		}
-		t.Skipf("shared test file missing: %v", err)
-	}
-	return p
+	return shareddata.Path(t, "dicom/"+name)
 }
 
 // codestream returns the JPEG-LS codestream of a single-frame DICOM file

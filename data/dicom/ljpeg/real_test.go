@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,21 +15,11 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom/ljpeg"
 )
 
-// sharedDir holds the real test files (see /work/shared/data/README.md).
-const sharedDir = "../../../../shared/data"
-
 // sharedFile returns the path of a shared test file; without it the test
 // fails in CI (CI=true) and is skipped elsewhere.
 func sharedFile(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(sharedDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test file missing (CI=true): %v", err)
-		}
-		t.Skipf("shared test file missing: %v", err)
-	}
-	return p
+	return shareddata.Path(t, name)
 }
 
 // frame returns the JPEG codestream of the single frame of a DICOM file

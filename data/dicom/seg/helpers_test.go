@@ -3,10 +3,9 @@ package seg
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/lungo-ml/lungo/internal/shareddata"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -14,21 +13,11 @@ import (
 	"github.com/lungo-ml/lungo/data/dicom"
 )
 
-// sharedDir holds the real test files (see /work/shared/data/README.md).
-const sharedDir = "../../../../shared/data"
-
 // sharedFile returns the path of a shared test file; without it the test
 // fails in CI (CI=true) and is skipped elsewhere.
 func sharedFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(sharedDir, rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test file missing (CI=true): %v", err)
-		}
-		t.Skipf("shared test file missing: %v", err)
-	}
-	return p
+	return shareddata.Path(t, rel)
 }
 
 // Source UIDs of the synthetic sources.
