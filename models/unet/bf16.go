@@ -29,7 +29,7 @@ type BF16Model struct {
 	stages  [4][]bf16Block
 	decoder [5]bf16DecoderBlock
 	seg     *kernels.BF16Conv // segmentation head
-	turn    chan struct{}
+	run     reducedRun        // turns and the input contract, shared with the other precisions
 	mem     *bf16Memory
 }
 
@@ -52,7 +52,7 @@ func NewBF16(m *Model) (*BF16Model, error) {
 	if m.ClassLinear != nil {
 		return nil, fmt.Errorf("unet: bf16 inference does not support a classification head yet")
 	}
-	b := &BF16Model{cfg: m.Config, turn: make(chan struct{}, 1), mem: newBF16Memory()}
+	b := &BF16Model{cfg: m.Config, run: newReducedRun(m.Config.InChannels), mem: newBF16Memory()}
 	e := m.Encoder
 	b.stem = foldBF16(e.conv1, e.bn1)
 	for s, l := range e.layers {
@@ -130,16 +130,14 @@ func (b *BF16Model) Config() Config { return b.cfg }
 // activation memory and turn, for predicting in another goroutine.
 func (b *BF16Model) Replica() *BF16Model {
 	r := *b
-	r.turn, r.mem = make(chan struct{}, 1), newBF16Memory()
+	r.run, r.mem = newReducedRun(b.cfg.InChannels), newBF16Memory()
 	return &r
 }
 
 // ReleaseInferenceMemory drops the activation buffers kept for the next
 // call.
 func (b *BF16Model) ReleaseInferenceMemory() {
-	b.turn <- struct{}{}
-	b.mem.arena.Reset()
-	<-b.turn
+	b.run.reset(b.mem.arena)
 }
 
 // Predict returns sigmoid probabilities [N, Classes, H, W] for x
@@ -152,26 +150,7 @@ func (b *BF16Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
 // for its turn or a compute slot and between layers (Model.PredictContext's
 // contract).
 func (b *BF16Model) PredictContext(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
-	s := x.Shape
-	if len(s) != 4 || s[1] != b.cfg.InChannels || s[0] < 1 || s[2] < 1 || s[3] < 1 {
-		return nil, fmt.Errorf("unet: Predict: input of shape %v, want [N, %d, H, W] (NCHW)", s, b.cfg.InChannels)
-	}
-	select {
-	case b.turn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("unet: Predict: %w", ctx.Err())
-	}
-	defer func() { <-b.turn }()
-	if err := kernels.Acquire(ctx); err != nil {
-		return nil, fmt.Errorf("unet: Predict: waiting for a compute slot: %w", err)
-	}
-	defer kernels.Release()
-	y, err := b.forward(ctx, x)
-	b.mem.arena.Release()
-	if err != nil {
-		return nil, fmt.Errorf("unet: Predict: %w", err)
-	}
-	return y, nil
+	return b.run.predict(ctx, b.mem.arena, x, b.forward)
 }
 
 // forward runs the network; every activation goes back to b.mem as soon as

@@ -33,7 +33,7 @@ type Int8Model struct {
 	stages  [4][]int8Block
 	decoder [5]int8DecoderBlock
 	seg     *kernels.Int8Conv
-	turn    chan struct{}
+	run     reducedRun // turns and the input contract, shared with the other precisions
 	mem     *int8Memory
 }
 
@@ -68,7 +68,7 @@ func NewInt8(m *Model, cal *Calibration) (*Int8Model, error) {
 		s, z := kernels.U8Params(r.Lo, r.Hi)
 		return s, z, nil
 	}
-	b := &Int8Model{cfg: m.Config, turn: make(chan struct{}, 1), mem: newInt8Memory()}
+	b := &Int8Model{cfg: m.Config, run: newReducedRun(m.Config.InChannels), mem: newInt8Memory()}
 	var err error
 	if b.inScale, b.inZero, err = q("input"); err != nil {
 		return nil, err
@@ -185,16 +185,14 @@ func (b *Int8Model) Config() Config { return b.cfg }
 // activation memory and turn, for predicting in another goroutine.
 func (b *Int8Model) Replica() *Int8Model {
 	r := *b
-	r.turn, r.mem = make(chan struct{}, 1), newInt8Memory()
+	r.run, r.mem = newReducedRun(b.cfg.InChannels), newInt8Memory()
 	return &r
 }
 
 // ReleaseInferenceMemory drops the activation buffers kept for the next
 // call.
 func (b *Int8Model) ReleaseInferenceMemory() {
-	b.turn <- struct{}{}
-	b.mem.arena.Reset()
-	<-b.turn
+	b.run.reset(b.mem.arena)
 }
 
 // Predict returns sigmoid probabilities [N, Classes, H, W] for x
@@ -206,26 +204,7 @@ func (b *Int8Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
 // PredictContext is Predict that gives up when ctx is done, while waiting
 // for its turn or a compute slot and between layers.
 func (b *Int8Model) PredictContext(ctx context.Context, x *tensor.Tensor) (*tensor.Tensor, error) {
-	s := x.Shape
-	if len(s) != 4 || s[1] != b.cfg.InChannels || s[0] < 1 || s[2] < 1 || s[3] < 1 {
-		return nil, fmt.Errorf("unet: Predict: input of shape %v, want [N, %d, H, W] (NCHW)", s, b.cfg.InChannels)
-	}
-	select {
-	case b.turn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("unet: Predict: %w", ctx.Err())
-	}
-	defer func() { <-b.turn }()
-	if err := kernels.Acquire(ctx); err != nil {
-		return nil, fmt.Errorf("unet: Predict: waiting for a compute slot: %w", err)
-	}
-	defer kernels.Release()
-	y, err := b.forward(ctx, x)
-	b.mem.arena.Release()
-	if err != nil {
-		return nil, fmt.Errorf("unet: Predict: %w", err)
-	}
-	return y, nil
+	return b.run.predict(ctx, b.mem.arena, x, b.forward)
 }
 
 // forward runs the network; every activation goes back to b.mem as soon as
