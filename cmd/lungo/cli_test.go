@@ -86,6 +86,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"dicom"}, 2, "no FILE given"},
 		{[]string{"dicom", filepath.Join(dir, "none.dcm")}, 1, "1 of 1 files failed"},
 		{[]string{"demo", "extra"}, 2, `unexpected arguments ["extra"]`},
+		{[]string{"demo", "-precision", "fp8"}, 2, `precision "fp8"`},
 		{[]string{"train"}, 2, "-data and -labels"},
 		{[]string{"train", "-data", "d", "-labels", "l", "extra"}, 2, `unexpected arguments ["extra"]`},
 		{[]string{"predict", "-input", "x.npy"}, 2, "-out is required"},

@@ -123,6 +123,7 @@ type outcome struct {
 	model    *unet.Model
 	triplet  infer.Triplet
 	valScore float64
+	trainIdx []int
 	testIdx  []int
 	result   *train.Result
 	elapsed  time.Duration
@@ -253,7 +254,7 @@ func runTraining(ctx context.Context, o *runOptions) (*outcome, error) {
 	if err := os.WriteFile(filepath.Join(o.out, thresholdsFile), append(js, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	return &outcome{ds: ds, model: final, triplet: tr, valScore: score, testIdx: testIdx, result: res, elapsed: time.Since(start)}, nil
+	return &outcome{ds: ds, model: final, triplet: tr, valScore: score, trainIdx: trainIdx, testIdx: testIdx, result: res, elapsed: time.Since(start)}, nil
 }
 
 // openData opens the training data: the folder dataset of o.images and

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +104,45 @@ func TestConvertBF16ThenPredictImagesBF16(t *testing.T) {
 		if same32 {
 			t.Errorf("%s: bf16 probabilities equal float32's: did bf16 run?", r.ID)
 		}
+	}
+}
+
+// lungo demo -precision int8 predicts the held-out fold in int8
+// (calibrated on training images) and reports float32's Dice beside it,
+// with the distance between the two precisions' probabilities and masks:
+// close, but not equal (equal would mean int8 never ran).
+func TestDemoPrecisionInt8(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	stdout, stderr, code := lungoOut(t, "demo", "-n", "40", "-epochs", "1", "-out", out, "-precision", "int8")
+	if code != 0 {
+		t.Fatalf("lungo demo -precision int8: exit %d\n%s", code, stderr)
+	}
+	var dice, dice32, dp, maskDice float64
+	var calibrated int
+	for _, line := range strings.Split(stdout, "\n") {
+		switch {
+		case strings.HasPrefix(line, "held-out dice: "):
+			fmt.Sscanf(line, "held-out dice: %f (int8)", &dice)
+		case strings.HasPrefix(line, "held-out dice fp32: "):
+			fmt.Sscanf(line, "held-out dice fp32: %f (the outputs come from int8, calibrated on %d training images)", &dice32, &calibrated)
+		case strings.HasPrefix(line, "int8 vs fp32 on the held-out images: "):
+			fmt.Sscanf(line, "int8 vs fp32 on the held-out images: mean |p - p32| %g, mask dice %f", &dp, &maskDice)
+		}
+	}
+	if calibrated == 0 || dice32 == 0 || maskDice == 0 {
+		t.Fatalf("the report lacks the comparison lines:\n%s", stdout)
+	}
+	if dp <= 0 || dp > 0.02 || maskDice < 0.9 || math.Abs(dice-dice32) > 0.1 {
+		t.Errorf("int8 against fp32: mean |dp| %g, mask Dice %.4f, held-out Dice %.4f vs %.4f\n%s", dp, maskDice, dice, dice32, stdout)
+	}
+	// The submission is int8's: it scores int8's held-out Dice.
+	var scored float64
+	for _, line := range strings.Split(stdout, "\n") {
+		if _, rest, ok := strings.Cut(line, " scores "); ok && strings.HasPrefix(line, "submission ") {
+			fmt.Sscanf(rest, "%f", &scored)
+		}
+	}
+	if math.Abs(scored-dice) > 1e-4 {
+		t.Errorf("the submission scores %.4f, int8's held-out Dice is %.4f", scored, dice)
 	}
 }

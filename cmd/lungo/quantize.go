@@ -95,15 +95,7 @@ func calibrationImages(paths []string, inChannels, size, limit int) ([]*tensor.T
 		if inChannels != 1 {
 			return fmt.Errorf("calibration images are grey; the model takes %d channels: give float32 .npy files", inChannels)
 		}
-		x := tensor.New(1, 1, size, size)
-		if b := g.Bounds(); b.Dx() != size || b.Dy() != size {
-			g = siim.ResizeGraySquare(g, size)
-		}
-		for y := 0; y < size; y++ {
-			siim.ToUnit(x.Data[y*size:(y+1)*size], g.Pix[y*g.Stride:y*g.Stride+size])
-		}
-		siim.Normalize(x.Data, siim.DefaultMean, siim.DefaultStd)
-		out = append(out, x)
+		out = append(out, grayInput(g, size))
 		return nil
 	}
 	readFile := func(path string) error {
@@ -178,4 +170,18 @@ func calibrationImages(paths []string, inChannels, size, limit int) ([]*tensor.T
 		return nil, fmt.Errorf("-calib: no images")
 	}
 	return out, nil
+}
+
+// grayInput returns g resized to size x size and normalised as the
+// model's input [1, 1, size, size], as predict -dicom/-images does.
+func grayInput(g *image.Gray, size int) *tensor.Tensor {
+	x := tensor.New(1, 1, size, size)
+	if b := g.Bounds(); b.Dx() != size || b.Dy() != size {
+		g = siim.ResizeGraySquare(g, size)
+	}
+	for y := 0; y < size; y++ {
+		siim.ToUnit(x.Data[y*size:(y+1)*size], g.Pix[y*g.Stride:y*g.Stride+size])
+	}
+	siim.Normalize(x.Data, siim.DefaultMean, siim.DefaultStd)
+	return x
 }
