@@ -72,11 +72,12 @@ type bf16Impl struct {
 	name      string
 	available bool
 	kernels   [2][3]bf16Kernel // [nr 32, 16][bf16Rows]
+	wino      bf16WinoImpl     // the Winograd F(2x2,3x3) kernels
 }
 
 // bf16Impls lists the implementations, generic first; bf16_amd64.go adds
 // "avx512bf16".
-var bf16Impls = []bf16Impl{{name: "generic", available: true, kernels: bf16Kernels(dpbf16ConvTile)}}
+var bf16Impls = []bf16Impl{{name: "generic", available: true, kernels: bf16Kernels(dpbf16ConvTile), wino: bf16WinoGeneric}}
 
 // bf16Kernels returns the kernel table of a function of the tile shape.
 func bf16Kernels(f func(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)) [2][3]bf16Kernel {

@@ -13,5 +13,7 @@ func init() {
 		name:      "avx512bf16",
 		available: asm.HasBF16 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512BF16),
 		kernels:   bf16Kernels(asm.ConvBF16AVX512BF16),
+		wino: bf16WinoImpl{gemm: bf16WinoKernels(asm.WinoBF16AVX512BF16),
+			in: asm.WinoIn2x2BF16AVX512BF16, out: asm.WinoOut2x2BF16AVX512BF16},
 	})
 }

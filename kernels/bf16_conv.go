@@ -66,8 +66,9 @@ type BF16Conv struct {
 	K, C, R, S  int
 	Cp          int // input channels the image must have: C rounded up to even
 	Stride, Pad int
-	nr          int // panel width
-	panels      []uint16
+	nr          int       // panel width
+	wino        int       // 2: Winograd F(2x2,3x3) (PackBF16Winograd), 0: direct
+	panels      []uint16  // direct: see above; Winograd: [16][K/nr][Cp/2][nr][2]
 	bias        []float32 // [panels*nr], zero beyond K
 }
 
@@ -119,10 +120,11 @@ func (cv *BF16Conv) OutW(w int) int { return (w+2*cv.Pad-cv.S)/cv.Stride + 1 }
 // package's bf16 notes); the implementation is the AVX-512 BF16 kernel
 // where the CPU has one, the generic Go kernel otherwise (BF16Accelerated).
 func BF16Conv2D(y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
-	bf16Conv2D(bf16Active().kernels, y, x, cv, res, relu)
+	im := bf16Active()
+	bf16Conv2D(&im, y, x, cv, res, relu)
 }
 
-func bf16Conv2D(tab [2][3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
+func bf16Conv2D(im *bf16Impl, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
 	x.check("BF16Conv2D", "x")
 	y.check("BF16Conv2D", "y")
 	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
@@ -143,6 +145,11 @@ func bf16Conv2D(tab [2][3]bf16Kernel, y, x BF16Image, cv *BF16Conv, res *BF16Ima
 	if relu {
 		floor = 0
 	}
+	if cv.wino != 0 {
+		bf16WinoConv2D(&im.wino, y, x, cv, res, floor)
+		return
+	}
+	tab := im.kernels
 	st := cv.Stride
 	scp := cv.S * cv.Cp
 	kp := scp / 2

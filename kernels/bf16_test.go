@@ -153,7 +153,8 @@ func TestBF16Conv2D(t *testing.T) {
 					for i := range buf {
 						buf[i] = 0x7fbf
 					}
-					bf16Conv2D(bf16ImplNamed(impl).kernels, y, x, cv, res, c.relu)
+					im := bf16ImplNamed(impl)
+					bf16Conv2D(&im, y, x, cv, res, c.relu)
 					return y, buf
 				}
 				y, buf := run(name)

@@ -24,6 +24,9 @@
 #define LDC R13   // output row stride in bytes
 #define RP R15    // residual row
 #define LDR BX    // residual row stride in bytes (LDA is free by then)
+#define NP R11    // Winograd products: panels left
+#define CROW R12  // Winograd products: C row 0 of the row tile
+#define RT R15    // Winograd products: row tiles left
 
 // func convBF16_12x32AVX512BF16(a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32)
 TEXT ·convBF16_12x32AVX512BF16(SB), NOSPLIT, $0-176
@@ -1391,6 +1394,942 @@ nores4_16:
 	BYTE $0x62; BYTE $0x62; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z3, Z3 (Intel order: Z30 = bf16(Z3) low, bf16(Z3) high)
 	VMOVDQU16 Z30, K1, (CP)     // store row 3
 	ADDQ LDC, CP
+	VZEROUPPER
+	RET
+
+// func winoBF16_12x32AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_12x32AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile12_32:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel12_32:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	VPXORD Z8, Z8, Z8        // accumulator 8 = 0
+	VPXORD Z9, Z9, Z9        // accumulator 9 = 0
+	VPXORD Z10, Z10, Z10        // accumulator 10 = 0
+	VPXORD Z11, Z11, Z11        // accumulator 11 = 0
+	VPXORD Z12, Z12, Z12        // accumulator 12 = 0
+	VPXORD Z13, Z13, Z13        // accumulator 13 = 0
+	VPXORD Z14, Z14, Z14        // accumulator 14 = 0
+	VPXORD Z15, Z15, Z15        // accumulator 15 = 0
+	VPXORD Z16, Z16, Z16        // accumulator 16 = 0
+	VPXORD Z17, Z17, Z17        // accumulator 17 = 0
+	VPXORD Z18, Z18, Z18        // accumulator 18 = 0
+	VPXORD Z19, Z19, Z19        // accumulator 19 = 0
+	VPXORD Z20, Z20, Z20        // accumulator 20 = 0
+	VPXORD Z21, Z21, Z21        // accumulator 21 = 0
+	VPXORD Z22, Z22, Z22        // accumulator 22 = 0
+	VPXORD Z23, Z23, Z23        // accumulator 23 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore12_32
+
+wstep12_32:                         // one pair step: 2 B vectors, 12 broadcasts, 24 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z1, Z25, Z26 (Intel order: Z1 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z2, Z24, Z27 (Intel order: Z2 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z3, Z25, Z27 (Intel order: Z3 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z4, Z24, Z28 (Intel order: Z4 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z5, Z25, Z28 (Intel order: Z5 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z6, Z24, Z29 (Intel order: Z6 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z25, Z29 (Intel order: Z7 += pairs of Z25 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z8, Z24, Z26 (Intel order: Z8 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z9, Z25, Z26 (Intel order: Z9 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z10, Z24, Z27 (Intel order: Z10 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z11, Z25, Z27 (Intel order: Z11 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z12, Z24, Z28 (Intel order: Z12 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z13, Z25, Z28 (Intel order: Z13 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z14, Z24, Z29 (Intel order: Z14 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z15, Z25, Z29 (Intel order: Z15 += pairs of Z25 * Z29)
+	VPBROADCASTD (ROW6)(LDA*2), Z26   // A pair of row 8
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z16, Z24, Z26 (Intel order: Z16 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z17, Z25, Z26 (Intel order: Z17 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW9), Z27   // A pair of row 9
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z18, Z24, Z27 (Intel order: Z18 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z19, Z25, Z27 (Intel order: Z19 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW9)(LDA*1), Z28   // A pair of row 10
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z20, Z24, Z28 (Intel order: Z20 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z21, Z25, Z28 (Intel order: Z21 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW9)(LDA*2), Z29   // A pair of row 11
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z22, Z24, Z29 (Intel order: Z22 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z23, Z25, Z29 (Intel order: Z23 += pairs of Z25 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $128, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep12_32
+
+wstore12_32:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	VMOVUPS Z1, 64(ROW0)       // row 0, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 1, channels 0..15
+	VMOVUPS Z3, 64(ROW0)       // row 1, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z4, 0(ROW0)       // row 2, channels 0..15
+	VMOVUPS Z5, 64(ROW0)       // row 2, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z6, 0(ROW0)       // row 3, channels 0..15
+	VMOVUPS Z7, 64(ROW0)       // row 3, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z8, 0(ROW0)       // row 4, channels 0..15
+	VMOVUPS Z9, 64(ROW0)       // row 4, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z10, 0(ROW0)       // row 5, channels 0..15
+	VMOVUPS Z11, 64(ROW0)       // row 5, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z12, 0(ROW0)       // row 6, channels 0..15
+	VMOVUPS Z13, 64(ROW0)       // row 6, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z14, 0(ROW0)       // row 7, channels 0..15
+	VMOVUPS Z15, 64(ROW0)       // row 7, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z16, 0(ROW0)       // row 8, channels 0..15
+	VMOVUPS Z17, 64(ROW0)       // row 8, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z18, 0(ROW0)       // row 9, channels 0..15
+	VMOVUPS Z19, 64(ROW0)       // row 9, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z20, 0(ROW0)       // row 10, channels 0..15
+	VMOVUPS Z21, 64(ROW0)       // row 10, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z22, 0(ROW0)       // row 11, channels 0..15
+	VMOVUPS Z23, 64(ROW0)       // row 11, channels 16..31
+	ADDQ $128, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel12_32
+	IMUL3Q $12, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $12, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile12_32
+	VZEROUPPER
+	RET
+
+// func winoBF16_8x32AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_8x32AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile8_32:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel8_32:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	VPXORD Z8, Z8, Z8        // accumulator 8 = 0
+	VPXORD Z9, Z9, Z9        // accumulator 9 = 0
+	VPXORD Z10, Z10, Z10        // accumulator 10 = 0
+	VPXORD Z11, Z11, Z11        // accumulator 11 = 0
+	VPXORD Z12, Z12, Z12        // accumulator 12 = 0
+	VPXORD Z13, Z13, Z13        // accumulator 13 = 0
+	VPXORD Z14, Z14, Z14        // accumulator 14 = 0
+	VPXORD Z15, Z15, Z15        // accumulator 15 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore8_32
+
+wstep8_32:                         // one pair step: 2 B vectors, 8 broadcasts, 16 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z1, Z25, Z26 (Intel order: Z1 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z2, Z24, Z27 (Intel order: Z2 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z3, Z25, Z27 (Intel order: Z3 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z4, Z24, Z28 (Intel order: Z4 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z5, Z25, Z28 (Intel order: Z5 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z6, Z24, Z29 (Intel order: Z6 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z25, Z29 (Intel order: Z7 += pairs of Z25 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z8, Z24, Z26 (Intel order: Z8 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z9, Z25, Z26 (Intel order: Z9 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z10, Z24, Z27 (Intel order: Z10 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z11, Z25, Z27 (Intel order: Z11 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z12, Z24, Z28 (Intel order: Z12 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z13, Z25, Z28 (Intel order: Z13 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z14, Z24, Z29 (Intel order: Z14 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z15, Z25, Z29 (Intel order: Z15 += pairs of Z25 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $128, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep8_32
+
+wstore8_32:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	VMOVUPS Z1, 64(ROW0)       // row 0, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 1, channels 0..15
+	VMOVUPS Z3, 64(ROW0)       // row 1, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z4, 0(ROW0)       // row 2, channels 0..15
+	VMOVUPS Z5, 64(ROW0)       // row 2, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z6, 0(ROW0)       // row 3, channels 0..15
+	VMOVUPS Z7, 64(ROW0)       // row 3, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z8, 0(ROW0)       // row 4, channels 0..15
+	VMOVUPS Z9, 64(ROW0)       // row 4, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z10, 0(ROW0)       // row 5, channels 0..15
+	VMOVUPS Z11, 64(ROW0)       // row 5, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z12, 0(ROW0)       // row 6, channels 0..15
+	VMOVUPS Z13, 64(ROW0)       // row 6, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z14, 0(ROW0)       // row 7, channels 0..15
+	VMOVUPS Z15, 64(ROW0)       // row 7, channels 16..31
+	ADDQ $128, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel8_32
+	IMUL3Q $8, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $8, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile8_32
+	VZEROUPPER
+	RET
+
+// func winoBF16_4x32AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_4x32AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile4_32:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel4_32:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore4_32
+
+wstep4_32:                         // one pair step: 2 B vectors, 4 broadcasts, 8 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VMOVDQU32 64(BPAN), Z25     // B pairs of channels 16..31
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca // VDPBF16PS Z1, Z25, Z26 (Intel order: Z1 += pairs of Z25 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3 // VDPBF16PS Z2, Z24, Z27 (Intel order: Z2 += pairs of Z24 * Z27)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb // VDPBF16PS Z3, Z25, Z27 (Intel order: Z3 += pairs of Z25 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4 // VDPBF16PS Z4, Z24, Z28 (Intel order: Z4 += pairs of Z24 * Z28)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec // VDPBF16PS Z5, Z25, Z28 (Intel order: Z5 += pairs of Z25 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5 // VDPBF16PS Z6, Z24, Z29 (Intel order: Z6 += pairs of Z24 * Z29)
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z25, Z29 (Intel order: Z7 += pairs of Z25 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $128, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep4_32
+
+wstore4_32:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	VMOVUPS Z1, 64(ROW0)       // row 0, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 1, channels 0..15
+	VMOVUPS Z3, 64(ROW0)       // row 1, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z4, 0(ROW0)       // row 2, channels 0..15
+	VMOVUPS Z5, 64(ROW0)       // row 2, channels 16..31
+	ADDQ LDC, ROW0
+	VMOVUPS Z6, 0(ROW0)       // row 3, channels 0..15
+	VMOVUPS Z7, 64(ROW0)       // row 3, channels 16..31
+	ADDQ $128, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel4_32
+	IMUL3Q $4, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $4, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile4_32
+	VZEROUPPER
+	RET
+
+// func winoBF16_12x16AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_12x16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile12_16:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel12_16:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	VPXORD Z8, Z8, Z8        // accumulator 8 = 0
+	VPXORD Z9, Z9, Z9        // accumulator 9 = 0
+	VPXORD Z10, Z10, Z10        // accumulator 10 = 0
+	VPXORD Z11, Z11, Z11        // accumulator 11 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore12_16
+
+wstep12_16:                         // one pair step: 1 B vectors, 12 broadcasts, 12 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // VDPBF16PS Z4, Z24, Z26 (Intel order: Z4 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xeb // VDPBF16PS Z5, Z24, Z27 (Intel order: Z5 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf4 // VDPBF16PS Z6, Z24, Z28 (Intel order: Z6 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z24, Z29 (Intel order: Z7 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW6)(LDA*2), Z26   // A pair of row 8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z8, Z24, Z26 (Intel order: Z8 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW9), Z27   // A pair of row 9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z9, Z24, Z27 (Intel order: Z9 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW9)(LDA*1), Z28   // A pair of row 10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z10, Z24, Z28 (Intel order: Z10 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW9)(LDA*2), Z29   // A pair of row 11
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z11, Z24, Z29 (Intel order: Z11 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep12_16
+
+wstore12_16:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z1, 0(ROW0)       // row 1, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 2, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z3, 0(ROW0)       // row 3, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z4, 0(ROW0)       // row 4, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z5, 0(ROW0)       // row 5, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z6, 0(ROW0)       // row 6, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z7, 0(ROW0)       // row 7, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z8, 0(ROW0)       // row 8, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z9, 0(ROW0)       // row 9, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z10, 0(ROW0)       // row 10, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z11, 0(ROW0)       // row 11, channels 0..15
+	ADDQ $64, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel12_16
+	IMUL3Q $12, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $12, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile12_16
+	VZEROUPPER
+	RET
+
+// func winoBF16_8x16AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_8x16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile8_16:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel8_16:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	VPXORD Z4, Z4, Z4        // accumulator 4 = 0
+	VPXORD Z5, Z5, Z5        // accumulator 5 = 0
+	VPXORD Z6, Z6, Z6        // accumulator 6 = 0
+	VPXORD Z7, Z7, Z7        // accumulator 7 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore8_16
+
+wstep8_16:                         // one pair step: 1 B vectors, 8 broadcasts, 8 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	VPBROADCASTD (ROW3)(LDA*1), Z26   // A pair of row 4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2 // VDPBF16PS Z4, Z24, Z26 (Intel order: Z4 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW3)(LDA*2), Z27   // A pair of row 5
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xeb // VDPBF16PS Z5, Z24, Z27 (Intel order: Z5 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW6), Z28   // A pair of row 6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf4 // VDPBF16PS Z6, Z24, Z28 (Intel order: Z6 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW6)(LDA*1), Z29   // A pair of row 7
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfd // VDPBF16PS Z7, Z24, Z29 (Intel order: Z7 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep8_16
+
+wstore8_16:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z1, 0(ROW0)       // row 1, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 2, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z3, 0(ROW0)       // row 3, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z4, 0(ROW0)       // row 4, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z5, 0(ROW0)       // row 5, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z6, 0(ROW0)       // row 6, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z7, 0(ROW0)       // row 7, channels 0..15
+	ADDQ $64, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel8_16
+	IMUL3Q $8, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $8, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile8_16
+	VZEROUPPER
+	RET
+
+// func winoBF16_4x16AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
+TEXT ·winoBF16_4x16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ a_base+0(FP), RBASE     // A row 0 of the current row tile
+	MOVQ lda+24(FP), LDA
+	SHLQ $1, LDA                 // lda in bytes
+	LEAQ (LDA)(LDA*2), LDA3      // 3*lda bytes
+	MOVQ c_base+80(FP), CROW     // C row 0 of the current row tile
+	MOVQ ldc+104(FP), LDC
+	SHLQ $2, LDC                 // ldc in bytes
+	MOVQ rt+72(FP), RT           // row tiles left
+
+wtile4_16:                         // one row tile: np panels
+	MOVQ b_base+40(FP), BPAN     // panel 0, pair step 0
+	MOVQ np+64(FP), NP           // panels left
+	MOVQ CROW, CP                // C columns of panel 0
+
+wpanel4_16:                        // one panel: kp pair steps
+	VPXORD Z0, Z0, Z0        // accumulator 0 = 0
+	VPXORD Z1, Z1, Z1        // accumulator 1 = 0
+	VPXORD Z2, Z2, Z2        // accumulator 2 = 0
+	VPXORD Z3, Z3, Z3        // accumulator 3 = 0
+	MOVQ RBASE, ROW0
+	LEAQ (ROW0)(LDA3*1), ROW3
+	LEAQ (ROW3)(LDA3*1), ROW6
+	LEAQ (ROW6)(LDA3*1), ROW9
+	MOVQ kp+32(FP), KP
+	TESTQ KP, KP
+	JEQ  wstore4_16
+
+wstep4_16:                         // one pair step: 1 B vectors, 4 broadcasts, 4 dot products
+	VMOVDQU32 (BPAN), Z24       // B pairs of channels 0..15
+	VPBROADCASTD (ROW0), Z26   // A pair of row 0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2 // VDPBF16PS Z0, Z24, Z26 (Intel order: Z0 += pairs of Z24 * Z26)
+	VPBROADCASTD (ROW0)(LDA*1), Z27   // A pair of row 1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb // VDPBF16PS Z1, Z24, Z27 (Intel order: Z1 += pairs of Z24 * Z27)
+	VPBROADCASTD (ROW0)(LDA*2), Z28   // A pair of row 2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4 // VDPBF16PS Z2, Z24, Z28 (Intel order: Z2 += pairs of Z24 * Z28)
+	VPBROADCASTD (ROW3), Z29   // A pair of row 3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd // VDPBF16PS Z3, Z24, Z29 (Intel order: Z3 += pairs of Z24 * Z29)
+	ADDQ $4, ROW0               // next pair of A
+	ADDQ $4, ROW3
+	ADDQ $4, ROW6
+	ADDQ $4, ROW9
+	ADDQ $64, BPAN             // next pair step of B
+	DECQ KP
+	JNE  wstep4_16
+
+wstore4_16:                        // store the float32 tile
+	MOVQ CP, ROW0               // C row 0 of this panel
+	VMOVUPS Z0, 0(ROW0)       // row 0, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z1, 0(ROW0)       // row 1, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z2, 0(ROW0)       // row 2, channels 0..15
+	ADDQ LDC, ROW0
+	VMOVUPS Z3, 0(ROW0)       // row 3, channels 0..15
+	ADDQ $64, CP              // next panel's columns of C
+	DECQ NP
+	JNE  wpanel4_16
+	IMUL3Q $4, LDA, BPAN      // mr rows of A in bytes (BPAN is free here)
+	ADDQ BPAN, RBASE            // next row tile of A
+	IMUL3Q $4, LDC, BPAN      // mr rows of C in bytes
+	ADDQ BPAN, CROW             // next row tile of C
+	DECQ RT
+	JNE  wtile4_16
+	VZEROUPPER
+	RET
+
+// func winoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int)
+// Window element (i, j), channel c at src[i*sa+j*sb+c]; transformed
+// element 4i+j at dst[(4i+j)*ds+c]; 16 channels a step (the last masked).
+// Registers: t[i][j] of the column pass in Z(4i+j), loads in Z16..Z19,
+// the row pass in Z20..Z23, the rounded element in Z24.
+#define WR0 SI   // window row 0 at the current channel
+#define WR1 R8   // window row 1
+#define WR2 R9   // window row 2
+#define WR3 R10  // window row 3
+#define WSB BX   // sb in bytes
+#define WSB3 AX  // 3*sb in bytes
+#define WD0 DI   // elements 0..3 at the current channel
+#define WD4 R11  // elements 4..7
+#define WD8 R12  // elements 8..11
+#define WD12 R13 // elements 12..15
+#define WDS R14  // ds in bytes
+#define WDS3 R15 // 3*ds in bytes
+#define WLEFT CX // channels left
+#define WTMP DX
+TEXT ·winoIn2x2BF16AVX512BF16(SB), NOSPLIT, $0-80
+	MOVQ src_base+32(FP), WR0
+	MOVQ sa+56(FP), WTMP
+	SHLQ $1, WTMP                // sa in bytes
+	LEAQ (WR0)(WTMP*1), WR1
+	LEAQ (WR1)(WTMP*1), WR2
+	LEAQ (WR2)(WTMP*1), WR3
+	MOVQ sb+64(FP), WSB
+	SHLQ $1, WSB                 // sb in bytes
+	LEAQ (WSB)(WSB*2), WSB3
+	MOVQ dst_base+0(FP), WD0
+	MOVQ ds+24(FP), WDS
+	SHLQ $1, WDS                 // ds in bytes
+	LEAQ (WDS)(WDS*2), WDS3
+	LEAQ (WD0)(WDS*4), WD4
+	LEAQ (WD4)(WDS*4), WD8
+	LEAQ (WD8)(WDS*4), WD12
+	MOVQ n+72(FP), WLEFT
+	TESTQ WLEFT, WLEFT
+	JLE  windone
+
+winstep:
+	MOVL $0xffff, WTMP           // all 16 channels
+	CMPQ WLEFT, $16
+	JGE  winmask
+	MOVL $1, WTMP                // (1<<left)-1: the last channels
+	SHLL CL, WTMP
+	DECL WTMP
+
+winmask:
+	KMOVD WTMP, K1
+	VPMOVZXWD.Z (WR0), K1, Z16  // d[0][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD.Z (WR1), K1, Z17  // d[1][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD.Z (WR2), K1, Z18  // d[2][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD.Z (WR3), K1, Z19  // d[3][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z0          // t[0][0] = d0 - d2
+	VADDPS Z18, Z17, Z4          // t[1][0] = d1 + d2
+	VSUBPS Z17, Z18, Z8          // t[2][0] = d2 - d1
+	VSUBPS Z19, Z17, Z12          // t[3][0] = d1 - d3
+	VPMOVZXWD.Z (WR0)(WSB*1), K1, Z16  // d[0][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD.Z (WR1)(WSB*1), K1, Z17  // d[1][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD.Z (WR2)(WSB*1), K1, Z18  // d[2][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD.Z (WR3)(WSB*1), K1, Z19  // d[3][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z1          // t[0][1] = d0 - d2
+	VADDPS Z18, Z17, Z5          // t[1][1] = d1 + d2
+	VSUBPS Z17, Z18, Z9          // t[2][1] = d2 - d1
+	VSUBPS Z19, Z17, Z13          // t[3][1] = d1 - d3
+	VPMOVZXWD.Z (WR0)(WSB*2), K1, Z16  // d[0][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD.Z (WR1)(WSB*2), K1, Z17  // d[1][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD.Z (WR2)(WSB*2), K1, Z18  // d[2][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD.Z (WR3)(WSB*2), K1, Z19  // d[3][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z2          // t[0][2] = d0 - d2
+	VADDPS Z18, Z17, Z6          // t[1][2] = d1 + d2
+	VSUBPS Z17, Z18, Z10          // t[2][2] = d2 - d1
+	VSUBPS Z19, Z17, Z14          // t[3][2] = d1 - d3
+	VPMOVZXWD.Z (WR0)(WSB3*1), K1, Z16  // d[0][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD.Z (WR1)(WSB3*1), K1, Z17  // d[1][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD.Z (WR2)(WSB3*1), K1, Z18  // d[2][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD.Z (WR3)(WSB3*1), K1, Z19  // d[3][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z3          // t[0][3] = d0 - d2
+	VADDPS Z18, Z17, Z7          // t[1][3] = d1 + d2
+	VSUBPS Z17, Z18, Z11          // t[2][3] = d2 - d1
+	VSUBPS Z19, Z17, Z15          // t[3][3] = d1 - d3
+	VSUBPS Z2, Z0, Z20          // row 0: r0 - r2
+	VADDPS Z2, Z1, Z21          // r1 + r2
+	VSUBPS Z1, Z2, Z22          // r2 - r1
+	VSUBPS Z3, Z1, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, K1, (WD0)   // element 0
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, K1, (WD0)(WDS*1)   // element 1
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, K1, (WD0)(WDS*2)   // element 2
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, K1, (WD0)(WDS3*1)   // element 3
+	VSUBPS Z6, Z4, Z20          // row 1: r0 - r2
+	VADDPS Z6, Z5, Z21          // r1 + r2
+	VSUBPS Z5, Z6, Z22          // r2 - r1
+	VSUBPS Z7, Z5, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, K1, (WD4)   // element 4
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, K1, (WD4)(WDS*1)   // element 5
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, K1, (WD4)(WDS*2)   // element 6
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, K1, (WD4)(WDS3*1)   // element 7
+	VSUBPS Z10, Z8, Z20          // row 2: r0 - r2
+	VADDPS Z10, Z9, Z21          // r1 + r2
+	VSUBPS Z9, Z10, Z22          // r2 - r1
+	VSUBPS Z11, Z9, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, K1, (WD8)   // element 8
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, K1, (WD8)(WDS*1)   // element 9
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, K1, (WD8)(WDS*2)   // element 10
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, K1, (WD8)(WDS3*1)   // element 11
+	VSUBPS Z14, Z12, Z20          // row 3: r0 - r2
+	VADDPS Z14, Z13, Z21          // r1 + r2
+	VSUBPS Z13, Z14, Z22          // r2 - r1
+	VSUBPS Z15, Z13, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, K1, (WD12)   // element 12
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, K1, (WD12)(WDS*1)   // element 13
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, K1, (WD12)(WDS*2)   // element 14
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, K1, (WD12)(WDS3*1)   // element 15
+	ADDQ $32, WR0                // next 16 channels
+	ADDQ $32, WR1
+	ADDQ $32, WR2
+	ADDQ $32, WR3
+	ADDQ $32, WD0
+	ADDQ $32, WD4
+	ADDQ $32, WD8
+	ADDQ $32, WD12
+	SUBQ $16, WLEFT
+	JG   winstep
+
+windone:
+	VZEROUPPER
+	RET
+
+// func winoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int)
+// Element e, channel c at src[e*ss+c]; output (i, j) (i < rows, j < cols)
+// at dst[i*da+j*db+c], its residual at res[i*ra+j*rb+c]; 16 channels a
+// step (the last masked). Registers: t[i][j] of the column pass in
+// Z(4i+j), loads in Z16..Z19, outputs in Z20..Z23, bias Z28, floor Z29.
+#define OS0 SI   // elements 0..3 at the current channel
+#define OS4 R8   // elements 4..7
+#define OS8 R9   // elements 8..11
+#define OS12 R10 // elements 12..15
+#define OSS BX   // ss in bytes
+#define OSS3 AX  // 3*ss in bytes
+#define OD0 DI   // output row 0
+#define OD1 R11  // output row 1
+#define ODB R12  // db in bytes
+#define OR0 R13  // residual row 0 (0: none)
+#define OR1 R14  // residual row 1
+#define ORB R15  // rb in bytes
+#define OLEFT CX // channels left
+#define OTMP DX  // mask, then the bias pointer
+TEXT ·winoOut2x2BF16AVX512BF16(SB), NOSPLIT, $0-168
+	MOVQ src_base+40(FP), OS0
+	MOVQ ss+64(FP), OSS
+	SHLQ $2, OSS                 // ss in bytes
+	LEAQ (OSS)(OSS*2), OSS3
+	LEAQ (OS0)(OSS*4), OS4
+	LEAQ (OS4)(OSS*4), OS8
+	LEAQ (OS8)(OSS*4), OS12
+	MOVQ dst_base+0(FP), OD0
+	MOVQ da+24(FP), OD1
+	LEAQ (OD0)(OD1*2), OD1       // row 1 = row 0 + 2*da bytes
+	MOVQ db+32(FP), ODB
+	SHLQ $1, ODB                 // db in bytes
+	MOVQ res_base+96(FP), OR0
+	MOVQ ra+120(FP), OR1
+	LEAQ (OR0)(OR1*2), OR1       // residual row 1 (unused when res is nil)
+	MOVQ rb+128(FP), ORB
+	SHLQ $1, ORB                 // rb in bytes
+	VBROADCASTSS floor+136(FP), Z29 // 0 for ReLU, -Inf for none
+	MOVQ n+160(FP), OLEFT
+	TESTQ OLEFT, OLEFT
+	JLE  wondone
+
+wonstep:
+	MOVL $0xffff, OTMP           // all 16 channels
+	CMPQ OLEFT, $16
+	JGE  wonmask
+	MOVL $1, OTMP                // (1<<left)-1: the last channels
+	SHLL CL, OTMP
+	DECL OTMP
+
+wonmask:
+	KMOVD OTMP, K1
+	VMOVUPS.Z (OS0), K1, Z16  // m[0][0]
+	VMOVUPS.Z (OS4), K1, Z17  // m[1][0]
+	VMOVUPS.Z (OS8), K1, Z18  // m[2][0]
+	VMOVUPS.Z (OS12), K1, Z19  // m[3][0]
+	VADDPS Z17, Z16, Z0          // t[0][0] = m0 + m1
+	VADDPS Z18, Z0, Z0          //          + m2
+	VSUBPS Z18, Z17, Z4          // t[1][0] = m1 - m2
+	VSUBPS Z19, Z4, Z4          //          - m3
+	VMOVUPS.Z (OS0)(OSS*1), K1, Z16  // m[0][1]
+	VMOVUPS.Z (OS4)(OSS*1), K1, Z17  // m[1][1]
+	VMOVUPS.Z (OS8)(OSS*1), K1, Z18  // m[2][1]
+	VMOVUPS.Z (OS12)(OSS*1), K1, Z19  // m[3][1]
+	VADDPS Z17, Z16, Z1          // t[0][1] = m0 + m1
+	VADDPS Z18, Z1, Z1          //          + m2
+	VSUBPS Z18, Z17, Z5          // t[1][1] = m1 - m2
+	VSUBPS Z19, Z5, Z5          //          - m3
+	VMOVUPS.Z (OS0)(OSS*2), K1, Z16  // m[0][2]
+	VMOVUPS.Z (OS4)(OSS*2), K1, Z17  // m[1][2]
+	VMOVUPS.Z (OS8)(OSS*2), K1, Z18  // m[2][2]
+	VMOVUPS.Z (OS12)(OSS*2), K1, Z19  // m[3][2]
+	VADDPS Z17, Z16, Z2          // t[0][2] = m0 + m1
+	VADDPS Z18, Z2, Z2          //          + m2
+	VSUBPS Z18, Z17, Z6          // t[1][2] = m1 - m2
+	VSUBPS Z19, Z6, Z6          //          - m3
+	VMOVUPS.Z (OS0)(OSS3*1), K1, Z16  // m[0][3]
+	VMOVUPS.Z (OS4)(OSS3*1), K1, Z17  // m[1][3]
+	VMOVUPS.Z (OS8)(OSS3*1), K1, Z18  // m[2][3]
+	VMOVUPS.Z (OS12)(OSS3*1), K1, Z19  // m[3][3]
+	VADDPS Z17, Z16, Z3          // t[0][3] = m0 + m1
+	VADDPS Z18, Z3, Z3          //          + m2
+	VSUBPS Z18, Z17, Z7          // t[1][3] = m1 - m2
+	VSUBPS Z19, Z7, Z7          //          - m3
+	MOVQ n+160(FP), OTMP
+	SUBQ OLEFT, OTMP              // channels done
+	SHLQ $2, OTMP
+	ADDQ bias_base+72(FP), OTMP   // bias of this step's channels
+	VMOVUPS.Z (OTMP), K1, Z28     // bias
+	VADDPS Z1, Z0, Z20          // row 0: r0 + r1
+	VADDPS Z2, Z20, Z20          //        + r2
+	VADDPS Z28, Z20, Z20          //        + bias
+	VSUBPS Z2, Z1, Z21          // r1 - r2
+	VSUBPS Z3, Z21, Z21          //        - r3
+	VADDPS Z28, Z21, Z21          //        + bias
+	VADDPS Z5, Z4, Z22          // row 1: r0 + r1
+	VADDPS Z6, Z22, Z22          //        + r2
+	VADDPS Z28, Z22, Z22          //        + bias
+	VSUBPS Z6, Z5, Z23          // r1 - r2
+	VSUBPS Z7, Z23, Z23          //        - r3
+	VADDPS Z28, Z23, Z23          //        + bias
+	CMPQ res_base+96(FP), $0
+	JEQ  wonnores00
+	VPMOVZXWD.Z (OR0), K1, Z16  // residual (0, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16          // to float32
+	VADDPS Z16, Z20, Z20          // + residual
+
+wonnores00:
+	VMAXPS Z29, Z20, Z20          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, K1, (OD0)      // store output (0, 0)
+
+wonskip00:
+	CMPQ cols+152(FP), $2
+	JLT  wonskip01
+	CMPQ res_base+96(FP), $0
+	JEQ  wonnores01
+	VPMOVZXWD.Z (OR0)(ORB*1), K1, Z16  // residual (0, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16          // to float32
+	VADDPS Z16, Z21, Z21          // + residual
+
+wonnores01:
+	VMAXPS Z29, Z21, Z21          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, K1, (OD0)(ODB*1)      // store output (0, 1)
+
+wonskip01:
+	CMPQ rows+144(FP), $2          // output (1, 0) inside?
+	JLT  wonskip10
+	CMPQ res_base+96(FP), $0
+	JEQ  wonnores10
+	VPMOVZXWD.Z (OR1), K1, Z16  // residual (1, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16          // to float32
+	VADDPS Z16, Z22, Z22          // + residual
+
+wonnores10:
+	VMAXPS Z29, Z22, Z22          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, K1, (OD1)      // store output (1, 0)
+
+wonskip10:
+	CMPQ rows+144(FP), $2          // output (1, 1) inside?
+	JLT  wonskip11
+	CMPQ cols+152(FP), $2
+	JLT  wonskip11
+	CMPQ res_base+96(FP), $0
+	JEQ  wonnores11
+	VPMOVZXWD.Z (OR1)(ORB*1), K1, Z16  // residual (1, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16          // to float32
+	VADDPS Z16, Z23, Z23          // + residual
+
+wonnores11:
+	VMAXPS Z29, Z23, Z23          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, K1, (OD1)(ODB*1)      // store output (1, 1)
+
+wonskip11:
+	ADDQ $64, OS0                // next 16 channels
+	ADDQ $64, OS4
+	ADDQ $64, OS8
+	ADDQ $64, OS12
+	ADDQ $32, OD0
+	ADDQ $32, OD1
+	ADDQ $32, OR0
+	ADDQ $32, OR1
+	SUBQ $16, OLEFT
+	JG   wonstep
+
+wondone:
 	VZEROUPPER
 	RET
 

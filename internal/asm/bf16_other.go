@@ -12,3 +12,18 @@ func ConvBF16AVX512BF16(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b 
 
 // DPBF16Loop is not in this build: it returns 0.
 func DPBF16Loop(n int) int { return 0 }
+
+// WinoBF16AVX512BF16 is not in this build; it panics.
+func WinoBF16AVX512BF16(mr, nr int, a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int) {
+	panic("asm: WinoBF16AVX512BF16: not in this build")
+}
+
+// WinoIn2x2BF16AVX512BF16 is not in this build; it panics.
+func WinoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int) {
+	panic("asm: WinoIn2x2BF16AVX512BF16: not in this build")
+}
+
+// WinoOut2x2BF16AVX512BF16 is not in this build; it panics.
+func WinoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int) {
+	panic("asm: WinoOut2x2BF16AVX512BF16: not in this build")
+}

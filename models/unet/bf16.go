@@ -110,7 +110,17 @@ func foldBF16(conv *nn.Conv2DLayer, bn *nn.BatchNorm2DLayer) *kernels.BF16Conv {
 			fw[i] = float32(float64(w[i]) * scale)
 		}
 	}
-	return kernels.PackBF16Conv(fw, fb, k, c, r, s, conv.Stride, conv.Padding)
+	return packBF16(fw, fb, k, c, r, s, conv.Stride, conv.Padding)
+}
+
+// packBF16 packs the weights w [K, C, R, S] of a convolution for the bf16
+// kernels: for Winograd F(2x2,3x3) where that pays
+// (kernels.BF16WinogradPays), for the direct kernel otherwise.
+func packBF16(w, bias []float32, k, c, r, s, stride, pad int) *kernels.BF16Conv {
+	if kernels.BF16WinogradPays(k, c, r, s, stride, pad) {
+		return kernels.PackBF16Winograd(w, bias, k, c, pad)
+	}
+	return kernels.PackBF16Conv(w, bias, k, c, r, s, stride, pad)
 }
 
 // packConvBF16 packs conv (no batch norm) for the bf16 kernels.
@@ -120,7 +130,7 @@ func packConvBF16(conv *nn.Conv2DLayer) *kernels.BF16Conv {
 	if conv.Bias != nil {
 		bias = conv.Bias.Data.Data
 	}
-	return kernels.PackBF16Conv(conv.Weight.Data.Data, bias, ws[0], ws[1], ws[2], ws[3], conv.Stride, conv.Padding)
+	return packBF16(conv.Weight.Data.Data, bias, ws[0], ws[1], ws[2], ws[3], conv.Stride, conv.Padding)
 }
 
 // Config returns the configuration of the model b was made from.

@@ -82,6 +82,9 @@ func main() {
 #define LDC R13   // output row stride in bytes
 #define RP R15    // residual row
 #define LDR BX    // residual row stride in bytes (LDA is free by then)
+#define NP R11    // Winograd products: panels left
+#define CROW R12  // Winograd products: C row 0 of the row tile
+#define RT R15    // Winograd products: row tiles left
 
 `)
 	// Row i's A address: base register and scaled index.
@@ -102,6 +105,13 @@ func main() {
 			kernel(p, addr, mr, nr, nv)
 		}
 	}
+	for _, nr := range []int{32, 16} {
+		for _, mr := range []int{12, 8, 4} {
+			winoGemm(p, addr, mr, nr)
+		}
+	}
+	winoInput(p)
+	winoOutput(p)
 	p(`
 // func vdpbf16psProbe(dst []float32, a, b []uint16)
 // dst[0..15] += pairs of a[0..31] * b[0..31]: one VDPBF16PS, for the
