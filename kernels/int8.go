@@ -129,6 +129,11 @@ func U8Params(lo, hi float32) (scale float32, zero uint8) {
 // shape mr x nr (mr one of int8Rows, nr 32 or 16); see int8ConvTile.
 type int8Kernel func(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
 
+// int8TilesKernel is the contract of asm.ConvU8S8TilesAVX512VNNI: tiles
+// tiles of mr x nr, tile t at a[t*mr*lda:], res[t*mr*ldr:], c[t*mr*ldc:],
+// all nr channels stored.
+type int8TilesKernel func(mr, nr, tiles int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32)
+
 const (
 	int8MR = 12 // output positions per full tile
 	int8NR = 32 // output channels per panel; 16 for K <= 16
@@ -142,6 +147,14 @@ type int8Impl struct {
 	name      string
 	available bool
 	kernels   [2][3]int8Kernel // [nr 32, 16][int8Rows]
+	// tiles, where not nil, runs a row of consecutive full tiles (every
+	// channel stored) in one call: asm.ConvU8S8TilesAVX512VNNI's contract.
+	tiles int8TilesKernel
+	// c16k1 computes groups of 16 pixels of a convolution of one output
+	// channel on 16 input channels (asm.ConvU8S8C16K1AVX512VNNI's
+	// contract); nil where the implementation has none (the general kernel
+	// runs).
+	c16k1 func(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
 	// signedA kernels multiply signed bytes (NEON's SDOT): they read each
 	// activation q as q-128 (q^0x80) and take the compensation
 	// (zx-128)*Σq_w, so that acc - comp is the same integer as the
@@ -151,7 +164,7 @@ type int8Impl struct {
 
 // int8Impls lists the implementations, generic first; int8_amd64.go adds
 // "avx512vnni".
-var int8Impls = []int8Impl{{name: "generic", available: true, kernels: int8Kernels(int8ConvTile)}}
+var int8Impls = []int8Impl{{name: "generic", available: true, kernels: int8Kernels(int8ConvTile), c16k1: int8ConvC16K1}}
 
 // int8Kernels returns the kernel table of a function of the tile shape.
 func int8Kernels(f func(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)) [2][3]int8Kernel {
@@ -257,5 +270,22 @@ func int8ConvTile(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8,
 			}
 			c[i*ldc+j] = requantU8(acc[i][j], comp[j], mul[j], add[j], res != nil, r, rmul, rzero, floor)
 		}
+	}
+}
+
+// int8ConvC16K1 is asm.ConvU8S8C16K1AVX512VNNI in Go (see its doc).
+func int8ConvC16K1(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8) {
+	for p := 0; p < 16*groups; p++ {
+		var s int32
+		for r := 0; r < rows; r++ {
+			ar := a[r*rowStride+p*16:]
+			for q := 0; q < cols; q++ {
+				bq, aq := b[(r*cols+q)*64:][:16], ar[q*16:][:16]
+				for ch, w := range bq {
+					s += int32(aq[ch]) * int32(w)
+				}
+			}
+		}
+		c[p] = requantU8(s, comp, mul, add, false, 0, 0, 0, floor)
 	}
 }

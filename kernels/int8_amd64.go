@@ -18,5 +18,7 @@ func init() {
 		name:      "avx512vnni",
 		available: asm.HasInt8 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VNNI),
 		kernels:   int8Kernels(asm.ConvU8S8AVX512VNNI),
+		tiles:     asm.ConvU8S8TilesAVX512VNNI,
+		c16k1:     asm.ConvU8S8C16K1AVX512VNNI,
 	})
 }

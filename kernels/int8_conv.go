@@ -9,13 +9,15 @@ import (
 // Int8Conv is a convolution's weights (groups 1, square stride and padding,
 // dilation 1) quantized to int8 per output channel and packed for
 // Int8Conv2D with the requantization constants of one input and output
-// quantization: panels of nr output channels, [K/nr][R][S*Cp/4][nr][4]
-// (nr 32, or 16 when K <= 16), the reduction over (r, s, c) taken four
-// consecutive (s, c) at a time for VPDPBUSD. Cp is C rounded up to a
-// multiple of 4; the extra channels' weights are zero.
+// quantization: panels of nr output channels, [K/nr][R][kp][nr][4] (nr 32,
+// or 16 when K <= 16), the reduction over (r, s, c) taken four consecutive
+// (s, c) at a time for VPDPBUSD: a kernel row reads S*C consecutive bytes
+// of the NHWC input, kp = ceil(S*C/4) quads, the weights of the up to
+// three bytes past them zero (a 7x7 stem on one channel is 7 rows of 2
+// quads, not 49 quads of one channel and three zeros).
 type Int8Conv struct {
 	K, C, R, S  int
-	Cp          int // input channels the image must have: C rounded up to 4
+	Cp          int // input channels the image must have: C
 	Stride, Pad int
 	// In and Out are the quantizations of the input and output images.
 	InScale, OutScale float32
@@ -28,6 +30,10 @@ type Int8Conv struct {
 	compS  []int32   // (InZero-128) * Σ q_w, for kernels of signed activations
 	mul    []float32 // InScale*WScale[k]/OutScale
 	add    []float32 // bias[k]/OutScale + OutZero
+	// c16k1 are the weights of a convolution of one output channel on 16
+	// input channels, for the kernels of 16 pixels a vector: [R*S][4][16],
+	// the 16 weights of each (r, s) four times; nil for other shapes.
+	c16k1 []int8
 }
 
 // maxInt8Reduction is the longest reduction whose int32 sum cannot overflow.
@@ -44,9 +50,10 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 		tensor.Panicf("kernels", "PackInt8Conv: scales %g and %g, want finite and > 0", inScale, outScale)
 	}
 	checkLen("PackInt8Conv", "w", len(w), k*c*r*s)
-	cp := (c + 3) / 4 * 4
-	if r*s*cp > maxInt8Reduction {
-		tensor.Panicf("kernels", "PackInt8Conv: reduction of %d products may overflow int32 (at most %d)", r*s*cp, maxInt8Reduction)
+	cp := c
+	scp := (s*c + 3) / 4 * 4 // reduction length of one kernel row, a multiple of 4
+	if r*scp > maxInt8Reduction {
+		tensor.Panicf("kernels", "PackInt8Conv: reduction of %d products may overflow int32 (at most %d)", r*scp, maxInt8Reduction)
 	}
 	nr := int8NR
 	if k <= 16 {
@@ -56,13 +63,12 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 	cv := &Int8Conv{K: k, C: c, R: r, S: s, Cp: cp, Stride: stride, Pad: pad,
 		InScale: inScale, InZero: inZero, OutScale: outScale, OutZero: outZero,
 		WScale: make([]float32, k), nr: nr,
-		panels: make([]int8, np*r*s*cp*nr),
+		panels: make([]int8, np*r*scp*nr),
 		comp:   make([]int32, np*nr), compS: make([]int32, np*nr), mul: make([]float32, np*nr), add: make([]float32, np*nr)}
 	if bias != nil {
 		checkLen("PackInt8Conv", "bias", len(bias), k)
 	}
 	per := c * r * s
-	scp := s * cp // reduction length of one kernel row, a multiple of 4
 	for kk := 0; kk < k; kk++ {
 		var amax float32
 		for _, v := range w[kk*per : (kk+1)*per] {
@@ -82,7 +88,7 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 					q := math.RoundToEven(float64(w[((kk*c+ci)*r+ri)*s+si] / ws))
 					qi := int8(min(max(q, -127), 127))
 					sum += int32(qi)
-					e := si*cp + ci // position in the kernel row's reduction
+					e := si*c + ci // position in the kernel row's reduction
 					pan[((ri*scp/4+e/4)*nr+j)*4+e%4] = qi
 				}
 			}
@@ -95,6 +101,14 @@ func PackInt8Conv(w, bias []float32, k, c, r, s, stride, pad int, inScale float3
 			b = bias[kk]
 		}
 		cv.add[kk] = b/outScale + float32(outZero)
+	}
+	if k == 1 && c == 16 {
+		cv.c16k1 = make([]int8, r*s*64)
+		for i := range cv.c16k1 {
+			rs, ci := i/64, i%16
+			e := rs%s*c + ci
+			cv.c16k1[i] = cv.panels[((rs/s*scp/4+e/4)*nr)*4+e%4]
+		}
 	}
 	return cv
 }
@@ -144,9 +158,13 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 	if relu {
 		floor = float32(cv.OutZero)
 	}
+	if cv.c16k1 != nil && impl.c16k1 != nil && res == nil && cv.Stride == 1 {
+		int8ConvC16K1Image(impl, y, x, cv, floor)
+		return
+	}
 	st := cv.Stride
-	scp := cv.S * cv.Cp
-	kp := scp / 4
+	kp := (cv.S*cv.Cp + 3) / 4
+	scp := 4 * kp
 	nr := cv.nr
 	mks := impl.kernels[0]
 	if nr == 16 {
@@ -159,7 +177,7 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 	np := (cv.K + nr - 1) / nr
 	panLen := cv.R * scp * nr
 	lda, rowStride := st*x.C, (x.W+2*x.Halo)*x.C
-	tailStride := func(mr int) int { return ((mr-1)*st + cv.S) * x.C } // a gathered kernel row of a tail tile
+	tailStride := func(mr int) int { return (mr-1)*lda + scp } // a gathered kernel row of a tail tile
 	rowsTotal := x.N * oh
 	// Rows of output per block: their input rows within about 256 KiB, so
 	// that each weight panel sweeps a block of input held in L2 (as bf16).
@@ -179,7 +197,33 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 				mask := uint32(1)<<nv - 1
 				for row := b0; row < b1; row++ {
 					n, oy := row/oh, row%oh
-					for ox := 0; ox < ow; {
+					ox := 0
+					if tk := impl.tiles; tk != nil && nv == nr {
+						// The row's leading full tiles in one call.
+						t := 0
+						for left := ow; left >= int8MR && (left == int8MR || left > int8MR+4); left -= int8MR {
+							t++
+						}
+						ab := x.Offset(n, oy*st-cv.Pad, -cv.Pad)
+						cb := y.Offset(n, oy, 0) + k0
+						var rs []uint8
+						ldr := 0
+						if res != nil {
+							rs, ldr = res.Data[res.Offset(n, oy, 0)+k0:], res.C
+						}
+						for ; t > 0; t-- { // as many as read and write in place
+							rows := t*int8MR - 1
+							if ab+rows*lda+(cv.R-1)*rowStride+scp <= len(x.Data) && cb+rows*y.C+nr <= len(y.Data) &&
+								(res == nil || len(rs) >= rows*res.C+nr) {
+								break
+							}
+						}
+						if t > 0 {
+							tk(int8MR, nr, t, x.Data[ab:], lda, rowStride, cv.R, kp, pan, comp, mul, add, rs, ldr, y.Data[cb:], y.C, rmul, rzero, floor)
+							ox = t * int8MR
+						}
+					}
+					for ox < ow {
 						m := min(int8MR, ow-ox)
 						if left := ow - ox; left > int8MR && left <= int8MR+4 {
 							m = 8 // 12+1..4 as 8+5..8
@@ -200,7 +244,10 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 						if res != nil {
 							rs, ldr = res.Data[res.Offset(n, oy, ox0)+k0:], res.C
 						}
-						if m < mr {
+						// The last tiles of the image may read up to three
+						// bytes past it (the zero weights past a kernel
+						// row of S*C bytes): they are gathered too.
+						if m < mr || ab+(mr-1)*lda+(cv.R-1)*rowStride+scp > len(x.Data) {
 							// A tail: gather its patch rows; the rest are
 							// read for rows that are not stored.
 							ts := tailStride(mr)
@@ -237,4 +284,38 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 	} else {
 		Parallel(np, 1, func(lo, hi int) { work(0, rowsTotal, lo, hi) })
 	}
+}
+
+// int8ConvC16K1Image runs Int8Conv2D for a convolution of one output
+// channel on 16 input channels (stride 1, no residual) with impl's kernel
+// of 16 pixels a group, the last up to 15 pixels of each row in Go.
+func int8ConvC16K1Image(impl int8Impl, y, x U8Image, cv *Int8Conv, floor float32) {
+	comp := cv.comp[0]
+	if impl.signedA {
+		comp = cv.compS[0]
+	}
+	rowStride := (x.W + 2*x.Halo) * x.C
+	Parallel(y.N*y.H, 4, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			n, oy := row/y.H, row%y.H
+			a := x.Data[x.Offset(n, oy-cv.Pad, -cv.Pad):]
+			c := y.Data[y.Offset(n, oy, 0):][:y.W]
+			g := y.W / 16
+			if g > 0 {
+				impl.c16k1(a, rowStride, cv.R, cv.S, g, cv.c16k1, comp, cv.mul[0], cv.add[0], floor, c)
+			}
+			for p := 16 * g; p < y.W; p++ {
+				var s int32
+				for r := 0; r < cv.R; r++ {
+					for q := 0; q < cv.S; q++ {
+						ap, bq := a[r*rowStride+(p+q)*16:][:16], cv.c16k1[(r*cv.S+q)*64:][:16]
+						for ch, w := range bq {
+							s += int32(ap[ch]) * int32(w)
+						}
+					}
+				}
+				c[p] = requantU8(s, cv.comp[0], cv.mul[0], cv.add[0], false, 0, 0, 0, floor)
+			}
+		}
+	})
 }

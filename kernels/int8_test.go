@@ -59,6 +59,12 @@ func int8Cases(short bool) []int8Case {
 		{1, 6, 33, 32, 48, 3, 1, 1, true, true, 0, 0, 0, 1, 1},
 		{2, 2, 2, 2, 2, 2, 1, 0, true, false, 1, 2, 3, 0, 0},
 	}
+	// One output channel on 16 inputs (the segmentation head): the kernels
+	// of 16 pixels a group, the row tails in Go.
+	for _, w := range []int{1, 15, 16, 17, 33, 50} {
+		cs = append(cs, int8Case{1 + w%2, 4, w, 16, 1, 3, 1, 1, false, w%3 != 0, uint8(w * 5), uint8(w % 7), 0, w % 2, w % 3})
+	}
+	cs = append(cs, int8Case{1, 3, 35, 16, 1, 1, 1, 0, false, true, 9, 0, 0, 0, 1}, int8Case{1, 6, 40, 16, 1, 3, 1, 2, true, true, 0, 0, 3, 1, 0})
 	if short {
 		return cs[:6]
 	}
@@ -90,8 +96,7 @@ func randU8Image(rng *tensor.RNG, n, h, w, c, halo, off int, scale float32, zero
 func int8Setup(c int8Case, seed uint64) (x U8Image, res *U8Image, w, bias []float32, cv *Int8Conv) {
 	rng := tensor.NewRNG(seed)
 	xs := float32(0.02)
-	cp := (c.c + 3) / 4 * 4
-	x, _ = randU8Image(rng, c.n, c.h, c.w, cp, c.pad, c.off, xs, c.xz)
+	x, _ = randU8Image(rng, c.n, c.h, c.w, c.c, c.pad, c.off, xs, c.xz)
 	w = make([]float32, c.k*c.c*c.r*c.r)
 	for i := range w {
 		w[i] = (rng.Float32()*2 - 1) / float32(c.r*c.r*c.c)
@@ -133,7 +138,7 @@ func int8Out(c int8Case, x U8Image, cv *Int8Conv) (U8Image, []uint8) {
 func int8Naive(x U8Image, cv *Int8Conv) []int64 {
 	oh, ow := cv.OutH(x.H), cv.OutW(x.W)
 	out := make([]int64, x.N*oh*ow*cv.K)
-	scp := cv.S * cv.Cp
+	scp := (cv.S*cv.C + 3) / 4 * 4 // a kernel row's reduction, zero weights past S*C
 	for n := 0; n < x.N; n++ {
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
@@ -147,7 +152,7 @@ func int8Naive(x U8Image, cv *Int8Conv) []int64 {
 								continue
 							}
 							for c := 0; c < cv.C; c++ {
-								e := q*cv.Cp + c
+								e := q*cv.C + c
 								qw := pan[((r*scp/4+e/4)*cv.nr+k%cv.nr)*4+e%4]
 								s += int64(int(x.Data[x.Offset(n, iy, ix)+c])-int(x.Zero)) * int64(qw)
 							}
@@ -334,11 +339,11 @@ func TestInt8BadInput(t *testing.T) {
 	mustPanic("short w", func() { PackInt8Conv(w[:5], nil, 2, 3, 3, 3, 1, 1, 1, 0, 1, 0) })
 	mustPanic("overflow", func() { PackInt8Conv(make([]float32, 9*8000), nil, 1, 8000, 3, 3, 1, 1, 1, 0, 1, 0) })
 	cv := PackInt8Conv(w, nil, 2, 3, 3, 3, 1, 1, 0.5, 0, 1, 0)
-	x := NewU8Image(1, 4, 4, 4, 1, 0.5, 0)
+	x := NewU8Image(1, 4, 4, 3, 1, 0.5, 0)
 	y := NewU8Image(1, 4, 4, 2, 0, 1, 0)
-	mustPanic("x quantization", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 4, 1, 0.25, 0), cv, nil, true) })
+	mustPanic("x quantization", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 3, 1, 0.25, 0), cv, nil, true) })
 	mustPanic("y shape", func() { Int8Conv2D(NewU8Image(1, 3, 4, 2, 0, 1, 0), x, cv, nil, true) })
-	mustPanic("x channels", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 3, 1, 0.5, 0), cv, nil, true) })
+	mustPanic("x channels", func() { Int8Conv2D(y, NewU8Image(1, 4, 4, 4, 1, 0.5, 0), cv, nil, true) })
 	Int8Conv2D(y, x, cv, nil, true) // and the right call runs
 }
 

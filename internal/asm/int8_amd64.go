@@ -56,21 +56,85 @@ func ConvU8S8AVX512VNNI(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b [
 	if !checkConvU8S8("ConvU8S8AVX512VNNI", mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, mask) {
 		rows = 1 // kp == 0: one pass of the kernel-row loop, no A or B read
 	}
-	switch 100*mr + nr {
-	case 1232:
-		convU8S8_12x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
-	case 832:
-		convU8S8_8x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
-	case 432:
-		convU8S8_4x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
-	case 1216:
-		convU8S8_12x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
-	case 816:
-		convU8S8_8x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
-	case 416:
-		convU8S8_4x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, mask)
+	if mask == uint32(1)<<nr-1 {
+		convU8S8Tiles(mr, nr, 1, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor)
+		return
+	}
+	// The kernels store whole rows: the others through a buffer.
+	var buf [12 * 32]uint8
+	convU8S8Tiles(mr, nr, 1, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, buf[:], nr, rmul, rzero, floor)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			if mask>>j&1 == 1 {
+				c[i*ldc+j] = buf[i*nr+j]
+			}
+		}
 	}
 }
+
+// ConvU8S8TilesAVX512VNNI runs ConvU8S8AVX512VNNI with every channel
+// stored (mask 1<<nr-1) on tiles consecutive tiles: tile t reads a[t*mr*lda:],
+// res[t*mr*ldr:] and writes c[t*mr*ldc:]. It requires what
+// ConvU8S8AVX512VNNI does of a tile of tiles*mr rows, and tiles >= 1.
+func ConvU8S8TilesAVX512VNNI(mr, nr, tiles int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32) {
+	if nr != 32 && nr != 16 || mr != 12 && mr != 8 && mr != 4 || tiles < 1 {
+		panic(fmt.Sprintf("asm: ConvU8S8TilesAVX512VNNI: %d tiles %dx%d", tiles, mr, nr))
+	}
+	if !checkConvU8S8("ConvU8S8TilesAVX512VNNI", tiles*mr, nr, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, uint32(1)<<nr-1) {
+		rows = 1
+	}
+	convU8S8Tiles(mr, nr, tiles, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor)
+}
+
+// convU8S8Tiles calls the assembly kernel of the tile shape (arguments
+// checked).
+func convU8S8Tiles(mr, nr, tiles int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32) {
+	switch 100*mr + nr {
+	case 1232:
+		convU8S8_12x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	case 832:
+		convU8S8_8x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	case 432:
+		convU8S8_4x32AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	case 1216:
+		convU8S8_12x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	case 816:
+		convU8S8_8x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	case 416:
+		convU8S8_4x16AVX512VNNI(a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, c, ldc, rmul, rzero, floor, tiles)
+	}
+}
+
+// ConvU8S8C16K1AVX512VNNI computes groups*16 consecutive output pixels of a
+// convolution with one output channel on 16 input channels (stride 1):
+//
+//	for p := 0; p < 16*groups; p++ {
+//		var s int32
+//		for r := 0; r < rows; r++ {
+//			for q := 0; q < cols; q++ {
+//				for ch := 0; ch < 16; ch++ {
+//					s += int32(a[r*rowStride+(p+q)*16+ch]) * int32(b[(r*cols+q)*64+ch])
+//				}
+//			}
+//		}
+//		c[p] = requantized s (as ConvU8S8AVX512VNNI's, no residual)
+//	}
+//
+// b holds the 16 weights of each (r, s) four times (64 bytes). It requires
+// rows, cols, groups >= 1, rowStride >= 0, len(a) >= (rows-1)*rowStride +
+// (16*groups+cols-1)*16, len(b) >= rows*cols*64, len(c) >= 16*groups and a
+// CPU with AVX512F, AVX512BW and AVX512_VNNI.
+func ConvU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8) {
+	if rows < 1 || cols < 1 || groups < 1 || rowStride < 0 || len(a) < (rows-1)*rowStride+(16*groups+cols-1)*16 ||
+		len(b) < rows*cols*64 || len(c) < 16*groups {
+		panic(fmt.Sprintf("asm: ConvU8S8C16K1AVX512VNNI: %dx%d, %d groups, rowStride %d, len(a)=%d, len(b)=%d, len(c)=%d",
+			rows, cols, groups, rowStride, len(a), len(b), len(c)))
+	}
+	convU8S8C16K1AVX512VNNI(a, rowStride, rows, cols, groups, b, comp, mul, add, floor, c)
+}
+
+//go:noescape
+func convU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
 
 // VPDPBUSDLoop runs n iterations of 12 independent VPDPBUSD chains
 // (12*16*4*n multiply-adds, 1536*n int8 ops) and returns that op count: the
@@ -81,22 +145,22 @@ func VPDPBUSDLoop(n int) int {
 }
 
 //go:noescape
-func convU8S8_12x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_12x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
-func convU8S8_8x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_8x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
-func convU8S8_4x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_4x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
-func convU8S8_12x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_12x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
-func convU8S8_8x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_8x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
-func convU8S8_4x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
+func convU8S8_4x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
 
 //go:noescape
 func vpdpbusdLoop(n int)

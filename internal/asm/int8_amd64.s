@@ -7,8 +7,10 @@
 // int8 convolution micro-kernels (AVX-512 VNNI): an mr x nr tile of output
 // positions x channels, mr*nr/16 zmm int32 accumulators (row i in Z(nv*i)..),
 // the B panel's 4-byte step in Z24, Z25, broadcast A quads rotating through
-// Z26..Z29; in the epilogue Z26, Z27 temporaries, Z28 the residual zero point,
-// Z29 the residual multiplier, Z30 255.0, Z31 the floor.
+// Z26..Z29; in the epilogue Z25 the VPERMD order of packed rows, Z26 the
+// residual, Z28 its zero point, Z29 its multiplier, Z30 255.0, Z31 the floor.
+// Each call runs a row of tiles (locals in 0..31(SP)) and stores whole rows
+// of nr bytes (ConvU8S8AVX512VNNI masks through a buffer).
 
 #define ROW0 SI  // A row 0 at the current quad step
 #define ROW3 R8  // A row 3
@@ -29,9 +31,32 @@
 #define MUL R8    // multiplier per channel (float32), epilogue
 #define ADD R9    // addend per channel (float32), epilogue
 
-// func convU8S8_12x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_12x32AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+DATA int8PackPerm<>+0(SB)/8, $0x0000000400000000
+DATA int8PackPerm<>+8(SB)/8, $0x0000000c00000008
+DATA int8PackPerm<>+16(SB)/8, $0x0000000500000001
+DATA int8PackPerm<>+24(SB)/8, $0x0000000d00000009
+DATA int8PackPerm<>+32(SB)/8, $0x0000000600000002
+DATA int8PackPerm<>+40(SB)/8, $0x0000000e0000000a
+DATA int8PackPerm<>+48(SB)/8, $0x0000000700000003
+DATA int8PackPerm<>+56(SB)/8, $0x0000000f0000000b
+GLOBL int8PackPerm<>(SB), RODATA|NOPTR, $64
+
+// func convU8S8_12x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_12x32AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile12_32:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -123,20 +148,15 @@ knext12_32:
 	DECQ RLEFT
 	JNE  krow12_32
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 2 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	SHRL $16, AX
-	KMOVW AX, K2                // channels 16..31 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores12_32
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -154,8 +174,7 @@ knext12_32:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
@@ -167,10 +186,8 @@ knext12_32:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -182,8 +199,7 @@ knext12_32:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
@@ -195,10 +211,15 @@ knext12_32:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
@@ -210,8 +231,7 @@ knext12_32:
 	VADDPS Z26, Z4, Z4        // + residual
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
@@ -223,10 +243,8 @@ knext12_32:
 	VADDPS Z26, Z5, Z5        // + residual
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
@@ -238,8 +256,7 @@ knext12_32:
 	VADDPS Z26, Z6, Z6        // + residual
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
@@ -251,10 +268,15 @@ knext12_32:
 	VADDPS Z26, Z7, Z7        // + residual
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 4: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
@@ -266,8 +288,7 @@ knext12_32:
 	VADDPS Z26, Z8, Z8        // + residual
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	VPSUBD 64(COMP), Z9, Z9    // row 4: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 64(MUL), Z9, Z9     // * multiplier
@@ -279,10 +300,8 @@ knext12_32:
 	VADDPS Z26, Z9, Z9        // + residual
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K2, 16(CP)     // store row 4, channels 16..31
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z10, Z10    // row 5: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
@@ -294,8 +313,7 @@ knext12_32:
 	VADDPS Z26, Z10, Z10        // + residual
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	VPSUBD 64(COMP), Z11, Z11    // row 5: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 64(MUL), Z11, Z11     // * multiplier
@@ -307,10 +325,15 @@ knext12_32:
 	VADDPS Z26, Z11, Z11        // + residual
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K2, 16(CP)     // store row 5, channels 16..31
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 Y8, (CP)          // row 4
+	VEXTRACTI64X4 $1, Z8, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z12, Z12    // row 6: sum - compensation
 	VCVTDQ2PS Z12, Z12          // to float32 (nearest even)
 	VMULPS 0(MUL), Z12, Z12     // * multiplier
@@ -322,8 +345,7 @@ knext12_32:
 	VADDPS Z26, Z12, Z12        // + residual
 	VMAXPS Z31, Z12, Z12        // floor (ReLU at the zero point)
 	VMINPS Z30, Z12, Z12        // at most 255
-	VCVTPS2DQ Z12, Z12          // round half even
-	VPMOVDB Z12, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z12, Z12          // round half even: 0..255
 	VPSUBD 64(COMP), Z13, Z13    // row 6: sum - compensation
 	VCVTDQ2PS Z13, Z13          // to float32 (nearest even)
 	VMULPS 64(MUL), Z13, Z13     // * multiplier
@@ -335,10 +357,8 @@ knext12_32:
 	VADDPS Z26, Z13, Z13        // + residual
 	VMAXPS Z31, Z13, Z13        // floor (ReLU at the zero point)
 	VMINPS Z30, Z13, Z13        // at most 255
-	VCVTPS2DQ Z13, Z13          // round half even
-	VPMOVDB Z13, K2, 16(CP)     // store row 6, channels 16..31
+	VCVTPS2DQ Z13, Z13          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z14, Z14    // row 7: sum - compensation
 	VCVTDQ2PS Z14, Z14          // to float32 (nearest even)
 	VMULPS 0(MUL), Z14, Z14     // * multiplier
@@ -350,8 +370,7 @@ knext12_32:
 	VADDPS Z26, Z14, Z14        // + residual
 	VMAXPS Z31, Z14, Z14        // floor (ReLU at the zero point)
 	VMINPS Z30, Z14, Z14        // at most 255
-	VCVTPS2DQ Z14, Z14          // round half even
-	VPMOVDB Z14, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z14, Z14          // round half even: 0..255
 	VPSUBD 64(COMP), Z15, Z15    // row 7: sum - compensation
 	VCVTDQ2PS Z15, Z15          // to float32 (nearest even)
 	VMULPS 64(MUL), Z15, Z15     // * multiplier
@@ -363,10 +382,15 @@ knext12_32:
 	VADDPS Z26, Z15, Z15        // + residual
 	VMAXPS Z31, Z15, Z15        // floor (ReLU at the zero point)
 	VMINPS Z30, Z15, Z15        // at most 255
-	VCVTPS2DQ Z15, Z15          // round half even
-	VPMOVDB Z15, K2, 16(CP)     // store row 7, channels 16..31
+	VCVTPS2DQ Z15, Z15          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z13, Z12, Z12        // words: 128-bit lane L holds quad L of zmm 12, 13
+	VPACKUSDW Z15, Z14, Z14
+	VPACKUSWB Z14, Z12, Z12        // bytes: lane L holds quad L of zmm 12..15
+	VPERMD Z12, Z25, Z12          // rows in order
+	VMOVDQU32 Y12, (CP)          // row 6
+	VEXTRACTI64X4 $1, Z12, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z16, Z16    // row 8: sum - compensation
 	VCVTDQ2PS Z16, Z16          // to float32 (nearest even)
 	VMULPS 0(MUL), Z16, Z16     // * multiplier
@@ -378,8 +402,7 @@ knext12_32:
 	VADDPS Z26, Z16, Z16        // + residual
 	VMAXPS Z31, Z16, Z16        // floor (ReLU at the zero point)
 	VMINPS Z30, Z16, Z16        // at most 255
-	VCVTPS2DQ Z16, Z16          // round half even
-	VPMOVDB Z16, K1, 0(CP)     // store row 8, channels 0..15
+	VCVTPS2DQ Z16, Z16          // round half even: 0..255
 	VPSUBD 64(COMP), Z17, Z17    // row 8: sum - compensation
 	VCVTDQ2PS Z17, Z17          // to float32 (nearest even)
 	VMULPS 64(MUL), Z17, Z17     // * multiplier
@@ -391,10 +414,8 @@ knext12_32:
 	VADDPS Z26, Z17, Z17        // + residual
 	VMAXPS Z31, Z17, Z17        // floor (ReLU at the zero point)
 	VMINPS Z30, Z17, Z17        // at most 255
-	VCVTPS2DQ Z17, Z17          // round half even
-	VPMOVDB Z17, K2, 16(CP)     // store row 8, channels 16..31
+	VCVTPS2DQ Z17, Z17          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z18, Z18    // row 9: sum - compensation
 	VCVTDQ2PS Z18, Z18          // to float32 (nearest even)
 	VMULPS 0(MUL), Z18, Z18     // * multiplier
@@ -406,8 +427,7 @@ knext12_32:
 	VADDPS Z26, Z18, Z18        // + residual
 	VMAXPS Z31, Z18, Z18        // floor (ReLU at the zero point)
 	VMINPS Z30, Z18, Z18        // at most 255
-	VCVTPS2DQ Z18, Z18          // round half even
-	VPMOVDB Z18, K1, 0(CP)     // store row 9, channels 0..15
+	VCVTPS2DQ Z18, Z18          // round half even: 0..255
 	VPSUBD 64(COMP), Z19, Z19    // row 9: sum - compensation
 	VCVTDQ2PS Z19, Z19          // to float32 (nearest even)
 	VMULPS 64(MUL), Z19, Z19     // * multiplier
@@ -419,10 +439,15 @@ knext12_32:
 	VADDPS Z26, Z19, Z19        // + residual
 	VMAXPS Z31, Z19, Z19        // floor (ReLU at the zero point)
 	VMINPS Z30, Z19, Z19        // at most 255
-	VCVTPS2DQ Z19, Z19          // round half even
-	VPMOVDB Z19, K2, 16(CP)     // store row 9, channels 16..31
+	VCVTPS2DQ Z19, Z19          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z17, Z16, Z16        // words: 128-bit lane L holds quad L of zmm 16, 17
+	VPACKUSDW Z19, Z18, Z18
+	VPACKUSWB Z18, Z16, Z16        // bytes: lane L holds quad L of zmm 16..19
+	VPERMD Z16, Z25, Z16          // rows in order
+	VMOVDQU32 Y16, (CP)          // row 8
+	VEXTRACTI64X4 $1, Z16, (CP)(LDC*1) // row 9
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z20, Z20    // row 10: sum - compensation
 	VCVTDQ2PS Z20, Z20          // to float32 (nearest even)
 	VMULPS 0(MUL), Z20, Z20     // * multiplier
@@ -434,8 +459,7 @@ knext12_32:
 	VADDPS Z26, Z20, Z20        // + residual
 	VMAXPS Z31, Z20, Z20        // floor (ReLU at the zero point)
 	VMINPS Z30, Z20, Z20        // at most 255
-	VCVTPS2DQ Z20, Z20          // round half even
-	VPMOVDB Z20, K1, 0(CP)     // store row 10, channels 0..15
+	VCVTPS2DQ Z20, Z20          // round half even: 0..255
 	VPSUBD 64(COMP), Z21, Z21    // row 10: sum - compensation
 	VCVTDQ2PS Z21, Z21          // to float32 (nearest even)
 	VMULPS 64(MUL), Z21, Z21     // * multiplier
@@ -447,10 +471,8 @@ knext12_32:
 	VADDPS Z26, Z21, Z21        // + residual
 	VMAXPS Z31, Z21, Z21        // floor (ReLU at the zero point)
 	VMINPS Z30, Z21, Z21        // at most 255
-	VCVTPS2DQ Z21, Z21          // round half even
-	VPMOVDB Z21, K2, 16(CP)     // store row 10, channels 16..31
+	VCVTPS2DQ Z21, Z21          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z22, Z22    // row 11: sum - compensation
 	VCVTDQ2PS Z22, Z22          // to float32 (nearest even)
 	VMULPS 0(MUL), Z22, Z22     // * multiplier
@@ -462,8 +484,7 @@ knext12_32:
 	VADDPS Z26, Z22, Z22        // + residual
 	VMAXPS Z31, Z22, Z22        // floor (ReLU at the zero point)
 	VMINPS Z30, Z22, Z22        // at most 255
-	VCVTPS2DQ Z22, Z22          // round half even
-	VPMOVDB Z22, K1, 0(CP)     // store row 11, channels 0..15
+	VCVTPS2DQ Z22, Z22          // round half even: 0..255
 	VPSUBD 64(COMP), Z23, Z23    // row 11: sum - compensation
 	VCVTDQ2PS Z23, Z23          // to float32 (nearest even)
 	VMULPS 64(MUL), Z23, Z23     // * multiplier
@@ -475,12 +496,17 @@ knext12_32:
 	VADDPS Z26, Z23, Z23        // + residual
 	VMAXPS Z31, Z23, Z23        // floor (ReLU at the zero point)
 	VMINPS Z30, Z23, Z23        // at most 255
-	VCVTPS2DQ Z23, Z23          // round half even
-	VPMOVDB Z23, K2, 16(CP)     // store row 11, channels 16..31
+	VCVTPS2DQ Z23, Z23          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z21, Z20, Z20        // words: 128-bit lane L holds quad L of zmm 20, 21
+	VPACKUSDW Z23, Z22, Z22
+	VPACKUSWB Z22, Z20, Z20        // bytes: lane L holds quad L of zmm 20..23
+	VPERMD Z20, Z25, Z20          // rows in order
+	VMOVDQU32 Y20, (CP)          // row 10
+	VEXTRACTI64X4 $1, Z20, (CP)(LDC*1) // row 11
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance12_32
 
 nores12_32:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -489,210 +515,237 @@ nores12_32:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
 	VADDPS 64(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
 	VADDPS 64(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
 	VADDPS 0(ADD), Z4, Z4     // + addend (bias, zero point)
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
 	VADDPS 64(ADD), Z5, Z5     // + addend (bias, zero point)
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
 	VADDPS 0(ADD), Z6, Z6     // + addend (bias, zero point)
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
 	VADDPS 64(ADD), Z7, Z7     // + addend (bias, zero point)
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 4: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
 	VADDPS 0(ADD), Z8, Z8     // + addend (bias, zero point)
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	VPSUBD 64(COMP), Z9, Z9    // row 4: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 64(MUL), Z9, Z9     // * multiplier
 	VADDPS 64(ADD), Z9, Z9     // + addend (bias, zero point)
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K2, 16(CP)     // store row 4, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	VPSUBD 0(COMP), Z10, Z10    // row 5: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
 	VADDPS 0(ADD), Z10, Z10     // + addend (bias, zero point)
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	VPSUBD 64(COMP), Z11, Z11    // row 5: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 64(MUL), Z11, Z11     // * multiplier
 	VADDPS 64(ADD), Z11, Z11     // + addend (bias, zero point)
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K2, 16(CP)     // store row 5, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 Y8, (CP)          // row 4
+	VEXTRACTI64X4 $1, Z8, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z12, Z12    // row 6: sum - compensation
 	VCVTDQ2PS Z12, Z12          // to float32 (nearest even)
 	VMULPS 0(MUL), Z12, Z12     // * multiplier
 	VADDPS 0(ADD), Z12, Z12     // + addend (bias, zero point)
 	VMAXPS Z31, Z12, Z12        // floor (ReLU at the zero point)
 	VMINPS Z30, Z12, Z12        // at most 255
-	VCVTPS2DQ Z12, Z12          // round half even
-	VPMOVDB Z12, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z12, Z12          // round half even: 0..255
 	VPSUBD 64(COMP), Z13, Z13    // row 6: sum - compensation
 	VCVTDQ2PS Z13, Z13          // to float32 (nearest even)
 	VMULPS 64(MUL), Z13, Z13     // * multiplier
 	VADDPS 64(ADD), Z13, Z13     // + addend (bias, zero point)
 	VMAXPS Z31, Z13, Z13        // floor (ReLU at the zero point)
 	VMINPS Z30, Z13, Z13        // at most 255
-	VCVTPS2DQ Z13, Z13          // round half even
-	VPMOVDB Z13, K2, 16(CP)     // store row 6, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z13, Z13          // round half even: 0..255
 	VPSUBD 0(COMP), Z14, Z14    // row 7: sum - compensation
 	VCVTDQ2PS Z14, Z14          // to float32 (nearest even)
 	VMULPS 0(MUL), Z14, Z14     // * multiplier
 	VADDPS 0(ADD), Z14, Z14     // + addend (bias, zero point)
 	VMAXPS Z31, Z14, Z14        // floor (ReLU at the zero point)
 	VMINPS Z30, Z14, Z14        // at most 255
-	VCVTPS2DQ Z14, Z14          // round half even
-	VPMOVDB Z14, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z14, Z14          // round half even: 0..255
 	VPSUBD 64(COMP), Z15, Z15    // row 7: sum - compensation
 	VCVTDQ2PS Z15, Z15          // to float32 (nearest even)
 	VMULPS 64(MUL), Z15, Z15     // * multiplier
 	VADDPS 64(ADD), Z15, Z15     // + addend (bias, zero point)
 	VMAXPS Z31, Z15, Z15        // floor (ReLU at the zero point)
 	VMINPS Z30, Z15, Z15        // at most 255
-	VCVTPS2DQ Z15, Z15          // round half even
-	VPMOVDB Z15, K2, 16(CP)     // store row 7, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z15, Z15          // round half even: 0..255
+	VPACKUSDW Z13, Z12, Z12        // words: 128-bit lane L holds quad L of zmm 12, 13
+	VPACKUSDW Z15, Z14, Z14
+	VPACKUSWB Z14, Z12, Z12        // bytes: lane L holds quad L of zmm 12..15
+	VPERMD Z12, Z25, Z12          // rows in order
+	VMOVDQU32 Y12, (CP)          // row 6
+	VEXTRACTI64X4 $1, Z12, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z16, Z16    // row 8: sum - compensation
 	VCVTDQ2PS Z16, Z16          // to float32 (nearest even)
 	VMULPS 0(MUL), Z16, Z16     // * multiplier
 	VADDPS 0(ADD), Z16, Z16     // + addend (bias, zero point)
 	VMAXPS Z31, Z16, Z16        // floor (ReLU at the zero point)
 	VMINPS Z30, Z16, Z16        // at most 255
-	VCVTPS2DQ Z16, Z16          // round half even
-	VPMOVDB Z16, K1, 0(CP)     // store row 8, channels 0..15
+	VCVTPS2DQ Z16, Z16          // round half even: 0..255
 	VPSUBD 64(COMP), Z17, Z17    // row 8: sum - compensation
 	VCVTDQ2PS Z17, Z17          // to float32 (nearest even)
 	VMULPS 64(MUL), Z17, Z17     // * multiplier
 	VADDPS 64(ADD), Z17, Z17     // + addend (bias, zero point)
 	VMAXPS Z31, Z17, Z17        // floor (ReLU at the zero point)
 	VMINPS Z30, Z17, Z17        // at most 255
-	VCVTPS2DQ Z17, Z17          // round half even
-	VPMOVDB Z17, K2, 16(CP)     // store row 8, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z17, Z17          // round half even: 0..255
 	VPSUBD 0(COMP), Z18, Z18    // row 9: sum - compensation
 	VCVTDQ2PS Z18, Z18          // to float32 (nearest even)
 	VMULPS 0(MUL), Z18, Z18     // * multiplier
 	VADDPS 0(ADD), Z18, Z18     // + addend (bias, zero point)
 	VMAXPS Z31, Z18, Z18        // floor (ReLU at the zero point)
 	VMINPS Z30, Z18, Z18        // at most 255
-	VCVTPS2DQ Z18, Z18          // round half even
-	VPMOVDB Z18, K1, 0(CP)     // store row 9, channels 0..15
+	VCVTPS2DQ Z18, Z18          // round half even: 0..255
 	VPSUBD 64(COMP), Z19, Z19    // row 9: sum - compensation
 	VCVTDQ2PS Z19, Z19          // to float32 (nearest even)
 	VMULPS 64(MUL), Z19, Z19     // * multiplier
 	VADDPS 64(ADD), Z19, Z19     // + addend (bias, zero point)
 	VMAXPS Z31, Z19, Z19        // floor (ReLU at the zero point)
 	VMINPS Z30, Z19, Z19        // at most 255
-	VCVTPS2DQ Z19, Z19          // round half even
-	VPMOVDB Z19, K2, 16(CP)     // store row 9, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z19, Z19          // round half even: 0..255
+	VPACKUSDW Z17, Z16, Z16        // words: 128-bit lane L holds quad L of zmm 16, 17
+	VPACKUSDW Z19, Z18, Z18
+	VPACKUSWB Z18, Z16, Z16        // bytes: lane L holds quad L of zmm 16..19
+	VPERMD Z16, Z25, Z16          // rows in order
+	VMOVDQU32 Y16, (CP)          // row 8
+	VEXTRACTI64X4 $1, Z16, (CP)(LDC*1) // row 9
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z20, Z20    // row 10: sum - compensation
 	VCVTDQ2PS Z20, Z20          // to float32 (nearest even)
 	VMULPS 0(MUL), Z20, Z20     // * multiplier
 	VADDPS 0(ADD), Z20, Z20     // + addend (bias, zero point)
 	VMAXPS Z31, Z20, Z20        // floor (ReLU at the zero point)
 	VMINPS Z30, Z20, Z20        // at most 255
-	VCVTPS2DQ Z20, Z20          // round half even
-	VPMOVDB Z20, K1, 0(CP)     // store row 10, channels 0..15
+	VCVTPS2DQ Z20, Z20          // round half even: 0..255
 	VPSUBD 64(COMP), Z21, Z21    // row 10: sum - compensation
 	VCVTDQ2PS Z21, Z21          // to float32 (nearest even)
 	VMULPS 64(MUL), Z21, Z21     // * multiplier
 	VADDPS 64(ADD), Z21, Z21     // + addend (bias, zero point)
 	VMAXPS Z31, Z21, Z21        // floor (ReLU at the zero point)
 	VMINPS Z30, Z21, Z21        // at most 255
-	VCVTPS2DQ Z21, Z21          // round half even
-	VPMOVDB Z21, K2, 16(CP)     // store row 10, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z21, Z21          // round half even: 0..255
 	VPSUBD 0(COMP), Z22, Z22    // row 11: sum - compensation
 	VCVTDQ2PS Z22, Z22          // to float32 (nearest even)
 	VMULPS 0(MUL), Z22, Z22     // * multiplier
 	VADDPS 0(ADD), Z22, Z22     // + addend (bias, zero point)
 	VMAXPS Z31, Z22, Z22        // floor (ReLU at the zero point)
 	VMINPS Z30, Z22, Z22        // at most 255
-	VCVTPS2DQ Z22, Z22          // round half even
-	VPMOVDB Z22, K1, 0(CP)     // store row 11, channels 0..15
+	VCVTPS2DQ Z22, Z22          // round half even: 0..255
 	VPSUBD 64(COMP), Z23, Z23    // row 11: sum - compensation
 	VCVTDQ2PS Z23, Z23          // to float32 (nearest even)
 	VMULPS 64(MUL), Z23, Z23     // * multiplier
 	VADDPS 64(ADD), Z23, Z23     // + addend (bias, zero point)
 	VMAXPS Z31, Z23, Z23        // floor (ReLU at the zero point)
 	VMINPS Z30, Z23, Z23        // at most 255
-	VCVTPS2DQ Z23, Z23          // round half even
-	VPMOVDB Z23, K2, 16(CP)     // store row 11, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z23, Z23          // round half even: 0..255
+	VPACKUSDW Z21, Z20, Z20        // words: 128-bit lane L holds quad L of zmm 20, 21
+	VPACKUSDW Z23, Z22, Z22
+	VPACKUSWB Z22, Z20, Z20        // bytes: lane L holds quad L of zmm 20..23
+	VPERMD Z20, Z25, Z20          // rows in order
+	VMOVDQU32 Y20, (CP)          // row 10
+	VEXTRACTI64X4 $1, Z20, (CP)(LDC*1) // row 11
+	LEAQ (CP)(LDC*2), CP
+
+advance12_32:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile12_32
 	VZEROUPPER
 	RET
 
-// func convU8S8_8x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_8x32AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+// func convU8S8_8x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_8x32AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile8_32:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -764,20 +817,15 @@ knext8_32:
 	DECQ RLEFT
 	JNE  krow8_32
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 2 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	SHRL $16, AX
-	KMOVW AX, K2                // channels 16..31 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores8_32
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -795,8 +843,7 @@ knext8_32:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
@@ -808,10 +855,8 @@ knext8_32:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -823,8 +868,7 @@ knext8_32:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
@@ -836,10 +880,15 @@ knext8_32:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
@@ -851,8 +900,7 @@ knext8_32:
 	VADDPS Z26, Z4, Z4        // + residual
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
@@ -864,10 +912,8 @@ knext8_32:
 	VADDPS Z26, Z5, Z5        // + residual
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
@@ -879,8 +925,7 @@ knext8_32:
 	VADDPS Z26, Z6, Z6        // + residual
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
@@ -892,10 +937,15 @@ knext8_32:
 	VADDPS Z26, Z7, Z7        // + residual
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 4: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
@@ -907,8 +957,7 @@ knext8_32:
 	VADDPS Z26, Z8, Z8        // + residual
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	VPSUBD 64(COMP), Z9, Z9    // row 4: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 64(MUL), Z9, Z9     // * multiplier
@@ -920,10 +969,8 @@ knext8_32:
 	VADDPS Z26, Z9, Z9        // + residual
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K2, 16(CP)     // store row 4, channels 16..31
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z10, Z10    // row 5: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
@@ -935,8 +982,7 @@ knext8_32:
 	VADDPS Z26, Z10, Z10        // + residual
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	VPSUBD 64(COMP), Z11, Z11    // row 5: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 64(MUL), Z11, Z11     // * multiplier
@@ -948,10 +994,15 @@ knext8_32:
 	VADDPS Z26, Z11, Z11        // + residual
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K2, 16(CP)     // store row 5, channels 16..31
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 Y8, (CP)          // row 4
+	VEXTRACTI64X4 $1, Z8, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z12, Z12    // row 6: sum - compensation
 	VCVTDQ2PS Z12, Z12          // to float32 (nearest even)
 	VMULPS 0(MUL), Z12, Z12     // * multiplier
@@ -963,8 +1014,7 @@ knext8_32:
 	VADDPS Z26, Z12, Z12        // + residual
 	VMAXPS Z31, Z12, Z12        // floor (ReLU at the zero point)
 	VMINPS Z30, Z12, Z12        // at most 255
-	VCVTPS2DQ Z12, Z12          // round half even
-	VPMOVDB Z12, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z12, Z12          // round half even: 0..255
 	VPSUBD 64(COMP), Z13, Z13    // row 6: sum - compensation
 	VCVTDQ2PS Z13, Z13          // to float32 (nearest even)
 	VMULPS 64(MUL), Z13, Z13     // * multiplier
@@ -976,10 +1026,8 @@ knext8_32:
 	VADDPS Z26, Z13, Z13        // + residual
 	VMAXPS Z31, Z13, Z13        // floor (ReLU at the zero point)
 	VMINPS Z30, Z13, Z13        // at most 255
-	VCVTPS2DQ Z13, Z13          // round half even
-	VPMOVDB Z13, K2, 16(CP)     // store row 6, channels 16..31
+	VCVTPS2DQ Z13, Z13          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z14, Z14    // row 7: sum - compensation
 	VCVTDQ2PS Z14, Z14          // to float32 (nearest even)
 	VMULPS 0(MUL), Z14, Z14     // * multiplier
@@ -991,8 +1039,7 @@ knext8_32:
 	VADDPS Z26, Z14, Z14        // + residual
 	VMAXPS Z31, Z14, Z14        // floor (ReLU at the zero point)
 	VMINPS Z30, Z14, Z14        // at most 255
-	VCVTPS2DQ Z14, Z14          // round half even
-	VPMOVDB Z14, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z14, Z14          // round half even: 0..255
 	VPSUBD 64(COMP), Z15, Z15    // row 7: sum - compensation
 	VCVTDQ2PS Z15, Z15          // to float32 (nearest even)
 	VMULPS 64(MUL), Z15, Z15     // * multiplier
@@ -1004,12 +1051,17 @@ knext8_32:
 	VADDPS Z26, Z15, Z15        // + residual
 	VMAXPS Z31, Z15, Z15        // floor (ReLU at the zero point)
 	VMINPS Z30, Z15, Z15        // at most 255
-	VCVTPS2DQ Z15, Z15          // round half even
-	VPMOVDB Z15, K2, 16(CP)     // store row 7, channels 16..31
+	VCVTPS2DQ Z15, Z15          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z13, Z12, Z12        // words: 128-bit lane L holds quad L of zmm 12, 13
+	VPACKUSDW Z15, Z14, Z14
+	VPACKUSWB Z14, Z12, Z12        // bytes: lane L holds quad L of zmm 12..15
+	VPERMD Z12, Z25, Z12          // rows in order
+	VMOVDQU32 Y12, (CP)          // row 6
+	VEXTRACTI64X4 $1, Z12, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance8_32
 
 nores8_32:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -1018,142 +1070,167 @@ nores8_32:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
 	VADDPS 64(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
 	VADDPS 64(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
 	VADDPS 0(ADD), Z4, Z4     // + addend (bias, zero point)
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
 	VADDPS 64(ADD), Z5, Z5     // + addend (bias, zero point)
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
 	VADDPS 0(ADD), Z6, Z6     // + addend (bias, zero point)
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
 	VADDPS 64(ADD), Z7, Z7     // + addend (bias, zero point)
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 4: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
 	VADDPS 0(ADD), Z8, Z8     // + addend (bias, zero point)
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	VPSUBD 64(COMP), Z9, Z9    // row 4: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 64(MUL), Z9, Z9     // * multiplier
 	VADDPS 64(ADD), Z9, Z9     // + addend (bias, zero point)
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K2, 16(CP)     // store row 4, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	VPSUBD 0(COMP), Z10, Z10    // row 5: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
 	VADDPS 0(ADD), Z10, Z10     // + addend (bias, zero point)
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	VPSUBD 64(COMP), Z11, Z11    // row 5: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 64(MUL), Z11, Z11     // * multiplier
 	VADDPS 64(ADD), Z11, Z11     // + addend (bias, zero point)
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K2, 16(CP)     // store row 5, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 Y8, (CP)          // row 4
+	VEXTRACTI64X4 $1, Z8, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z12, Z12    // row 6: sum - compensation
 	VCVTDQ2PS Z12, Z12          // to float32 (nearest even)
 	VMULPS 0(MUL), Z12, Z12     // * multiplier
 	VADDPS 0(ADD), Z12, Z12     // + addend (bias, zero point)
 	VMAXPS Z31, Z12, Z12        // floor (ReLU at the zero point)
 	VMINPS Z30, Z12, Z12        // at most 255
-	VCVTPS2DQ Z12, Z12          // round half even
-	VPMOVDB Z12, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z12, Z12          // round half even: 0..255
 	VPSUBD 64(COMP), Z13, Z13    // row 6: sum - compensation
 	VCVTDQ2PS Z13, Z13          // to float32 (nearest even)
 	VMULPS 64(MUL), Z13, Z13     // * multiplier
 	VADDPS 64(ADD), Z13, Z13     // + addend (bias, zero point)
 	VMAXPS Z31, Z13, Z13        // floor (ReLU at the zero point)
 	VMINPS Z30, Z13, Z13        // at most 255
-	VCVTPS2DQ Z13, Z13          // round half even
-	VPMOVDB Z13, K2, 16(CP)     // store row 6, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z13, Z13          // round half even: 0..255
 	VPSUBD 0(COMP), Z14, Z14    // row 7: sum - compensation
 	VCVTDQ2PS Z14, Z14          // to float32 (nearest even)
 	VMULPS 0(MUL), Z14, Z14     // * multiplier
 	VADDPS 0(ADD), Z14, Z14     // + addend (bias, zero point)
 	VMAXPS Z31, Z14, Z14        // floor (ReLU at the zero point)
 	VMINPS Z30, Z14, Z14        // at most 255
-	VCVTPS2DQ Z14, Z14          // round half even
-	VPMOVDB Z14, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z14, Z14          // round half even: 0..255
 	VPSUBD 64(COMP), Z15, Z15    // row 7: sum - compensation
 	VCVTDQ2PS Z15, Z15          // to float32 (nearest even)
 	VMULPS 64(MUL), Z15, Z15     // * multiplier
 	VADDPS 64(ADD), Z15, Z15     // + addend (bias, zero point)
 	VMAXPS Z31, Z15, Z15        // floor (ReLU at the zero point)
 	VMINPS Z30, Z15, Z15        // at most 255
-	VCVTPS2DQ Z15, Z15          // round half even
-	VPMOVDB Z15, K2, 16(CP)     // store row 7, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z15, Z15          // round half even: 0..255
+	VPACKUSDW Z13, Z12, Z12        // words: 128-bit lane L holds quad L of zmm 12, 13
+	VPACKUSDW Z15, Z14, Z14
+	VPACKUSWB Z14, Z12, Z12        // bytes: lane L holds quad L of zmm 12..15
+	VPERMD Z12, Z25, Z12          // rows in order
+	VMOVDQU32 Y12, (CP)          // row 6
+	VEXTRACTI64X4 $1, Z12, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
+
+advance8_32:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile8_32
 	VZEROUPPER
 	RET
 
-// func convU8S8_4x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_4x32AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+// func convU8S8_4x32AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_4x32AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile4_32:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -1205,20 +1282,15 @@ knext4_32:
 	DECQ RLEFT
 	JNE  krow4_32
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 2 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	SHRL $16, AX
-	KMOVW AX, K2                // channels 16..31 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores4_32
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -1236,8 +1308,7 @@ knext4_32:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
@@ -1249,10 +1320,8 @@ knext4_32:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -1264,8 +1333,7 @@ knext4_32:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
@@ -1277,10 +1345,15 @@ knext4_32:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
@@ -1292,8 +1365,7 @@ knext4_32:
 	VADDPS Z26, Z4, Z4        // + residual
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
@@ -1305,10 +1377,8 @@ knext4_32:
 	VADDPS Z26, Z5, Z5        // + residual
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
@@ -1320,8 +1390,7 @@ knext4_32:
 	VADDPS Z26, Z6, Z6        // + residual
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
@@ -1333,12 +1402,17 @@ knext4_32:
 	VADDPS Z26, Z7, Z7        // + residual
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance4_32
 
 nores4_32:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -1347,74 +1421,97 @@ nores4_32:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 64(COMP), Z1, Z1    // row 0: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 64(MUL), Z1, Z1     // * multiplier
 	VADDPS 64(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K2, 16(CP)     // store row 0, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 1: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 64(COMP), Z3, Z3    // row 1: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 64(MUL), Z3, Z3     // * multiplier
 	VADDPS 64(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K2, 16(CP)     // store row 1, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 Y0, (CP)          // row 0
+	VEXTRACTI64X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 2: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
 	VADDPS 0(ADD), Z4, Z4     // + addend (bias, zero point)
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 64(COMP), Z5, Z5    // row 2: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 64(MUL), Z5, Z5     // * multiplier
 	VADDPS 64(ADD), Z5, Z5     // + addend (bias, zero point)
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K2, 16(CP)     // store row 2, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	VPSUBD 0(COMP), Z6, Z6    // row 3: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
 	VADDPS 0(ADD), Z6, Z6     // + addend (bias, zero point)
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 64(COMP), Z7, Z7    // row 3: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 64(MUL), Z7, Z7     // * multiplier
 	VADDPS 64(ADD), Z7, Z7     // + addend (bias, zero point)
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K2, 16(CP)     // store row 3, channels 16..31
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 Y4, (CP)          // row 2
+	VEXTRACTI64X4 $1, Z4, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
+
+advance4_32:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile4_32
 	VZEROUPPER
 	RET
 
-// func convU8S8_12x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_12x16AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+// func convU8S8_12x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_12x16AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile12_16:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -1481,18 +1578,15 @@ knext12_16:
 	DECQ RLEFT
 	JNE  krow12_16
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 4 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores12_16
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -1510,10 +1604,8 @@ knext12_16:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
@@ -1525,10 +1617,8 @@ knext12_16:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -1540,10 +1630,8 @@ knext12_16:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
@@ -1555,10 +1643,18 @@ knext12_16:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 4: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
@@ -1570,10 +1666,8 @@ knext12_16:
 	VADDPS Z26, Z4, Z4        // + residual
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z5, Z5    // row 5: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 0(MUL), Z5, Z5     // * multiplier
@@ -1585,10 +1679,8 @@ knext12_16:
 	VADDPS Z26, Z5, Z5        // + residual
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z6, Z6    // row 6: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
@@ -1600,10 +1692,8 @@ knext12_16:
 	VADDPS Z26, Z6, Z6        // + residual
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z7, Z7    // row 7: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 0(MUL), Z7, Z7     // * multiplier
@@ -1615,10 +1705,18 @@ knext12_16:
 	VADDPS Z26, Z7, Z7        // + residual
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 X4, (CP)          // row 4
+	VEXTRACTI32X4 $1, Z4, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z4, (CP)   // row 6
+	VEXTRACTI32X4 $3, Z4, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 8: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
@@ -1630,10 +1728,8 @@ knext12_16:
 	VADDPS Z26, Z8, Z8        // + residual
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 8, channels 0..15
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z9, Z9    // row 9: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 0(MUL), Z9, Z9     // * multiplier
@@ -1645,10 +1741,8 @@ knext12_16:
 	VADDPS Z26, Z9, Z9        // + residual
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K1, 0(CP)     // store row 9, channels 0..15
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z10, Z10    // row 10: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
@@ -1660,10 +1754,8 @@ knext12_16:
 	VADDPS Z26, Z10, Z10        // + residual
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 10, channels 0..15
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z11, Z11    // row 11: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 0(MUL), Z11, Z11     // * multiplier
@@ -1675,12 +1767,20 @@ knext12_16:
 	VADDPS Z26, Z11, Z11        // + residual
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K1, 0(CP)     // store row 11, channels 0..15
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 X8, (CP)          // row 8
+	VEXTRACTI32X4 $1, Z8, (CP)(LDC*1) // row 9
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z8, (CP)   // row 10
+	VEXTRACTI32X4 $3, Z8, (CP)(LDC*1) // row 11
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance12_16
 
 nores12_16:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -1689,114 +1789,141 @@ nores12_16:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
 	VADDPS 0(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
 	VADDPS 0(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 4: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
 	VADDPS 0(ADD), Z4, Z4     // + addend (bias, zero point)
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 4, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 0(COMP), Z5, Z5    // row 5: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 0(MUL), Z5, Z5     // * multiplier
 	VADDPS 0(ADD), Z5, Z5     // + addend (bias, zero point)
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K1, 0(CP)     // store row 5, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	VPSUBD 0(COMP), Z6, Z6    // row 6: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
 	VADDPS 0(ADD), Z6, Z6     // + addend (bias, zero point)
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 6, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 0(COMP), Z7, Z7    // row 7: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 0(MUL), Z7, Z7     // * multiplier
 	VADDPS 0(ADD), Z7, Z7     // + addend (bias, zero point)
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K1, 0(CP)     // store row 7, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 X4, (CP)          // row 4
+	VEXTRACTI32X4 $1, Z4, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z4, (CP)   // row 6
+	VEXTRACTI32X4 $3, Z4, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z8, Z8    // row 8: sum - compensation
 	VCVTDQ2PS Z8, Z8          // to float32 (nearest even)
 	VMULPS 0(MUL), Z8, Z8     // * multiplier
 	VADDPS 0(ADD), Z8, Z8     // + addend (bias, zero point)
 	VMAXPS Z31, Z8, Z8        // floor (ReLU at the zero point)
 	VMINPS Z30, Z8, Z8        // at most 255
-	VCVTPS2DQ Z8, Z8          // round half even
-	VPMOVDB Z8, K1, 0(CP)     // store row 8, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z8, Z8          // round half even: 0..255
 	VPSUBD 0(COMP), Z9, Z9    // row 9: sum - compensation
 	VCVTDQ2PS Z9, Z9          // to float32 (nearest even)
 	VMULPS 0(MUL), Z9, Z9     // * multiplier
 	VADDPS 0(ADD), Z9, Z9     // + addend (bias, zero point)
 	VMAXPS Z31, Z9, Z9        // floor (ReLU at the zero point)
 	VMINPS Z30, Z9, Z9        // at most 255
-	VCVTPS2DQ Z9, Z9          // round half even
-	VPMOVDB Z9, K1, 0(CP)     // store row 9, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z9, Z9          // round half even: 0..255
 	VPSUBD 0(COMP), Z10, Z10    // row 10: sum - compensation
 	VCVTDQ2PS Z10, Z10          // to float32 (nearest even)
 	VMULPS 0(MUL), Z10, Z10     // * multiplier
 	VADDPS 0(ADD), Z10, Z10     // + addend (bias, zero point)
 	VMAXPS Z31, Z10, Z10        // floor (ReLU at the zero point)
 	VMINPS Z30, Z10, Z10        // at most 255
-	VCVTPS2DQ Z10, Z10          // round half even
-	VPMOVDB Z10, K1, 0(CP)     // store row 10, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z10, Z10          // round half even: 0..255
 	VPSUBD 0(COMP), Z11, Z11    // row 11: sum - compensation
 	VCVTDQ2PS Z11, Z11          // to float32 (nearest even)
 	VMULPS 0(MUL), Z11, Z11     // * multiplier
 	VADDPS 0(ADD), Z11, Z11     // + addend (bias, zero point)
 	VMAXPS Z31, Z11, Z11        // floor (ReLU at the zero point)
 	VMINPS Z30, Z11, Z11        // at most 255
-	VCVTPS2DQ Z11, Z11          // round half even
-	VPMOVDB Z11, K1, 0(CP)     // store row 11, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z11, Z11          // round half even: 0..255
+	VPACKUSDW Z9, Z8, Z8        // words: 128-bit lane L holds quad L of zmm 8, 9
+	VPACKUSDW Z11, Z10, Z10
+	VPACKUSWB Z10, Z8, Z8        // bytes: lane L holds quad L of zmm 8..11
+	VPERMD Z8, Z25, Z8          // rows in order
+	VMOVDQU32 X8, (CP)          // row 8
+	VEXTRACTI32X4 $1, Z8, (CP)(LDC*1) // row 9
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z8, (CP)   // row 10
+	VEXTRACTI32X4 $3, Z8, (CP)(LDC*1) // row 11
+	LEAQ (CP)(LDC*2), CP
+
+advance12_16:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile12_16
 	VZEROUPPER
 	RET
 
-// func convU8S8_8x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_8x16AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+// func convU8S8_8x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_8x16AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile8_16:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -1851,18 +1978,15 @@ knext8_16:
 	DECQ RLEFT
 	JNE  krow8_16
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 4 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores8_16
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -1880,10 +2004,8 @@ knext8_16:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
@@ -1895,10 +2017,8 @@ knext8_16:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -1910,10 +2030,8 @@ knext8_16:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
@@ -1925,10 +2043,18 @@ knext8_16:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 4: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
@@ -1940,10 +2066,8 @@ knext8_16:
 	VADDPS Z26, Z4, Z4        // + residual
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 4, channels 0..15
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z5, Z5    // row 5: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 0(MUL), Z5, Z5     // * multiplier
@@ -1955,10 +2079,8 @@ knext8_16:
 	VADDPS Z26, Z5, Z5        // + residual
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K1, 0(CP)     // store row 5, channels 0..15
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z6, Z6    // row 6: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
@@ -1970,10 +2092,8 @@ knext8_16:
 	VADDPS Z26, Z6, Z6        // + residual
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 6, channels 0..15
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z7, Z7    // row 7: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 0(MUL), Z7, Z7     // * multiplier
@@ -1985,12 +2105,20 @@ knext8_16:
 	VADDPS Z26, Z7, Z7        // + residual
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K1, 0(CP)     // store row 7, channels 0..15
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 X4, (CP)          // row 4
+	VEXTRACTI32X4 $1, Z4, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z4, (CP)   // row 6
+	VEXTRACTI32X4 $3, Z4, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance8_16
 
 nores8_16:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -1999,78 +2127,103 @@ nores8_16:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
 	VADDPS 0(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
 	VADDPS 0(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
 	VPSUBD 0(COMP), Z4, Z4    // row 4: sum - compensation
 	VCVTDQ2PS Z4, Z4          // to float32 (nearest even)
 	VMULPS 0(MUL), Z4, Z4     // * multiplier
 	VADDPS 0(ADD), Z4, Z4     // + addend (bias, zero point)
 	VMAXPS Z31, Z4, Z4        // floor (ReLU at the zero point)
 	VMINPS Z30, Z4, Z4        // at most 255
-	VCVTPS2DQ Z4, Z4          // round half even
-	VPMOVDB Z4, K1, 0(CP)     // store row 4, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z4, Z4          // round half even: 0..255
 	VPSUBD 0(COMP), Z5, Z5    // row 5: sum - compensation
 	VCVTDQ2PS Z5, Z5          // to float32 (nearest even)
 	VMULPS 0(MUL), Z5, Z5     // * multiplier
 	VADDPS 0(ADD), Z5, Z5     // + addend (bias, zero point)
 	VMAXPS Z31, Z5, Z5        // floor (ReLU at the zero point)
 	VMINPS Z30, Z5, Z5        // at most 255
-	VCVTPS2DQ Z5, Z5          // round half even
-	VPMOVDB Z5, K1, 0(CP)     // store row 5, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z5, Z5          // round half even: 0..255
 	VPSUBD 0(COMP), Z6, Z6    // row 6: sum - compensation
 	VCVTDQ2PS Z6, Z6          // to float32 (nearest even)
 	VMULPS 0(MUL), Z6, Z6     // * multiplier
 	VADDPS 0(ADD), Z6, Z6     // + addend (bias, zero point)
 	VMAXPS Z31, Z6, Z6        // floor (ReLU at the zero point)
 	VMINPS Z30, Z6, Z6        // at most 255
-	VCVTPS2DQ Z6, Z6          // round half even
-	VPMOVDB Z6, K1, 0(CP)     // store row 6, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z6, Z6          // round half even: 0..255
 	VPSUBD 0(COMP), Z7, Z7    // row 7: sum - compensation
 	VCVTDQ2PS Z7, Z7          // to float32 (nearest even)
 	VMULPS 0(MUL), Z7, Z7     // * multiplier
 	VADDPS 0(ADD), Z7, Z7     // + addend (bias, zero point)
 	VMAXPS Z31, Z7, Z7        // floor (ReLU at the zero point)
 	VMINPS Z30, Z7, Z7        // at most 255
-	VCVTPS2DQ Z7, Z7          // round half even
-	VPMOVDB Z7, K1, 0(CP)     // store row 7, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z7, Z7          // round half even: 0..255
+	VPACKUSDW Z5, Z4, Z4        // words: 128-bit lane L holds quad L of zmm 4, 5
+	VPACKUSDW Z7, Z6, Z6
+	VPACKUSWB Z6, Z4, Z4        // bytes: lane L holds quad L of zmm 4..7
+	VPERMD Z4, Z25, Z4          // rows in order
+	VMOVDQU32 X4, (CP)          // row 4
+	VEXTRACTI32X4 $1, Z4, (CP)(LDC*1) // row 5
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z4, (CP)   // row 6
+	VEXTRACTI32X4 $3, Z4, (CP)(LDC*1) // row 7
+	LEAQ (CP)(LDC*2), CP
+
+advance8_16:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile8_16
 	VZEROUPPER
 	RET
 
-// func convU8S8_4x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)
-TEXT ·convU8S8_4x16AVX512VNNI(SB), NOSPLIT, $0-232
-	MOVQ a_base+0(FP), RBASE
+// func convU8S8_4x16AVX512VNNI(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)
+TEXT ·convU8S8_4x16AVX512VNNI(SB), NOSPLIT, $32-240
+	MOVQ a_base+0(FP), AX
+	MOVQ AX, 0(SP)               // A of the tile
+	MOVQ c_base+184(FP), AX
+	MOVQ AX, 8(SP)               // C of the tile
+	MOVQ res_base+152(FP), AX
+	MOVQ AX, 16(SP)              // residual of the tile
+	MOVQ tiles+232(FP), AX
+	MOVQ AX, 24(SP)              // tiles left
+	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
+	MOVL $0x437f0000, AX        // 255.0
+	VPBROADCASTD AX, Z30
+
+tile4_16:
+	MOVQ 0(SP), RBASE
 	MOVQ lda+24(FP), LDA         // lda in bytes
 	LEAQ (LDA)(LDA*2), LDA3      // 3*lda
 	MOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes
@@ -2113,18 +2266,15 @@ knext4_16:
 	DECQ RLEFT
 	JNE  krow4_16
 
-	// Epilogue: requantize (see kernels' int8 notes), masked byte stores.
+	// Epilogue: requantize (see kernels' int8 notes), pack 4 rows' int32
+	// to bytes (saturating packs, then VPERMD into row order), store.
 	MOVQ comp_base+80(FP), COMP
 	MOVQ mul_base+104(FP), MUL
 	MOVQ add_base+128(FP), ADD
-	VBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0
-	MOVL $0x437f0000, AX        // 255.0
-	VPBROADCASTD AX, Z30
-	MOVL mask+228(FP), AX
-	KMOVW AX, K1                // channels 0..15 to store
-	MOVQ c_base+184(FP), CP
+	VMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows
+	MOVQ 8(SP), CP
 	MOVQ ldc+208(FP), LDC       // ldc in bytes
-	MOVQ res_base+152(FP), RP
+	MOVQ 16(SP), RP
 	TESTQ RP, RP
 	JEQ  nores4_16
 	MOVQ ldr+176(FP), LDR       // ldr in bytes
@@ -2142,10 +2292,8 @@ knext4_16:
 	VADDPS Z26, Z0, Z0        // + residual
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
@@ -2157,10 +2305,8 @@ knext4_16:
 	VADDPS Z26, Z1, Z1        // + residual
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
@@ -2172,10 +2318,8 @@ knext4_16:
 	VADDPS Z26, Z2, Z2        // + residual
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
@@ -2187,12 +2331,20 @@ knext4_16:
 	VADDPS Z26, Z3, Z3        // + residual
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
 	ADDQ LDR, RP                // next residual row
-	ADDQ LDC, CP                // next output row
-	VZEROUPPER
-	RET
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
+	MOVQ RP, 16(SP)             // the next tile's residual
+	JMP  advance4_16
 
 nores4_16:
 	VPSUBD 0(COMP), Z0, Z0    // row 0: sum - compensation
@@ -2201,36 +2353,118 @@ nores4_16:
 	VADDPS 0(ADD), Z0, Z0     // + addend (bias, zero point)
 	VMAXPS Z31, Z0, Z0        // floor (ReLU at the zero point)
 	VMINPS Z30, Z0, Z0        // at most 255
-	VCVTPS2DQ Z0, Z0          // round half even
-	VPMOVDB Z0, K1, 0(CP)     // store row 0, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z0, Z0          // round half even: 0..255
 	VPSUBD 0(COMP), Z1, Z1    // row 1: sum - compensation
 	VCVTDQ2PS Z1, Z1          // to float32 (nearest even)
 	VMULPS 0(MUL), Z1, Z1     // * multiplier
 	VADDPS 0(ADD), Z1, Z1     // + addend (bias, zero point)
 	VMAXPS Z31, Z1, Z1        // floor (ReLU at the zero point)
 	VMINPS Z30, Z1, Z1        // at most 255
-	VCVTPS2DQ Z1, Z1          // round half even
-	VPMOVDB Z1, K1, 0(CP)     // store row 1, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z1, Z1          // round half even: 0..255
 	VPSUBD 0(COMP), Z2, Z2    // row 2: sum - compensation
 	VCVTDQ2PS Z2, Z2          // to float32 (nearest even)
 	VMULPS 0(MUL), Z2, Z2     // * multiplier
 	VADDPS 0(ADD), Z2, Z2     // + addend (bias, zero point)
 	VMAXPS Z31, Z2, Z2        // floor (ReLU at the zero point)
 	VMINPS Z30, Z2, Z2        // at most 255
-	VCVTPS2DQ Z2, Z2          // round half even
-	VPMOVDB Z2, K1, 0(CP)     // store row 2, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z2, Z2          // round half even: 0..255
 	VPSUBD 0(COMP), Z3, Z3    // row 3: sum - compensation
 	VCVTDQ2PS Z3, Z3          // to float32 (nearest even)
 	VMULPS 0(MUL), Z3, Z3     // * multiplier
 	VADDPS 0(ADD), Z3, Z3     // + addend (bias, zero point)
 	VMAXPS Z31, Z3, Z3        // floor (ReLU at the zero point)
 	VMINPS Z30, Z3, Z3        // at most 255
-	VCVTPS2DQ Z3, Z3          // round half even
-	VPMOVDB Z3, K1, 0(CP)     // store row 3, channels 0..15
-	ADDQ LDC, CP                // next output row
+	VCVTPS2DQ Z3, Z3          // round half even: 0..255
+	VPACKUSDW Z1, Z0, Z0        // words: 128-bit lane L holds quad L of zmm 0, 1
+	VPACKUSDW Z3, Z2, Z2
+	VPACKUSWB Z2, Z0, Z0        // bytes: lane L holds quad L of zmm 0..3
+	VPERMD Z0, Z25, Z0          // rows in order
+	VMOVDQU32 X0, (CP)          // row 0
+	VEXTRACTI32X4 $1, Z0, (CP)(LDC*1) // row 1
+	LEAQ (CP)(LDC*2), CP
+	VEXTRACTI32X4 $2, Z0, (CP)   // row 2
+	VEXTRACTI32X4 $3, Z0, (CP)(LDC*1) // row 3
+	LEAQ (CP)(LDC*2), CP
+
+advance4_16:
+	MOVQ CP, 8(SP)              // the next tile's C
+	MOVQ lda+24(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, 0(SP)              // the next tile's A
+	DECQ 24(SP)
+	JNE  tile4_16
+	VZEROUPPER
+	RET
+
+// func convU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
+TEXT ·convU8S8C16K1AVX512VNNI(SB), NOSPLIT, $0-120
+	MOVQ a_base+0(FP), SI        // A at the group's first pixel, kernel row 0
+	MOVQ rowStride+24(FP), BX
+	MOVQ groups+48(FP), CX
+	MOVQ c_base+96(FP), DI
+	MOVL comp+80(FP), AX
+	VPBROADCASTD AX, Z20         // compensation
+	VBROADCASTSS mul+84(FP), Z21
+	VBROADCASTSS add+88(FP), Z22
+	VBROADCASTSS floor+92(FP), Z23
+	MOVL $0x437f0000, AX         // 255.0
+	VPBROADCASTD AX, Z24
+	VMOVDQU32 int8PackPerm<>(SB), Z25
+
+c16group:                        // 16 output pixels
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ b_base+56(FP), DX       // B: 64 bytes per (r, s), the 16 weights 4 times
+	MOVQ SI, R8                  // A of kernel row r
+	MOVQ rows+32(FP), R9
+
+c16row:
+	MOVQ R8, R10                 // A of (r, s)
+	MOVQ cols+40(FP), R11
+
+c16col:
+	VMOVDQU32 (DX), Z4           // weights of (r, s)
+	VMOVDQU32 (R10), Z5          // pixels 0..3, 16 channels each
+	VMOVDQU32 64(R10), Z6        // pixels 4..7
+	VMOVDQU32 128(R10), Z7       // pixels 8..11
+	VMOVDQU32 192(R10), Z8       // pixels 12..15
+	VPDPBUSD Z4, Z5, Z0          // dword 4i+q: quad q of pixel i
+	VPDPBUSD Z4, Z6, Z1
+	VPDPBUSD Z4, Z7, Z2
+	VPDPBUSD Z4, Z8, Z3
+	ADDQ $16, R10                // next s: one pixel on
+	ADDQ $64, DX
+	DECQ R11
+	JNE  c16col
+	ADDQ BX, R8                  // next kernel row
+	DECQ R9
+	JNE  c16row
+
+	// Fold the quads: lane i of Z5 ends as the sums of pixel i of Z0..Z3.
+	VPUNPCKLDQ Z1, Z0, Z4        // a0 b0 a1 b1
+	VPUNPCKHDQ Z1, Z0, Z5        // a2 b2 a3 b3
+	VPADDD Z5, Z4, Z4            // a0+a2 b0+b2 a1+a3 b1+b3
+	VPUNPCKLDQ Z3, Z2, Z6
+	VPUNPCKHDQ Z3, Z2, Z7
+	VPADDD Z7, Z6, Z6            // c0+c2 d0+d2 c1+c3 d1+d3
+	VPUNPCKLQDQ Z6, Z4, Z5
+	VPUNPCKHQDQ Z6, Z4, Z7
+	VPADDD Z7, Z5, Z5            // dword 4i+j: pixel 4j+i
+	VPERMD Z5, Z25, Z5           // dword p: pixel p
+	VPSUBD Z20, Z5, Z5           // sum - compensation
+	VCVTDQ2PS Z5, Z5
+	VMULPS Z21, Z5, Z5           // * multiplier
+	VADDPS Z22, Z5, Z5           // + addend
+	VMAXPS Z23, Z5, Z5           // floor
+	VMINPS Z24, Z5, Z5           // at most 255
+	VCVTPS2DQ Z5, Z5             // round half even
+	VPMOVDB Z5, (DI)             // 16 output bytes
+	ADDQ $256, SI                // next 16 pixels
+	ADDQ $16, DI
+	DECQ CX
+	JNE  c16group
 	VZEROUPPER
 	RET
 

@@ -214,8 +214,7 @@ func (b *Int8Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 	ph, pw := roundUp(h), roundUp(w)
 	mem := b.mem
 	// The input: NCHW float32 to NHWC uint8 with the stem's border, the
-	// channels padded to a multiple of 4, the zero point right and below
-	// up to ph x pw (Forward's zero padding) and in the extra channels.
+	// zero point right and below up to ph x pw (Forward's zero padding).
 	in := mem.image(n, ph, pw, b.stem.Cp, b.stem.Pad, b.inScale, b.inZero)
 	kernels.Parallel(n*ph, 8, func(lo, hi int) {
 		for row := lo; row < hi; row++ {

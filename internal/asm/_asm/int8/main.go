@@ -37,8 +37,10 @@ func main() {
 // int8 convolution micro-kernels (AVX-512 VNNI): an mr x nr tile of output
 // positions x channels, mr*nr/16 zmm int32 accumulators (row i in Z(nv*i)..),
 // the B panel's 4-byte step in Z24, Z25, broadcast A quads rotating through
-// Z26..Z29; in the epilogue Z26, Z27 temporaries, Z28 the residual zero point,
-// Z29 the residual multiplier, Z30 255.0, Z31 the floor.
+// Z26..Z29; in the epilogue Z25 the VPERMD order of packed rows, Z26 the
+// residual, Z28 its zero point, Z29 its multiplier, Z30 255.0, Z31 the floor.
+// Each call runs a row of tiles (locals in 0..31(SP)) and stores whole rows
+// of nr bytes (ConvU8S8AVX512VNNI masks through a buffer).
 
 #define ROW0 SI  // A row 0 at the current quad step
 #define ROW3 R8  // A row 3
@@ -71,11 +73,19 @@ func main() {
 			return "(" + base + ")(LDA*2)"
 		}
 	}
+	// VPACKUSDW then VPACKUSWB of zmm a, b, c, d leave dword 4L+i of the
+	// result holding quad L of zmm i; this VPERMD index puts them in order.
+	perm := [16]int{0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15}
+	for i := 0; i < 16; i += 2 {
+		p("DATA int8PackPerm<>+%d(SB)/8, $0x%08x%08x\n", 4*i, perm[i+1], perm[i])
+	}
+	p("GLOBL int8PackPerm<>(SB), RODATA|NOPTR, $64\n\n")
 	for _, nr := range []int{32, 16} {
 		for _, mr := range []int{12, 8, 4} {
 			kernel(p, addr, mr, nr)
 		}
 	}
+	c16k1(p)
 	avxvnni(p, addr)
 	p(`
 // func vpdpbusdLoop(n int)
@@ -101,14 +111,29 @@ vnniloop:
 	}
 }
 
-// kernel writes convU8S8_<mr>x<nr>AVX512VNNI.
+// kernel writes convU8S8_<mr>x<nr>AVX512VNNI: tiles tiles of mr output
+// positions, one after the other along A (mr*lda bytes apart), C (mr*ldc)
+// and the residual (mr*ldr). Locals: 0(SP) the tile's A, 8(SP) its C,
+// 16(SP) its residual (0: none), 24(SP) the tiles left.
 func kernel(p func(string, ...any), addr func(int) string, mr, nr int) {
 	nv := nr / 16 // zmm per row
 	name := fmt.Sprintf("convU8S8_%dx%dAVX512VNNI", mr, nr)
 	l := fmt.Sprintf("%d_%d", mr, nr)
-	p("// func %s(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32)\n", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-232\n", name)
-	p("\tMOVQ a_base+0(FP), RBASE\n")
+	p("// func %s(a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, tiles int)\n", name)
+	p("TEXT ·%s(SB), NOSPLIT, $32-240\n", name)
+	p("\tMOVQ a_base+0(FP), AX\n")
+	p("\tMOVQ AX, 0(SP)               // A of the tile\n")
+	p("\tMOVQ c_base+184(FP), AX\n")
+	p("\tMOVQ AX, 8(SP)               // C of the tile\n")
+	p("\tMOVQ res_base+152(FP), AX\n")
+	p("\tMOVQ AX, 16(SP)              // residual of the tile\n")
+	p("\tMOVQ tiles+232(FP), AX\n")
+	p("\tMOVQ AX, 24(SP)              // tiles left\n")
+	p("\tVBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0\n")
+	p("\tMOVL $0x437f0000, AX        // 255.0\n")
+	p("\tVPBROADCASTD AX, Z30\n")
+	p("\ntile%s:\n", l)
+	p("\tMOVQ 0(SP), RBASE\n")
 	p("\tMOVQ lda+24(FP), LDA         // lda in bytes\n")
 	p("\tLEAQ (LDA)(LDA*2), LDA3      // 3*lda\n")
 	p("\tMOVQ rowStride+32(FP), RSTR  // kernel-row stride in bytes\n")
@@ -148,57 +173,163 @@ func kernel(p func(string, ...any), addr func(int) string, mr, nr int) {
 	p("\tADDQ RSTR, RBASE            // next kernel row of A\n")
 	p("\tDECQ RLEFT\n")
 	p("\tJNE  krow%s\n", l)
-	p("\n\t// Epilogue: requantize (see kernels' int8 notes), masked byte stores.\n")
+	p("\n\t// Epilogue: requantize (see kernels' int8 notes), pack %d rows' int32\n", 64/nr)
+	p("\t// to bytes (saturating packs, then VPERMD into row order), store.\n")
 	p("\tMOVQ comp_base+80(FP), COMP\n")
 	p("\tMOVQ mul_base+104(FP), MUL\n")
 	p("\tMOVQ add_base+128(FP), ADD\n")
-	p("\tVBROADCASTSS floor+224(FP), Z31 // zero point for ReLU, else 0\n")
-	p("\tMOVL $0x437f0000, AX        // 255.0\n")
-	p("\tVPBROADCASTD AX, Z30\n")
-	p("\tMOVL mask+228(FP), AX\n")
-	p("\tKMOVW AX, K1                // channels 0..15 to store\n")
-	if nv == 2 {
-		p("\tSHRL $16, AX\n")
-		p("\tKMOVW AX, K2                // channels 16..31 to store\n")
-	}
-	p("\tMOVQ c_base+184(FP), CP\n")
+	p("\tVMOVDQU32 int8PackPerm<>(SB), Z25 // dword order of the packed rows\n")
+	p("\tMOVQ 8(SP), CP\n")
 	p("\tMOVQ ldc+208(FP), LDC       // ldc in bytes\n")
-	p("\tMOVQ res_base+152(FP), RP\n")
+	p("\tMOVQ 16(SP), RP\n")
 	p("\tTESTQ RP, RP\n")
 	p("\tJEQ  nores%s\n", l)
 	p("\tMOVQ ldr+176(FP), LDR       // ldr in bytes\n")
 	p("\tVBROADCASTSS rmul+216(FP), Z29 // residual scale / output scale\n")
 	p("\tMOVL rzero+220(FP), AX\n")
 	p("\tVPBROADCASTD AX, Z28       // residual zero point\n")
+	group := 64 / nr // rows packed into one zmm of bytes
 	for _, withRes := range []bool{true, false} {
 		if !withRes {
 			p("\nnores%s:\n", l)
 		}
-		for i := 0; i < mr; i++ {
-			for j := 0; j < nv; j++ {
-				acc := nv*i + j
-				p("\tVPSUBD %d(COMP), Z%d, Z%d    // row %d: sum - compensation\n", 64*j, acc, acc, i)
-				p("\tVCVTDQ2PS Z%d, Z%d          // to float32 (nearest even)\n", acc, acc)
-				p("\tVMULPS %d(MUL), Z%d, Z%d     // * multiplier\n", 64*j, acc, acc)
-				p("\tVADDPS %d(ADD), Z%d, Z%d     // + addend (bias, zero point)\n", 64*j, acc, acc)
-				if withRes {
-					p("\tVPMOVZXBD %d(RP), Z26        // residual bytes -> int32\n", 16*j)
-					p("\tVPSUBD Z28, Z26, Z26        // - residual zero point\n")
-					p("\tVCVTDQ2PS Z26, Z26          // to float32\n")
-					p("\tVMULPS Z29, Z26, Z26        // * residual multiplier\n")
-					p("\tVADDPS Z26, Z%d, Z%d        // + residual\n", acc, acc)
+		for g := 0; g < mr; g += group {
+			for i := g; i < g+group; i++ {
+				for j := 0; j < nv; j++ {
+					acc := nv*i + j
+					p("\tVPSUBD %d(COMP), Z%d, Z%d    // row %d: sum - compensation\n", 64*j, acc, acc, i)
+					p("\tVCVTDQ2PS Z%d, Z%d          // to float32 (nearest even)\n", acc, acc)
+					p("\tVMULPS %d(MUL), Z%d, Z%d     // * multiplier\n", 64*j, acc, acc)
+					p("\tVADDPS %d(ADD), Z%d, Z%d     // + addend (bias, zero point)\n", 64*j, acc, acc)
+					if withRes {
+						p("\tVPMOVZXBD %d(RP), Z26        // residual bytes -> int32\n", 16*j)
+						p("\tVPSUBD Z28, Z26, Z26        // - residual zero point\n")
+						p("\tVCVTDQ2PS Z26, Z26          // to float32\n")
+						p("\tVMULPS Z29, Z26, Z26        // * residual multiplier\n")
+						p("\tVADDPS Z26, Z%d, Z%d        // + residual\n", acc, acc)
+					}
+					p("\tVMAXPS Z31, Z%d, Z%d        // floor (ReLU at the zero point)\n", acc, acc)
+					p("\tVMINPS Z30, Z%d, Z%d        // at most 255\n", acc, acc)
+					p("\tVCVTPS2DQ Z%d, Z%d          // round half even: 0..255\n", acc, acc)
 				}
-				p("\tVMAXPS Z31, Z%d, Z%d        // floor (ReLU at the zero point)\n", acc, acc)
-				p("\tVMINPS Z30, Z%d, Z%d        // at most 255\n", acc, acc)
-				p("\tVCVTPS2DQ Z%d, Z%d          // round half even\n", acc, acc)
-				p("\tVPMOVDB Z%d, K%d, %d(CP)     // store row %d, channels %d..%d\n", acc, 1+j, 16*j, i, 16*j, 16*j+15)
+				if withRes {
+					p("\tADDQ LDR, RP                // next residual row\n")
+				}
 			}
-			if withRes {
-				p("\tADDQ LDR, RP                // next residual row\n")
+			// The group's 4 zmm of int32 (two rows of 32 channels, or four
+			// of 16) -> one zmm of bytes, lane L holding quad L of each.
+			z := nv * g
+			p("\tVPACKUSDW Z%d, Z%d, Z%d        // words: 128-bit lane L holds quad L of zmm %d, %d\n", z+1, z, z, z, z+1)
+			p("\tVPACKUSDW Z%d, Z%d, Z%d\n", z+3, z+2, z+2)
+			p("\tVPACKUSWB Z%d, Z%d, Z%d        // bytes: lane L holds quad L of zmm %d..%d\n", z+2, z, z, z, z+3)
+			p("\tVPERMD Z%d, Z25, Z%d          // rows in order\n", z, z)
+			if nr == 32 {
+				p("\tVMOVDQU32 Y%d, (CP)          // row %d\n", z, g)
+				p("\tVEXTRACTI64X4 $1, Z%d, (CP)(LDC*1) // row %d\n", z, g+1)
+				p("\tLEAQ (CP)(LDC*2), CP\n")
+			} else {
+				p("\tVMOVDQU32 X%d, (CP)          // row %d\n", z, g)
+				p("\tVEXTRACTI32X4 $1, Z%d, (CP)(LDC*1) // row %d\n", z, g+1)
+				p("\tLEAQ (CP)(LDC*2), CP\n")
+				p("\tVEXTRACTI32X4 $2, Z%d, (CP)   // row %d\n", z, g+2)
+				p("\tVEXTRACTI32X4 $3, Z%d, (CP)(LDC*1) // row %d\n", z, g+3)
+				p("\tLEAQ (CP)(LDC*2), CP\n")
 			}
-			p("\tADDQ LDC, CP                // next output row\n")
 		}
-		p("\tVZEROUPPER\n\tRET\n")
+		if withRes {
+			p("\tMOVQ RP, 16(SP)             // the next tile's residual\n")
+			p("\tJMP  advance%s\n", l)
+		}
 	}
-	p("\n")
+	p("\nadvance%s:\n", l)
+	p("\tMOVQ CP, 8(SP)              // the next tile's C\n")
+	p("\tMOVQ lda+24(FP), AX\n")
+	p("\tIMULQ $%d, AX\n", mr)
+	p("\tADDQ AX, 0(SP)              // the next tile's A\n")
+	p("\tDECQ 24(SP)\n")
+	p("\tJNE  tile%s\n", l)
+	p("\tVZEROUPPER\n\tRET\n\n")
+}
+
+// c16k1 writes convU8S8C16K1AVX512VNNI: one output channel of a convolution
+// on 16 input channels (the segmentation head), 16 output pixels a group.
+// A zmm load of the input holds 4 pixels' 16 channels, 4 quads a pixel in
+// its 128-bit lane; VPDPBUSD with the (r, s) weights repeated in each lane
+// sums each quad into a dword (Z0..Z3: pixels 0..3, 4..7, 8..11, 12..15 of
+// the group), unpacks and adds fold the quads, VPERMD puts the pixels in
+// order.
+func c16k1(p func(string, ...any)) {
+	p(`// func convU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
+TEXT ·convU8S8C16K1AVX512VNNI(SB), NOSPLIT, $0-120
+	MOVQ a_base+0(FP), SI        // A at the group's first pixel, kernel row 0
+	MOVQ rowStride+24(FP), BX
+	MOVQ groups+48(FP), CX
+	MOVQ c_base+96(FP), DI
+	MOVL comp+80(FP), AX
+	VPBROADCASTD AX, Z20         // compensation
+	VBROADCASTSS mul+84(FP), Z21
+	VBROADCASTSS add+88(FP), Z22
+	VBROADCASTSS floor+92(FP), Z23
+	MOVL $0x437f0000, AX         // 255.0
+	VPBROADCASTD AX, Z24
+	VMOVDQU32 int8PackPerm<>(SB), Z25
+
+c16group:                        // 16 output pixels
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ b_base+56(FP), DX       // B: 64 bytes per (r, s), the 16 weights 4 times
+	MOVQ SI, R8                  // A of kernel row r
+	MOVQ rows+32(FP), R9
+
+c16row:
+	MOVQ R8, R10                 // A of (r, s)
+	MOVQ cols+40(FP), R11
+
+c16col:
+	VMOVDQU32 (DX), Z4           // weights of (r, s)
+	VMOVDQU32 (R10), Z5          // pixels 0..3, 16 channels each
+	VMOVDQU32 64(R10), Z6        // pixels 4..7
+	VMOVDQU32 128(R10), Z7       // pixels 8..11
+	VMOVDQU32 192(R10), Z8       // pixels 12..15
+	VPDPBUSD Z4, Z5, Z0          // dword 4i+q: quad q of pixel i
+	VPDPBUSD Z4, Z6, Z1
+	VPDPBUSD Z4, Z7, Z2
+	VPDPBUSD Z4, Z8, Z3
+	ADDQ $16, R10                // next s: one pixel on
+	ADDQ $64, DX
+	DECQ R11
+	JNE  c16col
+	ADDQ BX, R8                  // next kernel row
+	DECQ R9
+	JNE  c16row
+
+	// Fold the quads: lane i of Z5 ends as the sums of pixel i of Z0..Z3.
+	VPUNPCKLDQ Z1, Z0, Z4        // a0 b0 a1 b1
+	VPUNPCKHDQ Z1, Z0, Z5        // a2 b2 a3 b3
+	VPADDD Z5, Z4, Z4            // a0+a2 b0+b2 a1+a3 b1+b3
+	VPUNPCKLDQ Z3, Z2, Z6
+	VPUNPCKHDQ Z3, Z2, Z7
+	VPADDD Z7, Z6, Z6            // c0+c2 d0+d2 c1+c3 d1+d3
+	VPUNPCKLQDQ Z6, Z4, Z5
+	VPUNPCKHQDQ Z6, Z4, Z7
+	VPADDD Z7, Z5, Z5            // dword 4i+j: pixel 4j+i
+	VPERMD Z5, Z25, Z5           // dword p: pixel p
+	VPSUBD Z20, Z5, Z5           // sum - compensation
+	VCVTDQ2PS Z5, Z5
+	VMULPS Z21, Z5, Z5           // * multiplier
+	VADDPS Z22, Z5, Z5           // + addend
+	VMAXPS Z23, Z5, Z5           // floor
+	VMINPS Z24, Z5, Z5           // at most 255
+	VCVTPS2DQ Z5, Z5             // round half even
+	VPMOVDB Z5, (DI)             // 16 output bytes
+	ADDQ $256, SI                // next 16 pixels
+	ADDQ $16, DI
+	DECQ CX
+	JNE  c16group
+	VZEROUPPER
+	RET
+
+`)
 }
