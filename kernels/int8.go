@@ -155,6 +155,11 @@ type int8Impl struct {
 	// contract); nil where the implementation has none (the general kernel
 	// runs).
 	c16k1 func(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
+	// maxPool and copyMap, where not nil, are the memory-bound ops'
+	// kernels: asm.MaxPool3x3s2U8AVX512's and asm.CopyMapU8AVX512VBMI's
+	// contracts (u8MaxPoolRow and u8CopyMap in Go).
+	maxPool func(y, x []uint8, rowStride, c, w int)
+	copyMap func(d []uint8, dstep int, s []uint8, sstep, n, width int, t *[256]uint8)
 	// signedA kernels multiply signed bytes (NEON's SDOT): they read each
 	// activation q as q-128 (q^0x80) and take the compensation
 	// (zx-128)*Σq_w, so that acc - comp is the same integer as the

@@ -14,7 +14,9 @@ import (
 // output): the border (the zero point) then stands in for PyTorch's -Inf
 // padding, since every window holds one pixel of x, and the maximum of
 // codes is the code of the maximum.
-func U8MaxPool3x3s2(y, x U8Image) {
+func U8MaxPool3x3s2(y, x U8Image) { u8MaxPool3x3s2(int8Active(), y, x) }
+
+func u8MaxPool3x3s2(impl int8Impl, y, x U8Image) {
 	x.check("U8MaxPool3x3s2", "x")
 	y.check("U8MaxPool3x3s2", "y")
 	if x.Halo < 1 || y.N != x.N || y.C != x.C || y.H != (x.H-1)/2+1 || y.W != (x.W-1)/2+1 || y.Scale != x.Scale || y.Zero != x.Zero {
@@ -22,18 +24,44 @@ func U8MaxPool3x3s2(y, x U8Image) {
 			x.N, x.H, x.W, x.C, x.Halo, x.Scale, x.Zero, y.N, y.H, y.W, y.C, y.Scale, y.Zero)
 	}
 	c := x.C
+	rowStride := (x.W + 2*x.Halo) * c
+	row := impl.maxPool
+	if row == nil || c%64 != 0 {
+		row = u8MaxPoolRow
+	}
 	Parallel(y.N*y.H, 1, func(lo, hi int) {
-		for row := lo; row < hi; row++ {
-			n, oy := row/y.H, row%y.H
-			for ox := 0; ox < y.W; ox++ {
-				d := y.Data[y.Offset(n, oy, ox):][:c]
-				copy(d, x.Data[x.Offset(n, 2*oy-1, 2*ox-1):][:c])
-				for t := 1; t < 9; t++ {
-					maxU8(d, x.Data[x.Offset(n, 2*oy-1+t/3, 2*ox-1+t%3):][:c])
-				}
-			}
+		for r := lo; r < hi; r++ {
+			n, oy := r/y.H, r%y.H
+			row(y.Data[y.Offset(n, oy, 0):], x.Data[x.Offset(n, 2*oy-1, -1):], rowStride, c, y.W)
 		}
 	})
+}
+
+// u8MaxPoolRow is asm.MaxPool3x3s2U8AVX512 in Go (any c >= 1): one output
+// row of w pixels from the three input rows at x (column -1).
+func u8MaxPoolRow(y, x []uint8, rowStride, c, w int) {
+	for ox := 0; ox < w; ox++ {
+		d := y[ox*c:][:c]
+		copy(d, x[2*ox*c:])
+		for t := 1; t < 9; t++ {
+			maxU8(d, x[t/3*rowStride+(2*ox+t%3)*c:][:c])
+		}
+	}
+}
+
+// u8CopyMap is asm.CopyMapU8AVX512VBMI in Go: n rows of width bytes from
+// s[i*sstep:] to d[i*dstep:], through t where it is not nil.
+func u8CopyMap(d []uint8, dstep int, s []uint8, sstep, n, width int, t *[256]uint8) {
+	for i := 0; i < n; i++ {
+		dr, sr := d[i*dstep:][:width], s[i*sstep:][:width]
+		if t == nil {
+			copy(dr, sr)
+			continue
+		}
+		for j, v := range sr {
+			dr[j] = t[v]
+		}
+	}
 }
 
 // maxU8 sets d[j] = max(d[j], s[j]), eight bytes at a time in 64-bit
@@ -71,7 +99,9 @@ func RequantTable(from float32, fromZero uint8, to float32, toZero uint8) *[256]
 // x [N, H, W, C] followed, along channels, by skip [N, 2H, 2W, K] (nil:
 // K = 0), each requantized to y's quantization (RequantTable; a copy when
 // they share it). y's border is not written.
-func U8UpsampleConcat(y, x U8Image, skip *U8Image) {
+func U8UpsampleConcat(y, x U8Image, skip *U8Image) { u8UpsampleConcat(int8Active(), y, x, skip) }
+
+func u8UpsampleConcat(impl int8Impl, y, x U8Image, skip *U8Image) {
 	x.check("U8UpsampleConcat", "x")
 	y.check("U8UpsampleConcat", "y")
 	k := 0
@@ -94,31 +124,20 @@ func U8UpsampleConcat(y, x U8Image, skip *U8Image) {
 	if x.Scale != y.Scale || x.Zero != y.Zero {
 		tx = RequantTable(x.Scale, x.Zero, y.Scale, y.Zero)
 	}
-	put := func(d, s []uint8, t *[256]uint8) {
-		if t == nil {
-			copy(d, s)
-			return
-		}
-		for i, v := range s {
-			d[i] = t[v]
-		}
+	cm := impl.copyMap
+	if cm == nil {
+		cm = u8CopyMap
 	}
 	ct := c + k
 	Parallel(y.N*y.H, 4, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			n, oy := row/y.H, row%y.H
-			d := y.Data[y.Offset(n, oy, 0):][:y.W*ct]
-			for ix := 0; ix < x.W; ix++ {
-				s := x.Data[x.Offset(n, oy/2, ix):][:c]
-				put(d[2*ix*ct:2*ix*ct+c], s, tx)
-				copy(d[(2*ix+1)*ct:(2*ix+1)*ct+c], d[2*ix*ct:2*ix*ct+c])
-			}
-			if skip == nil {
-				continue
-			}
-			sr := skip.Data[skip.Offset(n, oy, 0):][:y.W*k]
-			for ox := 0; ox < y.W; ox++ {
-				put(d[ox*ct+c:(ox+1)*ct], sr[ox*k:(ox+1)*k], ts)
+			d := y.Data[y.Offset(n, oy, 0):]
+			// Even pixels from x, odd ones copies of them, then the skip.
+			cm(d, 2*ct, x.Data[x.Offset(n, oy/2, 0):], c, x.W, c, tx)
+			cm(d[ct:], 2*ct, d, 2*ct, x.W, c, nil)
+			if skip != nil {
+				cm(d[c:], ct, skip.Data[skip.Offset(n, oy, 0):], k, y.W, k, ts)
 			}
 		}
 	})

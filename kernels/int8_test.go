@@ -415,3 +415,123 @@ func TestMaxU8(t *testing.T) {
 		}
 	}
 }
+
+// TestU8OpsImpls: each implementation's max-pool and upsample-concat equal
+// the naive ones (and so each other) on channel counts that take the SIMD
+// kernels (multiples of 64; any width) and others, with odd sizes, offsets
+// and requantizing tables; the guard bytes after y stay.
+func TestU8OpsImpls(t *testing.T) {
+	for _, name := range Int8Impls() {
+		impl := int8ImplNamed(name)
+		for i, sh := range [][4]int{{1, 7, 5, 64}, {2, 9, 12, 128}, {1, 4, 33, 64}, {1, 5, 6, 40}} {
+			rng := tensor.NewRNG(uint64(40 + i))
+			n, h, w, c := sh[0], sh[1], sh[2], sh[3]
+			x, _ := randU8Image(rng, n, h, w, c, 1, i, 0.1, 0)
+			y, ybuf := randU8Image(rng, n, (h-1)/2+1, (w-1)/2+1, c, i%2, i+1, 0.1, 0)
+			u8MaxPool3x3s2(impl, y, x)
+			for b := 0; b < n; b++ {
+				for oy := 0; oy < y.H; oy++ {
+					for ox := 0; ox < y.W; ox++ {
+						for ch := 0; ch < c; ch++ {
+							var m uint8
+							for dy := -1; dy <= 1; dy++ {
+								for dx := -1; dx <= 1; dx++ {
+									if iy, ix := 2*oy+dy, 2*ox+dx; iy >= 0 && ix >= 0 && iy < h && ix < w {
+										m = max(m, x.Data[x.Offset(b, iy, ix)+ch])
+									}
+								}
+							}
+							if g := y.Data[y.Offset(b, oy, ox)+ch]; g != m {
+								t.Fatalf("%s: max-pool %v (%d,%d,%d,%d) = %d, want %d", name, sh, b, oy, ox, ch, g, m)
+							}
+						}
+					}
+				}
+			}
+			for _, v := range ybuf[i+1+len(y.Data):] {
+				if v != 0xa5 {
+					t.Fatalf("%s: max-pool %v wrote past y", name, sh)
+				}
+			}
+		}
+		for i, sh := range [][5]int{{1, 3, 4, 64, 64}, {2, 5, 7, 32, 0}, {1, 2, 33, 96, 40}, {1, 4, 3, 7, 5}, {1, 3, 5, 128, 64}} {
+			rng := tensor.NewRNG(uint64(60 + i))
+			n, h, w, c, k := sh[0], sh[1], sh[2], sh[3], sh[4]
+			xz, sz, yz := uint8(i*3), uint8(i), uint8(10+i)
+			xs, ss, ys := float32(0.2), float32(0.05), float32(0.1)
+			if i == 1 {
+				xs, xz, ys, yz = 0.1, 10, 0.1, 10 // no table: copies
+			}
+			lo, _ := randU8Image(rng, n, h, w, c, i%2, i, xs, xz)
+			var skip *U8Image
+			if k > 0 {
+				s, _ := randU8Image(rng, n, 2*h, 2*w, k, 1, 2*i, ss, sz)
+				skip = &s
+			}
+			u, ubuf := randU8Image(rng, n, 2*h, 2*w, c+k, 1, 3, ys, yz)
+			u8UpsampleConcat(impl, u, lo, skip)
+			for b := 0; b < n; b++ {
+				for oy := 0; oy < 2*h; oy++ {
+					for ox := 0; ox < 2*w; ox++ {
+						for ch := 0; ch < c+k; ch++ {
+							var f float32
+							if ch < c {
+								f = xs * float32(int(lo.Data[lo.Offset(b, oy/2, ox/2)+ch])-int(xz))
+							} else {
+								f = ss * float32(int(skip.Data[skip.Offset(b, oy, ox)+ch-c])-int(sz))
+							}
+							if g, want := u.Data[u.Offset(b, oy, ox)+ch], QuantizeU8(f, ys, yz); g != want {
+								t.Fatalf("%s: upsample-concat %v (%d,%d,%d,%d) = %d, want %d", name, sh, b, oy, ox, ch, g, want)
+							}
+						}
+					}
+				}
+			}
+			for _, v := range ubuf[3+len(u.Data):] {
+				if v != 0xa5 {
+					t.Fatalf("%s: upsample-concat %v wrote past y", name, sh)
+				}
+			}
+			// The border keeps the zero point.
+			for _, v := range u.Data[:u.Offset(0, 0, 0)] {
+				if v != yz {
+					t.Fatalf("%s: upsample-concat %v wrote the border", name, sh)
+				}
+			}
+		}
+	}
+}
+
+// TestU8CopyMap: the SIMD copy-map equals u8CopyMap on odd widths, steps
+// and overlapping odd/even rows, with and without a table.
+func TestU8CopyMap(t *testing.T) {
+	for _, name := range Int8Impls() {
+		cm := int8ImplNamed(name).copyMap
+		if cm == nil {
+			continue
+		}
+		rng := tensor.NewRNG(3)
+		var tab [256]uint8
+		for i := range tab {
+			tab[i] = uint8(rng.Float32() * 256)
+		}
+		for _, width := range []int{1, 7, 63, 64, 65, 128, 200} {
+			for _, tp := range []*[256]uint8{nil, &tab} {
+				n, sstep, dstep := 5, width+3, 2*width+1
+				s := make([]uint8, (n-1)*sstep+width+11)
+				for i := range s {
+					s[i] = uint8(rng.Float32() * 256)
+				}
+				want, got := make([]uint8, (n-1)*dstep+width+13), make([]uint8, (n-1)*dstep+width+13)
+				for i := range want {
+					want[i], got[i] = 0x5a, 0x5a
+				}
+				u8CopyMap(want[1:], dstep, s[2:], sstep, n, width, tp)
+				cm(got[1:len(got)-12], dstep, s[2:], sstep, n, width, tp)
+				if string(got) != string(want) {
+					t.Fatalf("%s: width %d, table %v: differs from u8CopyMap", name, width, tp != nil)
+				}
+			}
+		}
+	}
+}

@@ -136,6 +136,39 @@ func ConvU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []i
 //go:noescape
 func convU8S8C16K1AVX512VNNI(a []uint8, rowStride, rows, cols, groups int, b []int8, comp int32, mul, add, floor float32, c []uint8)
 
+// MaxPool3x3s2U8AVX512 computes one output row of a 3x3 max-pool of
+// stride 2 on uint8 NHWC rows:
+//
+//	y[ox*c+j] = max over dy, dx < 3 of x[dy*rowStride+(2*ox+dx)*c+j]
+//
+// for ox < w, j < c. It requires c a positive multiple of 64, w >= 1,
+// rowStride >= 0, len(x) >= 2*rowStride+(2*w+1)*c, len(y) >= w*c and a CPU
+// with AVX512F and AVX512BW.
+func MaxPool3x3s2U8AVX512(y, x []uint8, rowStride, c, w int) {
+	if c < 64 || c%64 != 0 || w < 1 || rowStride < 0 || len(x) < 2*rowStride+(2*w+1)*c || len(y) < w*c {
+		panic(fmt.Sprintf("asm: MaxPool3x3s2U8AVX512: c=%d w=%d rowStride=%d len(x)=%d len(y)=%d", c, w, rowStride, len(x), len(y)))
+	}
+	maxPool3x3s2U8AVX512(y, x, rowStride, c, w)
+}
+
+//go:noescape
+func maxPool3x3s2U8AVX512(y, x []uint8, rowStride, c, w int)
+
+// CopyMapU8AVX512VBMI copies n rows of width bytes, row i from
+// s[i*sstep:] to d[i*dstep:], each byte v written as t[v] (as it is where t
+// is nil). It requires n, width >= 1, dstep, sstep >= 0, len(d) >=
+// (n-1)*dstep+width, len(s) >= (n-1)*sstep+width and a CPU with AVX512F,
+// AVX512BW and AVX512_VBMI; rows that overlap are copied in order.
+func CopyMapU8AVX512VBMI(d []uint8, dstep int, s []uint8, sstep, n, width int, t *[256]uint8) {
+	if n < 1 || width < 1 || dstep < 0 || sstep < 0 || len(d) < (n-1)*dstep+width || len(s) < (n-1)*sstep+width {
+		panic(fmt.Sprintf("asm: CopyMapU8AVX512VBMI: %d rows of %d, steps %d, %d, len(d)=%d len(s)=%d", n, width, dstep, sstep, len(d), len(s)))
+	}
+	copyMapU8AVX512VBMI(d, dstep, s, sstep, n, width, t)
+}
+
+//go:noescape
+func copyMapU8AVX512VBMI(d []uint8, dstep int, s []uint8, sstep, n, width int, t *[256]uint8)
+
 // VPDPBUSDLoop runs n iterations of 12 independent VPDPBUSD chains
 // (12*16*4*n multiply-adds, 1536*n int8 ops) and returns that op count: the
 // int8 peak probe. It requires n >= 1 and a CPU with AVX512_VNNI.

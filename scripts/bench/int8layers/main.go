@@ -124,7 +124,12 @@ func main() {
 			s := kernels.NewU8Image(1, 2*u.h, 2*u.h, u.k, 1, 0.03, 3)
 			skip = &s
 		}
-		y := kernels.NewU8Image(1, 2*u.h, 2*u.h, u.c+u.k, 1, 0.025, 2)
+		// As in the model: the union of the parts' ranges is one of them
+		// (post-ReLU ranges [0, hi]): the other part is requantized.
+		y := kernels.NewU8Image(1, 2*u.h, 2*u.h, u.c+u.k, 1, 0.03, 3)
+		if u.k == 0 {
+			y.Scale, y.Zero = x.Scale, x.Zero
+		}
 		ms := med(func() { kernels.U8UpsampleConcat(y, x, skip) })
 		rows = append(rows, row{fmt.Sprintf("upcat %d+%d @%d", u.c, u.k, 2*u.h), ms, 0})
 		total += ms

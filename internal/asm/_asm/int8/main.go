@@ -86,6 +86,7 @@ func main() {
 		}
 	}
 	c16k1(p)
+	u8ops(p)
 	avxvnni(p, addr)
 	p(`
 // func vpdpbusdLoop(n int)
@@ -328,6 +329,141 @@ c16col:
 	ADDQ $16, DI
 	DECQ CX
 	JNE  c16group
+	VZEROUPPER
+	RET
+
+`)
+}
+
+// u8ops writes the memory-bound uint8 kernels around the convolutions:
+// maxPool3x3s2U8AVX512 (one output row of the stem's max-pool, VPMAXUB)
+// and copyMapU8AVX512VBMI (rows of bytes copied, or mapped through a
+// 256-byte table with two VPERMI2B and a blend on the index's high bit).
+func u8ops(p func(string, ...any)) {
+	p(`// func maxPool3x3s2U8AVX512(y, x []uint8, rowStride, c, w int)
+// y[ox*c+j] = max over dy, dx < 3 of x[dy*rowStride+(2*ox+dx)*c+j], c a
+// multiple of 64.
+TEXT ·maxPool3x3s2U8AVX512(SB), NOSPLIT, $0-72
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI       // input row 0 at column 2*ox
+	MOVQ rowStride+48(FP), BX
+	MOVQ c+56(FP), DX
+	MOVQ w+64(FP), R8
+
+mppix:
+	MOVQ SI, R9                  // row 0 at the chunk
+	LEAQ (SI)(BX*1), R10         // row 1
+	LEAQ (R10)(BX*1), R11        // row 2
+	MOVQ DX, CX                  // channel bytes left
+
+mpchunk:
+	VMOVDQU8 (R9), Z0
+	VPMAXUB (R9)(DX*1), Z0, Z0   // column 2*ox+1
+	VPMAXUB (R9)(DX*2), Z0, Z0   // column 2*ox+2
+	VPMAXUB (R10), Z0, Z0
+	VPMAXUB (R10)(DX*1), Z0, Z0
+	VPMAXUB (R10)(DX*2), Z0, Z0
+	VPMAXUB (R11), Z0, Z0
+	VPMAXUB (R11)(DX*1), Z0, Z0
+	VPMAXUB (R11)(DX*2), Z0, Z0
+	VMOVDQU8 Z0, (DI)
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, DI
+	SUBQ $64, CX
+	JNE  mpchunk
+	LEAQ (SI)(DX*2), SI          // two input pixels on
+	DECQ R8
+	JNE  mppix
+	VZEROUPPER
+	RET
+
+// func copyMapU8AVX512VBMI(d []uint8, dstep int, s []uint8, sstep, n, width int, t *[256]uint8)
+// for i < n: d[i*dstep+j] = t[s[i*sstep+j]] (s[i*sstep+j] where t is nil)
+// for j < width; the last chunk of each row is masked.
+TEXT ·copyMapU8AVX512VBMI(SB), NOSPLIT, $0-88
+	MOVQ d_base+0(FP), DI
+	MOVQ s_base+32(FP), SI
+	MOVQ n+64(FP), R8
+	MOVQ width+72(FP), DX
+	MOVQ t+80(FP), AX
+	MOVQ DX, CX
+	ANDQ $63, CX                 // bytes in the last chunk (0: a whole one)
+	MOVQ $-1, R9
+	JEQ  cmfull
+	MOVQ $1, R9
+	SHLQ CX, R9
+	DECQ R9
+
+cmfull:
+	KMOVQ R9, K2                 // mask of the last chunk
+	SUBQ $1, DX
+	SHRQ $6, DX                  // whole chunks before the last
+	TESTQ AX, AX
+	JEQ  cmcopyrow
+	VMOVDQU8 (AX), Z4            // table entries 0..63
+	VMOVDQU8 64(AX), Z5          // 64..127
+	VMOVDQU8 128(AX), Z6         // 128..191
+	VMOVDQU8 192(AX), Z7         // 192..255
+
+cmmaprow:
+	MOVQ DI, R10
+	MOVQ SI, R11
+	MOVQ DX, CX
+	TESTQ CX, CX
+	JEQ  cmmaplast
+
+cmmapchunk:
+	VMOVDQU8 (R11), Z0
+	VMOVDQA64 Z0, Z1
+	VPMOVB2M Z0, K1              // indices >= 128
+	VPERMI2B Z5, Z4, Z0          // t[i] for i < 128 (index bits 0..6)
+	VPERMI2B Z7, Z6, Z1          // t[i] for i >= 128
+	VMOVDQU8 Z1, K1, Z0
+	VMOVDQU8 Z0, (R10)
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNE  cmmapchunk
+
+cmmaplast:
+	VMOVDQU8.Z (R11), K2, Z0
+	VMOVDQA64 Z0, Z1
+	VPMOVB2M Z0, K1
+	VPERMI2B Z5, Z4, Z0
+	VPERMI2B Z7, Z6, Z1
+	VMOVDQU8 Z1, K1, Z0
+	VMOVDQU8 Z0, K2, (R10)
+	ADDQ dstep+24(FP), DI
+	ADDQ sstep+56(FP), SI
+	DECQ R8
+	JNE  cmmaprow
+	VZEROUPPER
+	RET
+
+cmcopyrow:
+	MOVQ DI, R10
+	MOVQ SI, R11
+	MOVQ DX, CX
+	TESTQ CX, CX
+	JEQ  cmcopylast
+
+cmcopychunk:
+	VMOVDQU8 (R11), Z0
+	VMOVDQU8 Z0, (R10)
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNE  cmcopychunk
+
+cmcopylast:
+	VMOVDQU8.Z (R11), K2, Z0
+	VMOVDQU8 Z0, K2, (R10)
+	ADDQ dstep+24(FP), DI
+	ADDQ sstep+56(FP), SI
+	DECQ R8
+	JNE  cmcopyrow
 	VZEROUPPER
 	RET
 
