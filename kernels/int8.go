@@ -108,6 +108,29 @@ func QuantizeU8(f, scale float32, zero uint8) uint8 {
 	return 0
 }
 
+// QuantizeU8s sets dst[i*stride] = QuantizeU8(src[i], scale, zero) for
+// i < len(src): the same codes, rounded with the float32 1.5*2^23 trick
+// instead of a float64 round (|f/scale| clamped to 512 first, where every
+// code clamps anyway).
+func QuantizeU8s(dst []uint8, stride int, src []float32, scale float32, zero uint8) {
+	if len(src) == 0 {
+		return
+	}
+	_ = dst[(len(src)-1)*stride]
+	z := float32(zero)
+	for i, f := range src {
+		v := f / scale
+		if !(v == v) { // NaN
+			dst[i*stride] = 0
+			continue
+		}
+		v = min(max(v, -512), 512)
+		v = float32(float32(v+0x1.8p23) - 0x1.8p23) // round half even
+		v = min(max(float32(v+z), 0), 255)
+		dst[i*stride] = uint8(v)
+	}
+}
+
 // U8Params returns the scale and zero point that map [lo, hi] (widened to
 // hold 0) onto 0..255: scale (hi-lo)/255, zero round(-lo/scale). An empty,
 // infinite or vanishingly narrow (scale below 2^-100) range gives scale 1,

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/lungo-ml/lungo/tensor"
 )
@@ -184,9 +185,12 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 	rowBytes := st * rowStride
 	block := max(1, (256<<10)/max(1, rowBytes))
 	work := func(r0, r1, jp0, jp1 int) {
-		aTail := make([]uint8, cv.R*tailStride(int8MR))
-		cTail := make([]uint8, int8MR*int8NR)
-		rTail := make([]uint8, int8MR*int8NR)
+		// Tail buffers from the scratch pools (no allocation once warm).
+		aLen := cv.R * tailStride(int8MR)
+		sb := getScratch((aLen + 2*int8MR*int8NR + 3) / 4)
+		defer putScratch(sb)
+		buf := unsafe.Slice((*uint8)(unsafe.Pointer(&(*sb)[0])), 4*len(*sb))
+		aTail, cTail, rTail := buf[:aLen], buf[aLen:][:int8MR*int8NR], buf[aLen+int8MR*int8NR:][:int8MR*int8NR]
 		for b0 := r0; b0 < r1; b0 += block {
 			b1 := min(b0+block, r1)
 			for jp := jp0; jp < jp1; jp++ {

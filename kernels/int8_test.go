@@ -8,6 +8,30 @@ import (
 	"github.com/lungo-ml/lungo/tensor"
 )
 
+// TestQuantizeU8s: the row quantizer gives QuantizeU8's codes on halves,
+// extremes, NaN, infinities and ten million random bit patterns.
+func TestQuantizeU8s(t *testing.T) {
+	src := []float32{0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, 254.5, 255.5, -254.5, 1e30, -1e30, 512.5, -512.5, 4194303.5, 8388607,
+		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), math.SmallestNonzeroFloat32, math.MaxFloat32}
+	rng := tensor.NewRNG(7)
+	for i := 0; i < 10_000_000; i++ {
+		bits := uint32(rng.Float32()*(1<<16))<<16 | uint32(rng.Float32()*(1<<16))
+		src = append(src, math.Float32frombits(bits))
+	}
+	for _, sc := range []struct {
+		scale float32
+		zero  uint8
+	}{{1, 0}, {1, 128}, {0.0173, 37}, {3.5, 255}, {1e-30, 5}} {
+		dst := make([]uint8, 2*len(src))
+		QuantizeU8s(dst, 2, src, sc.scale, sc.zero)
+		for i, f := range src {
+			if want := QuantizeU8(f, sc.scale, sc.zero); dst[2*i] != want {
+				t.Fatalf("QuantizeU8s(%g (%#x), %g, %d) = %d, QuantizeU8 %d", f, math.Float32bits(f), sc.scale, sc.zero, dst[2*i], want)
+			}
+		}
+	}
+}
+
 func TestQuantizeU8(t *testing.T) {
 	cases := []struct {
 		f, s float32

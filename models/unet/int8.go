@@ -226,10 +226,8 @@ func (b *Int8Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 			if y >= h {
 				continue
 			}
-			for xx := 0; xx < w; xx++ {
-				for c := 0; c < cin; c++ {
-					d[xx*in.C+c] = kernels.QuantizeU8(x.Data[((bi*cin+c)*h+y)*w+xx], b.inScale, b.inZero)
-				}
+			for c := 0; c < cin; c++ {
+				kernels.QuantizeU8s(d[c:], in.C, x.Data[((bi*cin+c)*h+y)*w:][:w], b.inScale, b.inZero)
 			}
 		}
 	})
@@ -287,16 +285,16 @@ func (b *Int8Model) forward(ctx context.Context, x *tensor.Tensor) (*tensor.Tens
 		table[q] = float32(1 / (1 + math.Exp(-float64(lg.Scale)*float64(q-int(lg.Zero)))))
 	}
 	out := tensor.New(n, classes, h, w)
-	for bi := 0; bi < n; bi++ {
-		for c := 0; c < classes; c++ {
-			for y := 0; y < h; y++ {
-				row := out.Data[((bi*classes+c)*h+y)*w : ((bi*classes+c)*h+y+1)*w]
-				for xx := range row {
-					row[xx] = table[lg.Data[((bi*ph+y)*pw+xx)*classes+c]]
-				}
+	kernels.Parallel(n*classes*h, 16, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			bi, c, y := r/(classes*h), r/h%classes, r%h
+			row := out.Data[r*w : (r+1)*w]
+			src := lg.Data[(bi*ph+y)*pw*classes+c:]
+			for xx := range row {
+				row[xx] = table[src[xx*classes]]
 			}
 		}
-	}
+	})
 	mem.put(lg)
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -266,4 +267,38 @@ func FuzzUnmarshalCalibration(f *testing.F) {
 			kernels.PackInt8Conv([]float32{1, -2, 3, 0.5}, []float32{0.25}, 1, 4, 1, 1, 1, 0, sc, z, sc, z)
 		}
 	})
+}
+
+// TestInt8PredictAllocs: a steady-state int8 prediction allocates its
+// output tensor and a few small closures per layer, nothing that grows with
+// the image (the activations come from the arena, the kernels' tile buffers
+// from the scratch pools; before they did, 810 allocations at 64x64).
+func TestInt8PredictAllocs(t *testing.T) {
+	m := bf16TestModel(t, "resnet18")
+	cal, err := Calibrate(context.Background(), m, []*tensor.Tensor{tensor.NewRNG(1).Randn(1, 1, 64, 64)}, MinMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := NewInt8(m, cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bytes [2]uint64
+	for i, size := range []int{64, 128} {
+		x := tensor.NewRNG(1).Randn(1, 1, size, size)
+		q.Predict(x)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		n := testing.AllocsPerRun(4, func() { q.Predict(x) })
+		runtime.ReadMemStats(&ms1)
+		bytes[i] = (ms1.TotalAlloc - ms0.TotalAlloc) / 5
+		t.Logf("%dx%d: %.0f allocations, %d bytes per prediction", size, size, n, bytes[i])
+		if n > 300 {
+			t.Errorf("%dx%d: %.0f allocations per prediction", size, size, n)
+		}
+	}
+	// The output grows by 4*(128*128-64*64) bytes; allow 16 KiB of noise.
+	if grow := int64(bytes[1]) - int64(bytes[0]); grow > 4*(128*128-64*64)+16<<10 {
+		t.Errorf("a prediction at 128x128 allocates %d bytes more than at 64x64", grow)
+	}
 }
