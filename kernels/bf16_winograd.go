@@ -37,8 +37,8 @@ type bf16WinoKernel func(a []uint16, lda, kp int, b []uint16, np, rt int, c []fl
 // bf16WinoImpl is an implementation of the bf16 Winograd kernels.
 type bf16WinoImpl struct {
 	gemm [2][3]bf16WinoKernel // [nr 32, 16][mr 12, 8, 4]
-	in   func(dst []uint16, ds int, src []uint16, sa, sb, n int)
-	out  func(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int)
+	in   func(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int)
+	out  func(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int)
 }
 
 // bf16WinoGeneric is the pure-Go reference of the Winograd kernels.
@@ -78,43 +78,51 @@ func winoBF16GemmGo(mr, nr int, a []uint16, lda, kp int, b []uint16, np, rt int,
 }
 
 // winoBF16In2Go is asm.WinoIn2x2BF16AVX512BF16 in Go (see its doc).
-func winoBF16In2Go(dst []uint16, ds int, src []uint16, sa, sb, n int) {
+func winoBF16In2Go(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int) {
 	var t [4][4]float32
-	for c := 0; c < n; c++ {
-		for j := 0; j < 4; j++ {
-			e := src[j*sb+c:]
-			d0, d1, d2, d3 := BF16ToF32(e[0]), BF16ToF32(e[sa]), BF16ToF32(e[2*sa]), BF16ToF32(e[3*sa])
-			t[0][j], t[1][j], t[2][j], t[3][j] = d0-d2, d1+d2, d2-d1, d1-d3
-		}
-		for i := 0; i < 4; i++ {
-			r := &t[i]
-			o := dst[4*i*ds+c:]
-			o[0], o[ds], o[2*ds], o[3*ds] = F32ToBF16(r[0]-r[2]), F32ToBF16(r[1]+r[2]), F32ToBF16(r[2]-r[1]), F32ToBF16(r[1]-r[3])
+	for tt := 0; tt < nt; tt++ {
+		for c := 0; c < n; c++ {
+			for j := 0; j < 4; j++ {
+				e := src[2*tt*sb+j*sb+c:]
+				d0, d1, d2, d3 := BF16ToF32(e[0]), BF16ToF32(e[sa]), BF16ToF32(e[2*sa]), BF16ToF32(e[3*sa])
+				t[0][j], t[1][j], t[2][j], t[3][j] = d0-d2, d1+d2, d2-d1, d1-d3
+			}
+			for i := 0; i < 4; i++ {
+				r := &t[i]
+				o := dst[tt*dt+4*i*ds+c:]
+				o[0], o[ds], o[2*ds], o[3*ds] = F32ToBF16(r[0]-r[2]), F32ToBF16(r[1]+r[2]), F32ToBF16(r[2]-r[1]), F32ToBF16(r[1]-r[3])
+			}
 		}
 	}
 }
 
 // winoBF16Out2Go is asm.WinoOut2x2BF16AVX512BF16 in Go (see its doc).
-func winoBF16Out2Go(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int) {
+func winoBF16Out2Go(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int) {
 	var t [2][4]float32
-	for c := 0; c < n; c++ {
-		for b := 0; b < 4; b++ {
-			e := src[b*ss+c:]
-			m0, m1, m2, m3 := e[0], e[4*ss], e[8*ss], e[12*ss]
-			t[0][b], t[1][b] = m0+m1+m2, m1-m2-m3
+	for tt := 0; tt < nt; tt++ {
+		tc := 2
+		if tt == nt-1 {
+			tc = cols
 		}
-		for i := 0; i < rows; i++ {
-			r := &t[i]
-			o := [2]float32{r[0] + r[1] + r[2] + bias[c], r[1] - r[2] - r[3] + bias[c]}
-			for j := 0; j < cols; j++ {
-				s := o[j]
-				if res != nil {
-					s += BF16ToF32(res[i*ra+j*rb+c])
+		for c := 0; c < n; c++ {
+			for b := 0; b < 4; b++ {
+				e := src[tt*st+b*ss+c:]
+				m0, m1, m2, m3 := e[0], e[4*ss], e[8*ss], e[12*ss]
+				t[0][b], t[1][b] = m0+m1+m2, m1-m2-m3
+			}
+			for i := 0; i < rows; i++ {
+				r := &t[i]
+				o := [2]float32{r[0] + r[1] + r[2] + bias[c], r[1] - r[2] - r[3] + bias[c]}
+				for j := 0; j < tc; j++ {
+					s := o[j]
+					if res != nil {
+						s += BF16ToF32(res[2*tt*rb+i*ra+j*rb+c])
+					}
+					if !(s > floor) {
+						s = floor
+					}
+					dst[2*tt*db+i*da+j*db+c] = F32ToBF16(s)
 				}
-				if !(s > floor) {
-					s = floor
-				}
-				dst[i*da+j*db+c] = F32ToBF16(s)
 			}
 		}
 	}
@@ -169,13 +177,13 @@ func PackBF16Winograd(w, bias []float32, k, c, pad int) *BF16Conv {
 	return cv
 }
 
-// BF16WinogradPays reports whether a 3x3 stride-1 convolution from c to k
-// channels (padding at most 2) runs faster on the Winograd path
-// (PackBF16Winograd) than on the direct one: from 32 channels in and out.
-// Below, the transforms, one 16-lane step per pixel, cost more than the
-// products they save (bf16layers: 16->16 and 32->16 at 512x512 slower).
+// BF16WinogradPays reports whether a convolution with these sizes runs
+// faster on the Winograd path (PackBF16Winograd) than on the direct one:
+// every 3x3 stride-1 convolution with padding at most 2. Measured on all
+// such shapes of U-Net-ResNet34 at 512 (scripts/bench/bf16layers), from
+// 512 channels at 16x16 down to 16->16 and the 16->1 head at 512x512.
 func BF16WinogradPays(k, c, r, s, stride, pad int) bool {
-	return r == 3 && s == 3 && stride == 1 && pad <= 2 && min(k, c) >= 32
+	return r == 3 && s == 3 && stride == 1 && pad <= 2
 }
 
 // bf16WinoBlockBytes is what the V and M of a block of tiles may take:
@@ -221,12 +229,19 @@ func bf16WinoConv2D(wi *bf16WinoImpl, y, x BF16Image, cv *BF16Conv, res *BF16Ima
 		for b := lo; b < hi; b++ {
 			t0 := b * tb
 			nt := min(tb, tiles-t0)
-			for t := t0; t < t0+nt; t++ {
+			for t := t0; t < t0+nt; {
 				n, ty, tx := t/perImg, t%perImg/tw, t%tw
 				iy0, ix0 := 2*ty-cv.Pad, 2*tx-cv.Pad
 				dst := v[(t-t0)*ldv:]
+				// A run of tiles along the row whose windows lie inside
+				// the halo, in one call.
+				run := 0
 				if iy0 >= -x.Halo && ix0 >= -x.Halo && iy0+4 <= x.H+x.Halo && ix0+4 <= x.W+x.Halo {
-					wi.in(dst, ve, x.Data[x.Offset(n, iy0, ix0):], xa, xb, cp)
+					run = min(t0+nt-t, tw-tx, (x.W+x.Halo-ix0-4)/2+1)
+				}
+				if run > 0 {
+					wi.in(dst, ve, ldv, x.Data[x.Offset(n, iy0, ix0):], xa, xb, cp, run)
+					t += run
 					continue
 				}
 				// The window leaves the halo: gather it, zeros outside the image.
@@ -240,7 +255,8 @@ func bf16WinoConv2D(wi *bf16WinoImpl, y, x BF16Image, cv *BF16Conv, res *BF16Ima
 						}
 					}
 				}
-				wi.in(dst, ve, win, 4*cp, cp, cp)
+				wi.in(dst, ve, ldv, win, 4*cp, cp, cp, 1)
+				t++
 			}
 			// Rows up to a multiple of 4 feed only rows of M nobody reads;
 			// zero them so that they hold no NaNs.
@@ -261,15 +277,18 @@ func bf16WinoConv2D(wi *bf16WinoImpl, y, x BF16Image, cv *BF16Conv, res *BF16Ima
 					gemm[2](a[i0*ldv:], ldv, kp, u, np, 1, c[i0*ldm:], ldm)
 				}
 			}
-			for t := t0; t < t0+nt; t++ {
+			for t := t0; t < t0+nt; {
+				// The tiles up to the end of the row or block, in one call.
 				n, ty, tx := t/perImg, t%perImg/tw, t%tw
+				run := min(t0+nt-t, tw-tx)
 				oy0, ox0 := 2*ty, 2*tx
-				rows, cols := min(2, oh-oy0), min(2, ow-ox0)
+				rows, cols := min(2, oh-oy0), min(2, ow-2*(tx+run-1))
 				var rs []uint16
 				if res != nil {
 					rs = res.Data[res.Offset(n, oy0, ox0):]
 				}
-				wi.out(y.Data[y.Offset(n, oy0, ox0):], ya, yb, m[(t-t0)*ldm:], me, cv.bias, rs, ra, rb, floor, rows, cols, k)
+				wi.out(y.Data[y.Offset(n, oy0, ox0):], ya, yb, m[(t-t0)*ldm:], me, ldm, cv.bias, rs, ra, rb, floor, rows, cols, k, run)
+				t += run
 			}
 		}
 	})

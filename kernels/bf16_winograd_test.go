@@ -69,123 +69,138 @@ func TestBF16WinoGemm(t *testing.T) {
 
 // TestBF16WinoTransforms holds every implementation's input and output
 // transforms bit for bit to the generic ones over channel counts around
-// 16, odd strides, offsets, partial tiles, residual or none, and NaN guard
-// cells; and the generic ones to their definition in float64.
+// 16, one or several tiles a call, odd strides, offsets, partial tiles,
+// residual or none, and NaN guard cells; and the generic ones to their
+// definition in float64.
 func TestBF16WinoTransforms(t *testing.T) {
 	rng := tensor.NewRNG(5)
+	bt := func(v [4]float64) [4]float64 { return [4]float64{v[0] - v[2], v[1] + v[2], v[2] - v[1], v[1] - v[3]} }
+	at := func(v0, v1, v2, v3 float64) [2]float64 { return [2]float64{v0 + v1 + v2, v1 - v2 - v3} }
 	for _, name := range BF16Impls() {
 		im := bf16ImplNamed(name)
 		for _, n := range []int{1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 48, 63} {
-			off := n % 3
-			// Input: window rows sa apart, pixels sb apart.
-			sb := n + n%2
-			sa := 4*sb + 3
-			ds := n + 5
-			src := randBF16(rng, off+3*sa+3*sb+n, 4)[off:]
-			runIn := func(f func([]uint16, int, []uint16, int, int, int)) []uint16 {
-				dst := make([]uint16, off+15*ds+n+9)
-				for i := range dst {
-					dst[i] = bf16Guard
+			for _, nt := range []int{1, 3} {
+				off := n % 3
+				// Input: window rows sa apart, pixels sb apart, tiles 2*sb.
+				sb := n + n%2
+				sa := (2*nt+2)*sb + 3
+				ds := n + 5
+				dt := 16*ds + 7
+				src := randBF16(rng, off+2*(nt-1)*sb+3*sa+3*sb+n, 4)[off:]
+				runIn := func(f func([]uint16, int, int, []uint16, int, int, int, int)) []uint16 {
+					dst := make([]uint16, off+(nt-1)*dt+15*ds+n+9)
+					for i := range dst {
+						dst[i] = bf16Guard
+					}
+					f(dst[off:], ds, dt, src, sa, sb, n, nt)
+					return dst
 				}
-				f(dst[off:], ds, src, sa, sb, n)
-				return dst
-			}
-			got, want := runIn(im.wino.in), runIn(bf16WinoGeneric.in)
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("%s in n=%d: dst[%d] = %#04x, generic %#04x", name, n, i-off, got[i], want[i])
-				}
-				e, c := (i-off)/ds, (i-off)%ds
-				if inside := i >= off && e < 16 && c < n; inside != (got[i] != bf16Guard) {
-					t.Fatalf("%s in n=%d: dst[%d] = %#04x (inside %v)", name, n, i-off, got[i], inside)
-				}
-			}
-			// The generic transform against BT d B in float64, rounded once.
-			for c := 0; c < n; c++ {
-				var d [4][4]float64
-				for i := 0; i < 4; i++ {
-					for j := 0; j < 4; j++ {
-						d[i][j] = float64(BF16ToF32(src[i*sa+j*sb+c]))
+				got, want := runIn(im.wino.in), runIn(bf16WinoGeneric.in)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s in n=%d nt=%d: dst[%d] = %#04x, generic %#04x", name, n, nt, i-off, got[i], want[i])
+					}
+					q := i - off
+					tt, r := q/dt, q%dt
+					inside := q >= 0 && tt < nt && r/ds < 16 && r%ds < n
+					if inside != (got[i] != bf16Guard) {
+						t.Fatalf("%s in n=%d nt=%d: dst[%d] = %#04x (inside %v)", name, n, nt, q, got[i], inside)
 					}
 				}
-				bt := func(v [4]float64) [4]float64 { return [4]float64{v[0] - v[2], v[1] + v[2], v[2] - v[1], v[1] - v[3]} }
-				var tt [4][4]float64
-				for j := 0; j < 4; j++ {
-					col := bt([4]float64{d[0][j], d[1][j], d[2][j], d[3][j]})
-					for i := range col {
-						tt[i][j] = col[i]
-					}
-				}
-				for i := 0; i < 4; i++ {
-					for j, v := range bt(tt[i]) {
-						if g := want[off+(4*i+j)*ds+c]; g != F32ToBF16(float32(v)) {
-							t.Fatalf("generic in n=%d c=%d: element %d = %v, want %v", n, c, 4*i+j, BF16ToF32(g), v)
-						}
-					}
-				}
-			}
-			// Output: 16 elements ss apart, outputs da, db apart.
-			ss := 2*n + 3
-			msrc := make([]float32, off+15*ss+n)[off:]
-			for i := range msrc {
-				msrc[i] = rng.Float32()*8 - 4
-			}
-			bias := rng.Randn(n).Data
-			db := n + 1
-			da := 3*db + 2
-			for _, rc := range [][2]int{{2, 2}, {1, 2}, {2, 1}, {1, 1}} {
-				for _, withRes := range []bool{false, true} {
-					for _, floor := range []float32{0, float32(math.Inf(-1))} {
-						var res []uint16
-						ra, rb := 0, 0
-						if withRes {
-							rb = n + 2
-							ra = 2*rb + 1
-							res = randBF16(rng, off+(rc[0]-1)*ra+(rc[1]-1)*rb+n, 2)[off:]
-						}
-						runOut := func(f func([]uint16, int, int, []float32, int, []float32, []uint16, int, int, float32, int, int, int)) []uint16 {
-							dst := make([]uint16, off+(rc[0]-1)*da+(rc[1]-1)*db+n+9)
-							for i := range dst {
-								dst[i] = bf16Guard
-							}
-							f(dst[off:], da, db, msrc, ss, bias, res, ra, rb, floor, rc[0], rc[1], n)
-							return dst
-						}
-						got, want := runOut(im.wino.out), runOut(bf16WinoGeneric.out)
-						for i := range got {
-							if got[i] != want[i] {
-								t.Fatalf("%s out n=%d %v res=%v: dst[%d] = %#04x, generic %#04x", name, n, rc, withRes, i-off, got[i], want[i])
+				// The generic transform against BT d B in float64, rounded once.
+				for tt := 0; tt < nt; tt++ {
+					for c := 0; c < n; c++ {
+						var d, tr [4][4]float64
+						for i := 0; i < 4; i++ {
+							for j := 0; j < 4; j++ {
+								d[i][j] = float64(BF16ToF32(src[2*tt*sb+i*sa+j*sb+c]))
 							}
 						}
-						for i := 0; i < 2; i++ {
-							for j := 0; j < 2; j++ {
-								for c := 0; c < n; c++ {
-									if i >= rc[0] || j >= rc[1] {
-										// Outside the tile: a guard, where dst reaches.
-										if o := off + i*da + j*db + c; o < len(want) && want[o] != bf16Guard {
-											t.Fatalf("generic out %v: (%d,%d) channel %d written", rc, i, j, c)
+						for j := 0; j < 4; j++ {
+							col := bt([4]float64{d[0][j], d[1][j], d[2][j], d[3][j]})
+							for i := range col {
+								tr[i][j] = col[i]
+							}
+						}
+						for i := 0; i < 4; i++ {
+							for j, v := range bt(tr[i]) {
+								if g := want[off+tt*dt+(4*i+j)*ds+c]; g != F32ToBF16(float32(v)) {
+									t.Fatalf("generic in n=%d tile %d c=%d: element %d = %v, want %v", n, tt, c, 4*i+j, BF16ToF32(g), v)
+								}
+							}
+						}
+					}
+				}
+				// Output: 16 elements ss apart, tiles st apart; outputs da, db apart.
+				ss := 2*n + 3
+				st := 16*ss + 5
+				msrc := make([]float32, off+(nt-1)*st+15*ss+n)[off:]
+				for i := range msrc {
+					msrc[i] = rng.Float32()*8 - 4
+				}
+				bias := rng.Randn(n).Data
+				db := n + 1
+				da := 2*nt*db + 2
+				for _, rc := range [][2]int{{2, 2}, {1, 2}, {2, 1}, {1, 1}} {
+					for _, withRes := range []bool{false, true} {
+						for _, floor := range []float32{0, float32(math.Inf(-1))} {
+							var res []uint16
+							ra, rb := 0, 0
+							if withRes {
+								rb = n + 2
+								ra = 2*nt*rb + 1
+								res = randBF16(rng, off+2*(nt-1)*rb+(rc[0]-1)*ra+(rc[1]-1)*rb+n, 2)[off:]
+							}
+							dlen := off + 2*(nt-1)*db + (rc[0]-1)*da + (rc[1]-1)*db + n
+							runOut := func(f func([]uint16, int, int, []float32, int, int, []float32, []uint16, int, int, float32, int, int, int, int)) []uint16 {
+								dst := make([]uint16, dlen+9)
+								for i := range dst {
+									dst[i] = bf16Guard
+								}
+								f(dst[off:dlen], da, db, msrc, ss, st, bias, res, ra, rb, floor, rc[0], rc[1], n, nt)
+								return dst
+							}
+							got, want := runOut(im.wino.out), runOut(bf16WinoGeneric.out)
+							for i := range got {
+								if got[i] != want[i] {
+									t.Fatalf("%s out n=%d nt=%d %v res=%v: dst[%d] = %#04x, generic %#04x", name, n, nt, rc, withRes, i-off, got[i], want[i])
+								}
+							}
+							inside := make([]bool, len(want))
+							for tt := 0; tt < nt; tt++ {
+								tc := 2
+								if tt == nt-1 {
+									tc = rc[1]
+								}
+								for i := 0; i < rc[0]; i++ {
+									for j := 0; j < tc; j++ {
+										for c := 0; c < n; c++ {
+											o := off + 2*tt*db + i*da + j*db + c
+											inside[o] = true
+											var m [16]float64
+											for e := range m {
+												m[e] = float64(msrc[tt*st+e*ss+c])
+											}
+											var tr [2][4]float64
+											for b := 0; b < 4; b++ {
+												col := at(m[b], m[4+b], m[8+b], m[12+b])
+												tr[0][b], tr[1][b] = col[0], col[1]
+											}
+											s := at(tr[i][0], tr[i][1], tr[i][2], tr[i][3])[j] + float64(bias[c])
+											if withRes {
+												s += float64(BF16ToF32(res[2*tt*rb+i*ra+j*rb+c]))
+											}
+											s = max(s, float64(floor))
+											if d := math.Abs(float64(BF16ToF32(want[o])) - s); d > 1e-5+math.Abs(s)/256 {
+												t.Fatalf("generic out n=%d tile %d (%d,%d) c=%d: %v, want %v", n, tt, i, j, c, BF16ToF32(want[o]), s)
+											}
 										}
-										continue
 									}
-									g := want[off+i*da+j*db+c]
-									var m [16]float64
-									for e := range m {
-										m[e] = float64(msrc[e*ss+c])
-									}
-									at := func(v0, v1, v2, v3 float64) [2]float64 { return [2]float64{v0 + v1 + v2, v1 - v2 - v3} }
-									var tt [2][4]float64
-									for b := 0; b < 4; b++ {
-										col := at(m[b], m[4+b], m[8+b], m[12+b])
-										tt[0][b], tt[1][b] = col[0], col[1]
-									}
-									s := at(tt[i][0], tt[i][1], tt[i][2], tt[i][3])[j] + float64(bias[c])
-									if withRes {
-										s += float64(BF16ToF32(res[i*ra+j*rb+c]))
-									}
-									s = max(s, float64(floor))
-									if d := math.Abs(float64(BF16ToF32(g)) - s); d > 1e-5+math.Abs(s)/256 {
-										t.Fatalf("generic out n=%d (%d,%d) c=%d: %v, want %v", n, i, j, c, BF16ToF32(g), s)
-									}
+								}
+							}
+							for i, v := range want {
+								if !inside[i] && v != bf16Guard {
+									t.Fatalf("generic out n=%d nt=%d %v: dst[%d] written outside the outputs", n, nt, rc, i-off)
 								}
 							}
 						}

@@ -221,68 +221,70 @@ func winoBF16_8x16AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c 
 func winoBF16_4x16AVX512BF16(a []uint16, lda, kp int, b []uint16, np, rt int, c []float32, ldc int)
 
 // WinoIn2x2BF16AVX512BF16 is the F(2x2,3x3) Winograd input transform on
-// bf16 values, 16 channels a step (AVX-512 BF16): with f the float32 of a
-// bf16 and bf16 the rounding to nearest even,
+// bf16 values of nt tiles side by side (windows 2*sb apart), 16 channels a
+// step (AVX-512 BF16): with f the float32 of a bf16 and bf16 the rounding
+// to nearest even,
 //
-//	for c := 0; c < n; c++ {
-//		d[i][j] = f(src[i*sa+j*sb+c])             // i, j < 4
-//		t[0][j], t[1][j] = d[0][j]-d[2][j], d[1][j]+d[2][j]
-//		t[2][j], t[3][j] = d[2][j]-d[1][j], d[1][j]-d[3][j]
-//		for i := 0; i < 4; i++ {
-//			r := t[i]
-//			dst[(4*i+0)*ds+c] = bf16(r[0] - r[2])
-//			dst[(4*i+1)*ds+c] = bf16(r[1] + r[2])
-//			dst[(4*i+2)*ds+c] = bf16(r[2] - r[1])
-//			dst[(4*i+3)*ds+c] = bf16(r[1] - r[3])
+//	for t := 0; t < nt; t++ {
+//		for c := 0; c < n; c++ {
+//			d[i][j] = f(src[2*t*sb+i*sa+j*sb+c])        // i, j < 4
+//			t[0][j], t[1][j] = d[0][j]-d[2][j], d[1][j]+d[2][j]
+//			t[2][j], t[3][j] = d[2][j]-d[1][j], d[1][j]-d[3][j]
+//			for i := 0; i < 4; i++ {
+//				r, o := t[i], t*dt+4*i*ds+c
+//				dst[o], dst[o+ds] = bf16(r[0]-r[2]), bf16(r[1]+r[2])
+//				dst[o+2*ds], dst[o+3*ds] = bf16(r[2]-r[1]), bf16(r[1]-r[3])
+//			}
 //		}
 //	}
 //
-// It requires sa, sb, ds >= 0, len(src) >= 3*sa+3*sb+n and len(dst) >=
-// 15*ds+n when n > 0, and a CPU with AVX512F, AVX512BW and AVX512_BF16.
-func WinoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int) {
-	if n <= 0 {
+// It requires sa, sb, ds, dt >= 0, len(src) >= 2*(nt-1)*sb+3*sa+3*sb+n and
+// len(dst) >= (nt-1)*dt+15*ds+n when n, nt > 0, and a CPU with AVX512F,
+// AVX512BW and AVX512_BF16.
+func WinoIn2x2BF16AVX512BF16(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int) {
+	if n <= 0 || nt <= 0 {
 		return
 	}
-	if sa < 0 || sb < 0 || ds < 0 || len(src) < 3*sa+3*sb+n || len(dst) < 15*ds+n {
-		panic(fmt.Sprintf("asm: WinoIn2x2BF16AVX512BF16: n=%d sa=%d sb=%d ds=%d len(src)=%d len(dst)=%d", n, sa, sb, ds, len(src), len(dst)))
+	if sa < 0 || sb < 0 || ds < 0 || dt < 0 || len(src) < 2*(nt-1)*sb+3*sa+3*sb+n || len(dst) < (nt-1)*dt+15*ds+n {
+		panic(fmt.Sprintf("asm: WinoIn2x2BF16AVX512BF16: n=%d nt=%d sa=%d sb=%d ds=%d dt=%d len(src)=%d len(dst)=%d", n, nt, sa, sb, ds, dt, len(src), len(dst)))
 	}
-	winoIn2x2BF16AVX512BF16(dst, ds, src, sa, sb, n)
+	winoIn2x2BF16AVX512BF16(dst, ds, dt, src, sa, sb, n, nt)
 }
 
 // WinoOut2x2BF16AVX512BF16 is the F(2x2,3x3) Winograd output transform to
-// bf16, 16 channels a step (AVX-512 BF16): for c < n, with m[e] =
-// src[e*ss+c],
+// bf16 of nt tiles side by side, 16 channels a step (AVX-512 BF16): for
+// t < nt and c < n, with m[e] = src[t*st+e*ss+c],
 //
 //	t[0][b] = m[b] + m[4+b] + m[8+b]    // b < 4, left to right
 //	t[1][b] = m[4+b] - m[8+b] - m[12+b]
 //	o[i][0] = t[i][0] + t[i][1] + t[i][2] + bias[c]
 //	o[i][1] = t[i][1] - t[i][2] - t[i][3] + bias[c]
-//	for i < rows, j < cols:
+//	for i < rows, j < 2 (j < cols in the last tile):
 //		s := o[i][j]
-//		if res != nil { s += f(res[i*ra+j*rb+c]) }
+//		if res != nil { s += f(res[2*t*rb+i*ra+j*rb+c]) }
 //		if !(s > floor) { s = floor } // VMAXPS
-//		dst[i*da+j*db+c] = bf16(s)
+//		dst[2*t*db+i*da+j*db+c] = bf16(s)
 //
-// It requires rows and cols in 1..2, da, db, ss, ra, rb >= 0 and, when
-// n > 0, len(src) >= 15*ss+n, len(bias) >= n, len(dst) >=
-// (rows-1)*da+(cols-1)*db+n (and len(res) likewise with ra, rb), and a
-// CPU with AVX512F, AVX512BW and AVX512_BF16. floor is 0 for a fused ReLU,
-// -Inf for none.
-func WinoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int) {
-	if n <= 0 {
+// It requires rows and cols in 1..2, da, db, ss, st, ra, rb >= 0 and, when
+// n, nt > 0, len(src) >= (nt-1)*st+15*ss+n, len(bias) >= n, len(dst) >=
+// 2*(nt-1)*db+(rows-1)*da+(cols-1)*db+n (and len(res) likewise with ra,
+// rb), and a CPU with AVX512F, AVX512BW and AVX512_BF16. floor is 0 for a
+// fused ReLU, -Inf for none.
+func WinoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int) {
+	if n <= 0 || nt <= 0 {
 		return
 	}
-	if rows < 1 || rows > 2 || cols < 1 || cols > 2 || da < 0 || db < 0 || ss < 0 || ra < 0 || rb < 0 ||
-		len(src) < 15*ss+n || len(bias) < n || len(dst) < (rows-1)*da+(cols-1)*db+n ||
-		res != nil && len(res) < (rows-1)*ra+(cols-1)*rb+n {
-		panic(fmt.Sprintf("asm: WinoOut2x2BF16AVX512BF16: %dx%d outputs, n=%d, strides %d %d %d %d %d, lengths %d %d %d %d",
-			rows, cols, n, da, db, ss, ra, rb, len(dst), len(src), len(bias), len(res)))
+	if rows < 1 || rows > 2 || cols < 1 || cols > 2 || da < 0 || db < 0 || ss < 0 || st < 0 || ra < 0 || rb < 0 ||
+		len(src) < (nt-1)*st+15*ss+n || len(bias) < n || len(dst) < 2*(nt-1)*db+(rows-1)*da+(cols-1)*db+n ||
+		res != nil && len(res) < 2*(nt-1)*rb+(rows-1)*ra+(cols-1)*rb+n {
+		panic(fmt.Sprintf("asm: WinoOut2x2BF16AVX512BF16: %d tiles of %dx%d outputs, n=%d, strides %d %d %d %d %d %d, lengths %d %d %d %d",
+			nt, rows, cols, n, da, db, ss, st, ra, rb, len(dst), len(src), len(bias), len(res)))
 	}
-	winoOut2x2BF16AVX512BF16(dst, da, db, src, ss, bias, res, ra, rb, floor, rows, cols, n)
+	winoOut2x2BF16AVX512BF16(dst, da, db, src, ss, st, bias, res, ra, rb, floor, rows, cols, n, nt)
 }
 
 //go:noescape
-func winoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int)
+func winoIn2x2BF16AVX512BF16(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int)
 
 //go:noescape
-func winoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int)
+func winoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int)

@@ -2000,11 +2000,12 @@ wstore4_16:                        // store the float32 tile
 	VZEROUPPER
 	RET
 
-// func winoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int)
-// Window element (i, j), channel c at src[i*sa+j*sb+c]; transformed
-// element 4i+j at dst[(4i+j)*ds+c]; 16 channels a step (the last masked).
-// Registers: t[i][j] of the column pass in Z(4i+j), loads in Z16..Z19,
-// the row pass in Z20..Z23, the rounded element in Z24.
+// func winoIn2x2BF16AVX512BF16(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int)
+// Tile t's window element (i, j), channel c at src[2*t*sb+i*sa+j*sb+c];
+// its transformed element 4i+j at dst[t*dt+(4i+j)*ds+c]; 16 channels a
+// step, unmasked, then the last channels masked. Registers: t[i][j] of the
+// column pass in Z(4i+j), loads in Z16..Z19, the row pass in Z20..Z23, the
+// rounded element in Z24.
 #define WR0 SI   // window row 0 at the current channel
 #define WR1 R8   // window row 1
 #define WR2 R9   // window row 2
@@ -2012,43 +2013,152 @@ wstore4_16:                        // store the float32 tile
 #define WSB BX   // sb in bytes
 #define WSB3 AX  // 3*sb in bytes
 #define WD0 DI   // elements 0..3 at the current channel
-#define WD4 R11  // elements 4..7
-#define WD8 R12  // elements 8..11
-#define WD12 R13 // elements 12..15
+#define WTS R11  // this tile's window
+#define WTD R12  // this tile's elements
+#define WTN R13  // tiles left
 #define WDS R14  // ds in bytes
 #define WDS3 R15 // 3*ds in bytes
 #define WLEFT CX // channels left
-#define WTMP DX
-TEXT ·winoIn2x2BF16AVX512BF16(SB), NOSPLIT, $0-80
-	MOVQ src_base+32(FP), WR0
-	MOVQ sa+56(FP), WTMP
+#define WTMP DX  // mask, row pointers, elements 4i..4i+3
+TEXT ·winoIn2x2BF16AVX512BF16(SB), NOSPLIT, $0-96
+	MOVQ src_base+40(FP), WTS
+	MOVQ dst_base+0(FP), WTD
+	MOVQ nt+88(FP), WTN
+	MOVQ sb+72(FP), WSB
+	SHLQ $1, WSB                 // sb in bytes
+	LEAQ (WSB)(WSB*2), WSB3
+	MOVQ ds+24(FP), WDS
+	SHLQ $1, WDS                 // ds in bytes
+	LEAQ (WDS)(WDS*2), WDS3
+
+wintile:
+	MOVQ WTS, WR0
+	MOVQ sa+64(FP), WTMP
 	SHLQ $1, WTMP                // sa in bytes
 	LEAQ (WR0)(WTMP*1), WR1
 	LEAQ (WR1)(WTMP*1), WR2
 	LEAQ (WR2)(WTMP*1), WR3
-	MOVQ sb+64(FP), WSB
-	SHLQ $1, WSB                 // sb in bytes
-	LEAQ (WSB)(WSB*2), WSB3
-	MOVQ dst_base+0(FP), WD0
-	MOVQ ds+24(FP), WDS
-	SHLQ $1, WDS                 // ds in bytes
-	LEAQ (WDS)(WDS*2), WDS3
-	LEAQ (WD0)(WDS*4), WD4
-	LEAQ (WD4)(WDS*4), WD8
-	LEAQ (WD8)(WDS*4), WD12
-	MOVQ n+72(FP), WLEFT
-	TESTQ WLEFT, WLEFT
-	JLE  windone
-
-winstep:
-	MOVL $0xffff, WTMP           // all 16 channels
+	MOVQ WTD, WD0
+	MOVQ n+80(FP), WLEFT
 	CMPQ WLEFT, $16
-	JGE  winmask
+	JLT  wintail
+
+winfull:
+	VPMOVZXWD (WR0), Z16  // d[0][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD (WR1), Z17  // d[1][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD (WR2), Z18  // d[2][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD (WR3), Z19  // d[3][0], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z0          // t[0][0] = d0 - d2
+	VADDPS Z18, Z17, Z4          // t[1][0] = d1 + d2
+	VSUBPS Z17, Z18, Z8          // t[2][0] = d2 - d1
+	VSUBPS Z19, Z17, Z12          // t[3][0] = d1 - d3
+	VPMOVZXWD (WR0)(WSB*1), Z16  // d[0][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD (WR1)(WSB*1), Z17  // d[1][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD (WR2)(WSB*1), Z18  // d[2][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD (WR3)(WSB*1), Z19  // d[3][1], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z1          // t[0][1] = d0 - d2
+	VADDPS Z18, Z17, Z5          // t[1][1] = d1 + d2
+	VSUBPS Z17, Z18, Z9          // t[2][1] = d2 - d1
+	VSUBPS Z19, Z17, Z13          // t[3][1] = d1 - d3
+	VPMOVZXWD (WR0)(WSB*2), Z16  // d[0][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD (WR1)(WSB*2), Z17  // d[1][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD (WR2)(WSB*2), Z18  // d[2][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD (WR3)(WSB*2), Z19  // d[3][2], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z2          // t[0][2] = d0 - d2
+	VADDPS Z18, Z17, Z6          // t[1][2] = d1 + d2
+	VSUBPS Z17, Z18, Z10          // t[2][2] = d2 - d1
+	VSUBPS Z19, Z17, Z14          // t[3][2] = d1 - d3
+	VPMOVZXWD (WR0)(WSB3*1), Z16  // d[0][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z16, Z16         // to float32
+	VPMOVZXWD (WR1)(WSB3*1), Z17  // d[1][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z17, Z17         // to float32
+	VPMOVZXWD (WR2)(WSB3*1), Z18  // d[2][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z18, Z18         // to float32
+	VPMOVZXWD (WR3)(WSB3*1), Z19  // d[3][3], bf16 in 32-bit lanes
+	VPSLLD $16, Z19, Z19         // to float32
+	VSUBPS Z18, Z16, Z3          // t[0][3] = d0 - d2
+	VADDPS Z18, Z17, Z7          // t[1][3] = d1 + d2
+	VSUBPS Z17, Z18, Z11          // t[2][3] = d2 - d1
+	VSUBPS Z19, Z17, Z15          // t[3][3] = d1 - d3
+	MOVQ WD0, WTMP               // elements 0..3
+	VSUBPS Z2, Z0, Z20          // row 0: r0 - r2
+	VADDPS Z2, Z1, Z21          // r1 + r2
+	VSUBPS Z1, Z2, Z22          // r2 - r1
+	VSUBPS Z3, Z1, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, (WTMP)   // element 0
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*1)   // element 1
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*2)   // element 2
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, (WTMP)(WDS3*1)   // element 3
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 4..7
+	VSUBPS Z6, Z4, Z20          // row 1: r0 - r2
+	VADDPS Z6, Z5, Z21          // r1 + r2
+	VSUBPS Z5, Z6, Z22          // r2 - r1
+	VSUBPS Z7, Z5, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, (WTMP)   // element 4
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*1)   // element 5
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*2)   // element 6
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, (WTMP)(WDS3*1)   // element 7
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 8..11
+	VSUBPS Z10, Z8, Z20          // row 2: r0 - r2
+	VADDPS Z10, Z9, Z21          // r1 + r2
+	VSUBPS Z9, Z10, Z22          // r2 - r1
+	VSUBPS Z11, Z9, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, (WTMP)   // element 8
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*1)   // element 9
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*2)   // element 10
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, (WTMP)(WDS3*1)   // element 11
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 12..15
+	VSUBPS Z14, Z12, Z20          // row 3: r0 - r2
+	VADDPS Z14, Z13, Z21          // r1 + r2
+	VSUBPS Z13, Z14, Z22          // r2 - r1
+	VSUBPS Z15, Z13, Z23          // r1 - r3
+	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
+	VMOVDQU16 Y24, (WTMP)   // element 12
+	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*1)   // element 13
+	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
+	VMOVDQU16 Y24, (WTMP)(WDS*2)   // element 14
+	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
+	VMOVDQU16 Y24, (WTMP)(WDS3*1)   // element 15
+	ADDQ $32, WR0                // next 16 channels
+	ADDQ $32, WR1
+	ADDQ $32, WR2
+	ADDQ $32, WR3
+	ADDQ $32, WD0
+	SUBQ $16, WLEFT
+	CMPQ WLEFT, $16
+	JGE  winfull
+
+wintail:
+	TESTQ WLEFT, WLEFT
+	JLE  winnext
 	MOVL $1, WTMP                // (1<<left)-1: the last channels
 	SHLL CL, WTMP
 	DECL WTMP
-
-winmask:
 	KMOVD WTMP, K1
 	VPMOVZXWD.Z (WR0), K1, Z16  // d[0][0], bf16 in 32-bit lanes
 	VPSLLD $16, Z16, Z16         // to float32
@@ -2098,238 +2208,382 @@ winmask:
 	VADDPS Z18, Z17, Z7          // t[1][3] = d1 + d2
 	VSUBPS Z17, Z18, Z11          // t[2][3] = d2 - d1
 	VSUBPS Z19, Z17, Z15          // t[3][3] = d1 - d3
+	MOVQ WD0, WTMP               // elements 0..3
 	VSUBPS Z2, Z0, Z20          // row 0: r0 - r2
 	VADDPS Z2, Z1, Z21          // r1 + r2
 	VSUBPS Z1, Z2, Z22          // r2 - r1
 	VSUBPS Z3, Z1, Z23          // r1 - r3
 	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
-	VMOVDQU16 Y24, K1, (WD0)   // element 0
+	VMOVDQU16 Y24, K1, (WTMP)   // element 0
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
-	VMOVDQU16 Y24, K1, (WD0)(WDS*1)   // element 1
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*1)   // element 1
 	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
-	VMOVDQU16 Y24, K1, (WD0)(WDS*2)   // element 2
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*2)   // element 2
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
-	VMOVDQU16 Y24, K1, (WD0)(WDS3*1)   // element 3
+	VMOVDQU16 Y24, K1, (WTMP)(WDS3*1)   // element 3
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 4..7
 	VSUBPS Z6, Z4, Z20          // row 1: r0 - r2
 	VADDPS Z6, Z5, Z21          // r1 + r2
 	VSUBPS Z5, Z6, Z22          // r2 - r1
 	VSUBPS Z7, Z5, Z23          // r1 - r3
 	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
-	VMOVDQU16 Y24, K1, (WD4)   // element 4
+	VMOVDQU16 Y24, K1, (WTMP)   // element 4
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
-	VMOVDQU16 Y24, K1, (WD4)(WDS*1)   // element 5
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*1)   // element 5
 	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
-	VMOVDQU16 Y24, K1, (WD4)(WDS*2)   // element 6
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*2)   // element 6
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
-	VMOVDQU16 Y24, K1, (WD4)(WDS3*1)   // element 7
+	VMOVDQU16 Y24, K1, (WTMP)(WDS3*1)   // element 7
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 8..11
 	VSUBPS Z10, Z8, Z20          // row 2: r0 - r2
 	VADDPS Z10, Z9, Z21          // r1 + r2
 	VSUBPS Z9, Z10, Z22          // r2 - r1
 	VSUBPS Z11, Z9, Z23          // r1 - r3
 	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
-	VMOVDQU16 Y24, K1, (WD8)   // element 8
+	VMOVDQU16 Y24, K1, (WTMP)   // element 8
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
-	VMOVDQU16 Y24, K1, (WD8)(WDS*1)   // element 9
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*1)   // element 9
 	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
-	VMOVDQU16 Y24, K1, (WD8)(WDS*2)   // element 10
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*2)   // element 10
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
-	VMOVDQU16 Y24, K1, (WD8)(WDS3*1)   // element 11
+	VMOVDQU16 Y24, K1, (WTMP)(WDS3*1)   // element 11
+	LEAQ (WTMP)(WDS*4), WTMP    // elements 12..15
 	VSUBPS Z14, Z12, Z20          // row 3: r0 - r2
 	VADDPS Z14, Z13, Z21          // r1 + r2
 	VSUBPS Z13, Z14, Z22          // r2 - r1
 	VSUBPS Z15, Z13, Z23          // r1 - r3
 	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
-	VMOVDQU16 Y24, K1, (WD12)   // element 12
+	VMOVDQU16 Y24, K1, (WTMP)   // element 12
 	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
-	VMOVDQU16 Y24, K1, (WD12)(WDS*1)   // element 13
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*1)   // element 13
 	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
-	VMOVDQU16 Y24, K1, (WD12)(WDS*2)   // element 14
+	VMOVDQU16 Y24, K1, (WTMP)(WDS*2)   // element 14
 	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
-	VMOVDQU16 Y24, K1, (WD12)(WDS3*1)   // element 15
+	VMOVDQU16 Y24, K1, (WTMP)(WDS3*1)   // element 15
 	ADDQ $32, WR0                // next 16 channels
 	ADDQ $32, WR1
 	ADDQ $32, WR2
 	ADDQ $32, WR3
 	ADDQ $32, WD0
-	ADDQ $32, WD4
-	ADDQ $32, WD8
-	ADDQ $32, WD12
-	SUBQ $16, WLEFT
-	JG   winstep
 
-windone:
+winnext:
+	LEAQ (WTS)(WSB*2), WTS       // next tile's window: 2 pixels on
+	MOVQ dt+32(FP), WTMP
+	LEAQ (WTD)(WTMP*2), WTD      // next tile's elements
+	DECQ WTN
+	JG   wintile
 	VZEROUPPER
 	RET
 
-// func winoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int)
-// Element e, channel c at src[e*ss+c]; output (i, j) (i < rows, j < cols)
-// at dst[i*da+j*db+c], its residual at res[i*ra+j*rb+c]; 16 channels a
-// step (the last masked). Registers: t[i][j] of the column pass in
-// Z(4i+j), loads in Z16..Z19, outputs in Z20..Z23, bias Z28, floor Z29.
+// func winoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int)
+// Tile t's element e, channel c at src[t*st+e*ss+c]; its output (i, j)
+// (i < rows, j < 2, or j < cols for the last tile) at
+// dst[2*t*db+i*da+j*db+c], its residual at res[2*t*rb+i*ra+j*rb+c]; 16
+// channels a step, unmasked, then the last channels masked. Registers:
+// m[q][b] in Z(4q+b), t[i][b] of the column pass in Z(16+4i+b), outputs
+// in Z24..Z27, bias Z28, floor Z29, the rounded output Z30, residual Z31.
 #define OS0 SI   // elements 0..3 at the current channel
-#define OS4 R8   // elements 4..7
-#define OS8 R9   // elements 8..11
-#define OS12 R10 // elements 12..15
 #define OSS BX   // ss in bytes
 #define OSS3 AX  // 3*ss in bytes
-#define OD0 DI   // output row 0
-#define OD1 R11  // output row 1
+#define OD0 DI   // output row 0 at the current channel
 #define ODB R12  // db in bytes
-#define OR0 R13  // residual row 0 (0: none)
-#define OR1 R14  // residual row 1
+#define OR0 R13  // residual row 0 at the current channel
 #define ORB R15  // rb in bytes
+#define OTS R8   // this tile's elements
+#define OTD R9   // this tile's output
+#define OTR R10  // this tile's residual
+#define OTN R11  // tiles left
+#define OCOLS R14 // this tile's columns
 #define OLEFT CX // channels left
-#define OTMP DX  // mask, then the bias pointer
-TEXT ·winoOut2x2BF16AVX512BF16(SB), NOSPLIT, $0-168
-	MOVQ src_base+40(FP), OS0
+#define OTMP DX  // mask, element and row pointers, bias
+TEXT ·winoOut2x2BF16AVX512BF16(SB), NOSPLIT, $0-184
+	MOVQ src_base+40(FP), OTS
+	MOVQ dst_base+0(FP), OTD
+	MOVQ res_base+104(FP), OTR
+	MOVQ nt+176(FP), OTN
 	MOVQ ss+64(FP), OSS
 	SHLQ $2, OSS                 // ss in bytes
 	LEAQ (OSS)(OSS*2), OSS3
-	LEAQ (OS0)(OSS*4), OS4
-	LEAQ (OS4)(OSS*4), OS8
-	LEAQ (OS8)(OSS*4), OS12
-	MOVQ dst_base+0(FP), OD0
-	MOVQ da+24(FP), OD1
-	LEAQ (OD0)(OD1*2), OD1       // row 1 = row 0 + 2*da bytes
 	MOVQ db+32(FP), ODB
 	SHLQ $1, ODB                 // db in bytes
-	MOVQ res_base+96(FP), OR0
-	MOVQ ra+120(FP), OR1
-	LEAQ (OR0)(OR1*2), OR1       // residual row 1 (unused when res is nil)
-	MOVQ rb+128(FP), ORB
+	MOVQ rb+136(FP), ORB
 	SHLQ $1, ORB                 // rb in bytes
-	VBROADCASTSS floor+136(FP), Z29 // 0 for ReLU, -Inf for none
-	MOVQ n+160(FP), OLEFT
-	TESTQ OLEFT, OLEFT
-	JLE  wondone
+	VBROADCASTSS floor+144(FP), Z29 // 0 for ReLU, -Inf for none
 
-wonstep:
-	MOVL $0xffff, OTMP           // all 16 channels
+wontile:
+	MOVQ OTS, OS0
+	MOVQ OTD, OD0
+	MOVQ OTR, OR0
+	MOVQ $2, OCOLS               // every tile but the last: 2 columns
+	CMPQ OTN, $1
+	JNE  woncols
+	MOVQ cols+160(FP), OCOLS
+
+woncols:
+	MOVQ n+168(FP), OLEFT
 	CMPQ OLEFT, $16
-	JGE  wonmask
+	JLT  wontail
+
+wonfull:
+	MOVQ OS0, OTMP               // elements 0..3
+	VMOVUPS (OTMP), Z0  // m[0][0]
+	VMOVUPS (OTMP)(OSS*1), Z1  // m[0][1]
+	VMOVUPS (OTMP)(OSS*2), Z2  // m[0][2]
+	VMOVUPS (OTMP)(OSS3*1), Z3  // m[0][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 4..7
+	VMOVUPS (OTMP), Z4  // m[1][0]
+	VMOVUPS (OTMP)(OSS*1), Z5  // m[1][1]
+	VMOVUPS (OTMP)(OSS*2), Z6  // m[1][2]
+	VMOVUPS (OTMP)(OSS3*1), Z7  // m[1][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 8..11
+	VMOVUPS (OTMP), Z8  // m[2][0]
+	VMOVUPS (OTMP)(OSS*1), Z9  // m[2][1]
+	VMOVUPS (OTMP)(OSS*2), Z10  // m[2][2]
+	VMOVUPS (OTMP)(OSS3*1), Z11  // m[2][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 12..15
+	VMOVUPS (OTMP), Z12  // m[3][0]
+	VMOVUPS (OTMP)(OSS*1), Z13  // m[3][1]
+	VMOVUPS (OTMP)(OSS*2), Z14  // m[3][2]
+	VMOVUPS (OTMP)(OSS3*1), Z15  // m[3][3]
+	VADDPS Z4, Z0, Z16          // t[0][0] = m0 + m1
+	VADDPS Z8, Z16, Z16          //          + m2
+	VSUBPS Z8, Z4, Z20          // t[1][0] = m1 - m2
+	VSUBPS Z12, Z20, Z20          //          - m3
+	VADDPS Z5, Z1, Z17          // t[0][1] = m0 + m1
+	VADDPS Z9, Z17, Z17          //          + m2
+	VSUBPS Z9, Z5, Z21          // t[1][1] = m1 - m2
+	VSUBPS Z13, Z21, Z21          //          - m3
+	VADDPS Z6, Z2, Z18          // t[0][2] = m0 + m1
+	VADDPS Z10, Z18, Z18          //          + m2
+	VSUBPS Z10, Z6, Z22          // t[1][2] = m1 - m2
+	VSUBPS Z14, Z22, Z22          //          - m3
+	VADDPS Z7, Z3, Z19          // t[0][3] = m0 + m1
+	VADDPS Z11, Z19, Z19          //          + m2
+	VSUBPS Z11, Z7, Z23          // t[1][3] = m1 - m2
+	VSUBPS Z15, Z23, Z23          //          - m3
+	MOVQ n+168(FP), OTMP
+	SUBQ OLEFT, OTMP              // channels done
+	SHLQ $2, OTMP
+	ADDQ bias_base+80(FP), OTMP   // bias of this step's channels
+	VMOVUPS (OTMP), Z28     // bias
+	VADDPS Z17, Z16, Z24          // row 0: r0 + r1
+	VADDPS Z18, Z24, Z24          //        + r2
+	VADDPS Z28, Z24, Z24          //        + bias
+	VSUBPS Z18, Z17, Z25          // r1 - r2
+	VSUBPS Z19, Z25, Z25          //        - r3
+	VADDPS Z28, Z25, Z25          //        + bias
+	VADDPS Z21, Z20, Z26          // row 1: r0 + r1
+	VADDPS Z22, Z26, Z26          //        + r2
+	VADDPS Z28, Z26, Z26          //        + bias
+	VSUBPS Z22, Z21, Z27          // r1 - r2
+	VSUBPS Z23, Z27, Z27          //        - r3
+	VADDPS Z28, Z27, Z27          //        + bias
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores00f
+	VPMOVZXWD (OR0), Z31  // residual (0, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z24, Z24          // + residual
+
+wonnores00f:
+	VMAXPS Z29, Z24, Z24          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x3f; BYTE $0x40; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z24, Z24 (Intel order: Z30 = bf16(Z24) low, bf16(Z24) high)
+	VMOVDQU16 Y30, (OD0)      // store output (0, 0)
+
+wonskip00f:
+	CMPQ OCOLS, $2
+	JLT  wonskip01f
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores01f
+	VPMOVZXWD (OR0)(ORB*1), Z31  // residual (0, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z25, Z25          // + residual
+
+wonnores01f:
+	VMAXPS Z29, Z25, Z25          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x37; BYTE $0x40; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z25, Z25 (Intel order: Z30 = bf16(Z25) low, bf16(Z25) high)
+	VMOVDQU16 Y30, (OD0)(ODB*1)      // store output (0, 1)
+
+wonskip01f:
+	CMPQ rows+152(FP), $2          // output (1, 0) inside?
+	JLT  wonskip10f
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores10f
+	MOVQ ra+128(FP), OTMP
+	LEAQ (OR0)(OTMP*2), OTMP     // residual row 1
+	VPMOVZXWD (OTMP), Z31  // residual (1, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z26, Z26          // + residual
+
+wonnores10f:
+	VMAXPS Z29, Z26, Z26          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x2f; BYTE $0x40; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z26, Z26 (Intel order: Z30 = bf16(Z26) low, bf16(Z26) high)
+	MOVQ da+24(FP), OTMP
+	LEAQ (OD0)(OTMP*2), OTMP     // output row 1
+	VMOVDQU16 Y30, (OTMP)      // store output (1, 0)
+
+wonskip10f:
+	CMPQ rows+152(FP), $2          // output (1, 1) inside?
+	JLT  wonskip11f
+	CMPQ OCOLS, $2
+	JLT  wonskip11f
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores11f
+	MOVQ ra+128(FP), OTMP
+	LEAQ (OR0)(OTMP*2), OTMP     // residual row 1
+	VPMOVZXWD (OTMP)(ORB*1), Z31  // residual (1, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z27, Z27          // + residual
+
+wonnores11f:
+	VMAXPS Z29, Z27, Z27          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x27; BYTE $0x40; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z27, Z27 (Intel order: Z30 = bf16(Z27) low, bf16(Z27) high)
+	MOVQ da+24(FP), OTMP
+	LEAQ (OD0)(OTMP*2), OTMP     // output row 1
+	VMOVDQU16 Y30, (OTMP)(ODB*1)      // store output (1, 1)
+
+wonskip11f:
+	ADDQ $64, OS0                // next 16 channels
+	ADDQ $32, OD0
+	ADDQ $32, OR0
+	SUBQ $16, OLEFT
+	CMPQ OLEFT, $16
+	JGE  wonfull
+
+wontail:
+	TESTQ OLEFT, OLEFT
+	JLE  wonnext
 	MOVL $1, OTMP                // (1<<left)-1: the last channels
 	SHLL CL, OTMP
 	DECL OTMP
-
-wonmask:
 	KMOVD OTMP, K1
-	VMOVUPS.Z (OS0), K1, Z16  // m[0][0]
-	VMOVUPS.Z (OS4), K1, Z17  // m[1][0]
-	VMOVUPS.Z (OS8), K1, Z18  // m[2][0]
-	VMOVUPS.Z (OS12), K1, Z19  // m[3][0]
-	VADDPS Z17, Z16, Z0          // t[0][0] = m0 + m1
-	VADDPS Z18, Z0, Z0          //          + m2
-	VSUBPS Z18, Z17, Z4          // t[1][0] = m1 - m2
-	VSUBPS Z19, Z4, Z4          //          - m3
-	VMOVUPS.Z (OS0)(OSS*1), K1, Z16  // m[0][1]
-	VMOVUPS.Z (OS4)(OSS*1), K1, Z17  // m[1][1]
-	VMOVUPS.Z (OS8)(OSS*1), K1, Z18  // m[2][1]
-	VMOVUPS.Z (OS12)(OSS*1), K1, Z19  // m[3][1]
-	VADDPS Z17, Z16, Z1          // t[0][1] = m0 + m1
-	VADDPS Z18, Z1, Z1          //          + m2
-	VSUBPS Z18, Z17, Z5          // t[1][1] = m1 - m2
-	VSUBPS Z19, Z5, Z5          //          - m3
-	VMOVUPS.Z (OS0)(OSS*2), K1, Z16  // m[0][2]
-	VMOVUPS.Z (OS4)(OSS*2), K1, Z17  // m[1][2]
-	VMOVUPS.Z (OS8)(OSS*2), K1, Z18  // m[2][2]
-	VMOVUPS.Z (OS12)(OSS*2), K1, Z19  // m[3][2]
-	VADDPS Z17, Z16, Z2          // t[0][2] = m0 + m1
-	VADDPS Z18, Z2, Z2          //          + m2
-	VSUBPS Z18, Z17, Z6          // t[1][2] = m1 - m2
-	VSUBPS Z19, Z6, Z6          //          - m3
-	VMOVUPS.Z (OS0)(OSS3*1), K1, Z16  // m[0][3]
-	VMOVUPS.Z (OS4)(OSS3*1), K1, Z17  // m[1][3]
-	VMOVUPS.Z (OS8)(OSS3*1), K1, Z18  // m[2][3]
-	VMOVUPS.Z (OS12)(OSS3*1), K1, Z19  // m[3][3]
-	VADDPS Z17, Z16, Z3          // t[0][3] = m0 + m1
-	VADDPS Z18, Z3, Z3          //          + m2
-	VSUBPS Z18, Z17, Z7          // t[1][3] = m1 - m2
-	VSUBPS Z19, Z7, Z7          //          - m3
-	MOVQ n+160(FP), OTMP
+	MOVQ OS0, OTMP               // elements 0..3
+	VMOVUPS.Z (OTMP), K1, Z0  // m[0][0]
+	VMOVUPS.Z (OTMP)(OSS*1), K1, Z1  // m[0][1]
+	VMOVUPS.Z (OTMP)(OSS*2), K1, Z2  // m[0][2]
+	VMOVUPS.Z (OTMP)(OSS3*1), K1, Z3  // m[0][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 4..7
+	VMOVUPS.Z (OTMP), K1, Z4  // m[1][0]
+	VMOVUPS.Z (OTMP)(OSS*1), K1, Z5  // m[1][1]
+	VMOVUPS.Z (OTMP)(OSS*2), K1, Z6  // m[1][2]
+	VMOVUPS.Z (OTMP)(OSS3*1), K1, Z7  // m[1][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 8..11
+	VMOVUPS.Z (OTMP), K1, Z8  // m[2][0]
+	VMOVUPS.Z (OTMP)(OSS*1), K1, Z9  // m[2][1]
+	VMOVUPS.Z (OTMP)(OSS*2), K1, Z10  // m[2][2]
+	VMOVUPS.Z (OTMP)(OSS3*1), K1, Z11  // m[2][3]
+	LEAQ (OTMP)(OSS*4), OTMP    // elements 12..15
+	VMOVUPS.Z (OTMP), K1, Z12  // m[3][0]
+	VMOVUPS.Z (OTMP)(OSS*1), K1, Z13  // m[3][1]
+	VMOVUPS.Z (OTMP)(OSS*2), K1, Z14  // m[3][2]
+	VMOVUPS.Z (OTMP)(OSS3*1), K1, Z15  // m[3][3]
+	VADDPS Z4, Z0, Z16          // t[0][0] = m0 + m1
+	VADDPS Z8, Z16, Z16          //          + m2
+	VSUBPS Z8, Z4, Z20          // t[1][0] = m1 - m2
+	VSUBPS Z12, Z20, Z20          //          - m3
+	VADDPS Z5, Z1, Z17          // t[0][1] = m0 + m1
+	VADDPS Z9, Z17, Z17          //          + m2
+	VSUBPS Z9, Z5, Z21          // t[1][1] = m1 - m2
+	VSUBPS Z13, Z21, Z21          //          - m3
+	VADDPS Z6, Z2, Z18          // t[0][2] = m0 + m1
+	VADDPS Z10, Z18, Z18          //          + m2
+	VSUBPS Z10, Z6, Z22          // t[1][2] = m1 - m2
+	VSUBPS Z14, Z22, Z22          //          - m3
+	VADDPS Z7, Z3, Z19          // t[0][3] = m0 + m1
+	VADDPS Z11, Z19, Z19          //          + m2
+	VSUBPS Z11, Z7, Z23          // t[1][3] = m1 - m2
+	VSUBPS Z15, Z23, Z23          //          - m3
+	MOVQ n+168(FP), OTMP
 	SUBQ OLEFT, OTMP              // channels done
 	SHLQ $2, OTMP
-	ADDQ bias_base+72(FP), OTMP   // bias of this step's channels
+	ADDQ bias_base+80(FP), OTMP   // bias of this step's channels
 	VMOVUPS.Z (OTMP), K1, Z28     // bias
-	VADDPS Z1, Z0, Z20          // row 0: r0 + r1
-	VADDPS Z2, Z20, Z20          //        + r2
-	VADDPS Z28, Z20, Z20          //        + bias
-	VSUBPS Z2, Z1, Z21          // r1 - r2
-	VSUBPS Z3, Z21, Z21          //        - r3
-	VADDPS Z28, Z21, Z21          //        + bias
-	VADDPS Z5, Z4, Z22          // row 1: r0 + r1
-	VADDPS Z6, Z22, Z22          //        + r2
-	VADDPS Z28, Z22, Z22          //        + bias
-	VSUBPS Z6, Z5, Z23          // r1 - r2
-	VSUBPS Z7, Z23, Z23          //        - r3
-	VADDPS Z28, Z23, Z23          //        + bias
-	CMPQ res_base+96(FP), $0
-	JEQ  wonnores00
-	VPMOVZXWD.Z (OR0), K1, Z16  // residual (0, 0), bf16 in 32-bit lanes
-	VPSLLD $16, Z16, Z16          // to float32
-	VADDPS Z16, Z20, Z20          // + residual
+	VADDPS Z17, Z16, Z24          // row 0: r0 + r1
+	VADDPS Z18, Z24, Z24          //        + r2
+	VADDPS Z28, Z24, Z24          //        + bias
+	VSUBPS Z18, Z17, Z25          // r1 - r2
+	VSUBPS Z19, Z25, Z25          //        - r3
+	VADDPS Z28, Z25, Z25          //        + bias
+	VADDPS Z21, Z20, Z26          // row 1: r0 + r1
+	VADDPS Z22, Z26, Z26          //        + r2
+	VADDPS Z28, Z26, Z26          //        + bias
+	VSUBPS Z22, Z21, Z27          // r1 - r2
+	VSUBPS Z23, Z27, Z27          //        - r3
+	VADDPS Z28, Z27, Z27          //        + bias
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores00m
+	VPMOVZXWD.Z (OR0), K1, Z31  // residual (0, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z24, Z24          // + residual
 
-wonnores00:
-	VMAXPS Z29, Z20, Z20          // ReLU (or nothing with floor -Inf)
-	BYTE $0x62; BYTE $0x22; BYTE $0x5f; BYTE $0x40; BYTE $0x72; BYTE $0xc4 // VCVTNE2PS2BF16 Z24, Z20, Z20 (Intel order: Z24 = bf16(Z20) low, bf16(Z20) high)
-	VMOVDQU16 Y24, K1, (OD0)      // store output (0, 0)
+wonnores00m:
+	VMAXPS Z29, Z24, Z24          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x3f; BYTE $0x40; BYTE $0x72; BYTE $0xf0 // VCVTNE2PS2BF16 Z30, Z24, Z24 (Intel order: Z30 = bf16(Z24) low, bf16(Z24) high)
+	VMOVDQU16 Y30, K1, (OD0)      // store output (0, 0)
 
-wonskip00:
-	CMPQ cols+152(FP), $2
-	JLT  wonskip01
-	CMPQ res_base+96(FP), $0
-	JEQ  wonnores01
-	VPMOVZXWD.Z (OR0)(ORB*1), K1, Z16  // residual (0, 1), bf16 in 32-bit lanes
-	VPSLLD $16, Z16, Z16          // to float32
-	VADDPS Z16, Z21, Z21          // + residual
+wonskip00m:
+	CMPQ OCOLS, $2
+	JLT  wonskip01m
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores01m
+	VPMOVZXWD.Z (OR0)(ORB*1), K1, Z31  // residual (0, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z25, Z25          // + residual
 
-wonnores01:
-	VMAXPS Z29, Z21, Z21          // ReLU (or nothing with floor -Inf)
-	BYTE $0x62; BYTE $0x22; BYTE $0x57; BYTE $0x40; BYTE $0x72; BYTE $0xc5 // VCVTNE2PS2BF16 Z24, Z21, Z21 (Intel order: Z24 = bf16(Z21) low, bf16(Z21) high)
-	VMOVDQU16 Y24, K1, (OD0)(ODB*1)      // store output (0, 1)
+wonnores01m:
+	VMAXPS Z29, Z25, Z25          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x37; BYTE $0x40; BYTE $0x72; BYTE $0xf1 // VCVTNE2PS2BF16 Z30, Z25, Z25 (Intel order: Z30 = bf16(Z25) low, bf16(Z25) high)
+	VMOVDQU16 Y30, K1, (OD0)(ODB*1)      // store output (0, 1)
 
-wonskip01:
-	CMPQ rows+144(FP), $2          // output (1, 0) inside?
-	JLT  wonskip10
-	CMPQ res_base+96(FP), $0
-	JEQ  wonnores10
-	VPMOVZXWD.Z (OR1), K1, Z16  // residual (1, 0), bf16 in 32-bit lanes
-	VPSLLD $16, Z16, Z16          // to float32
-	VADDPS Z16, Z22, Z22          // + residual
+wonskip01m:
+	CMPQ rows+152(FP), $2          // output (1, 0) inside?
+	JLT  wonskip10m
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores10m
+	MOVQ ra+128(FP), OTMP
+	LEAQ (OR0)(OTMP*2), OTMP     // residual row 1
+	VPMOVZXWD.Z (OTMP), K1, Z31  // residual (1, 0), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z26, Z26          // + residual
 
-wonnores10:
-	VMAXPS Z29, Z22, Z22          // ReLU (or nothing with floor -Inf)
-	BYTE $0x62; BYTE $0x22; BYTE $0x4f; BYTE $0x40; BYTE $0x72; BYTE $0xc6 // VCVTNE2PS2BF16 Z24, Z22, Z22 (Intel order: Z24 = bf16(Z22) low, bf16(Z22) high)
-	VMOVDQU16 Y24, K1, (OD1)      // store output (1, 0)
+wonnores10m:
+	VMAXPS Z29, Z26, Z26          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x2f; BYTE $0x40; BYTE $0x72; BYTE $0xf2 // VCVTNE2PS2BF16 Z30, Z26, Z26 (Intel order: Z30 = bf16(Z26) low, bf16(Z26) high)
+	MOVQ da+24(FP), OTMP
+	LEAQ (OD0)(OTMP*2), OTMP     // output row 1
+	VMOVDQU16 Y30, K1, (OTMP)      // store output (1, 0)
 
-wonskip10:
-	CMPQ rows+144(FP), $2          // output (1, 1) inside?
-	JLT  wonskip11
-	CMPQ cols+152(FP), $2
-	JLT  wonskip11
-	CMPQ res_base+96(FP), $0
-	JEQ  wonnores11
-	VPMOVZXWD.Z (OR1)(ORB*1), K1, Z16  // residual (1, 1), bf16 in 32-bit lanes
-	VPSLLD $16, Z16, Z16          // to float32
-	VADDPS Z16, Z23, Z23          // + residual
+wonskip10m:
+	CMPQ rows+152(FP), $2          // output (1, 1) inside?
+	JLT  wonskip11m
+	CMPQ OCOLS, $2
+	JLT  wonskip11m
+	CMPQ res_base+104(FP), $0
+	JEQ  wonnores11m
+	MOVQ ra+128(FP), OTMP
+	LEAQ (OR0)(OTMP*2), OTMP     // residual row 1
+	VPMOVZXWD.Z (OTMP)(ORB*1), K1, Z31  // residual (1, 1), bf16 in 32-bit lanes
+	VPSLLD $16, Z31, Z31          // to float32
+	VADDPS Z31, Z27, Z27          // + residual
 
-wonnores11:
-	VMAXPS Z29, Z23, Z23          // ReLU (or nothing with floor -Inf)
-	BYTE $0x62; BYTE $0x22; BYTE $0x47; BYTE $0x40; BYTE $0x72; BYTE $0xc7 // VCVTNE2PS2BF16 Z24, Z23, Z23 (Intel order: Z24 = bf16(Z23) low, bf16(Z23) high)
-	VMOVDQU16 Y24, K1, (OD1)(ODB*1)      // store output (1, 1)
+wonnores11m:
+	VMAXPS Z29, Z27, Z27          // ReLU (or nothing with floor -Inf)
+	BYTE $0x62; BYTE $0x02; BYTE $0x27; BYTE $0x40; BYTE $0x72; BYTE $0xf3 // VCVTNE2PS2BF16 Z30, Z27, Z27 (Intel order: Z30 = bf16(Z27) low, bf16(Z27) high)
+	MOVQ da+24(FP), OTMP
+	LEAQ (OD0)(OTMP*2), OTMP     // output row 1
+	VMOVDQU16 Y30, K1, (OTMP)(ODB*1)      // store output (1, 1)
 
-wonskip11:
+wonskip11m:
 	ADDQ $64, OS0                // next 16 channels
-	ADDQ $64, OS4
-	ADDQ $64, OS8
-	ADDQ $64, OS12
 	ADDQ $32, OD0
-	ADDQ $32, OD1
 	ADDQ $32, OR0
-	ADDQ $32, OR1
-	SUBQ $16, OLEFT
-	JG   wonstep
 
-wondone:
+wonnext:
+	MOVQ st+72(FP), OTMP
+	LEAQ (OTS)(OTMP*4), OTS      // next tile's elements
+	LEAQ (OTD)(ODB*2), OTD       // next tile's output: 2 pixels on
+	LEAQ (OTR)(ORB*2), OTR       // and its residual
+	DECQ OTN
+	JG   wontile
 	VZEROUPPER
 	RET
 

@@ -19,11 +19,11 @@ func WinoBF16AVX512BF16(mr, nr int, a []uint16, lda, kp int, b []uint16, np, rt 
 }
 
 // WinoIn2x2BF16AVX512BF16 is not in this build; it panics.
-func WinoIn2x2BF16AVX512BF16(dst []uint16, ds int, src []uint16, sa, sb, n int) {
+func WinoIn2x2BF16AVX512BF16(dst []uint16, ds, dt int, src []uint16, sa, sb, n, nt int) {
 	panic("asm: WinoIn2x2BF16AVX512BF16: not in this build")
 }
 
 // WinoOut2x2BF16AVX512BF16 is not in this build; it panics.
-func WinoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n int) {
+func WinoOut2x2BF16AVX512BF16(dst []uint16, da, db int, src []float32, ss, st int, bias []float32, res []uint16, ra, rb int, floor float32, rows, cols, n, nt int) {
 	panic("asm: WinoOut2x2BF16AVX512BF16: not in this build")
 }
