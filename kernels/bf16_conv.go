@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/lungo-ml/lungo/tensor"
 )
@@ -167,10 +168,13 @@ func bf16Conv2D(im *bf16Impl, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu
 	// that each weight panel sweeps a block of input held in L2.
 	rowBytes := 2 * st * rowStride
 	block := max(1, (256<<10)/max(1, rowBytes))
-	work := func(r0, r1, jp0, jp1 int) {
-		aTail := make([]uint16, cv.R*tailStride(bf16MR))
-		cTail := make([]uint16, bf16MR*bf16NR)
-		rTail := make([]uint16, bf16MR*bf16NR)
+	aLen := cv.R * tailStride(bf16MR)
+	work := func(wk, r0, r1, jp0, jp1 int) {
+		// Tail buffers from the worker's scratch: no allocation per call.
+		wb := getWorkerBuf(wk, (aLen+2*bf16MR*bf16NR+1)/2)
+		defer wb.put()
+		tails := unsafe.Slice((*uint16)(unsafe.Pointer(&wb.f[0])), aLen+2*bf16MR*bf16NR)
+		aTail, cTail, rTail := tails[:aLen], tails[aLen:aLen+bf16MR*bf16NR], tails[aLen+bf16MR*bf16NR:]
 		for b0 := r0; b0 < r1; b0 += block {
 			b1 := min(b0+block, r1)
 			for jp := jp0; jp < jp1; jp++ {
@@ -234,8 +238,8 @@ func bf16Conv2D(im *bf16Impl, y, x BF16Image, cv *BF16Conv, res *BF16Image, relu
 		}
 	}
 	if rowsTotal >= 4*Threads() || np == 1 {
-		Parallel(rowsTotal, 1, func(lo, hi int) { work(lo, hi, 0, np) })
+		parallelW(rowsTotal, 1, func(wk, lo, hi int) { work(wk, lo, hi, 0, np) })
 	} else {
-		Parallel(np, 1, func(lo, hi int) { work(0, rowsTotal, lo, hi) })
+		parallelW(np, 1, func(wk, lo, hi int) { work(wk, 0, rowsTotal, lo, hi) })
 	}
 }
