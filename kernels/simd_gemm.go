@@ -64,6 +64,15 @@ type microKernel struct {
 	// from bias[j] (nr floats; zero when bias is empty) plus the
 	// product, rounded as filling C with the bias and calling fnBlocks.
 	fnBiasBlocks func(nb, kb, ab int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
+	// fnPackTiles, when not nil, is fnSetTiles (add false) or fnTiles
+	// (add true, no bias) that reads B in place (rows ldb apart, panel q
+	// from b[q*pstride:]) and also writes it packed to pk as it goes
+	// (panel q at pk[q*k*nr:]): the first row tile of a block packs B.
+	fnPackTiles func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool, pk []float32)
+	// fnTilesTail, when not nil, is fnSetTiles (add false) or fnTiles
+	// (add true, no bias) for tiles of mrTail rows: the last rows of a
+	// block whose rows are not a multiple of mr.
+	fnTilesTail func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),
@@ -97,6 +106,18 @@ func blockingFor(mk *microKernel) gemmBlocking {
 // blockingOverride replaces blockingFor's choice when kc > 0 (tuning
 // benchmarks only).
 var blockingOverride gemmBlocking
+
+// balance returns the block size, a multiple of q at most max(b, q), that
+// cuts n into as few blocks as b does, of lengths as equal as multiples of
+// q allow (1024 in blocks of 384 is 352, 352, 320 rather than 384, 384,
+// 256: the short block's tiles ran less efficiently).
+func balance(n, b, q int) int {
+	if n <= b {
+		return b
+	}
+	nb := (n + b - 1) / b
+	return max(q, min(b/q*q, roundUp((n+nb-1)/nb, q)))
+}
 
 func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
 
@@ -178,6 +199,7 @@ func gemmRun1(mk *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 		clear(r.biasPad[n:])
 	}
 	r.bs = blockingFor(mk)
+	r.bs.kc = balance(k, r.bs.kc, 8)
 	r.tr, r.tc = gemmGrid(threads, mk, m, n, packedB != nil)
 	if r.tr*r.tc == 1 {
 		r.block(0, m, 0, n)
@@ -328,9 +350,15 @@ const packAFloats = 1 << 20
 // A block packed for the first column block is kept for the others when
 // all of the part's rows fit packAFloats (1024^3 on one thread packs A
 // once instead of twice; copies, A's and B's, were 8% of its profile).
+// Where the micro-kernel can (fnPackTiles: B not transposed), B is not
+// packed by a pass of its own: the first row tile's calls read it in
+// place and write the panels as they go (gemmBlock), its latency hidden
+// behind their FMAs. kc (in gemmRun1) and nc are balanced (balance): the
+// blocks of one product are of about equal size.
 func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 	mr, nr, bs := r.mk.mr, r.mk.nr, r.bs
 	kcMax := min(bs.kc, r.k)
+	bs.nc = balance(j1-j0, bs.nc, nr)
 	mc := min(bs.mc, roundUp(i1-i0, mr))
 	ldp := packStride(kcMax)
 	nb := kcMax * min(bs.nc, roundUp(j1-j0, nr))
@@ -348,20 +376,28 @@ func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 	buf := getGemmBuf(nb + na + mr*nr)
 	defer putGemmBuf(buf)
 	pb, pa, tmp := (*buf)[:nb], (*buf)[nb:nb+na], (*buf)[nb+na:nb+na+mr*nr]
+	// B is packed by the first row tile's micro-kernel calls, which read
+	// it in place (fnPackTiles), where they can.
+	fuseB := r.packedB == nil && !r.transB && r.mk.fnPackTiles != nil
 	for pc := 0; pc < r.k; pc += bs.kc {
 		kcb := min(bs.kc, r.k-pc)
 		for jc := j0; jc < j1; jc += bs.nc {
 			ncb := min(bs.nc, j1-jc)
-			if r.packedB != nil {
+			var bsrc []float32 // B not packed yet: where its block starts
+			switch {
+			case r.packedB != nil:
 				pb = r.packedB[pc*roundUp(r.n, nr)+jc*kcb:]
-			} else {
+			case fuseB:
+				bsrc = r.b[pc*r.ldb+jc:]
+			default:
 				packBBlock(pb, nr, r.transB, r.b, r.ldb, pc, kcb, jc, ncb)
 			}
 			first, last := pc == 0, pc+kcb == r.k
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
 				if r.aInPlace && ic+roundUp(mcb, mr) <= r.m {
-					r.gemmBlock(kcb, r.a[ic*r.lda+pc:], r.lda, ic, mcb, pb, jc, jc+ncb, first, last, tmp)
+					r.gemmBlock(kcb, r.a[ic*r.lda+pc:], r.lda, ic, mcb, pb, jc, jc+ncb, first, last, tmp, bsrc)
+					bsrc = nil
 					continue
 				}
 				pai := pa
@@ -371,7 +407,8 @@ func (r *gemmArgs) block(i0, i1, j0, j1 int) {
 				if !keepA || jc == j0 {
 					packAPanel(pai, ldp, mr, r.transA, r.alpha, r.a, r.lda, ic, mcb, pc, kcb)
 				}
-				r.gemmBlock(kcb, pai, ldp, ic, mcb, pb, jc, jc+ncb, first, last, tmp)
+				r.gemmBlock(kcb, pai, ldp, ic, mcb, pb, jc, jc+ncb, first, last, tmp, bsrc)
+				bsrc = nil
 			}
 		}
 	}
@@ -393,8 +430,12 @@ func readAInPlace(mk *microKernel, transA bool, alpha float32, n, lda int) bool 
 // jc up to j1), adding into C from row i0 and column jc. On the first
 // reduction block (first), each tile of C is first set to beta*C (zero
 // with a bias) just before its first micro-kernel call; on the last
-// (last), the bias is added after it.
-func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float32, jc, j1 int, first, last bool, tmp []float32) {
+// (last), the bias is added after it. When bsrc is not nil, pb is not
+// packed yet: bsrc is the block of B in place (rows r.ldb apart), and the
+// first row tile's calls pack it (fnPackTiles), or, where tiles are not
+// set or added in one call, packBBlock does first. Rows past the last full
+// row tile go in tiles of mrTail rows (fnTilesTail) where they divide.
+func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float32, jc, j1 int, first, last bool, tmp, bsrc []float32) {
 	mk, c, ldc := r.mk, r.c, r.ldc
 	mr, nr := mk.mr, mk.nr
 	initC := first && (r.bias != nil || r.beta != 1)
@@ -402,30 +443,49 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 	// A full tile that starts from zero is set by fnSet in one call.
 	set := mk.fnSet != nil && first && (r.bias != nil || r.beta == 0)
 	// The full tiles in one call (1x1 64->128 @64, k = 64: 7% of the
-	// time was Go between per-tile calls), the rest tile by tile below.
-	rt, full := 0, 0
-	switch {
-	case set && mk.fnSetTiles != nil:
-		rt, full = mcb/mr, (j1-jc)/nr
-		if rt > 0 && full > 0 {
-			var bias []float32
-			if addBias {
-				bias = r.biasPad[jc : jc+full*nr]
+	// time was Go between per-tile calls), the rest tile by tile below:
+	// with set, fnSetTiles sets them; on later reduction blocks, fnTiles
+	// adds to them.
+	tiles := set && mk.fnSetTiles != nil || !set && !initC && !addBias && mk.fnTiles != nil
+	rt, full := mcb/mr, (j1-jc)/nr
+	if !tiles || full == 0 {
+		rt, full = 0, 0
+	}
+	var bias []float32
+	if set && addBias {
+		bias = r.biasPad[jc : jc+full*nr]
+	}
+	if bsrc != nil {
+		// B is packed here: by the first row tile's calls as they read it
+		// (the last, partial panel first, in Go), else all in Go.
+		if rt == 0 {
+			packBBlock(pb, nr, false, bsrc, r.ldb, 0, kcb, 0, j1-jc)
+		} else {
+			if full*nr < j1-jc {
+				packBPanel(pb[full*kcb*nr:(full+1)*kcb*nr], nr, false, bsrc, r.ldb, 0, kcb, full*nr, j1-jc-full*nr)
 			}
-			mk.fnSetTiles(kcb, pa, ldp, rt, pb, nr, kcb*nr, full, bias, c[i0*ldc+jc:], ldc)
+			mk.fnPackTiles(kcb, pa, ldp, 1, bsrc, r.ldb, nr, full, bias, c[i0*ldc+jc:], ldc, !set, pb)
 		}
-	case !set && !initC && !addBias && mk.fnTiles != nil:
-		// Later reduction blocks: the full tiles add to C in one call.
-		rt, full = mcb/mr, (j1-jc)/nr
-		if rt > 0 && full > 0 {
-			mk.fnTiles(kcb, pa, ldp, rt, pb, nr, kcb*nr, full, c[i0*ldc+jc:], ldc)
+	}
+	if r0 := min(rt, b2i(bsrc != nil)); rt > r0 {
+		a, ct := pa[r0*mr*ldp:], c[(i0+r0*mr)*ldc+jc:]
+		if set {
+			mk.fnSetTiles(kcb, a, ldp, rt-r0, pb, nr, kcb*nr, full, bias, ct, ldc)
+		} else {
+			mk.fnTiles(kcb, a, ldp, rt-r0, pb, nr, kcb*nr, full, ct, ldc)
 		}
+	}
+	// Rows past the full row tiles, in tiles of mrTail rows.
+	rows := rt * mr
+	if tail := mcb - rows; full > 0 && tail > 0 && mk.fnTilesTail != nil && tail%mk.mrTail == 0 {
+		mk.fnTilesTail(kcb, pa[rows*ldp:], ldp, tail/mk.mrTail, pb, nr, kcb*nr, full, bias, c[(i0+rows)*ldc+jc:], ldc, !set)
+		rows = mcb
 	}
 	for ir := 0; ir < mcb; ir += mr {
 		mv := min(mr, mcb-ir)
 		ap := pa[ir*ldp:]
 		j := jc
-		if ir < rt*mr {
+		if ir < rows {
 			j += full * nr
 		}
 		for ; j < j1; j += nr {
@@ -467,6 +527,13 @@ func (r *gemmArgs) gemmBlock(kcb int, pa []float32, ldp, i0, mcb int, pb []float
 			}
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // gemmOne is the column of ones (lda 0) against which a micro-kernel call

@@ -7,7 +7,8 @@ import "github.com/lungo-ml/lungo/internal/asm"
 // The AVX-512 tile sets C on a product's first reduction block (and adds
 // the bias of a 1x1 convolution when that block is also the last): no
 // clearing of the tile before, no k = 1 bias call after. Winograd products
-// compute their last rows 4 at a time (winoRows).
+// compute their last rows 4 at a time (winoRows), as do GEMM blocks; the
+// first row tile of a GEMM block packs B as it reads it.
 func init() {
 	mkAVX512.fnSet = asm.Sgemm12x32AVX512Set
 	mkAVX512.fnSetTiles = asm.Sgemm12x32AVX512SetTiles
@@ -20,4 +21,6 @@ func init() {
 		asm.Sgemm6x16AVX2SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
 	}
 	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32AVX512Set, 4
+	mkAVX512.fnTilesTail = asm.Sgemm4x32AVX512SetTiles
+	mkAVX512.fnPackTiles = asm.Sgemm12x32AVX512PackTiles
 }

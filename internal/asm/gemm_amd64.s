@@ -226,7 +226,8 @@ TEXT ·sgemm6x16AVX2SetTiles(SB), NOSPLIT, $40-153
 	// B's row in Y12..Y13, A's broadcasts rotate through Y14..Y15;
 	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
+	// R15: lines left in AX's row.
 	MOVQ rt+40(FP), CX
 	MOVQ CX, 16(SP)
 	MOVQ a_base+8(FP), CX
@@ -763,18 +764,36 @@ doneG:
 
 // func sgemm12x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $40-153
+TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $72-153
 	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
 	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
 	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).
-	MOVQ rt+40(FP), CX
-	MOVQ CX, 16(SP)
-	MOVQ a_base+8(FP), CX
-	MOVQ CX, 24(SP)
-	MOVQ c_base+120(FP), CX
-	MOVQ CX, 32(SP)
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
+	// R15: lines left in AX's row.
+	// The walk over the next row tile's A: lines a row (k/16 rounded up,
+	// plus one: a row need not start on a line), the jump from past a
+	// row's last line to the next row, and back from past the last row
+	// to the first (the walk goes round again while panels are left).
+	MOVQ   k+0(FP), CX
+	ADDQ   $0x0f, CX
+	SHRQ   $0x04, CX
+	INCQ   CX
+	MOVQ   CX, 48(SP)
+	SHLQ   $0x06, CX
+	MOVQ   lda+32(FP), DX
+	SHLQ   $0x02, DX
+	SUBQ   CX, DX
+	MOVQ   DX, 56(SP)
+	MOVQ   lda+32(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	MOVQ   DX, 64(SP)
+	MOVQ   rt+40(FP), CX
+	MOVQ   CX, 16(SP)
+	MOVQ   a_base+8(FP), CX
+	MOVQ   CX, 24(SP)
+	MOVQ   c_base+120(FP), CX
+	MOVQ   CX, 32(SP)
 
 rowST:
 	MOVQ   np+88(FP), BX
@@ -787,6 +806,8 @@ rowST:
 	IMUL3Q $0x00000030, CX, CX
 	MOVQ   24(SP), AX
 	ADDQ   CX, AX
+	MOVQ   48(SP), R15
+	MOVQ   $0x0000000c, 40(SP)
 
 panelST:
 	MOVQ k+0(FP), CX
@@ -873,7 +894,7 @@ loadST:
 	ADDQ    R10, R9
 
 startST:
-	// The next panel's tile of C to L2 while this one computes, when k
+	// The next panel's tile of C to L1 while this one computes, when k
 	// is long enough to hide it (its loads, or the stores that set it,
 	// missed otherwise: 1024^3 on one thread spent 6% of the kernel's
 	// time loading C).
@@ -887,9 +908,8 @@ startST:
 	JNE  pfcST
 
 	// After the last panel: the next row tile's first.
-	MOVQ   32(SP), R9
-	IMUL3Q $0x0000000c, R10, R15
-	ADDQ   R15, R9
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
 
 pfcST:
 	PREFETCHT0 (R9)
@@ -937,7 +957,18 @@ loopST:
 	// 2 steps of k per iteration
 	PREFETCHT0 (AX)
 	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokST
 
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 56(SP), AX
+	MOVQ 48(SP), R15
+	DECQ 40(SP)
+	JNE  pfokST
+	SUBQ 64(SP), AX
+	MOVQ $0x0000000c, 40(SP)
+
+pfokST:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
 	VMOVUPS      (DI), Z24
 	VMOVUPS      64(DI), Z25
@@ -1168,6 +1199,707 @@ storeST:
 	ADDQ   CX, 24(SP)
 	MOVQ   ldc+144(FP), CX
 	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 32(SP)
+	DECQ   16(SP)
+	JNE    rowST
+	VZEROUPPER
+	RET
+
+// func sgemm12x32AVX512PackTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $80-184
+	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
+	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
+	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
+	// R15: lines left in AX's row.
+	// The walk over the next row tile's A: lines a row (k/16 rounded up,
+	// plus one: a row need not start on a line), the jump from past a
+	// row's last line to the next row, and back from past the last row
+	// to the first (the walk goes round again while panels are left).
+	MOVQ   k+0(FP), CX
+	ADDQ   $0x0f, CX
+	SHRQ   $0x04, CX
+	INCQ   CX
+	MOVQ   CX, 48(SP)
+	SHLQ   $0x06, CX
+	MOVQ   lda+32(FP), DX
+	SHLQ   $0x02, DX
+	SUBQ   CX, DX
+	MOVQ   DX, 56(SP)
+	MOVQ   lda+32(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	MOVQ   DX, 64(SP)
+	MOVQ   rt+40(FP), CX
+	MOVQ   CX, 16(SP)
+	MOVQ   a_base+8(FP), CX
+	MOVQ   CX, 24(SP)
+	MOVQ   c_base+120(FP), CX
+	MOVQ   CX, 32(SP)
+
+rowST:
+	// Each row tile writes the packed panels (the same) from pk on.
+	MOVQ   pk_base+160(FP), CX
+	MOVQ   CX, 72(SP)
+	MOVQ   np+88(FP), BX
+	MOVQ   b_base+48(FP), R14
+	MOVQ   32(SP), CX
+	MOVQ   CX, (SP)
+	MOVQ   bias_base+96(FP), CX
+	MOVQ   CX, 8(SP)
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	MOVQ   24(SP), AX
+	ADDQ   CX, AX
+	MOVQ   48(SP), R15
+	MOVQ   $0x0000000c, 40(SP)
+
+panelST:
+	MOVQ k+0(FP), CX
+	MOVQ 24(SP), SI
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R13
+	LEAQ (SI)(R13*1), R8
+	LEAQ (R8)(R13*1), R12
+	LEAQ (R12)(R13*1), R13
+	MOVQ R14, DI
+	MOVQ ldb+72(FP), R11
+	SHLQ $0x02, R11
+
+	// Accumulators start at zero, or from C with add.
+	MOVBQZX add+152(FP), R9
+	TESTQ   R9, R9
+	JNE     loadST
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
+	VPXORD  Z16, Z16, Z16
+	VPXORD  Z17, Z17, Z17
+	VPXORD  Z18, Z18, Z18
+	VPXORD  Z19, Z19, Z19
+	VPXORD  Z20, Z20, Z20
+	VPXORD  Z21, Z21, Z21
+	VPXORD  Z22, Z22, Z22
+	VPXORD  Z23, Z23, Z23
+	JMP     startST
+
+loadST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS (R9), Z0
+	VMOVUPS 64(R9), Z1
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z2
+	VMOVUPS 64(R9), Z3
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z4
+	VMOVUPS 64(R9), Z5
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z8
+	VMOVUPS 64(R9), Z9
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z10
+	VMOVUPS 64(R9), Z11
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z12
+	VMOVUPS 64(R9), Z13
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z14
+	VMOVUPS 64(R9), Z15
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z16
+	VMOVUPS 64(R9), Z17
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z18
+	VMOVUPS 64(R9), Z19
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z20
+	VMOVUPS 64(R9), Z21
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z22
+	VMOVUPS 64(R9), Z23
+	ADDQ    R10, R9
+
+startST:
+	// The next panel's tile of C to L1 while this one computes, when k
+	// is long enough to hide it (its loads, or the stores that set it,
+	// missed otherwise: 1024^3 on one thread spent 6% of the kernel's
+	// time loading C).
+	CMPQ CX, $0x40
+	JLT  kloopST
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ (SP), R9
+	ADDQ $0x00000080, R9
+	CMPQ BX, $0x01
+	JNE  pfcST
+
+	// After the last panel: the next row tile's first.
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfcST:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+kloopST:
+	// R9: where B's rows go packed; R10: pfRows rows of B, in bytes.
+	MOVQ   72(SP), R9
+	IMUL3Q $0x00000020, R11, R10
+	CMPQ   CX, $0x02
+	JLT    tailST
+
+loopST:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokST
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 56(SP), AX
+	MOVQ 48(SP), R15
+	DECQ 40(SP)
+	JNE  pfokST
+	SUBQ 64(SP), AX
+	MOVQ $0x0000000c, 40(SP)
+
+pfokST:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (R9)
+	VMOVUPS      Z25, 64(R9)
+	PREFETCHT0   (DI)(R10*1)
+	PREFETCHT0   64(DI)(R10*1)
+	ADDQ         $0x00000080, R9
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (R9)
+	VMOVUPS      Z25, 64(R9)
+	PREFETCHT0   (DI)(R10*1)
+	PREFETCHT0   64(DI)(R10*1)
+	ADDQ         $0x00000080, R9
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopST
+
+tailST:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (R9)
+	VMOVUPS      Z25, 64(R9)
+	PREFETCHT0   (DI)(R10*1)
+	PREFETCHT0   64(DI)(R10*1)
+	ADDQ         $0x00000080, R9
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneST:
+	MOVQ    R9, 72(SP)
+	MOVQ    bias_len+104(FP), CX
+	TESTQ   CX, CX
+	JEQ     storeST
+	MOVQ    8(SP), CX
+	VMOVUPS (CX), Z24
+	VMOVUPS 64(CX), Z25
+	VADDPS  Z24, Z0, Z0
+	VADDPS  Z25, Z1, Z1
+	VADDPS  Z24, Z2, Z2
+	VADDPS  Z25, Z3, Z3
+	VADDPS  Z24, Z4, Z4
+	VADDPS  Z25, Z5, Z5
+	VADDPS  Z24, Z6, Z6
+	VADDPS  Z25, Z7, Z7
+	VADDPS  Z24, Z8, Z8
+	VADDPS  Z25, Z9, Z9
+	VADDPS  Z24, Z10, Z10
+	VADDPS  Z25, Z11, Z11
+	VADDPS  Z24, Z12, Z12
+	VADDPS  Z25, Z13, Z13
+	VADDPS  Z24, Z14, Z14
+	VADDPS  Z25, Z15, Z15
+	VADDPS  Z24, Z16, Z16
+	VADDPS  Z25, Z17, Z17
+	VADDPS  Z24, Z18, Z18
+	VADDPS  Z25, Z19, Z19
+	VADDPS  Z24, Z20, Z20
+	VADDPS  Z25, Z21, Z21
+	VADDPS  Z24, Z22, Z22
+	VADDPS  Z25, Z23, Z23
+
+storeST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z8, (R9)
+	VMOVUPS Z9, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z10, (R9)
+	VMOVUPS Z11, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z12, (R9)
+	VMOVUPS Z13, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z14, (R9)
+	VMOVUPS Z15, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z16, (R9)
+	VMOVUPS Z17, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z18, (R9)
+	VMOVUPS Z19, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z20, (R9)
+	VMOVUPS Z21, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z22, (R9)
+	VMOVUPS Z23, 64(R9)
+	ADDQ    R10, R9
+
+	// Next panel: C and bias nr floats on, B pstride floats on.
+	ADDQ $0x00000080, (SP)
+	ADDQ $0x00000080, 8(SP)
+	MOVQ pstride+80(FP), CX
+	LEAQ (R14)(CX*4), R14
+	DECQ BX
+	JNE  panelST
+
+	// Next row tile: A and C mr rows on.
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 24(SP)
+	MOVQ   ldc+144(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 32(SP)
+	DECQ   16(SP)
+	JNE    rowST
+	VZEROUPPER
+	RET
+
+// func sgemm4x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
+// Requires: AVX, AVX512F
+TEXT ·sgemm4x32AVX512SetTiles(SB), NOSPLIT, $40-153
+	// 4x32 tile, AVX512: accumulators Z0..Z7 (row i in 2 registers from 2*i),
+	// B's row in Z8..Z9, A's broadcasts rotate through Z10..Z31;
+	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
+	// R15: lines left in AX's row.
+	MOVQ rt+40(FP), CX
+	MOVQ CX, 16(SP)
+	MOVQ a_base+8(FP), CX
+	MOVQ CX, 24(SP)
+	MOVQ c_base+120(FP), CX
+	MOVQ CX, 32(SP)
+
+rowST:
+	MOVQ np+88(FP), BX
+	MOVQ b_base+48(FP), R14
+	MOVQ 32(SP), CX
+	MOVQ CX, (SP)
+	MOVQ bias_base+96(FP), CX
+	MOVQ CX, 8(SP)
+
+panelST:
+	MOVQ k+0(FP), CX
+	MOVQ 24(SP), SI
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R13
+	LEAQ (SI)(R13*1), R8
+	MOVQ R14, DI
+	MOVQ ldb+72(FP), R11
+	SHLQ $0x02, R11
+
+	// Accumulators start at zero, or from C with add.
+	MOVBQZX add+152(FP), R9
+	TESTQ   R9, R9
+	JNE     loadST
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	JMP     startST
+
+loadST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS (R9), Z0
+	VMOVUPS 64(R9), Z1
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z2
+	VMOVUPS 64(R9), Z3
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z4
+	VMOVUPS 64(R9), Z5
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	ADDQ    R10, R9
+
+startST:
+	CMPQ CX, $0x04
+	JLT  tailST
+
+loopST:
+	// 4 steps of k per iteration
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (SI)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (SI)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (SI)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (SI)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         R11, DI
+	SUBQ         $0x04, CX
+	CMPQ         CX, $0x04
+	JGE          loopST
+
+tailST:
+	// the last k%4 steps
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (SI)(DX*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (SI)(DX*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         R11, DI
+	DECQ         CX
+	JMP          tailST
+
+doneST:
+	MOVQ    bias_len+104(FP), CX
+	TESTQ   CX, CX
+	JEQ     storeST
+	MOVQ    8(SP), CX
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VADDPS  Z8, Z0, Z0
+	VADDPS  Z9, Z1, Z1
+	VADDPS  Z8, Z2, Z2
+	VADDPS  Z9, Z3, Z3
+	VADDPS  Z8, Z4, Z4
+	VADDPS  Z9, Z5, Z5
+	VADDPS  Z8, Z6, Z6
+	VADDPS  Z9, Z7, Z7
+
+storeST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    R10, R9
+
+	// Next panel: C and bias nr floats on, B pstride floats on.
+	ADDQ $0x00000080, (SP)
+	ADDQ $0x00000080, 8(SP)
+	MOVQ pstride+80(FP), CX
+	LEAQ (R14)(CX*4), R14
+	DECQ BX
+	JNE  panelST
+
+	// Next row tile: A and C mr rows on.
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000010, CX, CX
+	ADDQ   CX, 24(SP)
+	MOVQ   ldc+144(FP), CX
+	IMUL3Q $0x00000010, CX, CX
 	ADDQ   CX, 32(SP)
 	DECQ   16(SP)
 	JNE    rowST

@@ -28,6 +28,18 @@ func sgemm12x32AVX512(k int, a []float32, lda int, b []float32, ldb int, c []flo
 //go:noescape
 func sgemm12x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 
+// sgemm12x32AVX512PackTiles is Sgemm12x32AVX512PackTiles without its checks.
+// It requires rt >= 1 and that wrapper's conditions.
+//
+//go:noescape
+func sgemm12x32AVX512PackTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)
+
+// sgemm4x32AVX512SetTiles is Sgemm4x32AVX512SetTiles (add false) and Sgemm4x32AVX512Tiles (add true, no bias).
+// It requires rt >= 1 and those wrappers' conditions.
+//
+//go:noescape
+func sgemm4x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
+
 // sgemm12x32AVX512BiasBlocks is Sgemm12x32AVX512BiasBlocks with kb = k and ab-kb = adv.
 //
 //go:noescape

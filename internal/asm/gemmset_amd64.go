@@ -66,6 +66,48 @@ func Sgemm12x32AVX512Tiles(k int, a []float32, lda, rt int, b []float32, ldb, ps
 	sgemm12x32AVX512SetTiles(k, a, lda, rt, b, ldb, pstride, np, nil, c, ldc, true)
 }
 
+// Sgemm12x32AVX512PackTiles is Sgemm12x32AVX512SetTiles (add false) or
+// Sgemm12x32AVX512Tiles (add true, bias empty) that reads B where it lies
+// (a matrix whose rows are ldb floats apart, panel q from b[q*pstride:],
+// pstride = 32 for panels side by side) and also packs it: it writes the
+// k x 32 panel q to pk[q*k*32:] (k-major, as packed panels are read with
+// ldb = 32), row p while it uses it, and prefetches row p+32 meanwhile
+// (each of rt row tiles writes the same panels: rt = 1 is the use). The
+// first row tile of a GEMM block packs B this way as it computes (1024^3 on
+// one thread spent 4% of its time in a packing pass over B, its rows from
+// L3 or memory). Results round as in Sgemm12x32AVX512SetTiles. It requires
+// that function's conditions and len(pk) >= np*k*32.
+func Sgemm12x32AVX512PackTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool, pk []float32) {
+	checkTiles("Sgemm12x32AVX512PackTiles", 12, 32, k, len(a), lda, rt, len(b), ldb, pstride, np, len(c), ldc)
+	if len(bias) > 0 && (len(bias) < 32*np || add) {
+		panic(fmt.Sprintf("asm: Sgemm12x32AVX512PackTiles: len(bias)=%d with %d panels, add %v", len(bias), np, add))
+	}
+	if len(pk) < np*k*32 {
+		panic(fmt.Sprintf("asm: Sgemm12x32AVX512PackTiles: len(pk)=%d < %d", len(pk), np*k*32))
+	}
+	if rt == 0 {
+		return
+	}
+	sgemm12x32AVX512PackTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc, add, pk)
+}
+
+// Sgemm4x32AVX512SetTiles is Sgemm12x32AVX512SetTiles for tiles of 4 rows
+// (the last rows of a product whose row count is not a multiple of 12), and
+// Sgemm4x32AVX512Tiles (add true, bias empty); each tile rounds as
+// Sgemm4x32AVX512Set (add false) or as 4 rows of Sgemm12x32AVX512 (add
+// true). It requires Sgemm12x32AVX512SetTiles' conditions with 4 rows a
+// tile.
+func Sgemm4x32AVX512SetTiles(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool) {
+	checkTiles("Sgemm4x32AVX512SetTiles", 4, 32, k, len(a), lda, rt, len(b), ldb, pstride, np, len(c), ldc)
+	if len(bias) > 0 && (len(bias) < 32*np || add) {
+		panic(fmt.Sprintf("asm: Sgemm4x32AVX512SetTiles: len(bias)=%d with %d panels, add %v", len(bias), np, add))
+	}
+	if rt == 0 {
+		return
+	}
+	sgemm4x32AVX512SetTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc, add)
+}
+
 // Sgemm6x16AVX2SetTiles is Sgemm12x32AVX512SetTiles for the AVX2 6x16 tile,
 // without a bias: tile (r, q) of C, at c[6*r*ldc+16*q:], is set to the product
 // of the 6 rows of A from a[6*r*lda:] and the k x 16 panel from b[q*pstride:]

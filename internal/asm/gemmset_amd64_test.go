@@ -105,6 +105,10 @@ func TestSgemmSetTiles(t *testing.T) {
 		one    func(k int, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int)
 	}{
 		{"Sgemm12x32AVX512SetTiles", 12, 32, cpuid.CPU.Supports(cpuid.AVX512F), Sgemm12x32AVX512SetTiles, Sgemm12x32AVX512Set},
+		{"Sgemm4x32AVX512SetTiles", 4, 32, cpuid.CPU.Supports(cpuid.AVX512F),
+			func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int) {
+				Sgemm4x32AVX512SetTiles(k, a, lda, rt, b, ldb, pstride, np, bias, c, ldc, false)
+			}, Sgemm4x32AVX512Set},
 		{"Sgemm6x16AVX2SetTiles", 6, 16, cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
 			func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, _, c []float32, ldc int) {
 				Sgemm6x16AVX2SetTiles(k, a, lda, rt, b, ldb, pstride, np, c, ldc)
@@ -272,5 +276,98 @@ func TestSgemm12x32Tiles(t *testing.T) {
 	}
 	mustPanic(t, "short C", func() {
 		Sgemm12x32AVX512Tiles(1, make([]float32, 24), 1, 2, make([]float32, 64), 32, 32, 2, make([]float32, 12*64+11*64+63), 64)
+	})
+}
+
+// TestSgemmPackTiles checks Sgemm12x32AVX512PackTiles and
+// Sgemm4x32AVX512SetTiles (add) bit for bit against Sgemm12x32AVX512SetTiles
+// and Sgemm12x32AVX512Tiles on B packed in Go: B read in place from a matrix
+// (rows ldb apart, panels side by side, pstride 32), set (with and without
+// bias) or added to C, over k around the unrolls and past the prefetch
+// distance, 1 to 3 row tiles and 1 to 4 panels; the packed copy must equal
+// the panels and leave the cells after them alone, C outside the tiles
+// must stay NaN, all slices exactly as long as the kernels need.
+func TestSgemmPackTiles(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		t.Skip("no AVX-512F")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	nan := float32(math.NaN())
+	for _, k := range []int{0, 1, 2, 3, 5, 17, 40, 64} {
+		for rt := 1; rt <= 3; rt++ {
+			for np := 1; np <= 4; np++ {
+				for mode := 0; mode < 3; mode++ { // set, set with bias, add
+					lda, ldb, ldc := k+3, 32*np+7, 32*np+5
+					a := uniform(rng, 12*(rt-1)*lda+11*lda+k)
+					b := uniform(rng, max(0, k-1)*ldb+32*np)
+					var bias []float32
+					if mode == 1 {
+						bias = uniform(rng, 32*np)
+					}
+					// B packed in Go: panel q is rows of b[32q:32q+32].
+					packed := make([]float32, np*k*32)
+					for q := 0; q < np; q++ {
+						for p := 0; p < k; p++ {
+							copy(packed[(q*k+p)*32:(q*k+p+1)*32], b[p*ldb+32*q:])
+						}
+					}
+					nc := 12*(rt-1)*ldc + 11*ldc + 32*np
+					got, want := make([]float32, nc), make([]float32, nc)
+					for i := range got {
+						got[i] = nan
+					}
+					if mode == 2 {
+						for r := 0; r < 12*rt; r++ {
+							for j := 0; j < 32*np; j++ {
+								got[r*ldc+j] = rng.Float32()*2 - 1
+							}
+						}
+					}
+					copy(want, got)
+					pk := make([]float32, np*k*32+5)
+					for i := range pk {
+						pk[i] = nan
+					}
+					name := fmt.Sprintf("k=%d rt=%d np=%d mode=%d", k, rt, np, mode)
+					if mode == 2 {
+						Sgemm12x32AVX512Tiles(k, a, lda, rt, packed, 32, k*32, np, want, ldc)
+						Sgemm12x32AVX512PackTiles(k, a, lda, rt, b, ldb, 32, np, nil, got, ldc, true, pk[:np*k*32])
+					} else {
+						Sgemm12x32AVX512SetTiles(k, a, lda, rt, packed, 32, k*32, np, bias, want, ldc)
+						Sgemm12x32AVX512PackTiles(k, a, lda, rt, b, ldb, 32, np, bias, got, ldc, false, pk[:np*k*32])
+					}
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: c[%d] = %v, want %v", name, i, got[i], want[i])
+						}
+					}
+					for i := range pk {
+						if i < len(packed) && pk[i] != packed[i] || i >= len(packed) && !math.IsNaN(float64(pk[i])) {
+							t.Fatalf("%s: pk[%d] = %v", name, i, pk[i])
+						}
+					}
+					if mode == 2 {
+						// The 4-row tiles add as the 12-row ones.
+						got4 := make([]float32, nc)
+						copy(got4, got)
+						want4 := make([]float32, nc)
+						copy(want4, got)
+						Sgemm12x32AVX512Tiles(k, a, lda, rt, packed, 32, k*32, np, want4, ldc)
+						Sgemm4x32AVX512SetTiles(k, a, lda, 3*rt, packed, 32, k*32, np, nil, got4, ldc, true)
+						for i := range got4 {
+							if math.Float32bits(got4[i]) != math.Float32bits(want4[i]) {
+								t.Fatalf("%s 4x32 add: c[%d] = %v, want %v", name, i, got4[i], want4[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	mustPanic(t, "short pk", func() {
+		Sgemm12x32AVX512PackTiles(2, make([]float32, 12*2), 2, 1, make([]float32, 64), 32, 32, 1, nil, make([]float32, 12*32), 32, false, make([]float32, 63))
+	})
+	mustPanic(t, "bias with add", func() {
+		Sgemm12x32AVX512PackTiles(1, make([]float32, 12), 1, 1, make([]float32, 32), 32, 32, 1, make([]float32, 32), make([]float32, 12*32), 32, true, make([]float32, 32))
 	})
 }

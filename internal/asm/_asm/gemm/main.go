@@ -26,6 +26,7 @@ type tile struct {
 	mr, nr int
 	isa    string // "AVX2" (ymm, 16 registers) or "AVX512" (zmm, 32)
 	unroll int    // steps of k per loop iteration
+	packB  bool   // step also stores B's row at regPK (setTiles' packB)
 }
 
 func (t tile) name() string             { return fmt.Sprintf("%dx%d%s", t.mr, t.nr, t.isa) }
@@ -68,6 +69,8 @@ var (
 	regCP   = R9                              // the current row of C
 	regLDC  = R10                             // ldc in bytes
 	regLDB  = R11                             // ldb in bytes
+	regPK   = R9                              // packed B (PackTiles, in the k loop)
+	regPFB  = R10                             // rows of B ahead, in bytes (PackTiles)
 	rowBase = []GPPhysical{RSI, R8, R12, R13} // rows 0, 3, 6, 9 of A
 )
 
@@ -108,6 +111,16 @@ func (t tile) step() {
 	Comment("One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.")
 	for v := 0; v < t.nv(); v++ {
 		VMOVUPS(Mem{Base: regBPAN, Disp: v * t.vbytes()}, t.bvec(v))
+	}
+	if t.packB {
+		Comment("B[p, :] packed, and B[p+pfRows, :] on its way.")
+		for v := 0; v < t.nv(); v++ {
+			VMOVUPS(t.bvec(v), Mem{Base: regPK, Disp: v * t.vbytes()})
+		}
+		for l := 0; l < t.nr*4/64; l++ {
+			PREFETCHT0(Mem{Base: regBPAN, Index: regPFB, Scale: 1, Disp: 64 * l})
+		}
+		ADDQ(U32(4*t.nr), regPK)
 	}
 	for i := 0; i < t.mr; i++ {
 		VBROADCASTSS(t.rowA(i), t.tmp(i))
@@ -303,23 +316,74 @@ func biasBlocks(t tile) {
 	end()
 }
 
+// tilesOpts are the variants of setTiles.
+type tilesOpts struct {
+	// prefetch: AX walks the next row tile's A, row by row (lda apart),
+	// one line per iteration of the k loop, and C's next tile is
+	// prefetched at the start of each tile.
+	prefetch bool
+	// pfL2: the walk prefetches into L2 (PREFETCHT1) rather than L1.
+	pfL2 bool
+	// packB: B is read in place (ldb apart, pstride floats from one panel
+	// to the next), each row's vectors prefetched pfRows rows ahead, and
+	// also stored to pk, the panels packed one after another (k*nr floats
+	// each): the first row tile of a block packs B as it computes.
+	packB  bool
+	pfRows int
+}
+
 // setTiles emits sgemm<tile>SetTiles over rt x np tiles: tile (r, q) reads
 // A from a[mr*r*lda:], B from b[q*pstride:], its bias from bias[nr*q:]
 // (when not empty) and sets C at c[mr*r*ldc+nr*q:]; with add the
 // accumulators start from C instead (C += the product). BX counts the
 // panels left, R14 holds the panel of B; the row tile's A and C, the
-// tile's C and bias and the row tiles left live in the frame. With
-// prefetch, AX walks the next row tile's A, one line per iteration (1% off
-// 1x1 64->128 @64 and 3x3 64->64 @128 on two threads).
-func setTiles(t tile, prefetch bool) {
+// tile's C and bias, the row tiles left and the state of the prefetch
+// walk live in the frame. With o.packB it is sgemm<tile>PackTiles, which
+// also writes B packed to pk.
+func setTiles(t tile, o tilesOpts) {
 	name := "sgemm" + t.name() + "SetTiles"
-	TEXT(name, NOSPLIT, "func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool)")
+	sig := "func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool)"
+	if o.packB {
+		name = "sgemm" + t.name() + "PackTiles"
+		sig = "func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)"
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	Doc(name+" is Sgemm"+t.name()+"SetTiles (add false) and Sgemm"+t.name()+"Tiles (add true, no bias).",
-		"It requires rt >= 1 and those wrappers' conditions.")
+	if o.packB {
+		Doc(name+" is Sgemm"+t.name()+"PackTiles without its checks.",
+			"It requires rt >= 1 and that wrapper's conditions.")
+	} else {
+		Doc(name+" is Sgemm"+t.name()+"SetTiles (add false) and Sgemm"+t.name()+"Tiles (add true, no bias).",
+			"It requires rt >= 1 and those wrappers' conditions.")
+	}
 	t.regs()
-	Comment("BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched).")
+	Comment("BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),",
+		"R15: lines left in AX's row.")
 	curc, curbias, rtleft, arow, crow := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	var pfrows, pflines, pfjump, pfwrap, pkcur Mem
+	if o.prefetch {
+		pfrows, pflines, pfjump, pfwrap = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+		Comment("The walk over the next row tile's A: lines a row (k/16 rounded up,",
+			"plus one: a row need not start on a line), the jump from past a",
+			"row's last line to the next row, and back from past the last row",
+			"to the first (the walk goes round again while panels are left).")
+		Load(Param("k"), RCX)
+		ADDQ(U8(15), RCX)
+		SHRQ(U8(4), RCX)
+		INCQ(RCX)
+		MOVQ(RCX, pflines)
+		SHLQ(U8(6), RCX)
+		Load(Param("lda"), RDX)
+		SHLQ(U8(2), RDX)
+		SUBQ(RCX, RDX)
+		MOVQ(RDX, pfjump)
+		Load(Param("lda"), RDX)
+		IMUL3Q(U32(4*t.mr), RDX, RDX)
+		MOVQ(RDX, pfwrap)
+	}
+	if o.packB {
+		pkcur = AllocLocal(8)
+	}
 	Load(Param("rt"), RCX)
 	MOVQ(RCX, rtleft)
 	Load(Param("a").Base(), RCX)
@@ -328,17 +392,24 @@ func setTiles(t tile, prefetch bool) {
 	MOVQ(RCX, crow)
 
 	Label("rowST")
+	if o.packB {
+		Comment("Each row tile writes the packed panels (the same) from pk on.")
+		Load(Param("pk").Base(), RCX)
+		MOVQ(RCX, pkcur)
+	}
 	Load(Param("np"), RBX)
 	Load(Param("b").Base(), R14)
 	MOVQ(crow, RCX)
 	MOVQ(RCX, curc)
 	Load(Param("bias").Base(), RCX)
 	MOVQ(RCX, curbias)
-	if prefetch {
+	if o.prefetch {
 		Load(Param("lda"), RCX)
 		IMUL3Q(U32(4*t.mr), RCX, RCX)
 		MOVQ(arow, RAX)
 		ADDQ(RCX, RAX)
+		MOVQ(pflines, R15)
+		MOVQ(U32(t.mr), pfrows)
 	}
 
 	Label("panelST")
@@ -364,8 +435,8 @@ func setTiles(t tile, prefetch bool) {
 
 	Label("startST")
 	var pf func()
-	if prefetch {
-		Comment("The next panel's tile of C to L2 while this one computes, when k",
+	if o.prefetch {
+		Comment("The next panel's tile of C to L1 while this one computes, when k",
 			"is long enough to hide it (its loads, or the stores that set it,",
 			"missed otherwise: 1024^3 on one thread spent 6% of the kernel's",
 			"time loading C).")
@@ -378,18 +449,39 @@ func setTiles(t tile, prefetch bool) {
 		CMPQ(RBX, U8(1))
 		JNE(LabelRef("pfcST"))
 		Comment("After the last panel: the next row tile's first.")
-		MOVQ(crow, regCP)
-		IMUL3Q(U32(t.mr), regLDC, R15)
-		ADDQ(R15, regCP)
+		IMUL3Q(U32(t.mr), regLDC, regCP)
+		ADDQ(crow, regCP)
 		Label("pfcST")
 		t.rowsC(func(m Mem, _ VecPhysical) { PREFETCHT0(m) }, true)
 		Label("kloopST")
 		pf = func() {
-			PREFETCHT0(Mem{Base: RAX})
+			if o.pfL2 {
+				PREFETCHT1(Mem{Base: RAX})
+			} else {
+				PREFETCHT0(Mem{Base: RAX})
+			}
 			ADDQ(U8(64), RAX)
+			DECQ(R15)
+			JNE(LabelRef("pfokST"))
+			Comment("Past the row's last line: the next row (after the last, the first).")
+			ADDQ(pfjump, RAX)
+			MOVQ(pflines, R15)
+			DECQ(pfrows)
+			JNE(LabelRef("pfokST"))
+			SUBQ(pfwrap, RAX)
+			MOVQ(U32(t.mr), pfrows)
+			Label("pfokST")
 		}
 	}
+	if o.packB {
+		Comment("R9: where B's rows go packed; R10: pfRows rows of B, in bytes.")
+		MOVQ(pkcur, regPK)
+		IMUL3Q(U32(o.pfRows), regLDB, regPFB)
+	}
 	t.kloop("ST", pf)
+	if o.packB {
+		MOVQ(regPK, pkcur)
+	}
 
 	Load(Param("bias").Len(), RCX)
 	TESTQ(RCX, RCX)
@@ -565,9 +657,13 @@ func main() {
 	avx512Tail := tile{mr: 4, nr: 32, isa: "AVX512", unroll: 4}
 
 	gemm(avx2)
-	setTiles(avx2, false)
+	setTiles(avx2, tilesOpts{})
 	gemm(avx512)
-	setTiles(avx512, true)
+	setTiles(avx512, tilesOpts{prefetch: true})
+	pk := avx512
+	pk.packB = true
+	setTiles(pk, tilesOpts{prefetch: true, packB: true, pfRows: 32})
+	setTiles(avx512Tail, tilesOpts{})
 	biasBlocks(avx512)
 	set(avx512Tail)
 	fmaLoop("AVX2")
