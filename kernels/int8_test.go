@@ -89,6 +89,11 @@ func int8Cases(short bool) []int8Case {
 		cs = append(cs, int8Case{1 + w%2, 4, w, 16, 1, 3, 1, 1, false, w%3 != 0, uint8(w * 5), uint8(w % 7), 0, w % 2, w % 3})
 	}
 	cs = append(cs, int8Case{1, 3, 35, 16, 1, 1, 1, 0, false, true, 9, 0, 0, 0, 1}, int8Case{1, 6, 40, 16, 1, 3, 1, 2, true, true, 0, 0, 3, 1, 0})
+	// 16 output channels (tiles of 16 channels) on multiples of 16 inputs.
+	for i, w := range []int{1, 5, 6, 7, 11, 12, 13, 25} {
+		cs = append(cs, int8Case{1 + i%2, 3 + i%3, w, 16 * (1 + i%3), 16, 3 - 2*(i%4/3), 1, 1 - i%4/3 + i%5/4, false, i%3 != 1, uint8(i * 30), uint8(i % 3), 0, i % 2, i % 4})
+	}
+	cs = append(cs, int8Case{1, 5, 9, 32, 16, 3, 2, 1, false, true, 0, 0, 0, 0, 1}, int8Case{1, 4, 8, 16, 16, 3, 1, 1, true, true, 0, 0, 3, 1, 0})
 	if short {
 		return cs[:6]
 	}
