@@ -63,6 +63,13 @@ func ConvU8S8AVX512VNNI(mr, nr int, a []uint8, lda, rowStride, rows, kp int, b [
 	// The kernels store whole rows: the others through a buffer.
 	var buf [12 * 32]uint8
 	convU8S8Tiles(mr, nr, 1, a, lda, rowStride, rows, kp, b, comp, mul, add, res, ldr, buf[:], nr, rmul, rzero, floor)
+	if mask&(mask+1) == 0 { // the first nv channels: row copies
+		nv := bits.Len32(mask)
+		for i := 0; i < mr; i++ {
+			copy(c[i*ldc:i*ldc+nv], buf[i*nr:])
+		}
+		return
+	}
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nr; j++ {
 			if mask>>j&1 == 1 {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lungo-ml/lungo/bench"
 	"github.com/lungo-ml/lungo/kernels"
 	"github.com/lungo-ml/lungo/models/unet"
 	"github.com/lungo-ml/lungo/tensor"
@@ -44,6 +45,7 @@ func main() {
 	check(err)
 	b, err := unet.NewBF16(m)
 	check(err)
+	fmt.Printf("FMA peak %.0f GFLOP/s (one thread); int8 kernels %v\n", bench.Peak(), kernels.Int8Impls())
 	ps := []unet.Predictor{m, b, q}
 	names := []string{"fp32", "bf16", "int8"}
 	wall := make([][]float64, 3)

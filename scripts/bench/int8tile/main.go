@@ -1,3 +1,5 @@
+//go:build amd64 && gc && !purego
+
 // Command int8tile times the AVX-512 VNNI int8 kernels on operands in
 // cache, by the thread's CPU time (best and median of -n), next to the
 // VPDPBUSD peak probe: GOP/s counts a multiply-add as two. Run it through
