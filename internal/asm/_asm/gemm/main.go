@@ -330,6 +330,9 @@ type tilesOpts struct {
 	// each): the first row tile of a block packs B as it computes.
 	packB  bool
 	pfRows int
+	// lateC: C's lines are prefetched again in the last steps of a tile
+	// (k >= 64).
+	lateC bool
 }
 
 // setTiles emits sgemm<tile>SetTiles over rt x np tiles: tile (r, q) reads
@@ -453,25 +456,62 @@ func setTiles(t tile, o tilesOpts) {
 		ADDQ(crow, regCP)
 		Label("pfcST")
 		t.rowsC(func(m Mem, _ VecPhysical) { PREFETCHT0(m) }, true)
-		Label("kloopST")
-		pf = func() {
-			if o.pfL2 {
-				PREFETCHT1(Mem{Base: RAX})
-			} else {
-				PREFETCHT0(Mem{Base: RAX})
-			}
-			ADDQ(U8(64), RAX)
-			DECQ(R15)
-			JNE(LabelRef("pfokST"))
-			Comment("Past the row's last line: the next row (after the last, the first).")
-			ADDQ(pfjump, RAX)
-			MOVQ(pflines, R15)
-			DECQ(pfrows)
-			JNE(LabelRef("pfokST"))
-			SUBQ(pfwrap, RAX)
-			MOVQ(U32(t.mr), pfrows)
-			Label("pfokST")
+	}
+	// walk emits the prefetch of the next row tile's A, one line.
+	walk := func(lbl string) {
+		if o.pfL2 {
+			PREFETCHT1(Mem{Base: RAX})
+		} else {
+			PREFETCHT0(Mem{Base: RAX})
 		}
+		ADDQ(U8(64), RAX)
+		DECQ(R15)
+		JNE(LabelRef("pfok" + lbl))
+		Comment("Past the row's last line: the next row (after the last, the first).")
+		ADDQ(pfjump, RAX)
+		MOVQ(pflines, R15)
+		DECQ(pfrows)
+		JNE(LabelRef("pfok" + lbl))
+		SUBQ(pfwrap, RAX)
+		MOVQ(U32(t.mr), pfrows)
+		Label("pfok" + lbl)
+	}
+	if o.prefetch && o.lateC {
+		Comment("The last 4*mr steps bring C's lines back to L1, a row of them per",
+			"iteration: this tile's (which the B panel streaming through L1",
+			"evicted since it was loaded) for its stores, then the next tile's",
+			"for its loads.")
+		SUBQ(U8(4*t.mr), regK)
+		t.kloop("SA", func() { walk("SA") })
+		MOVQ(curc, regCP)
+		Load(Param("ldc"), regLDC)
+		SHLQ(U8(2), regLDC)
+		MOVQ(U32(2*t.mr), regK)
+		rowC := func(lbl string) func() {
+			return func() {
+				walk(lbl)
+				for v := 0; v < t.nv(); v++ {
+					PREFETCHT0(Mem{Base: regCP, Disp: v * t.vbytes()})
+				}
+				ADDQ(regLDC, regCP)
+			}
+		}
+		t.kloop("SB", rowC("SB"))
+		Comment("The next tile's C: the next panel's, or after the last the next row tile's first.")
+		MOVQ(curc, regCP)
+		ADDQ(U32(4*t.nr), regCP)
+		CMPQ(RBX, U8(1))
+		JNE(LabelRef("pfc2ST"))
+		IMUL3Q(U32(t.mr), regLDC, regCP)
+		ADDQ(crow, regCP)
+		Label("pfc2ST")
+		MOVQ(U32(2*t.mr), regK)
+		t.kloop("SC", rowC("SC"))
+		JMP(LabelRef("kdoneST"))
+	}
+	Label("kloopST")
+	if o.prefetch {
+		pf = func() { walk("ST") }
 	}
 	if o.packB {
 		Comment("R9: where B's rows go packed; R10: pfRows rows of B, in bytes.")
@@ -482,6 +522,7 @@ func setTiles(t tile, o tilesOpts) {
 	if o.packB {
 		MOVQ(regPK, pkcur)
 	}
+	Label("kdoneST")
 
 	Load(Param("bias").Len(), RCX)
 	TESTQ(RCX, RCX)
@@ -659,7 +700,7 @@ func main() {
 	gemm(avx2)
 	setTiles(avx2, tilesOpts{})
 	gemm(avx512)
-	setTiles(avx512, tilesOpts{prefetch: true})
+	setTiles(avx512, tilesOpts{prefetch: true, lateC: true})
 	pk := avx512
 	pk.packB = true
 	setTiles(pk, tilesOpts{prefetch: true, packB: true, pfRows: 32})
