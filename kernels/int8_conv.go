@@ -262,7 +262,10 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 							}
 							a, aStride = aTail, ts
 						}
-						direct := m == mr && len(c) >= (mr-1)*ldc+nv && (rs == nil || len(rs) >= (mr-1)*ldr+nr)
+						// Tiles of fewer channels than nr go through cTail as
+						// whole tiles too: kernels without masked stores
+						// (NEON, AVX-VNNI) would otherwise buffer them.
+						direct := m == mr && nv == nr && len(c) >= (mr-1)*ldc+nv && (rs == nil || len(rs) >= (mr-1)*ldr+nr)
 						if !direct {
 							if rs != nil {
 								clear(rTail)
@@ -271,7 +274,7 @@ func int8Conv2D(impl int8Impl, y, x U8Image, cv *Int8Conv, res *U8Image, relu bo
 								}
 								rs, ldr = rTail, nr
 							}
-							mk(a, lda, aStride, cv.R, kp, pan, comp, mul, add, rs, ldr, cTail, nr, rmul, rzero, floor, mask)
+							mk(a, lda, aStride, cv.R, kp, pan, comp, mul, add, rs, ldr, cTail, nr, rmul, rzero, floor, uint32(1)<<nr-1)
 							for i := 0; i < m; i++ {
 								copy(c[i*ldc:i*ldc+nv], cTail[i*nr:i*nr+nv])
 							}

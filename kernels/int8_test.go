@@ -564,3 +564,62 @@ func TestU8CopyMap(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8TileMasks calls each implementation's tiles directly with
+// partial channel masks (prefixes and others; Int8Conv2D itself passes
+// whole tiles): the stored bytes equal the generic tile's, the bytes
+// outside the mask keep their guard.
+func TestInt8TileMasks(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	const rows, kp, lda, rowStride = 2, 5, 24, 300
+	a := make([]uint8, (int8MR-1)*lda+(rows-1)*rowStride+4*kp)
+	for i := range a {
+		a[i] = uint8(rng.Float32() * 256)
+	}
+	b := make([]int8, rows*kp*4*int8NR)
+	for i := range b {
+		b[i] = int8(rng.Float32()*255 - 127)
+	}
+	comp, mul, add := make([]int32, int8NR), make([]float32, int8NR), make([]float32, int8NR)
+	for j := range mul {
+		comp[j], mul[j], add[j] = int32(j*37-500), 0.002*float32(1+j%5), float32(j%7)
+	}
+	res := make([]uint8, (int8MR-1)*40+int8NR)
+	for i := range res {
+		res[i] = uint8(rng.Float32() * 256)
+	}
+	gen := int8ImplNamed("generic")
+	for _, name := range Int8Impls()[:len(Int8Impls())-1] {
+		impl := int8ImplNamed(name)
+		for ni, nr := range [2]int{32, 16} {
+			for mi, mr := range int8Rows {
+				for _, mask := range []uint32{1, 0x7, 0x8001, 0xfff0, 0x7fffffff, 0xa5a5a5a5} {
+					mask &= uint32(1)<<nr - 1
+					for _, rs := range [][]uint8{nil, res} {
+						want, got := make([]uint8, (mr-1)*33+nr+5), make([]uint8, (mr-1)*33+nr+5)
+						for i := range want {
+							want[i], got[i] = 0x5a, 0x5a
+						}
+						cm := comp
+						if impl.signedA {
+							cm = make([]int32, int8NR) // (zx-128)Σw for zx = 0
+							for j := range cm {
+								for r := 0; r < rows; r++ {
+									for p := 0; p < 4*kp; p++ {
+										cm[j] -= 128 * int32(b[((r*kp+p/4)*nr+j)*4+p%4])
+									}
+								}
+								cm[j] += comp[j]
+							}
+						}
+						gen.kernels[ni][mi](a, lda, rowStride, rows, kp, b, comp, mul, add, rs, 40, want, 33, 0.7, 9, 3, mask)
+						impl.kernels[ni][mi](a, lda, rowStride, rows, kp, b, cm, mul, add, rs, 40, got, 33, 0.7, 9, 3, mask)
+						if string(got) != string(want) {
+							t.Fatalf("%s %dx%d mask %#x res %v: differs from the generic tile", name, mr, nr, mask, rs != nil)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -37,9 +37,9 @@ func checkConvU8S8(name string, mr, nr int, a []uint8, lda, rowStride, rows, kp 
 type kernel4x16 func(a []uint8, lda, rowStride, rows, kp int, b []int8, bstride int, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32)
 
 // conv4x16 runs an mr x nr tile (arguments checked) as 4 x 16 tiles of k,
-// the channels outside mask through a buffer.
+// the channels outside mask through a buffer (allocated: it is passed to a
+// function value; kernels' Int8Conv2D gives whole tiles only).
 func conv4x16(k kernel4x16, mr, nr int, a []uint8, lda, rowStride, rows, kp int, b []int8, comp []int32, mul, add []float32, res []uint8, ldr int, c []uint8, ldc int, rmul float32, rzero int32, floor float32, mask uint32) {
-	var buf [4 * 16]uint8
 	for h := 0; h < nr/16; h++ {
 		m := mask >> (16 * h) & 0xffff
 		if m == 0 {
@@ -58,7 +58,8 @@ func conv4x16(k kernel4x16, mr, nr int, a []uint8, lda, rowStride, rows, kp int,
 				k(ag, lda, rowStride, rows, kp, b[16*4*h:], 4*nr, comp[16*h:], mul[16*h:], add[16*h:], rs, ldr, c[g*4*ldc+16*h:], ldc, rmul, rzero, floor)
 				continue
 			}
-			k(ag, lda, rowStride, rows, kp, b[16*4*h:], 4*nr, comp[16*h:], mul[16*h:], add[16*h:], rs, ldr, buf[:], 16, rmul, rzero, floor)
+			buf := make([]uint8, 4*16)
+			k(ag, lda, rowStride, rows, kp, b[16*4*h:], 4*nr, comp[16*h:], mul[16*h:], add[16*h:], rs, ldr, buf, 16, rmul, rzero, floor)
 			for i := 0; i < 4; i++ {
 				for j := 0; j < 16; j++ {
 					if m>>j&1 == 1 {
