@@ -120,6 +120,8 @@ func (cv *BF16Conv) OutW(w int) int { return (w+2*cv.Pad-cv.S)/cv.Stride + 1 }
 // be any size (y's border is not written). Sums are float32 (see the
 // package's bf16 notes); the implementation is the AVX-512 BF16 kernel
 // where the CPU has one, the generic Go kernel otherwise (BF16Accelerated).
+// Weights packed by PackBF16Winograd run Winograd F(2x2,3x3)
+// (bf16_winograd.go), those packed by PackBF16Conv the direct convolution.
 func BF16Conv2D(y, x BF16Image, cv *BF16Conv, res *BF16Image, relu bool) {
 	im := bf16Active()
 	bf16Conv2D(&im, y, x, cv, res, relu)

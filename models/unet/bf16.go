@@ -14,7 +14,10 @@ import (
 // BF16Model runs a Model's inference in bfloat16: batch norm folded into
 // the convolutions, weights rounded to bf16 once (NewBF16), activations
 // kept in bf16 between layers, products summed in float32 (AVX-512 BF16's
-// VDPBF16PS where the CPU has it; kernels.BF16Accelerated). The residual
+// VDPBF16PS where the CPU has it; kernels.BF16Accelerated). The 3x3
+// stride-1 convolutions run Winograd F(2x2,3x3) (kernels.PackBF16Winograd:
+// 2.25x fewer products, weights transformed once), the others (stem,
+// strided, 1x1) the direct convolution. The residual
 // adds and ReLUs are fused into the convolutions as in float32, the
 // decoder's upsample and concatenation write straight into the next
 // convolution's zero-bordered input; the segmentation head's logits are
