@@ -221,13 +221,12 @@ doneG:
 
 // func sgemm6x16AVX2SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·sgemm6x16AVX2SetTiles(SB), NOSPLIT, $40-153
+TEXT ·sgemm6x16AVX2SetTiles(SB), NOSPLIT, $56-153
 	// 6x16 tile, AVX2: accumulators Y0..Y11 (row i in 2 registers from 2*i),
 	// B's row in Y12..Y13, A's broadcasts rotate through Y14..Y15;
 	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
-	// R15: lines left in AX's row.
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
 	MOVQ rt+40(FP), CX
 	MOVQ CX, 16(SP)
 	MOVQ a_base+8(FP), CX
@@ -236,8 +235,10 @@ TEXT ·sgemm6x16AVX2SetTiles(SB), NOSPLIT, $40-153
 	MOVQ CX, 32(SP)
 
 rowST:
-	MOVQ np+88(FP), BX
-	MOVQ b_base+48(FP), R14
+	MOVQ np+88(FP), CX
+	MOVQ CX, 40(SP)
+	MOVQ b_base+48(FP), CX
+	MOVQ CX, 48(SP)
 	MOVQ 32(SP), CX
 	MOVQ CX, (SP)
 	MOVQ bias_base+96(FP), CX
@@ -250,7 +251,7 @@ panelST:
 	SHLQ $0x02, DX
 	LEAQ (DX)(DX*2), R13
 	LEAQ (SI)(R13*1), R8
-	MOVQ R14, DI
+	MOVQ 48(SP), DI
 	MOVQ ldb+72(FP), R11
 	SHLQ $0x02, R11
 
@@ -483,8 +484,9 @@ storeST:
 	ADDQ $0x00000040, (SP)
 	ADDQ $0x00000040, 8(SP)
 	MOVQ pstride+80(FP), CX
-	LEAQ (R14)(CX*4), R14
-	DECQ BX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
 	JNE  panelST
 
 	// Next row tile: A and C mr rows on.
@@ -764,13 +766,12 @@ doneG:
 
 // func sgemm12x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $72-153
+TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $88-153
 	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
 	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
 	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
-	// R15: lines left in AX's row.
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
 	// The walk over the next row tile's A: lines a row (k/16 rounded up,
 	// plus one: a row need not start on a line), the jump from past a
 	// row's last line to the next row, and back from past the last row
@@ -779,15 +780,15 @@ TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $72-153
 	ADDQ   $0x0f, CX
 	SHRQ   $0x04, CX
 	INCQ   CX
-	MOVQ   CX, 48(SP)
+	MOVQ   CX, 64(SP)
 	SHLQ   $0x06, CX
 	MOVQ   lda+32(FP), DX
 	SHLQ   $0x02, DX
 	SUBQ   CX, DX
-	MOVQ   DX, 56(SP)
+	MOVQ   DX, 72(SP)
 	MOVQ   lda+32(FP), DX
 	IMUL3Q $0x00000030, DX, DX
-	MOVQ   DX, 64(SP)
+	MOVQ   DX, 80(SP)
 	MOVQ   rt+40(FP), CX
 	MOVQ   CX, 16(SP)
 	MOVQ   a_base+8(FP), CX
@@ -796,8 +797,10 @@ TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $72-153
 	MOVQ   CX, 32(SP)
 
 rowST:
-	MOVQ   np+88(FP), BX
-	MOVQ   b_base+48(FP), R14
+	MOVQ   np+88(FP), CX
+	MOVQ   CX, 40(SP)
+	MOVQ   b_base+48(FP), CX
+	MOVQ   CX, 48(SP)
 	MOVQ   32(SP), CX
 	MOVQ   CX, (SP)
 	MOVQ   bias_base+96(FP), CX
@@ -806,8 +809,8 @@ rowST:
 	IMUL3Q $0x00000030, CX, CX
 	MOVQ   24(SP), AX
 	ADDQ   CX, AX
-	MOVQ   48(SP), R15
-	MOVQ   $0x0000000c, 40(SP)
+	MOVQ   64(SP), R15
+	MOVQ   $0x0000000c, 56(SP)
 
 panelST:
 	MOVQ k+0(FP), CX
@@ -818,7 +821,7 @@ panelST:
 	LEAQ (SI)(R13*1), R8
 	LEAQ (R8)(R13*1), R12
 	LEAQ (R12)(R13*1), R13
-	MOVQ R14, DI
+	MOVQ 48(SP), DI
 	MOVQ ldb+72(FP), R11
 	SHLQ $0x02, R11
 
@@ -904,7 +907,7 @@ startST:
 	SHLQ $0x02, R10
 	MOVQ (SP), R9
 	ADDQ $0x00000080, R9
-	CMPQ BX, $0x01
+	CMPQ 40(SP), $0x01
 	JNE  pfcST
 
 	// After the last panel: the next row tile's first.
@@ -965,12 +968,12 @@ loopSA:
 	JNE        pfokSA
 
 	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 56(SP), AX
-	MOVQ 48(SP), R15
-	DECQ 40(SP)
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
 	JNE  pfokSA
-	SUBQ 64(SP), AX
-	MOVQ $0x0000000c, 40(SP)
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
 
 pfokSA:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -1132,12 +1135,12 @@ loopSB:
 	JNE        pfokSB
 
 	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 56(SP), AX
-	MOVQ 48(SP), R15
-	DECQ 40(SP)
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
 	JNE  pfokSB
-	SUBQ 64(SP), AX
-	MOVQ $0x0000000c, 40(SP)
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
 
 pfokSB:
 	PREFETCHT0 (R9)
@@ -1291,7 +1294,7 @@ doneSB:
 	// The next tile's C: the next panel's, or after the last the next row tile's first.
 	MOVQ   (SP), R9
 	ADDQ   $0x00000080, R9
-	CMPQ   BX, $0x01
+	CMPQ   40(SP), $0x01
 	JNE    pfc2ST
 	IMUL3Q $0x0000000c, R10, R9
 	ADDQ   32(SP), R9
@@ -1309,12 +1312,12 @@ loopSC:
 	JNE        pfokSC
 
 	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 56(SP), AX
-	MOVQ 48(SP), R15
-	DECQ 40(SP)
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
 	JNE  pfokSC
-	SUBQ 64(SP), AX
-	MOVQ $0x0000000c, 40(SP)
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
 
 pfokSC:
 	PREFETCHT0 (R9)
@@ -1479,12 +1482,12 @@ loopST:
 	JNE        pfokST
 
 	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 56(SP), AX
-	MOVQ 48(SP), R15
-	DECQ 40(SP)
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
 	JNE  pfokST
-	SUBQ 64(SP), AX
-	MOVQ $0x0000000c, 40(SP)
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
 
 pfokST:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -1708,8 +1711,9 @@ storeST:
 	ADDQ $0x00000080, (SP)
 	ADDQ $0x00000080, 8(SP)
 	MOVQ pstride+80(FP), CX
-	LEAQ (R14)(CX*4), R14
-	DECQ BX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
 	JNE  panelST
 
 	// Next row tile: A and C mr rows on.
@@ -1724,15 +1728,14 @@ storeST:
 	VZEROUPPER
 	RET
 
-// func sgemm12x32AVX512PackTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)
+// func sgemm12x32AVX512SetTilesX1(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $80-184
+TEXT ·sgemm12x32AVX512SetTilesX1(SB), NOSPLIT, $88-153
 	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
 	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
 	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
-	// R15: lines left in AX's row.
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
 	// The walk over the next row tile's A: lines a row (k/16 rounded up,
 	// plus one: a row need not start on a line), the jump from past a
 	// row's last line to the next row, and back from past the last row
@@ -1741,15 +1744,15 @@ TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $80-184
 	ADDQ   $0x0f, CX
 	SHRQ   $0x04, CX
 	INCQ   CX
-	MOVQ   CX, 48(SP)
+	MOVQ   CX, 64(SP)
 	SHLQ   $0x06, CX
 	MOVQ   lda+32(FP), DX
 	SHLQ   $0x02, DX
 	SUBQ   CX, DX
-	MOVQ   DX, 56(SP)
+	MOVQ   DX, 72(SP)
 	MOVQ   lda+32(FP), DX
 	IMUL3Q $0x00000030, DX, DX
-	MOVQ   DX, 64(SP)
+	MOVQ   DX, 80(SP)
 	MOVQ   rt+40(FP), CX
 	MOVQ   CX, 16(SP)
 	MOVQ   a_base+8(FP), CX
@@ -1758,11 +1761,10 @@ TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $80-184
 	MOVQ   CX, 32(SP)
 
 rowST:
-	// Each row tile writes the packed panels (the same) from pk on.
-	MOVQ   pk_base+160(FP), CX
-	MOVQ   CX, 72(SP)
-	MOVQ   np+88(FP), BX
-	MOVQ   b_base+48(FP), R14
+	MOVQ   np+88(FP), CX
+	MOVQ   CX, 40(SP)
+	MOVQ   b_base+48(FP), CX
+	MOVQ   CX, 48(SP)
 	MOVQ   32(SP), CX
 	MOVQ   CX, (SP)
 	MOVQ   bias_base+96(FP), CX
@@ -1771,8 +1773,8 @@ rowST:
 	IMUL3Q $0x00000030, CX, CX
 	MOVQ   24(SP), AX
 	ADDQ   CX, AX
-	MOVQ   48(SP), R15
-	MOVQ   $0x0000000c, 40(SP)
+	MOVQ   64(SP), R15
+	MOVQ   $0x0000000c, 56(SP)
 
 panelST:
 	MOVQ k+0(FP), CX
@@ -1783,7 +1785,7 @@ panelST:
 	LEAQ (SI)(R13*1), R8
 	LEAQ (R8)(R13*1), R12
 	LEAQ (R12)(R13*1), R13
-	MOVQ R14, DI
+	MOVQ 48(SP), DI
 	MOVQ ldb+72(FP), R11
 	SHLQ $0x02, R11
 
@@ -1869,7 +1871,7 @@ startST:
 	SHLQ $0x02, R10
 	MOVQ (SP), R9
 	ADDQ $0x00000080, R9
-	CMPQ BX, $0x01
+	CMPQ 40(SP), $0x01
 	JNE  pfcST
 
 	// After the last panel: the next row tile's first.
@@ -1914,39 +1916,33 @@ pfcST:
 	PREFETCHT0 64(R9)
 	ADDQ       R10, R9
 
-kloopST:
-	// R9: where B's rows go packed; R10: pfRows rows of B, in bytes.
-	MOVQ   72(SP), R9
-	IMUL3Q $0x00000020, R11, R10
-	CMPQ   CX, $0x02
-	JLT    tailST
+	// The last 4*mr steps bring C's lines back to L1, a row of them per
+	// iteration: this tile's (which the B panel streaming through L1
+	// evicted since it was loaded) for its stores, then the next tile's
+	// for its loads.
+	SUBQ $0x18, CX
+	CMPQ CX, $0x02
+	JLT  tailSA
 
-loopST:
+loopSA:
 	// 2 steps of k per iteration
 	PREFETCHT0 (AX)
 	ADDQ       $0x40, AX
 	DECQ       R15
-	JNE        pfokST
+	JNE        pfokSA
 
 	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 56(SP), AX
-	MOVQ 48(SP), R15
-	DECQ 40(SP)
-	JNE  pfokST
-	SUBQ 64(SP), AX
-	MOVQ $0x0000000c, 40(SP)
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSA
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
 
-pfokST:
+pfokSA:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
-	VMOVUPS (DI), Z24
-	VMOVUPS 64(DI), Z25
-
-	// B[p, :] packed, and B[p+pfRows, :] on its way.
-	VMOVUPS      Z24, (R9)
-	VMOVUPS      Z25, 64(R9)
-	PREFETCHT0   (DI)(R10*1)
-	PREFETCHT0   64(DI)(R10*1)
-	ADDQ         $0x00000080, R9
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -1990,15 +1986,356 @@ pfokST:
 	ADDQ         R11, DI
 
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
-	VMOVUPS (DI), Z24
-	VMOVUPS 64(DI), Z25
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSA
 
-	// B[p, :] packed, and B[p+pfRows, :] on its way.
-	VMOVUPS      Z24, (R9)
-	VMOVUPS      Z25, 64(R9)
-	PREFETCHT0   (DI)(R10*1)
-	PREFETCHT0   64(DI)(R10*1)
-	ADDQ         $0x00000080, R9
+tailSA:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSA
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSA:
+	MOVQ (SP), R9
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ $0x00000018, CX
+
+	// The next tile's C: the next panel's, or after the last the next row tile's first.
+	MOVQ   (SP), R9
+	ADDQ   $0x00000080, R9
+	CMPQ   40(SP), $0x01
+	JNE    pfc2ST
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfc2ST:
+	MOVQ $0x00000018, CX
+	CMPQ CX, $0x02
+	JLT  tailSC
+
+loopSC:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSC
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSC
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSC:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSC
+
+tailSC:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSC
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSC:
+	JMP kdoneST
+
+kloopST:
+	CMPQ CX, $0x02
+	JLT  tailST
+
+loopST:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokST
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokST
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokST:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2050,15 +2387,8 @@ tailST:
 	JEQ   doneST
 
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
-	VMOVUPS (DI), Z24
-	VMOVUPS 64(DI), Z25
-
-	// B[p, :] packed, and B[p+pfRows, :] on its way.
-	VMOVUPS      Z24, (R9)
-	VMOVUPS      Z25, 64(R9)
-	PREFETCHT0   (DI)(R10*1)
-	PREFETCHT0   64(DI)(R10*1)
-	ADDQ         $0x00000080, R9
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
 	VBROADCASTSS (SI), Z26
 	VFMADD231PS  Z24, Z26, Z0
 	VFMADD231PS  Z25, Z26, Z1
@@ -2102,7 +2432,7 @@ tailST:
 	ADDQ         R11, DI
 
 doneST:
-	MOVQ    R9, 72(SP)
+kdoneST:
 	MOVQ    bias_len+104(FP), CX
 	TESTQ   CX, CX
 	JEQ     storeST
@@ -2179,8 +2509,2029 @@ storeST:
 	ADDQ $0x00000080, (SP)
 	ADDQ $0x00000080, 8(SP)
 	MOVQ pstride+80(FP), CX
-	LEAQ (R14)(CX*4), R14
-	DECQ BX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
+	JNE  panelST
+
+	// Next row tile: A and C mr rows on.
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 24(SP)
+	MOVQ   ldc+144(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 32(SP)
+	DECQ   16(SP)
+	JNE    rowST
+	VZEROUPPER
+	RET
+
+// func sgemm12x32AVX512SetTilesX2(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemm12x32AVX512SetTilesX2(SB), NOSPLIT, $88-153
+	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
+	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
+	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
+	// The walk over the next row tile's A: lines a row (k/16 rounded up,
+	// plus one: a row need not start on a line), the jump from past a
+	// row's last line to the next row, and back from past the last row
+	// to the first (the walk goes round again while panels are left).
+	MOVQ   k+0(FP), CX
+	ADDQ   $0x0f, CX
+	SHRQ   $0x04, CX
+	INCQ   CX
+	MOVQ   CX, 64(SP)
+	SHLQ   $0x06, CX
+	MOVQ   lda+32(FP), DX
+	SHLQ   $0x02, DX
+	SUBQ   CX, DX
+	MOVQ   DX, 72(SP)
+	MOVQ   lda+32(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	MOVQ   DX, 80(SP)
+	MOVQ   rt+40(FP), CX
+	MOVQ   CX, 16(SP)
+	MOVQ   a_base+8(FP), CX
+	MOVQ   CX, 24(SP)
+	MOVQ   c_base+120(FP), CX
+	MOVQ   CX, 32(SP)
+
+rowST:
+	MOVQ   np+88(FP), CX
+	MOVQ   CX, 40(SP)
+	MOVQ   b_base+48(FP), CX
+	MOVQ   CX, 48(SP)
+	MOVQ   32(SP), CX
+	MOVQ   CX, (SP)
+	MOVQ   bias_base+96(FP), CX
+	MOVQ   CX, 8(SP)
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	MOVQ   24(SP), AX
+	ADDQ   CX, AX
+	MOVQ   64(SP), R15
+	MOVQ   $0x0000000c, 56(SP)
+
+panelST:
+	MOVQ k+0(FP), CX
+	MOVQ 24(SP), SI
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R13
+	LEAQ (SI)(R13*1), R8
+	LEAQ (R8)(R13*1), R12
+	LEAQ (R12)(R13*1), R13
+	MOVQ 48(SP), DI
+	MOVQ ldb+72(FP), R11
+	SHLQ $0x02, R11
+
+	// Accumulators start at zero, or from C with add.
+	MOVBQZX add+152(FP), R9
+	TESTQ   R9, R9
+	JNE     loadST
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
+	VPXORD  Z16, Z16, Z16
+	VPXORD  Z17, Z17, Z17
+	VPXORD  Z18, Z18, Z18
+	VPXORD  Z19, Z19, Z19
+	VPXORD  Z20, Z20, Z20
+	VPXORD  Z21, Z21, Z21
+	VPXORD  Z22, Z22, Z22
+	VPXORD  Z23, Z23, Z23
+	JMP     startST
+
+loadST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS (R9), Z0
+	VMOVUPS 64(R9), Z1
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z2
+	VMOVUPS 64(R9), Z3
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z4
+	VMOVUPS 64(R9), Z5
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z8
+	VMOVUPS 64(R9), Z9
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z10
+	VMOVUPS 64(R9), Z11
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z12
+	VMOVUPS 64(R9), Z13
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z14
+	VMOVUPS 64(R9), Z15
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z16
+	VMOVUPS 64(R9), Z17
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z18
+	VMOVUPS 64(R9), Z19
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z20
+	VMOVUPS 64(R9), Z21
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z22
+	VMOVUPS 64(R9), Z23
+	ADDQ    R10, R9
+
+startST:
+	// The next panel's tile of C to L1 while this one computes, when k
+	// is long enough to hide it (its loads, or the stores that set it,
+	// missed otherwise: 1024^3 on one thread spent 6% of the kernel's
+	// time loading C).
+	CMPQ CX, $0x40
+	JLT  kloopST
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ (SP), R9
+	ADDQ $0x00000080, R9
+	CMPQ 40(SP), $0x01
+	JNE  pfcST
+
+	// After the last panel: the next row tile's first.
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfcST:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// The last 4*mr steps bring C's lines back to L1, a row of them per
+	// iteration: this tile's (which the B panel streaming through L1
+	// evicted since it was loaded) for its stores, then the next tile's
+	// for its loads.
+	SUBQ $0x30, CX
+	CMPQ CX, $0x02
+	JLT  tailSA
+
+loopSA:
+	// 2 steps of k per iteration
+	PREFETCHT1 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSA
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSA
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSA:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSA
+
+tailSA:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSA
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSA:
+	MOVQ (SP), R9
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ $0x00000018, CX
+	CMPQ CX, $0x02
+	JLT  tailSB
+
+loopSB:
+	// 2 steps of k per iteration
+	PREFETCHT1 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSB
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSB
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSB:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSB
+
+tailSB:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSB
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSB:
+	// The next tile's C: the next panel's, or after the last the next row tile's first.
+	MOVQ   (SP), R9
+	ADDQ   $0x00000080, R9
+	CMPQ   40(SP), $0x01
+	JNE    pfc2ST
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfc2ST:
+	MOVQ $0x00000018, CX
+	CMPQ CX, $0x02
+	JLT  tailSC
+
+loopSC:
+	// 2 steps of k per iteration
+	PREFETCHT1 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSC
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSC
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSC:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSC
+
+tailSC:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSC
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSC:
+	JMP kdoneST
+
+kloopST:
+	CMPQ CX, $0x02
+	JLT  tailST
+
+loopST:
+	// 2 steps of k per iteration
+	PREFETCHT1 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokST
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokST
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokST:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopST
+
+tailST:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneST:
+kdoneST:
+	MOVQ    bias_len+104(FP), CX
+	TESTQ   CX, CX
+	JEQ     storeST
+	MOVQ    8(SP), CX
+	VMOVUPS (CX), Z24
+	VMOVUPS 64(CX), Z25
+	VADDPS  Z24, Z0, Z0
+	VADDPS  Z25, Z1, Z1
+	VADDPS  Z24, Z2, Z2
+	VADDPS  Z25, Z3, Z3
+	VADDPS  Z24, Z4, Z4
+	VADDPS  Z25, Z5, Z5
+	VADDPS  Z24, Z6, Z6
+	VADDPS  Z25, Z7, Z7
+	VADDPS  Z24, Z8, Z8
+	VADDPS  Z25, Z9, Z9
+	VADDPS  Z24, Z10, Z10
+	VADDPS  Z25, Z11, Z11
+	VADDPS  Z24, Z12, Z12
+	VADDPS  Z25, Z13, Z13
+	VADDPS  Z24, Z14, Z14
+	VADDPS  Z25, Z15, Z15
+	VADDPS  Z24, Z16, Z16
+	VADDPS  Z25, Z17, Z17
+	VADDPS  Z24, Z18, Z18
+	VADDPS  Z25, Z19, Z19
+	VADDPS  Z24, Z20, Z20
+	VADDPS  Z25, Z21, Z21
+	VADDPS  Z24, Z22, Z22
+	VADDPS  Z25, Z23, Z23
+
+storeST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z8, (R9)
+	VMOVUPS Z9, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z10, (R9)
+	VMOVUPS Z11, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z12, (R9)
+	VMOVUPS Z13, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z14, (R9)
+	VMOVUPS Z15, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z16, (R9)
+	VMOVUPS Z17, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z18, (R9)
+	VMOVUPS Z19, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z20, (R9)
+	VMOVUPS Z21, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z22, (R9)
+	VMOVUPS Z23, 64(R9)
+	ADDQ    R10, R9
+
+	// Next panel: C and bias nr floats on, B pstride floats on.
+	ADDQ $0x00000080, (SP)
+	ADDQ $0x00000080, 8(SP)
+	MOVQ pstride+80(FP), CX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
+	JNE  panelST
+
+	// Next row tile: A and C mr rows on.
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 24(SP)
+	MOVQ   ldc+144(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	ADDQ   CX, 32(SP)
+	DECQ   16(SP)
+	JNE    rowST
+	VZEROUPPER
+	RET
+
+// func sgemm12x32AVX512PackTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $96-184
+	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
+	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
+	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
+	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
+	// The walk over the next row tile's A: lines a row (k/16 rounded up,
+	// plus one: a row need not start on a line), the jump from past a
+	// row's last line to the next row, and back from past the last row
+	// to the first (the walk goes round again while panels are left).
+	MOVQ   k+0(FP), CX
+	ADDQ   $0x0f, CX
+	SHRQ   $0x04, CX
+	INCQ   CX
+	MOVQ   CX, 64(SP)
+	SHLQ   $0x06, CX
+	MOVQ   lda+32(FP), DX
+	SHLQ   $0x02, DX
+	SUBQ   CX, DX
+	MOVQ   DX, 72(SP)
+	MOVQ   lda+32(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	MOVQ   DX, 80(SP)
+	MOVQ   rt+40(FP), CX
+	MOVQ   CX, 16(SP)
+	MOVQ   a_base+8(FP), CX
+	MOVQ   CX, 24(SP)
+	MOVQ   c_base+120(FP), CX
+	MOVQ   CX, 32(SP)
+
+rowST:
+	// Each row tile writes the packed panels (the same) from pk on.
+	MOVQ   pk_base+160(FP), CX
+	MOVQ   CX, 88(SP)
+	MOVQ   np+88(FP), CX
+	MOVQ   CX, 40(SP)
+	MOVQ   b_base+48(FP), CX
+	MOVQ   CX, 48(SP)
+	MOVQ   32(SP), CX
+	MOVQ   CX, (SP)
+	MOVQ   bias_base+96(FP), CX
+	MOVQ   CX, 8(SP)
+	MOVQ   lda+32(FP), CX
+	IMUL3Q $0x00000030, CX, CX
+	MOVQ   24(SP), AX
+	ADDQ   CX, AX
+	MOVQ   64(SP), R15
+	MOVQ   $0x0000000c, 56(SP)
+
+panelST:
+	MOVQ k+0(FP), CX
+	MOVQ 24(SP), SI
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), R13
+	LEAQ (SI)(R13*1), R8
+	LEAQ (R8)(R13*1), R12
+	LEAQ (R12)(R13*1), R13
+	MOVQ 48(SP), DI
+	MOVQ ldb+72(FP), R11
+	SHLQ $0x02, R11
+
+	// Accumulators start at zero, or from C with add.
+	MOVBQZX add+152(FP), R9
+	TESTQ   R9, R9
+	JNE     loadST
+	VPXORD  Z0, Z0, Z0
+	VPXORD  Z1, Z1, Z1
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	VPXORD  Z4, Z4, Z4
+	VPXORD  Z5, Z5, Z5
+	VPXORD  Z6, Z6, Z6
+	VPXORD  Z7, Z7, Z7
+	VPXORD  Z8, Z8, Z8
+	VPXORD  Z9, Z9, Z9
+	VPXORD  Z10, Z10, Z10
+	VPXORD  Z11, Z11, Z11
+	VPXORD  Z12, Z12, Z12
+	VPXORD  Z13, Z13, Z13
+	VPXORD  Z14, Z14, Z14
+	VPXORD  Z15, Z15, Z15
+	VPXORD  Z16, Z16, Z16
+	VPXORD  Z17, Z17, Z17
+	VPXORD  Z18, Z18, Z18
+	VPXORD  Z19, Z19, Z19
+	VPXORD  Z20, Z20, Z20
+	VPXORD  Z21, Z21, Z21
+	VPXORD  Z22, Z22, Z22
+	VPXORD  Z23, Z23, Z23
+	JMP     startST
+
+loadST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS (R9), Z0
+	VMOVUPS 64(R9), Z1
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z2
+	VMOVUPS 64(R9), Z3
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z4
+	VMOVUPS 64(R9), Z5
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z8
+	VMOVUPS 64(R9), Z9
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z10
+	VMOVUPS 64(R9), Z11
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z12
+	VMOVUPS 64(R9), Z13
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z14
+	VMOVUPS 64(R9), Z15
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z16
+	VMOVUPS 64(R9), Z17
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z18
+	VMOVUPS 64(R9), Z19
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z20
+	VMOVUPS 64(R9), Z21
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z22
+	VMOVUPS 64(R9), Z23
+	ADDQ    R10, R9
+
+startST:
+	// BX: where B's rows go packed; R14: pfRows rows of B, in bytes.
+	MOVQ   88(SP), BX
+	IMUL3Q $0x00000020, R11, R14
+
+	// The next panel's tile of C to L1 while this one computes, when k
+	// is long enough to hide it (its loads, or the stores that set it,
+	// missed otherwise: 1024^3 on one thread spent 6% of the kernel's
+	// time loading C).
+	CMPQ CX, $0x40
+	JLT  kloopST
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ (SP), R9
+	ADDQ $0x00000080, R9
+	CMPQ 40(SP), $0x01
+	JNE  pfcST
+
+	// After the last panel: the next row tile's first.
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfcST:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// The last 4*mr steps bring C's lines back to L1, a row of them per
+	// iteration: this tile's (which the B panel streaming through L1
+	// evicted since it was loaded) for its stores, then the next tile's
+	// for its loads.
+	SUBQ $0x30, CX
+	CMPQ CX, $0x02
+	JLT  tailSA
+
+loopSA:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSA
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSA
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSA:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSA
+
+tailSA:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSA
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSA:
+	MOVQ (SP), R9
+	MOVQ ldc+144(FP), R10
+	SHLQ $0x02, R10
+	MOVQ $0x00000018, CX
+	CMPQ CX, $0x02
+	JLT  tailSB
+
+loopSB:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSB
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSB
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSB:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSB
+
+tailSB:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSB
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSB:
+	// The next tile's C: the next panel's, or after the last the next row tile's first.
+	MOVQ   (SP), R9
+	ADDQ   $0x00000080, R9
+	CMPQ   40(SP), $0x01
+	JNE    pfc2ST
+	IMUL3Q $0x0000000c, R10, R9
+	ADDQ   32(SP), R9
+
+pfc2ST:
+	MOVQ $0x00000018, CX
+	CMPQ CX, $0x02
+	JLT  tailSC
+
+loopSC:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokSC
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokSC
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokSC:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R10, R9
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopSC
+
+tailSC:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneSC
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneSC:
+	JMP kdoneST
+
+kloopST:
+	CMPQ CX, $0x02
+	JLT  tailST
+
+loopST:
+	// 2 steps of k per iteration
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	DECQ       R15
+	JNE        pfokST
+
+	// Past the row's last line: the next row (after the last, the first).
+	ADDQ 72(SP), AX
+	MOVQ 64(SP), R15
+	DECQ 56(SP)
+	JNE  pfokST
+	SUBQ 80(SP), AX
+	MOVQ $0x0000000c, 56(SP)
+
+pfokST:
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+	SUBQ         $0x02, CX
+	CMPQ         CX, $0x02
+	JGE          loopST
+
+tailST:
+	// the last k%2 steps
+	TESTQ CX, CX
+	JEQ   doneST
+
+	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
+	VMOVUPS (DI), Z24
+	VMOVUPS 64(DI), Z25
+
+	// B[p, :] packed, and B[p+pfRows, :] on its way.
+	VMOVUPS      Z24, (BX)
+	VMOVUPS      Z25, 64(BX)
+	PREFETCHT0   (DI)(R14*1)
+	PREFETCHT0   64(DI)(R14*1)
+	ADDQ         $0x00000080, BX
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (SI)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z2
+	VFMADD231PS  Z25, Z27, Z3
+	VBROADCASTSS (SI)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z4
+	VFMADD231PS  Z25, Z28, Z5
+	VBROADCASTSS (R8), Z29
+	VFMADD231PS  Z24, Z29, Z6
+	VFMADD231PS  Z25, Z29, Z7
+	VBROADCASTSS (R8)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VBROADCASTSS (R8)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z10
+	VFMADD231PS  Z25, Z31, Z11
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R12)(DX*1), Z27
+	VFMADD231PS  Z24, Z27, Z14
+	VFMADD231PS  Z25, Z27, Z15
+	VBROADCASTSS (R12)(DX*2), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VBROADCASTSS (R13), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Z25, Z29, Z19
+	VBROADCASTSS (R13)(DX*1), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Z25, Z30, Z21
+	VBROADCASTSS (R13)(DX*2), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Z25, Z31, Z23
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R12
+	ADDQ         $0x04, R13
+	ADDQ         R11, DI
+
+doneST:
+kdoneST:
+	MOVQ    BX, 88(SP)
+	MOVQ    bias_len+104(FP), CX
+	TESTQ   CX, CX
+	JEQ     storeST
+	MOVQ    8(SP), CX
+	VMOVUPS (CX), Z24
+	VMOVUPS 64(CX), Z25
+	VADDPS  Z24, Z0, Z0
+	VADDPS  Z25, Z1, Z1
+	VADDPS  Z24, Z2, Z2
+	VADDPS  Z25, Z3, Z3
+	VADDPS  Z24, Z4, Z4
+	VADDPS  Z25, Z5, Z5
+	VADDPS  Z24, Z6, Z6
+	VADDPS  Z25, Z7, Z7
+	VADDPS  Z24, Z8, Z8
+	VADDPS  Z25, Z9, Z9
+	VADDPS  Z24, Z10, Z10
+	VADDPS  Z25, Z11, Z11
+	VADDPS  Z24, Z12, Z12
+	VADDPS  Z25, Z13, Z13
+	VADDPS  Z24, Z14, Z14
+	VADDPS  Z25, Z15, Z15
+	VADDPS  Z24, Z16, Z16
+	VADDPS  Z25, Z17, Z17
+	VADDPS  Z24, Z18, Z18
+	VADDPS  Z25, Z19, Z19
+	VADDPS  Z24, Z20, Z20
+	VADDPS  Z25, Z21, Z21
+	VADDPS  Z24, Z22, Z22
+	VADDPS  Z25, Z23, Z23
+
+storeST:
+	MOVQ    (SP), R9
+	MOVQ    ldc+144(FP), R10
+	SHLQ    $0x02, R10
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z8, (R9)
+	VMOVUPS Z9, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z10, (R9)
+	VMOVUPS Z11, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z12, (R9)
+	VMOVUPS Z13, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z14, (R9)
+	VMOVUPS Z15, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z16, (R9)
+	VMOVUPS Z17, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z18, (R9)
+	VMOVUPS Z19, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z20, (R9)
+	VMOVUPS Z21, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z22, (R9)
+	VMOVUPS Z23, 64(R9)
+	ADDQ    R10, R9
+
+	// Next panel: C and bias nr floats on, B pstride floats on.
+	ADDQ $0x00000080, (SP)
+	ADDQ $0x00000080, 8(SP)
+	MOVQ pstride+80(FP), CX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
 	JNE  panelST
 
 	// Next row tile: A and C mr rows on.
@@ -2197,13 +4548,12 @@ storeST:
 
 // func sgemm4x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F
-TEXT ·sgemm4x32AVX512SetTiles(SB), NOSPLIT, $40-153
+TEXT ·sgemm4x32AVX512SetTiles(SB), NOSPLIT, $56-153
 	// 4x32 tile, AVX512: accumulators Z0..Z7 (row i in 2 registers from 2*i),
 	// B's row in Z8..Z9, A's broadcasts rotate through Z10..Z31;
 	// K = CX steps, A's rows from SI, R8 (rows 0, 3) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
-	// BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),
-	// R15: lines left in AX's row.
+	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
 	MOVQ rt+40(FP), CX
 	MOVQ CX, 16(SP)
 	MOVQ a_base+8(FP), CX
@@ -2212,8 +4562,10 @@ TEXT ·sgemm4x32AVX512SetTiles(SB), NOSPLIT, $40-153
 	MOVQ CX, 32(SP)
 
 rowST:
-	MOVQ np+88(FP), BX
-	MOVQ b_base+48(FP), R14
+	MOVQ np+88(FP), CX
+	MOVQ CX, 40(SP)
+	MOVQ b_base+48(FP), CX
+	MOVQ CX, 48(SP)
 	MOVQ 32(SP), CX
 	MOVQ CX, (SP)
 	MOVQ bias_base+96(FP), CX
@@ -2226,7 +4578,7 @@ panelST:
 	SHLQ $0x02, DX
 	LEAQ (DX)(DX*2), R13
 	LEAQ (SI)(R13*1), R8
-	MOVQ R14, DI
+	MOVQ 48(SP), DI
 	MOVQ ldb+72(FP), R11
 	SHLQ $0x02, R11
 
@@ -2409,8 +4761,9 @@ storeST:
 	ADDQ $0x00000080, (SP)
 	ADDQ $0x00000080, 8(SP)
 	MOVQ pstride+80(FP), CX
-	LEAQ (R14)(CX*4), R14
-	DECQ BX
+	SHLQ $0x02, CX
+	ADDQ CX, 48(SP)
+	DECQ 40(SP)
 	JNE  panelST
 
 	// Next row tile: A and C mr rows on.

@@ -69,8 +69,8 @@ var (
 	regCP   = R9                              // the current row of C
 	regLDC  = R10                             // ldc in bytes
 	regLDB  = R11                             // ldb in bytes
-	regPK   = R9                              // packed B (PackTiles, in the k loop)
-	regPFB  = R10                             // rows of B ahead, in bytes (PackTiles)
+	regPK   = RBX                             // packed B (PackTiles, in the k loop)
+	regPFB  = R14                             // rows of B ahead, in bytes (PackTiles)
 	rowBase = []GPPhysical{RSI, R8, R12, R13} // rows 0, 3, 6, 9 of A
 )
 
@@ -333,18 +333,22 @@ type tilesOpts struct {
 	// lateC: C's lines are prefetched again in the last steps of a tile
 	// (k >= 64).
 	lateC bool
+	// experiments
+	suffix   string
+	lateNext bool // only the next tile's
+	lateT1   bool // current tile's into L2... (T1)
 }
 
 // setTiles emits sgemm<tile>SetTiles over rt x np tiles: tile (r, q) reads
 // A from a[mr*r*lda:], B from b[q*pstride:], its bias from bias[nr*q:]
 // (when not empty) and sets C at c[mr*r*ldc+nr*q:]; with add the
-// accumulators start from C instead (C += the product). BX counts the
-// panels left, R14 holds the panel of B; the row tile's A and C, the
-// tile's C and bias, the row tiles left and the state of the prefetch
-// walk live in the frame. With o.packB it is sgemm<tile>PackTiles, which
+// accumulators start from C instead (C += the product). The
+// panels left, the panel of B, the row tile's A and C, the tile's C
+// and bias, the row tiles left and the state of the prefetch walk live
+// in the frame. With o.packB it is sgemm<tile>PackTiles, which
 // also writes B packed to pk.
 func setTiles(t tile, o tilesOpts) {
-	name := "sgemm" + t.name() + "SetTiles"
+	name := "sgemm" + t.name() + "SetTiles" + o.suffix
 	sig := "func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool)"
 	if o.packB {
 		name = "sgemm" + t.name() + "PackTiles"
@@ -360,9 +364,9 @@ func setTiles(t tile, o tilesOpts) {
 			"It requires rt >= 1 and those wrappers' conditions.")
 	}
 	t.regs()
-	Comment("BX: panels left, R14: the panel of B, AX: the next row tile's A (prefetched),",
-		"R15: lines left in AX's row.")
+	Comment("AX: the next row tile's A (prefetched), R15: lines left in AX's row.")
 	curc, curbias, rtleft, arow, crow := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	panleft, bpan := AllocLocal(8), AllocLocal(8) // panels left, the panel of B
 	var pfrows, pflines, pfjump, pfwrap, pkcur Mem
 	if o.prefetch {
 		pfrows, pflines, pfjump, pfwrap = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
@@ -400,8 +404,10 @@ func setTiles(t tile, o tilesOpts) {
 		Load(Param("pk").Base(), RCX)
 		MOVQ(RCX, pkcur)
 	}
-	Load(Param("np"), RBX)
-	Load(Param("b").Base(), R14)
+	Load(Param("np"), RCX)
+	MOVQ(RCX, panleft)
+	Load(Param("b").Base(), RCX)
+	MOVQ(RCX, bpan)
 	MOVQ(crow, RCX)
 	MOVQ(RCX, curc)
 	Load(Param("bias").Base(), RCX)
@@ -420,7 +426,7 @@ func setTiles(t tile, o tilesOpts) {
 	MOVQ(arow, rowBase[0])
 	Load(Param("lda"), regLDA)
 	t.setupA(R13) // R13, the last base, set last
-	MOVQ(R14, regBPAN)
+	MOVQ(bpan, regBPAN)
 	Load(Param("ldb"), regLDB)
 	SHLQ(U8(2), regLDB)
 
@@ -438,6 +444,11 @@ func setTiles(t tile, o tilesOpts) {
 
 	Label("startST")
 	var pf func()
+	if o.packB {
+		Comment("BX: where B's rows go packed; R14: pfRows rows of B, in bytes.")
+		MOVQ(pkcur, regPK)
+		IMUL3Q(U32(o.pfRows), regLDB, regPFB)
+	}
 	if o.prefetch {
 		Comment("The next panel's tile of C to L1 while this one computes, when k",
 			"is long enough to hide it (its loads, or the stores that set it,",
@@ -449,7 +460,7 @@ func setTiles(t tile, o tilesOpts) {
 		SHLQ(U8(2), regLDC)
 		MOVQ(curc, regCP)
 		ADDQ(U32(4*t.nr), regCP)
-		CMPQ(RBX, U8(1))
+		CMPQ(panleft, U8(1))
 		JNE(LabelRef("pfcST"))
 		Comment("After the last panel: the next row tile's first.")
 		IMUL3Q(U32(t.mr), regLDC, regCP)
@@ -481,7 +492,11 @@ func setTiles(t tile, o tilesOpts) {
 			"iteration: this tile's (which the B panel streaming through L1",
 			"evicted since it was loaded) for its stores, then the next tile's",
 			"for its loads.")
-		SUBQ(U8(4*t.mr), regK)
+		if o.lateNext {
+			SUBQ(U8(2*t.mr), regK)
+		} else {
+			SUBQ(U8(4*t.mr), regK)
+		}
 		t.kloop("SA", func() { walk("SA") })
 		MOVQ(curc, regCP)
 		Load(Param("ldc"), regLDC)
@@ -496,11 +511,13 @@ func setTiles(t tile, o tilesOpts) {
 				ADDQ(regLDC, regCP)
 			}
 		}
-		t.kloop("SB", rowC("SB"))
+		if !o.lateNext {
+			t.kloop("SB", rowC("SB"))
+		}
 		Comment("The next tile's C: the next panel's, or after the last the next row tile's first.")
 		MOVQ(curc, regCP)
 		ADDQ(U32(4*t.nr), regCP)
-		CMPQ(RBX, U8(1))
+		CMPQ(panleft, U8(1))
 		JNE(LabelRef("pfc2ST"))
 		IMUL3Q(U32(t.mr), regLDC, regCP)
 		ADDQ(crow, regCP)
@@ -513,16 +530,11 @@ func setTiles(t tile, o tilesOpts) {
 	if o.prefetch {
 		pf = func() { walk("ST") }
 	}
-	if o.packB {
-		Comment("R9: where B's rows go packed; R10: pfRows rows of B, in bytes.")
-		MOVQ(pkcur, regPK)
-		IMUL3Q(U32(o.pfRows), regLDB, regPFB)
-	}
 	t.kloop("ST", pf)
+	Label("kdoneST")
 	if o.packB {
 		MOVQ(regPK, pkcur)
 	}
-	Label("kdoneST")
 
 	Load(Param("bias").Len(), RCX)
 	TESTQ(RCX, RCX)
@@ -539,8 +551,9 @@ func setTiles(t tile, o tilesOpts) {
 	ADDQ(U32(4*t.nr), curc)
 	ADDQ(U32(4*t.nr), curbias)
 	Load(Param("pstride"), RCX)
-	LEAQ(Mem{Base: R14, Index: RCX, Scale: 4}, R14)
-	DECQ(RBX)
+	SHLQ(U8(2), RCX)
+	ADDQ(RCX, bpan)
+	DECQ(panleft)
 	JNE(LabelRef("panelST"))
 
 	Comment("Next row tile: A and C mr rows on.")
@@ -701,9 +714,11 @@ func main() {
 	setTiles(avx2, tilesOpts{})
 	gemm(avx512)
 	setTiles(avx512, tilesOpts{prefetch: true, lateC: true})
+	setTiles(avx512, tilesOpts{prefetch: true, lateC: true, lateNext: true, suffix: "X1"})
+	setTiles(avx512, tilesOpts{prefetch: true, lateC: true, pfL2: true, suffix: "X2"})
 	pk := avx512
 	pk.packB = true
-	setTiles(pk, tilesOpts{prefetch: true, packB: true, pfRows: 32})
+	setTiles(pk, tilesOpts{prefetch: true, lateC: true, packB: true, pfRows: 32})
 	setTiles(avx512Tail, tilesOpts{})
 	biasBlocks(avx512)
 	set(avx512Tail)
