@@ -8,6 +8,9 @@
 // positions x channels (mr = 12, 8, 4), 2*mr zmm float32 accumulators (row
 // i in Z(2i), Z(2i+1)), the B panel's pair step in Z24, Z25, broadcast A pairs
 // rotating through Z26..Z29, bias/residual/floor in Z24..Z31 in the epilogue.
+// The Winograd product kernels (winoBF16_*) run the same main loop over row
+// tiles and panels and store the float32 accumulators; the Winograd
+// transforms (winoIn2x2*, winoOut2x2*) say their registers where they start.
 
 #define ROW0 SI  // A row 0 at the current pair step
 #define ROW3 R8  // A row 3

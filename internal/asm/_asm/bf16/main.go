@@ -1,5 +1,6 @@
 // Command bf16 writes ../bf16_amd64.s, the AVX-512 BF16 convolution
-// micro-kernel. Go's assembler has no mnemonics for VDPBF16PS and
+// micro-kernels: the direct convolution's, and the Winograd F(2x2,3x3)
+// products and transforms (wino.go). Go's assembler has no mnemonics for VDPBF16PS and
 // VCVTNE2PS2BF16, so this program encodes them (EVEX, register operands
 // only) as BYTE sequences with the instruction in a comment. Run it with
 // `go generate ./internal/asm` (see bf16_amd64.go).
@@ -66,6 +67,9 @@ func main() {
 // positions x channels (mr = 12, 8, 4), 2*mr zmm float32 accumulators (row
 // i in Z(2i), Z(2i+1)), the B panel's pair step in Z24, Z25, broadcast A pairs
 // rotating through Z26..Z29, bias/residual/floor in Z24..Z31 in the epilogue.
+// The Winograd product kernels (winoBF16_*) run the same main loop over row
+// tiles and panels and store the float32 accumulators; the Winograd
+// transforms (winoIn2x2*, winoOut2x2*) say their registers where they start.
 
 #define ROW0 SI  // A row 0 at the current pair step
 #define ROW3 R8  // A row 3
