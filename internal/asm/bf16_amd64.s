@@ -2047,6 +2047,10 @@ wintile:
 	JLT  wintail
 
 winfull:
+	PREFETCHT0 (WR0)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR1)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR2)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR3)(WSB*8)     // 4 tiles on
 	VPMOVZXWD (WR0), Z16  // d[0][0], bf16 in 32-bit lanes
 	VPSLLD $16, Z16, Z16         // to float32
 	VPMOVZXWD (WR1), Z17  // d[1][0], bf16 in 32-bit lanes
@@ -2163,6 +2167,10 @@ wintail:
 	SHLL CL, WTMP
 	DECL WTMP
 	KMOVD WTMP, K1
+	PREFETCHT0 (WR0)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR1)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR2)(WSB*8)     // 4 tiles on
+	PREFETCHT0 (WR3)(WSB*8)     // 4 tiles on
 	VPMOVZXWD.Z (WR0), K1, Z16  // d[0][0], bf16 in 32-bit lanes
 	VPSLLD $16, Z16, Z16         // to float32
 	VPMOVZXWD.Z (WR1), K1, Z17  // d[1][0], bf16 in 32-bit lanes

@@ -166,6 +166,9 @@ func winInputStep(p func(string, ...any), masked bool) {
 	}
 	rows := []string{"WR0", "WR1", "WR2", "WR3"}
 	col := []string{"", "(WSB*1)", "(WSB*2)", "(WSB3*1)"}
+	for _, r := range rows {
+		p("\tPREFETCHT0 (%s)(WSB*8)     // 4 tiles on\n", r)
+	}
 	for j := 0; j < 4; j++ {
 		for i := 0; i < 4; i++ {
 			p("\t%s (%s)%s%s, Z%d  // d[%d][%d], bf16 in 32-bit lanes\n", load, rows[i], col[j], k1, 16+i, i, j)
