@@ -513,6 +513,9 @@ func (f *fewPositions) rows(wk, i0, i1 int) {
 	var fp *fewPad
 	if f.pad {
 		v := fillFewPad(wb.f[pl:need], f.x, g)
+		if nr%16 == 0 && !fewT16Off {
+			v.t16 = f.mk.transpose16
+		}
 		fp = &v
 	}
 	for q0 := 0; q0 < rsc; q0 += kc {
@@ -599,6 +602,9 @@ func fewPositionsPanel(pan, x []float32, g convGeom, q0, kcb, nr, jp int, offs [
 type fewPad struct {
 	xp     []float32
 	hp, wp int
+	// t16, when not nil, gathers 16 positions at a time (the micro-kernel's
+	// transpose16): each panel row's 16 floats one store.
+	t16 func(dst []float32, ldd int, src0, src1 []float32, lds, q int)
 }
 
 // fewPadLen is the length of fewPad's copy of x.
@@ -641,14 +647,29 @@ func (fp *fewPad) panel(pan []float32, g convGeom, q0, kcb, nr, jp int) {
 		for j0 := 0; j0 < nr; j0 += 8 {
 			d := (c0*rs+t-q0)*nr + j0
 			p := jp*nr + j0
+			if fp.t16 != nil && j0%16 == 0 && p+16 <= npos {
+				// Positions p..p+7 and p+8..p+15: each a run of the padded
+				// input, g.c floats apart.
+				src0, src1 := fp.pixels(g, p, ty, tx, c0), fp.pixels(g, p+8, ty, tx, c0)
+				if q8 > 0 {
+					fp.t16(pan[d:], step, src0, src1, g.c, q8)
+				}
+				for c := q8; c < c1-c0; c++ {
+					o := pan[d+c*step : d+c*step+16]
+					for r := range 8 {
+						o[r], o[8+r] = src0[r*g.c+c], src1[r*g.c+c]
+					}
+				}
+				j0 += 8
+				continue
+			}
 			if p >= npos { // positions past the last: zeros
 				for c := c0; c < c1; c++ {
 					clear(pan[d+(c-c0)*step : d+(c-c0)*step+8])
 				}
 				continue
 			}
-			img, oy, ox := p/(g.oh*g.ow), p/g.ow%g.oh, p%g.ow
-			src := fp.xp[((img*fp.hp+oy+ty)*fp.wp+ox+tx)*g.c+c0:]
+			src := fp.pixels(g, p, ty, tx, c0)
 			if q8 > 0 {
 				winoTranspose8(pan[d:], step, src, g.c, q8)
 			}
@@ -661,6 +682,16 @@ func (fp *fewPad) panel(pan []float32, g convGeom, q0, kcb, nr, jp int) {
 		}
 	}
 }
+
+// pixels returns the padded input from channel c0 of the pixel that tap
+// (ty, tx) of output position p reads.
+func (fp *fewPad) pixels(g convGeom, p, ty, tx, c0 int) []float32 {
+	img, oy, ox := p/(g.oh*g.ow), p/g.ow%g.oh, p%g.ow
+	return fp.xp[((img*fp.hp+oy+ty)*fp.wp+ox+tx)*g.c+c0:]
+}
+
+// fewT16Off turns the 16-position gather off (tests compare the two).
+var fewT16Off bool
 
 // fewPadOff turns the padded-copy gather off (tests compare the two).
 var fewPadOff bool

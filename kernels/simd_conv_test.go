@@ -109,14 +109,16 @@ func TestSIMDConvThreadsBitwise(t *testing.T) {
 }
 
 // TestFewPadBitwise: the few-positions convolution gives the same bits
-// with its padded-copy gather (8 positions at a time, fewPad) as with the
-// offset gather, on one and two threads.
+// with its padded-copy gather (8 positions at a time, fewPad, or 16 with
+// the micro-kernel's transpose16) as with the offset gather, on one and two
+// threads.
 func TestFewPadBitwise(t *testing.T) {
-	defer func() { fewPadOff = false }()
+	defer func() { fewPadOff, fewT16Off = false, false }()
 	for _, p := range []ConvParams{
 		{N: 1, H: 8, W: 8, C: 45, K: 130, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
 		{N: 2, H: 2, W: 16, C: 64, K: 200, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
 		{N: 1, H: 3, W: 10, C: 130, K: 100, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilH: 1, DilW: 1},
+		{N: 1, H: 5, W: 8, C: 77, K: 90, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1},
 	} {
 		if 2*p.N*p.OutH()*p.OutW() > p.K || p.OutW()%8 != 0 {
 			t.Fatalf("%v is not a few-positions shape in rows of 8", p)
@@ -129,9 +131,12 @@ func TestFewPadBitwise(t *testing.T) {
 				y1, y2 := make([]float32, p.N*p.OutH()*p.OutW()*p.K), make([]float32, p.N*p.OutH()*p.OutW()*p.K)
 				fewPadOff = true
 				withThreads(th, func() { Conv2D(y1, x, w, bias, p) })
-				fewPadOff = false
+				fewPadOff, fewT16Off = false, true
 				withThreads(th, func() { Conv2D(y2, x, w, bias, p) })
 				compareExact(t, fmt.Sprintf("padded-copy gather vs offsets, %d threads, %v", th, p), y2, y1)
+				fewT16Off = false
+				withThreads(th, func() { Conv2D(y2, x, w, bias, p) })
+				compareExact(t, fmt.Sprintf("16-position gather vs offsets, %d threads, %v", th, p), y2, y1)
 			}
 		})
 	}

@@ -73,6 +73,10 @@ type microKernel struct {
 	// (add true, no bias) for tiles of mrTail rows: the last rows of a
 	// block whose rows are not a multiple of mr.
 	fnTilesTail func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias, c []float32, ldc int, add bool)
+	// transpose16, when not nil, is asm.Transpose16AVX512's contract: the
+	// few-positions convolution gathers 16 positions at a time with it
+	// (nr a multiple of 16).
+	transpose16 func(dst []float32, ldd int, src0, src1 []float32, lds, q int)
 }
 
 // gemmBlocking holds the cache block sizes: mc rows of A (a multiple of mr),

@@ -23,4 +23,5 @@ func init() {
 	mkAVX512.fnSetTail, mkAVX512.mrTail = asm.Sgemm4x32AVX512Set, 4
 	mkAVX512.fnTilesTail = asm.Sgemm4x32AVX512SetTiles
 	mkAVX512.fnPackTiles = asm.Sgemm12x32AVX512PackTiles
+	mkAVX512.transpose16 = asm.Transpose16AVX512
 }

@@ -69,3 +69,8 @@ func packRow32AVX(dst *float32, ds int, src *float32, n int)
 //
 //go:noescape
 func transpose8AVX(dst *float32, ldd int, src *float32, lds int, blocks int)
+
+// transpose16AVX512 is Transpose16AVX512 for q = 8*blocks >= 8, without its checks.
+//
+//go:noescape
+func transpose16AVX512(dst *float32, ldd int, src0 *float32, src1 *float32, lds int, blocks int)

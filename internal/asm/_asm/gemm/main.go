@@ -322,8 +322,6 @@ type tilesOpts struct {
 	// one line per iteration of the k loop, and C's next tile is
 	// prefetched at the start of each tile.
 	prefetch bool
-	// pfL2: the walk prefetches into L2 (PREFETCHT1) rather than L1.
-	pfL2 bool
 	// packB: B is read in place (ldb apart, pstride floats from one panel
 	// to the next), each row's vectors prefetched pfRows rows ahead, and
 	// also stored to pk, the panels packed one after another (k*nr floats
@@ -333,10 +331,6 @@ type tilesOpts struct {
 	// lateC: C's lines are prefetched again in the last steps of a tile
 	// (k >= 64).
 	lateC bool
-	// experiments
-	suffix   string
-	lateNext bool // only the next tile's
-	lateT1   bool // current tile's into L2... (T1)
 }
 
 // setTiles emits sgemm<tile>SetTiles over rt x np tiles: tile (r, q) reads
@@ -348,7 +342,7 @@ type tilesOpts struct {
 // in the frame. With o.packB it is sgemm<tile>PackTiles, which
 // also writes B packed to pk.
 func setTiles(t tile, o tilesOpts) {
-	name := "sgemm" + t.name() + "SetTiles" + o.suffix
+	name := "sgemm" + t.name() + "SetTiles"
 	sig := "func(k int, a []float32, lda, rt int, b []float32, ldb, pstride, np int, bias []float32, c []float32, ldc int, add bool)"
 	if o.packB {
 		name = "sgemm" + t.name() + "PackTiles"
@@ -470,11 +464,7 @@ func setTiles(t tile, o tilesOpts) {
 	}
 	// walk emits the prefetch of the next row tile's A, one line.
 	walk := func(lbl string) {
-		if o.pfL2 {
-			PREFETCHT1(Mem{Base: RAX})
-		} else {
-			PREFETCHT0(Mem{Base: RAX})
-		}
+		PREFETCHT0(Mem{Base: RAX})
 		ADDQ(U8(64), RAX)
 		DECQ(R15)
 		JNE(LabelRef("pfok" + lbl))
@@ -492,11 +482,7 @@ func setTiles(t tile, o tilesOpts) {
 			"iteration: this tile's (which the B panel streaming through L1",
 			"evicted since it was loaded) for its stores, then the next tile's",
 			"for its loads.")
-		if o.lateNext {
-			SUBQ(U8(2*t.mr), regK)
-		} else {
-			SUBQ(U8(4*t.mr), regK)
-		}
+		SUBQ(U8(4*t.mr), regK)
 		t.kloop("SA", func() { walk("SA") })
 		MOVQ(curc, regCP)
 		Load(Param("ldc"), regLDC)
@@ -511,9 +497,7 @@ func setTiles(t tile, o tilesOpts) {
 				ADDQ(regLDC, regCP)
 			}
 		}
-		if !o.lateNext {
-			t.kloop("SB", rowC("SB"))
-		}
+		t.kloop("SB", rowC("SB"))
 		Comment("The next tile's C: the next panel's, or after the last the next row tile's first.")
 		MOVQ(curc, regCP)
 		ADDQ(U32(4*t.nr), regCP)
@@ -703,6 +687,81 @@ func transpose8() {
 	end()
 }
 
+// transpose16 emits the AVX-512 transpose of blocks >= 1 blocks of 16x8:
+// rows r < 8 of src0 and rows r < 8 of src1 (lds floats apart), columns
+// 8b..8b+7, go to rows 8b..8b+7 of dst (ldd floats apart), columns r and
+// 8+r: the 8x8 transpose of transpose8 in both 256-bit halves of zmm
+// registers at once (src0 in the low halves, src1 in the high), its lane
+// step done by two 128-bit lane shuffles; each row of dst is one 64-byte
+// store.
+func transpose16() {
+	TEXT("transpose16AVX512", NOSPLIT, "func(dst *float32, ldd int, src0, src1 *float32, lds int, blocks int)")
+	Pragma("noescape")
+	Doc("transpose16AVX512 is Transpose16AVX512 for q = 8*blocks >= 8, without its checks.")
+	dst, ldd, src, src1, lds := RDI, RDX, R8, R12, RBX
+	src4, src14, lds3, ldd3 := R9, R13, R10, R11
+	Load(Param("dst"), dst)
+	Load(Param("ldd"), ldd)
+	SHLQ(U8(2), ldd)
+	Load(Param("src0"), src)
+	Load(Param("src1"), src1)
+	Load(Param("lds"), lds)
+	SHLQ(U8(2), lds)
+	Load(Param("blocks"), RCX)
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	LEAQ(Mem{Base: src, Index: lds, Scale: 4}, src4)
+	LEAQ(Mem{Base: src1, Index: lds, Scale: 4}, src14)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	rows := func(base, ld, ld3 GPPhysical) []Mem {
+		return []Mem{{Base: base}, {Base: base, Index: ld, Scale: 1}, {Base: base, Index: ld, Scale: 2}, {Base: base, Index: ld3, Scale: 1}}
+	}
+	Label("block")
+	Comment("Rows a..h of src0 in the low halves, of src1 in the high, 8 columns each.")
+	in0 := append(rows(src, lds, lds3), rows(src4, lds, lds3)...)
+	in1 := append(rows(src1, lds, lds3), rows(src14, lds, lds3)...)
+	for r := 0; r < 8; r++ {
+		VMOVUPS(in0[r], ymm[r])
+		VINSERTF64X4(U8(1), in1[r], zmm[r], zmm[r])
+	}
+	Comment("Pairs of rows interleaved, then four rows a column (in each 128-bit lane).")
+	for p := 0; p < 4; p++ {
+		VUNPCKLPS(zmm[2*p+1], zmm[2*p], zmm[8+2*p])
+		VUNPCKHPS(zmm[2*p+1], zmm[2*p], zmm[9+2*p])
+	}
+	for h := 0; h < 2; h++ {
+		for q := 0; q < 2; q++ {
+			lo, hi := zmm[8+4*h+q], zmm[10+4*h+q]
+			VSHUFPS(U8(0x44), hi, lo, zmm[4*h+2*q])
+			VSHUFPS(U8(0xEE), hi, lo, zmm[4*h+2*q+1])
+		}
+	}
+	Comment("Columns 0..7: lanes 0 of rows a-d and e-h, of each half; columns 8..15 likewise.")
+	for c := 0; c < 4; c++ {
+		VSHUFF32X4(U8(0x88), zmm[4+c], zmm[c], zmm[16+c])
+		VSHUFF32X4(U8(0xDD), zmm[4+c], zmm[c], zmm[20+c])
+	}
+	for c := 0; c < 8; c++ {
+		VSHUFF32X4(U8(0xD8), zmm[16+c], zmm[16+c], zmm[8+c])
+	}
+	out := rows(dst, ldd, ldd3)
+	for c := 0; c < 4; c++ {
+		VMOVUPS(zmm[8+c], out[c])
+	}
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst)
+	for c := 0; c < 4; c++ {
+		VMOVUPS(zmm[12+c], out[c])
+	}
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst)
+	Comment("The next 8 columns of src0 and src1.")
+	ADDQ(U8(32), src)
+	ADDQ(U8(32), src4)
+	ADDQ(U8(32), src1)
+	ADDQ(U8(32), src14)
+	DECQ(RCX)
+	JNE(LabelRef("block"))
+	end()
+}
+
 func main() {
 	ConstraintExpr("gc,!purego")
 
@@ -714,8 +773,6 @@ func main() {
 	setTiles(avx2, tilesOpts{})
 	gemm(avx512)
 	setTiles(avx512, tilesOpts{prefetch: true, lateC: true})
-	setTiles(avx512, tilesOpts{prefetch: true, lateC: true, lateNext: true, suffix: "X1"})
-	setTiles(avx512, tilesOpts{prefetch: true, lateC: true, pfL2: true, suffix: "X2"})
 	pk := avx512
 	pk.packB = true
 	setTiles(pk, tilesOpts{prefetch: true, lateC: true, packB: true, pfRows: 32})
@@ -726,6 +783,7 @@ func main() {
 	fmaLoop("AVX512")
 	packRow32()
 	transpose8()
+	transpose16()
 
 	Generate()
 }
