@@ -532,7 +532,7 @@ func (f *fewPositions) rows(wk, i0, i1 int) {
 		}
 		gemmPackedBRows(f.mk, g.k, npos, kcb, i0, i1, f.w[q0:], rsc, blk, beta, f.yT, npos)
 	}
-	transposeInto(f.y[i0:], g.k, f.yT[i0*npos:], npos, i1-i0, npos)
+	f.transposeOut(i0, i1)
 	if f.bias != nil {
 		b := f.bias[i0:i1]
 		for p := 0; p < npos; p++ {
@@ -542,6 +542,25 @@ func (f *fewPositions) rows(wk, i0, i1 int) {
 			}
 		}
 	}
+}
+
+// transposeOut writes output channels [i0, i1) of yT into y: 16 channels
+// at a time with the micro-kernel's transpose16 (one store a position and
+// 16 channels), the rest with transposeInto.
+func (f *fewPositions) transposeOut(i0, i1 int) {
+	k, npos := f.g.k, f.npos
+	y, yT := f.y[i0:], f.yT[i0*npos:]
+	n, m8 := i1-i0, npos&^7
+	i := 0
+	if t16 := f.mk.transpose16; t16 != nil && !fewT16Off && m8 > 0 {
+		for ; i+16 <= n; i += 16 {
+			t16(y[i:], k, yT[i*npos:], yT[(i+8)*npos:], npos, m8)
+		}
+		if m8 < npos && i > 0 {
+			transposeInto(y[m8*k:], k, yT[m8:], npos, i, npos-m8)
+		}
+	}
+	transposeInto(y[i:], k, yT[i*npos:], npos, n-i, npos)
 }
 
 // fewPositionsPanel gathers rows [q0, q0+kcb) of the patches of output
