@@ -129,6 +129,19 @@ func u8UpsampleConcat(impl int8Impl, y, x U8Image, skip *U8Image) {
 		cm = u8CopyMap
 	}
 	ct := c + k
+	if skip == nil {
+		// Plain upsampling: odd rows are copies of the even ones.
+		Parallel(y.N*x.H, 2, func(lo, hi int) {
+			for row := lo; row < hi; row++ {
+				n, iy := row/x.H, row%x.H
+				d := y.Data[y.Offset(n, 2*iy, 0):]
+				cm(d, 2*c, x.Data[x.Offset(n, iy, 0):], c, x.W, c, tx)
+				cm(d[c:], 2*c, d, 2*c, x.W, c, nil)
+				copy(y.Data[y.Offset(n, 2*iy+1, 0):][:y.W*c], d[:y.W*c])
+			}
+		})
+		return
+	}
 	Parallel(y.N*y.H, 4, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			n, oy := row/y.H, row%y.H

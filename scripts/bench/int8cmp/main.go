@@ -4,6 +4,7 @@
 //
 //	go run ./scripts/bench/int8cmp -size 512 -t 1 -n 5
 //	go run ./scripts/bench/int8cmp -size 512 -t 1 -n 20 -prof int8.prof  # int8 only, CPU profile
+//	go run ./scripts/bench/int8cmp -size 512 -t 2 -n 3 -prec fp32,int8
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +35,7 @@ func main() {
 	th := flag.Int("t", 1, "threads")
 	n := flag.Int("n", 6, "timed runs per precision")
 	prof := flag.String("prof", "", "write a CPU profile of n int8 runs here instead of timing")
+	precs := flag.String("prec", "fp32,bf16,int8", "precisions to time (comma list)")
 	flag.Parse()
 	kernels.SetThreads(*th)
 	cfg, _ := unet.ParseArch("resnet34", 1)
@@ -46,10 +49,23 @@ func main() {
 	b, err := unet.NewBF16(m)
 	check(err)
 	fmt.Printf("FMA peak %.0f GFLOP/s (one thread); int8 kernels %v\n", bench.Peak(), kernels.Int8Impls())
-	ps := []unet.Predictor{m, b, q}
-	names := []string{"fp32", "bf16", "int8"}
-	wall := make([][]float64, 3)
-	cp := make([][]float64, 3)
+	var ps []unet.Predictor
+	var names []string
+	for _, p := range strings.Split(*precs, ",") {
+		switch p {
+		case "fp32":
+			ps = append(ps, m)
+		case "bf16":
+			ps = append(ps, b)
+		case "int8":
+			ps = append(ps, q)
+		default:
+			check(fmt.Errorf("int8cmp: unknown precision %q", p))
+		}
+		names = append(names, p)
+	}
+	wall := make([][]float64, len(ps))
+	cp := make([][]float64, len(ps))
 	for i := range ps {
 		_, err := ps[i].Predict(x)
 		check(err)
