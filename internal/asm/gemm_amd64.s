@@ -766,35 +766,34 @@ doneG:
 
 // func sgemm12x32AVX512SetTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $88-153
+TEXT ·sgemm12x32AVX512SetTiles(SB), NOSPLIT, $72-153
 	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
 	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
 	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
 	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
-	// The walk over the next row tile's A: lines a row (k/16 rounded up,
-	// plus one: a row need not start on a line), the jump from past a
-	// row's last line to the next row, and back from past the last row
-	// to the first (the walk goes round again while panels are left).
-	MOVQ   k+0(FP), CX
-	ADDQ   $0x0f, CX
-	SHRQ   $0x04, CX
-	INCQ   CX
-	MOVQ   CX, 64(SP)
-	SHLQ   $0x06, CX
-	MOVQ   lda+32(FP), DX
-	SHLQ   $0x02, DX
-	SUBQ   CX, DX
-	MOVQ   DX, 72(SP)
-	MOVQ   lda+32(FP), DX
-	IMUL3Q $0x00000030, DX, DX
-	MOVQ   DX, 80(SP)
-	MOVQ   rt+40(FP), CX
-	MOVQ   CX, 16(SP)
-	MOVQ   a_base+8(FP), CX
-	MOVQ   CX, 24(SP)
-	MOVQ   c_base+120(FP), CX
-	MOVQ   CX, 32(SP)
+	// The walk over the rows of A from the next row tile's on: lines a
+	// row (k/16 rounded up, plus one: a row need not start on a line), and
+	// the jump from past a row's last line to the next row. It goes on
+	// past the next row tile while panels are left (Winograd products with
+	// k = 128: 2-4% less time than stopping there), and starts again at
+	// the next row tile with each row tile.
+	MOVQ k+0(FP), CX
+	ADDQ $0x0f, CX
+	SHRQ $0x04, CX
+	INCQ CX
+	MOVQ CX, 56(SP)
+	SHLQ $0x06, CX
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	SUBQ CX, DX
+	MOVQ DX, 64(SP)
+	MOVQ rt+40(FP), CX
+	MOVQ CX, 16(SP)
+	MOVQ a_base+8(FP), CX
+	MOVQ CX, 24(SP)
+	MOVQ c_base+120(FP), CX
+	MOVQ CX, 32(SP)
 
 rowST:
 	MOVQ   np+88(FP), CX
@@ -809,8 +808,7 @@ rowST:
 	IMUL3Q $0x00000030, CX, CX
 	MOVQ   24(SP), AX
 	ADDQ   CX, AX
-	MOVQ   64(SP), R15
-	MOVQ   $0x0000000c, 56(SP)
+	MOVQ   56(SP), R15
 
 panelST:
 	MOVQ k+0(FP), CX
@@ -952,10 +950,12 @@ pfcST:
 	PREFETCHT0 64(R9)
 	ADDQ       R10, R9
 
-	// The last 4*mr steps bring C's lines back to L1, a row of them per
-	// iteration: this tile's (which the B panel streaming through L1
-	// evicted since it was loaded) for its stores, then the next tile's
-	// for its loads.
+	// With k >= lateK, the last 4*mr steps bring C's lines back to L1, a
+	// row of them per iteration: this tile's (which the B panel streaming
+	// through L1 evicted since it was loaded) for its stores, then the
+	// next tile's for its loads.
+	CMPQ CX, $0x000000c0
+	JLT  kloopST
 	SUBQ $0x30, CX
 	CMPQ CX, $0x02
 	JLT  tailSA
@@ -967,13 +967,9 @@ loopSA:
 	DECQ       R15
 	JNE        pfokSA
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSA
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSA:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -1134,13 +1130,9 @@ loopSB:
 	DECQ       R15
 	JNE        pfokSB
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSB
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSB:
 	PREFETCHT0 (R9)
@@ -1311,13 +1303,9 @@ loopSC:
 	DECQ       R15
 	JNE        pfokSC
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSC
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSC:
 	PREFETCHT0 (R9)
@@ -1481,13 +1469,9 @@ loopST:
 	DECQ       R15
 	JNE        pfokST
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokST
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokST:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -1730,40 +1714,39 @@ storeST:
 
 // func sgemm12x32AVX512PackTiles(k int, a []float32, lda int, rt int, b []float32, ldb int, pstride int, np int, bias []float32, c []float32, ldc int, add bool, pk []float32)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $96-184
+TEXT ·sgemm12x32AVX512PackTiles(SB), NOSPLIT, $80-184
 	// 12x32 tile, AVX512: accumulators Z0..Z23 (row i in 2 registers from 2*i),
 	// B's row in Z24..Z25, A's broadcasts rotate through Z26..Z31;
 	// K = CX steps, A's rows from SI, R8, R12, R13 (rows 0, 3, 6, 9) with
 	// LDA = DX bytes, B = DI (LDB = R11 bytes), C = R9 (LDC = R10 bytes).
 	// AX: the next row tile's A (prefetched), R15: lines left in AX's row.
-	// The walk over the next row tile's A: lines a row (k/16 rounded up,
-	// plus one: a row need not start on a line), the jump from past a
-	// row's last line to the next row, and back from past the last row
-	// to the first (the walk goes round again while panels are left).
-	MOVQ   k+0(FP), CX
-	ADDQ   $0x0f, CX
-	SHRQ   $0x04, CX
-	INCQ   CX
-	MOVQ   CX, 64(SP)
-	SHLQ   $0x06, CX
-	MOVQ   lda+32(FP), DX
-	SHLQ   $0x02, DX
-	SUBQ   CX, DX
-	MOVQ   DX, 72(SP)
-	MOVQ   lda+32(FP), DX
-	IMUL3Q $0x00000030, DX, DX
-	MOVQ   DX, 80(SP)
-	MOVQ   rt+40(FP), CX
-	MOVQ   CX, 16(SP)
-	MOVQ   a_base+8(FP), CX
-	MOVQ   CX, 24(SP)
-	MOVQ   c_base+120(FP), CX
-	MOVQ   CX, 32(SP)
+	// The walk over the rows of A from the next row tile's on: lines a
+	// row (k/16 rounded up, plus one: a row need not start on a line), and
+	// the jump from past a row's last line to the next row. It goes on
+	// past the next row tile while panels are left (Winograd products with
+	// k = 128: 2-4% less time than stopping there), and starts again at
+	// the next row tile with each row tile.
+	MOVQ k+0(FP), CX
+	ADDQ $0x0f, CX
+	SHRQ $0x04, CX
+	INCQ CX
+	MOVQ CX, 56(SP)
+	SHLQ $0x06, CX
+	MOVQ lda+32(FP), DX
+	SHLQ $0x02, DX
+	SUBQ CX, DX
+	MOVQ DX, 64(SP)
+	MOVQ rt+40(FP), CX
+	MOVQ CX, 16(SP)
+	MOVQ a_base+8(FP), CX
+	MOVQ CX, 24(SP)
+	MOVQ c_base+120(FP), CX
+	MOVQ CX, 32(SP)
 
 rowST:
 	// Each row tile writes the packed panels (the same) from pk on.
 	MOVQ   pk_base+160(FP), CX
-	MOVQ   CX, 88(SP)
+	MOVQ   CX, 72(SP)
 	MOVQ   np+88(FP), CX
 	MOVQ   CX, 40(SP)
 	MOVQ   b_base+48(FP), CX
@@ -1776,8 +1759,7 @@ rowST:
 	IMUL3Q $0x00000030, CX, CX
 	MOVQ   24(SP), AX
 	ADDQ   CX, AX
-	MOVQ   64(SP), R15
-	MOVQ   $0x0000000c, 56(SP)
+	MOVQ   56(SP), R15
 
 panelST:
 	MOVQ k+0(FP), CX
@@ -1865,7 +1847,7 @@ loadST:
 
 startST:
 	// BX: where B's rows go packed; R14: pfRows rows of B, in bytes.
-	MOVQ   88(SP), BX
+	MOVQ   72(SP), BX
 	IMUL3Q $0x00000020, R11, R14
 
 	// The next panel's tile of C to L1 while this one computes, when k
@@ -1923,10 +1905,12 @@ pfcST:
 	PREFETCHT0 64(R9)
 	ADDQ       R10, R9
 
-	// The last 4*mr steps bring C's lines back to L1, a row of them per
-	// iteration: this tile's (which the B panel streaming through L1
-	// evicted since it was loaded) for its stores, then the next tile's
-	// for its loads.
+	// With k >= lateK, the last 4*mr steps bring C's lines back to L1, a
+	// row of them per iteration: this tile's (which the B panel streaming
+	// through L1 evicted since it was loaded) for its stores, then the
+	// next tile's for its loads.
+	CMPQ CX, $0x000000c0
+	JLT  kloopST
 	SUBQ $0x30, CX
 	CMPQ CX, $0x02
 	JLT  tailSA
@@ -1938,13 +1922,9 @@ loopSA:
 	DECQ       R15
 	JNE        pfokSA
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSA
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSA:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -2126,13 +2106,9 @@ loopSB:
 	DECQ       R15
 	JNE        pfokSB
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSB
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSB:
 	PREFETCHT0 (R9)
@@ -2324,13 +2300,9 @@ loopSC:
 	DECQ       R15
 	JNE        pfokSC
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokSC
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokSC:
 	PREFETCHT0 (R9)
@@ -2515,13 +2487,9 @@ loopST:
 	DECQ       R15
 	JNE        pfokST
 
-	// Past the row's last line: the next row (after the last, the first).
-	ADDQ 72(SP), AX
-	MOVQ 64(SP), R15
-	DECQ 56(SP)
-	JNE  pfokST
-	SUBQ 80(SP), AX
-	MOVQ $0x0000000c, 56(SP)
+	// Past the row's last line: the next row.
+	ADDQ 64(SP), AX
+	MOVQ 56(SP), R15
 
 pfokST:
 	// One step of k: B[p, :], then per row A[i, p] broadcast, NV FMAs.
@@ -2690,7 +2658,7 @@ tailST:
 
 doneST:
 kdoneST:
-	MOVQ    BX, 88(SP)
+	MOVQ    BX, 72(SP)
 	MOVQ    bias_len+104(FP), CX
 	TESTQ   CX, CX
 	JEQ     storeST
