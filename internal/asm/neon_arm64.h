@@ -44,3 +44,11 @@
 
 // Loop control: the count register r goes down by step; loop while nonzero.
 #define LOOP_DOWN(r, step, label) SUBS $(step), r, r; BNE label
+
+// bfloat16 widening multiply-add (FEAT_BF16, bf16_arm64.s): with f the
+// float32 of a bf16, Vd.S[i] = Vd.S[i] + f(Vn.H[2i+t])*f(Vm.H[2i+t]) fused
+// (one rounding, under FPCR), t = 0 for B (even halves), 1 for T (odd).
+// Vd.4S += even products of Vn.8H, Vm.8H
+#define BFMLALB_4S(d, n, m) NEON_RRR(0x2EC0FC00, d, n, m)
+// Vd.4S += odd products of Vn.8H, Vm.8H
+#define BFMLALT_4S(d, n, m) NEON_RRR(0x6EC0FC00, d, n, m)
