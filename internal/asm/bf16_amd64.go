@@ -4,7 +4,6 @@ package asm
 
 import (
 	"fmt"
-	"math/bits"
 )
 
 //go:generate sh -c "cd _asm && go run ./bf16 > ../bf16_amd64.s"
@@ -53,10 +52,7 @@ const HasBF16 = true
 // are read whole), and a CPU with AVX512F, AVX512BW and AVX512_BF16. floor
 // is 0 for a fused ReLU, -Inf for none.
 func ConvBF16AVX512BF16(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	if nr != 32 && nr != 16 || mr != 12 && mr != 8 && mr != 4 || bits.Len32(mask) > nr {
-		panic(fmt.Sprintf("asm: ConvBF16AVX512BF16: tile %dx%d, mask %#x", mr, nr, mask))
-	}
-	if !checkBF16Conv(mr, nr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
+	if !checkBF16Conv("ConvBF16AVX512BF16", mr, nr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
 		rows = 1 // kp == 0: one pass of the kernel-row loop, no A or B read
 	}
 	switch 100*mr + nr {
@@ -73,27 +69,6 @@ func ConvBF16AVX512BF16(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b 
 	case 416:
 		convBF16_4x16AVX512BF16(a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, floor, mask)
 	}
-}
-
-// checkBF16Conv panics unless the arguments hold an mr x nr call; it
-// returns false when kp == 0 (no A or B read).
-func checkBF16Conv(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, mask uint32) bool {
-	const name = "ConvBF16AVX512BF16"
-	switch {
-	case rows < 1 || kp < 0 || lda < 0 || rowStride < 0:
-		panic(fmt.Sprintf("asm: %s: rows=%d kp=%d lda=%d rowStride=%d", name, rows, kp, lda, rowStride))
-	case kp > 0 && len(a) < (mr-1)*lda+(rows-1)*rowStride+2*kp:
-		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, len(a), (mr-1)*lda+(rows-1)*rowStride+2*kp))
-	case len(b) < rows*kp*2*nr:
-		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, len(b), rows*kp*2*nr))
-	case len(bias) < nr:
-		panic(fmt.Sprintf("asm: %s: len(bias)=%d < %d", name, len(bias), nr))
-	case ldc < bits.Len32(mask) || len(c) < (mr-1)*ldc+bits.Len32(mask):
-		panic(fmt.Sprintf("asm: %s: ldc=%d, len(c)=%d, mask %#x", name, ldc, len(c), mask))
-	case res != nil && (ldr < 1 || len(res) < (mr-1)*ldr+nr):
-		panic(fmt.Sprintf("asm: %s: ldr=%d, len(res)=%d", name, ldr, len(res)))
-	}
-	return kp > 0
 }
 
 // DPBF16Loop runs n iterations of 12 independent VDPBF16PS chains (24*16*n

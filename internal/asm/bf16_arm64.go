@@ -5,7 +5,6 @@ package asm
 import (
 	"fmt"
 	"math"
-	"math/bits"
 )
 
 // ConvBF16NEONBF16 is ConvBF16AVX512BF16's contract (the same tiles,
@@ -22,24 +21,7 @@ import (
 // floor and rounding to bf16 run in Go per 4 x 16 block, on the sums. It
 // requires what ConvBF16AVX512BF16 does, and a CPU with ASIMD and BF16.
 func ConvBF16NEONBF16(mr, nr int, a []uint16, lda, rowStride, rows, kp int, b []uint16, bias []float32, res []uint16, ldr int, c []uint16, ldc int, floor float32, mask uint32) {
-	const name = "ConvBF16NEONBF16"
-	switch {
-	case nr != 32 && nr != 16 || mr != 12 && mr != 8 && mr != 4 || bits.Len32(mask) > nr:
-		panic(fmt.Sprintf("asm: %s: tile %dx%d, mask %#x", name, mr, nr, mask))
-	case rows < 1 || kp < 0 || lda < 0 || rowStride < 0:
-		panic(fmt.Sprintf("asm: %s: rows=%d kp=%d lda=%d rowStride=%d", name, rows, kp, lda, rowStride))
-	case kp > 0 && len(a) < (mr-1)*lda+(rows-1)*rowStride+2*kp:
-		panic(fmt.Sprintf("asm: %s: len(a)=%d < %d", name, len(a), (mr-1)*lda+(rows-1)*rowStride+2*kp))
-	case len(b) < rows*kp*2*nr:
-		panic(fmt.Sprintf("asm: %s: len(b)=%d < %d", name, len(b), rows*kp*2*nr))
-	case len(bias) < nr:
-		panic(fmt.Sprintf("asm: %s: len(bias)=%d < %d", name, len(bias), nr))
-	case ldc < bits.Len32(mask) || len(c) < (mr-1)*ldc+bits.Len32(mask):
-		panic(fmt.Sprintf("asm: %s: ldc=%d, len(c)=%d, mask %#x", name, ldc, len(c), mask))
-	case res != nil && (ldr < 1 || len(res) < (mr-1)*ldr+nr):
-		panic(fmt.Sprintf("asm: %s: ldr=%d, len(res)=%d", name, ldr, len(res)))
-	}
-	if kp == 0 {
+	if !checkBF16Conv("ConvBF16NEONBF16", mr, nr, a, lda, rowStride, rows, kp, b, bias, res, ldr, c, ldc, mask) {
 		rows, a, b = 1, nil, nil // no A or B read
 	}
 	var acc [64]float32
